@@ -1,0 +1,11 @@
+//! The wire vocabulary: typed requests, results, events and errors. The network thread decodes
+//! frames into these types; the systems answer with them; `schemas/` is generated from them.
+
+pub mod error;
+pub mod events;
+pub mod frames;
+pub mod payloads;
+pub mod requests;
+
+pub use error::ApiError;
+pub use requests::{Endpoint, Request};

@@ -1,0 +1,201 @@
+//! Result payloads of the RPCs, and the pieces they share (status, sector contents, maps).
+
+use crate::ships::ShipType;
+use crate::time::Timestamp;
+use crate::universe::{Planet, SectorId};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// Per-commodity amounts with the long names, in code order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, Default)]
+pub struct Cargo {
+    pub fuel_ore: i64,
+    pub organics: i64,
+    pub equipment: i64,
+}
+
+impl From<[i64; 3]> for Cargo {
+    fn from(v: [i64; 3]) -> Cargo {
+        Cargo {
+            fuel_ore: v[0],
+            organics: v[1],
+            equipment: v[2],
+        }
+    }
+}
+
+/// The sector-0 warp power depot entry of `last_seen_prices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct DepotPrice {
+    pub price_per_unit: i64,
+    pub note: String,
+}
+
+/// Displayed prices: `null` where the port does not trade that way right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Prices {
+    pub fuel_ore: Option<i64>,
+    pub organics: Option<i64>,
+    pub equipment: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warp_power_depot: Option<DepotPrice>,
+}
+
+/// What a character sees of a port (also what its map remembers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PortSnapshot {
+    pub code: String,
+    pub last_seen_prices: Prices,
+    pub last_seen_stock: Cargo,
+    pub observed_at: Timestamp,
+}
+
+/// Another character present in a sector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OtherPlayer {
+    pub name: String,
+    pub ship_type: ShipType,
+}
+
+/// Sector contents as one character sees them (keys in the reference's order).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct SectorContents {
+    pub port: Option<PortSnapshot>,
+    pub planets: Vec<Planet>,
+    pub other_players: Vec<OtherPlayer>,
+    /// Garrisons in the sector (combat; empty until garrisons exist).
+    pub garrisons: Vec<serde_json::Value>,
+    /// Salvage containers in the sector (combat; empty until salvage exists).
+    pub salvage: Vec<serde_json::Value>,
+    pub adjacent_sectors: Vec<SectorId>,
+}
+
+/// The ship block of a status payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ShipStatus {
+    pub ship_type: ShipType,
+    pub ship_name: String,
+    pub cargo: Cargo,
+    pub cargo_capacity: i64,
+    pub cargo_used: i64,
+    pub warp_power: i64,
+    pub warp_power_capacity: i64,
+    pub shields: i64,
+    pub max_shields: i64,
+    pub fighters: i64,
+    pub max_fighters: i64,
+    pub credits: i64,
+}
+
+/// The status payload: the result of `join` and `move`, and every `status.update`. `my_status`
+/// sends it without `character_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct StatusPayload {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub character_id: Option<String>,
+    pub name: String,
+    pub sector: SectorId,
+    pub last_active: Timestamp,
+    pub sector_contents: SectorContents,
+    pub ship: ShipStatus,
+}
+
+/// `server_status` result and the body of `GET /`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ServerStatusResult {
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub sectors: u32,
+}
+
+impl ServerStatusResult {
+    pub fn new(sectors: u32) -> ServerStatusResult {
+        ServerStatusResult {
+            name: "Gradient Bang".into(),
+            version: "0.2.0".into(),
+            status: "running".into(),
+            sectors,
+        }
+    }
+}
+
+/// `plot_course` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PlotCourseResult {
+    pub from_sector: SectorId,
+    pub to_sector: SectorId,
+    pub path: Vec<SectorId>,
+    pub distance: u32,
+}
+
+/// One visited sector in `my_map`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct VisitView {
+    pub sector_id: SectorId,
+    pub last_visited: Timestamp,
+    pub port: Option<PortSnapshot>,
+    pub planets: Vec<Planet>,
+    pub adjacent_sectors: Vec<SectorId>,
+}
+
+/// The ship as `my_map` shows it (the reference's knowledge-file form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ShipConfig {
+    pub ship_type: ShipType,
+    pub cargo: Cargo,
+    pub current_warp_power: i64,
+    pub current_shields: i64,
+    pub current_fighters: i64,
+    pub equipped_modules: Vec<String>,
+}
+
+/// `my_map` result.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct MyMapResult {
+    pub character_id: String,
+    /// Keyed by the sector id as a decimal string.
+    pub sectors_visited: IndexMap<String, VisitView>,
+    pub total_sectors_visited: u32,
+    pub first_visit: Option<Timestamp>,
+    pub last_update: Option<Timestamp>,
+    pub ship_config: ShipConfig,
+    pub credits: i64,
+    pub sector: SectorId,
+}
+
+/// One node of `local_map` (and of the HTTP debug map, which omits `is_leaf`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct MapNode {
+    pub id: SectorId,
+    pub visited: bool,
+    pub port_type: Option<String>,
+    pub adjacent: Vec<SectorId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_leaf: Option<bool>,
+}
+
+/// `local_map` result: the nodes, then the limit that was used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct LocalMapResult {
+    pub node_list: Vec<MapNode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_sectors: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_hops: Option<i64>,
+}
+
+/// Reply to `identify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct IdentifyResult {
+    pub identified: bool,
+}
+
+/// Reply to `subscribe`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SubscribeResult {
+    pub subscribed: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub character_id: Option<String>,
+}

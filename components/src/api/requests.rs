@@ -1,0 +1,322 @@
+//! Typed RPC requests. The network thread turns a frame's `payload` into one of these; wrong JSON
+//! types fail there (422 naming the field). Presence ("falsy" = missing, as the reference treats
+//! it) and game-state checks happen in the systems, in the reference's order, so the first
+//! failure a client sees is the one the reference would report.
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// Longest accepted character id or name, in characters.
+pub const MAX_ID_LEN: usize = 128;
+/// Longest accepted short text field (ship type, mode, …), in characters.
+pub const MAX_SHORT_TEXT: usize = 64;
+
+macro_rules! endpoints {
+    ($($variant:ident => $name:literal,)*) => {
+        /// Every RPC endpoint name the protocol defines.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Endpoint { $($variant),* }
+
+        impl Endpoint {
+            pub const ALL: &'static [Endpoint] = &[$(Endpoint::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Endpoint::$variant => $name),* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Endpoint> {
+                match name { $($name => Some(Endpoint::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+endpoints! {
+    ServerStatus => "server_status",
+    Join => "join",
+    MyStatus => "my_status",
+    Move => "move",
+    PlotCourse => "plot_course",
+    MyMap => "my_map",
+    LocalMap => "local_map",
+    CheckTrade => "check_trade",
+    Trade => "trade",
+    RechargeWarpPower => "recharge_warp_power",
+    TransferWarpPower => "transfer_warp_power",
+    ResetPorts => "reset_ports",
+    RegeneratePorts => "regenerate_ports",
+    SendMessage => "send_message",
+    CombatInitiate => "combat.initiate",
+    CombatAction => "combat.action",
+    CombatStatus => "combat.status",
+    CombatLeaveFighters => "combat.leave_fighters",
+    CombatCollectFighters => "combat.collect_fighters",
+    CombatSetGarrisonMode => "combat.set_garrison_mode",
+    SalvageCollect => "salvage.collect",
+}
+
+/// A decoded request: an RPC with its typed payload, or one of the two control frames.
+#[derive(Debug, Clone)]
+pub enum Request {
+    ServerStatus,
+    Join(JoinRequest),
+    MyStatus(CharacterRequest),
+    Move(MoveRequest),
+    PlotCourse(PlotCourseRequest),
+    MyMap(CharacterRequest),
+    LocalMap(LocalMapRequest),
+    Identify(IdentifyRequest),
+    Subscribe(SubscribeRequest),
+    /// A known endpoint this build does not serve yet (answered 501).
+    Unavailable(Endpoint),
+}
+
+impl Request {
+    /// The name echoed in the reply's `endpoint` field.
+    pub fn endpoint_name(&self) -> &'static str {
+        match self {
+            Request::ServerStatus => "server_status",
+            Request::Join(_) => "join",
+            Request::MyStatus(_) => "my_status",
+            Request::Move(_) => "move",
+            Request::PlotCourse(_) => "plot_course",
+            Request::MyMap(_) => "my_map",
+            Request::LocalMap(_) => "local_map",
+            Request::Identify(_) => "identify",
+            Request::Subscribe(_) => "subscribe",
+            Request::Unavailable(e) => e.name(),
+        }
+    }
+}
+
+/// Checks bounds that serde cannot express (string lengths); failures name the field.
+pub trait Validate {
+    fn validate(&self) -> Result<(), String>;
+}
+
+fn check_len(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
+    match value {
+        Some(v) if v.chars().count() > max => {
+            Err(format!("{field} is too long (max {max} characters)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `join`: create or load a character and place it in the world.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct JoinRequest {
+    pub character_id: Option<String>,
+    /// A hull from the ship table (case-insensitive); only used for a brand-new character.
+    pub ship_type: Option<String>,
+    /// Overrides the credit balance (≥ 0).
+    pub credits: Option<i64>,
+    /// Start sector for a new character, or a teleport target for a known one.
+    pub sector: Option<i64>,
+}
+
+impl Validate for JoinRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)?;
+        check_len("ship_type", &self.ship_type, MAX_SHORT_TEXT)
+    }
+}
+
+/// Endpoints that only name a character (`my_status`, `my_map`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct CharacterRequest {
+    pub character_id: Option<String>,
+}
+
+impl Validate for CharacterRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)
+    }
+}
+
+/// `move`: jump to an adjacent sector.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct MoveRequest {
+    pub character_id: Option<String>,
+    pub to_sector: Option<IntArg>,
+    /// Legacy alias of `to_sector`, used only when `to_sector` is absent or null.
+    pub to: Option<IntArg>,
+}
+
+impl Validate for MoveRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)
+    }
+}
+
+/// `plot_course`: shortest path over the whole universe.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct PlotCourseRequest {
+    pub from_sector: Option<i64>,
+    pub to_sector: Option<i64>,
+}
+
+impl Validate for PlotCourseRequest {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// `local_map`: the part of the map a character knows around a sector.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct LocalMapRequest {
+    pub character_id: Option<String>,
+    pub max_hops: Option<IntArg>,
+    /// Wins over `max_hops` when present.
+    pub max_sectors: Option<IntArg>,
+    pub current_sector: Option<i64>,
+}
+
+impl Validate for LocalMapRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)
+    }
+}
+
+/// The `identify` control frame: bind a character id and/or name to the connection.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct IdentifyRequest {
+    pub character_id: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Validate for IdentifyRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)?;
+        check_len("name", &self.name, MAX_ID_LEN)
+    }
+}
+
+/// The `subscribe` control frame (`status.update` or `chat.message`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct SubscribeRequest {
+    pub event: Option<String>,
+    pub character_id: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Validate for SubscribeRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("event", &self.event, MAX_SHORT_TEXT)?;
+        check_len("character_id", &self.character_id, MAX_ID_LEN)?;
+        check_len("name", &self.name, MAX_ID_LEN)
+    }
+}
+
+/// An integer argument that clients sometimes send as a decimal string. Decoding never fails;
+/// anything that is not an integer becomes `Invalid`, so the endpoint can answer with its own
+/// message in its own validation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntArg {
+    Int(i64),
+    Invalid,
+}
+
+impl<'de> Deserialize<'de> for IntArg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = IntArg;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntArg, E> {
+                Ok(IntArg::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntArg, E> {
+                Ok(i64::try_from(v).map_or(IntArg::Invalid, IntArg::Int))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<IntArg, E> {
+                // Integral floats (5.0) are integers; fractions are refused rather than truncated.
+                if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    Ok(IntArg::Int(v as i64))
+                } else {
+                    Ok(IntArg::Invalid)
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntArg, E> {
+                Ok(v.trim().parse().map_or(IntArg::Invalid, IntArg::Int))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<IntArg, E> {
+                Ok(IntArg::Invalid)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IntArg, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(IntArg::Invalid)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IntArg, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(IntArg::Invalid)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for IntArg {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IntArg".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An integer; a string of decimal digits is accepted too",
+            "oneOf": [{"type": "integer"}, {"type": "string", "pattern": "^\\s*[+-]?[0-9]+\\s*$"}]
+        })
+    }
+}
+
+/// A present, non-empty string (the reference treats `""` like a missing value).
+pub fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arg(json: &str) -> IntArg {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn int_args_accept_integers_and_digit_strings_only() {
+        assert_eq!(arg("5"), IntArg::Int(5));
+        assert_eq!(arg("-3"), IntArg::Int(-3));
+        assert_eq!(arg("5.0"), IntArg::Int(5));
+        assert_eq!(arg("\" 42 \""), IntArg::Int(42));
+        assert_eq!(arg("5.5"), IntArg::Invalid);
+        assert_eq!(arg("\"abc\""), IntArg::Invalid);
+        assert_eq!(arg("true"), IntArg::Invalid);
+        assert_eq!(arg("[1,2]"), IntArg::Invalid);
+        assert_eq!(arg("{\"a\":1}"), IntArg::Invalid);
+        assert_eq!(arg("18446744073709551615"), IntArg::Invalid);
+    }
+
+    #[test]
+    fn endpoint_names_round_trip() {
+        assert_eq!(Endpoint::ALL.len(), 21);
+        for e in Endpoint::ALL {
+            assert_eq!(Endpoint::from_name(e.name()), Some(*e));
+        }
+        assert_eq!(Endpoint::from_name("identify"), None);
+    }
+
+    #[test]
+    fn over_long_ids_are_refused_naming_the_field() {
+        let req = CharacterRequest {
+            character_id: Some("x".repeat(MAX_ID_LEN + 1)),
+        };
+        assert!(req.validate().unwrap_err().contains("character_id"));
+        let ok = CharacterRequest {
+            character_id: Some("é".repeat(MAX_ID_LEN)),
+        };
+        assert!(ok.validate().is_ok());
+    }
+}

@@ -1,0 +1,14 @@
+//! bang's plain data: the components, resources and messages the gameplay systems share, and the
+//! typed payloads that cross the wire. Nothing here knows about sockets, SQL or schedules: it is the
+//! vocabulary that `bang-systems` (the rules) and the `bang` server (network and storage) agree on.
+
+pub mod api;
+pub mod character;
+pub mod economy;
+pub mod messages;
+pub mod session;
+pub mod ships;
+pub mod time;
+pub mod universe;
+
+pub use bevy_ecs;

@@ -1,0 +1,54 @@
+//! The messages that flow through one update: requests in from the network thread, frames out to
+//! it. Data flows one way: socket → inbox → `RequestReceived` → systems → `FrameQueued` → socket.
+
+use crate::api::{ApiError, Request};
+use crate::session::ConnectionId;
+use bevy_ecs::prelude::Message;
+use serde_json::value::RawValue;
+
+/// A connection opened; its session starts empty.
+#[derive(Message, Debug, Clone)]
+pub struct ConnectionOpened(pub ConnectionId);
+
+/// A connection closed (or was dropped for being too slow).
+#[derive(Message, Debug, Clone)]
+pub struct ConnectionClosed(pub ConnectionId);
+
+/// A decoded client request, in arrival order.
+#[derive(Message, Debug, Clone)]
+pub struct RequestReceived {
+    pub conn: ConnectionId,
+    /// The request's `id`, already converted to the string the reply echoes.
+    pub id: String,
+    pub request: Request,
+}
+
+/// Who receives an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Every open connection.
+    Everyone,
+    /// Connections bound to any of these characters; sent with `character_filter`.
+    Characters(Vec<String>),
+    /// Chat: all chat-on connections when empty, else those that bound one of the names.
+    ChatNames(Vec<String>),
+    /// One connection only, still labelled with a `character_filter`.
+    Connection(ConnectionId, Vec<String>),
+}
+
+/// A frame for the network thread: a reply to one request, or an event. Frames leave in the order
+/// they were queued, after the update's changes are on disk.
+#[derive(Message, Debug, Clone)]
+pub enum FrameQueued {
+    Reply {
+        conn: ConnectionId,
+        id: String,
+        endpoint: &'static str,
+        body: Result<Box<RawValue>, ApiError>,
+    },
+    Event {
+        event: &'static str,
+        payload: Box<RawValue>,
+        audience: Audience,
+    },
+}

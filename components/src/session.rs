@@ -1,0 +1,220 @@
+//! What each WebSocket connection is bound to: the characters whose events it receives, the names
+//! direct chat reaches it by, whether chat is on, and the characters it joined. Routing of events
+//! to connections reads this; only the systems change it.
+
+use bevy_ecs::prelude::Resource;
+use std::collections::{BTreeSet, HashMap};
+
+/// A live connection, numbered by the network thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectionId(pub u64);
+
+/// Most characters (or names) one connection may bind: bindings are per connection and would
+/// otherwise grow without limit.
+pub const MAX_BINDINGS_PER_CONNECTION: usize = 32;
+
+#[derive(Debug, Default, Clone)]
+pub struct Session {
+    /// Characters whose targeted events this connection receives.
+    pub tracked: BTreeSet<String>,
+    /// Names that route direct chat here.
+    pub names: BTreeSet<String>,
+    pub chat: bool,
+    /// Characters joined on this connection.
+    pub controlled: BTreeSet<String>,
+}
+
+#[derive(Resource, Debug, Default)]
+pub struct Sessions {
+    sessions: HashMap<ConnectionId, Session>,
+    by_character: HashMap<String, Vec<ConnectionId>>,
+    by_name: HashMap<String, Vec<ConnectionId>>,
+}
+
+/// Refused because the connection already holds the maximum number of bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyBindings;
+
+fn add_index(index: &mut HashMap<String, Vec<ConnectionId>>, key: &str, conn: ConnectionId) {
+    let list = index.entry(key.to_string()).or_default();
+    if !list.contains(&conn) {
+        list.push(conn);
+    }
+}
+
+fn remove_index(index: &mut HashMap<String, Vec<ConnectionId>>, key: &str, conn: ConnectionId) {
+    if let Some(list) = index.get_mut(key) {
+        list.retain(|c| *c != conn);
+        if list.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+impl Sessions {
+    pub fn open(&mut self, conn: ConnectionId) {
+        self.sessions.entry(conn).or_default();
+    }
+
+    pub fn close(&mut self, conn: ConnectionId) {
+        if let Some(s) = self.sessions.remove(&conn) {
+            for id in &s.tracked {
+                remove_index(&mut self.by_character, id, conn);
+            }
+            for name in &s.names {
+                remove_index(&mut self.by_name, name, conn);
+            }
+        }
+    }
+
+    pub fn get(&self, conn: ConnectionId) -> Option<&Session> {
+        self.sessions.get(&conn)
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// Delivers events addressed to `character` to this connection.
+    pub fn track(&mut self, conn: ConnectionId, character: &str) -> Result<(), TooManyBindings> {
+        let Some(s) = self.sessions.get_mut(&conn) else {
+            return Ok(());
+        };
+        if !s.tracked.contains(character) {
+            if s.tracked.len() >= MAX_BINDINGS_PER_CONNECTION {
+                return Err(TooManyBindings);
+            }
+            s.tracked.insert(character.to_string());
+            add_index(&mut self.by_character, character, conn);
+        }
+        s.chat = true;
+        Ok(())
+    }
+
+    /// Routes direct chat for `name` to this connection.
+    pub fn add_name(&mut self, conn: ConnectionId, name: &str) -> Result<(), TooManyBindings> {
+        let Some(s) = self.sessions.get_mut(&conn) else {
+            return Ok(());
+        };
+        if !s.names.contains(name) {
+            if s.names.len() >= MAX_BINDINGS_PER_CONNECTION {
+                return Err(TooManyBindings);
+            }
+            s.names.insert(name.to_string());
+            add_index(&mut self.by_name, name, conn);
+        }
+        s.chat = true;
+        Ok(())
+    }
+
+    pub fn enable_chat(&mut self, conn: ConnectionId) {
+        if let Some(s) = self.sessions.get_mut(&conn) {
+            s.chat = true;
+        }
+    }
+
+    /// Binds a character joined on this connection: tracked, named, and controlled.
+    pub fn control(&mut self, conn: ConnectionId, character: &str) -> Result<(), TooManyBindings> {
+        self.track(conn, character)?;
+        self.add_name(conn, character)?;
+        if let Some(s) = self.sessions.get_mut(&conn) {
+            s.controlled.insert(character.to_string());
+        }
+        Ok(())
+    }
+
+    /// Whether any open connection has joined this character.
+    pub fn is_online(&self, character: &str) -> bool {
+        self.by_character.get(character).is_some_and(|conns| {
+            conns
+                .iter()
+                .any(|c| self.sessions[c].controlled.contains(character))
+        })
+    }
+
+    /// Connections that receive an event addressed to these characters, each once, ascending.
+    pub fn connections_for_characters(&self, characters: &[String]) -> Vec<ConnectionId> {
+        let mut out: Vec<ConnectionId> = characters
+            .iter()
+            .filter_map(|c| self.by_character.get(c))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Connections that receive a chat message: all chat-on connections for a broadcast (empty
+    /// `names`), else those that bound one of the names.
+    pub fn connections_for_chat(&self, names: &[String]) -> Vec<ConnectionId> {
+        let mut out: Vec<ConnectionId> = if names.is_empty() {
+            self.sessions
+                .iter()
+                .filter(|(_, s)| s.chat)
+                .map(|(c, _)| *c)
+                .collect()
+        } else {
+            names
+                .iter()
+                .filter_map(|n| self.by_name.get(n))
+                .flatten()
+                .copied()
+                .filter(|c| self.sessions[c].chat)
+                .collect()
+        };
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Every open connection, ascending.
+    pub fn all(&self) -> Vec<ConnectionId> {
+        let mut out: Vec<ConnectionId> = self.sessions.keys().copied().collect();
+        out.sort_unstable();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_follows_bindings_and_forgets_closed_connections() {
+        let mut s = Sessions::default();
+        let (a, b, c) = (ConnectionId(1), ConnectionId(2), ConnectionId(3));
+        s.open(a);
+        s.open(b);
+        s.open(c);
+        s.control(a, "alice").unwrap();
+        s.track(b, "alice").unwrap();
+        s.add_name(b, "bob").unwrap();
+        let ids = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(s.connections_for_characters(&ids(&["alice", "nobody"])), vec![a, b]);
+        assert_eq!(s.connections_for_chat(&ids(&["bob"])), vec![b]);
+        // c never turned chat on, so broadcasts skip it.
+        assert_eq!(s.connections_for_chat(&[]), vec![a, b]);
+        assert!(s.is_online("alice"));
+        s.close(a);
+        assert!(!s.is_online("alice"));
+        assert_eq!(s.connections_for_characters(&ids(&["alice"])), vec![b]);
+    }
+
+    #[test]
+    fn bindings_per_connection_are_bounded() {
+        let mut s = Sessions::default();
+        let a = ConnectionId(1);
+        s.open(a);
+        for i in 0..MAX_BINDINGS_PER_CONNECTION {
+            s.track(a, &format!("c{i}")).unwrap();
+        }
+        assert_eq!(s.track(a, "one-too-many"), Err(TooManyBindings));
+        // Re-binding an existing id is not a new binding.
+        assert_eq!(s.track(a, "c0"), Ok(()));
+    }
+}
