@@ -179,7 +179,11 @@ mod tests {
     #[test]
     fn occupants_stay_in_world_order() {
         let mut world = World::new();
-        let (a, b, c) = (world.spawn_empty().id(), world.spawn_empty().id(), world.spawn_empty().id());
+        let (a, b, c) = (
+            world.spawn_empty().id(),
+            world.spawn_empty().id(),
+            world.spawn_empty().id(),
+        );
         let mut occ = SectorOccupants::default();
         occ.enter(1, WorldOrder(5), a);
         occ.enter(1, WorldOrder(2), b);
@@ -195,8 +199,26 @@ mod tests {
         let mut k = MapKnowledge::default();
         let t1 = Timestamp(1);
         let t2 = Timestamp(2);
-        k.record_visit(3, t1, Visit { last_visited: t1, port: None, planets: vec![], adjacent: vec![1, 2] });
-        k.record_visit(3, t2, Visit { last_visited: t2, port: None, planets: vec![], adjacent: vec![] });
+        k.record_visit(
+            3,
+            t1,
+            Visit {
+                last_visited: t1,
+                port: None,
+                planets: vec![],
+                adjacent: vec![1, 2],
+            },
+        );
+        k.record_visit(
+            3,
+            t2,
+            Visit {
+                last_visited: t2,
+                port: None,
+                planets: vec![],
+                adjacent: vec![],
+            },
+        );
         let v = &k.visited[&3];
         assert_eq!(v.adjacent, vec![1, 2]);
         assert_eq!(v.last_visited, t2);

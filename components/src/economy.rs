@@ -15,7 +15,11 @@ pub enum Commodity {
 }
 
 impl Commodity {
-    pub const ALL: [Commodity; 3] = [Commodity::FuelOre, Commodity::Organics, Commodity::Equipment];
+    pub const ALL: [Commodity; 3] = [
+        Commodity::FuelOre,
+        Commodity::Organics,
+        Commodity::Equipment,
+    ];
 
     pub fn index(self) -> usize {
         self as usize
@@ -90,6 +94,25 @@ impl PortState {
     }
 }
 
+/// The warp power depot: where it is and what a unit costs (world.md 7.1).
+pub const WARP_DEPOT_SECTOR: u32 = 0;
+pub const WARP_POWER_PRICE: i64 = 2;
+pub const WARP_DEPOT_NOTE: &str = "Special warp power depot - recharge your ship";
+
+/// Every port's live inventory, indexed by sector (`None` where a sector has no port).
+#[derive(bevy_ecs::prelude::Resource, Debug, Clone, Default)]
+pub struct PortStates {
+    pub ports: Vec<Option<PortState>>,
+    /// Sectors whose port changed since the store last saved it (drained by the store).
+    pub unsaved: Vec<u32>,
+}
+
+impl PortStates {
+    pub fn get(&self, sector: u32) -> Option<&PortState> {
+        self.ports.get(sector as usize).and_then(|p| p.as_ref())
+    }
+}
+
 /// The unit price of a trade at a port with `stock` of `max_capacity` on hand, rounded half to
 /// even after binary64 arithmetic in the reference's order. `None` where the reference raises
 /// (capacity ≤ 0, stock above capacity).
@@ -110,7 +133,9 @@ pub fn price(commodity: Commodity, side: PortSide, stock: i64, max_capacity: i64
 mod tests {
     use super::*;
 
-    const STOCKS: [i64; 14] = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950, 990, 999, 1000];
+    const STOCKS: [i64; 14] = [
+        0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950, 990, 999, 1000,
+    ];
 
     fn row(c: Commodity, side: PortSide) -> Vec<i64> {
         STOCKS
@@ -123,12 +148,30 @@ mod tests {
     fn golden_price_table() {
         use Commodity::*;
         use PortSide::*;
-        assert_eq!(row(FuelOre, Sells), [28, 27, 27, 26, 26, 25, 24, 24, 23, 22, 21, 20, 19, 19]);
-        assert_eq!(row(Organics, Sells), [11, 11, 11, 10, 10, 10, 10, 9, 9, 9, 8, 8, 8, 8]);
-        assert_eq!(row(Equipment, Sells), [44, 43, 43, 42, 41, 40, 39, 38, 36, 34, 33, 31, 30, 30]);
-        assert_eq!(row(FuelOre, Buys), [32, 32, 31, 31, 30, 30, 29, 28, 27, 26, 25, 24, 23, 22]);
-        assert_eq!(row(Organics, Buys), [13, 13, 13, 12, 12, 12, 12, 11, 11, 10, 10, 9, 9, 9]);
-        assert_eq!(row(Equipment, Buys), [52, 51, 50, 49, 48, 47, 46, 45, 43, 41, 40, 38, 37, 36]);
+        assert_eq!(
+            row(FuelOre, Sells),
+            [28, 27, 27, 26, 26, 25, 24, 24, 23, 22, 21, 20, 19, 19]
+        );
+        assert_eq!(
+            row(Organics, Sells),
+            [11, 11, 11, 10, 10, 10, 10, 9, 9, 9, 8, 8, 8, 8]
+        );
+        assert_eq!(
+            row(Equipment, Sells),
+            [44, 43, 43, 42, 41, 40, 39, 38, 36, 34, 33, 31, 30, 30]
+        );
+        assert_eq!(
+            row(FuelOre, Buys),
+            [32, 32, 31, 31, 30, 30, 29, 28, 27, 26, 25, 24, 23, 22]
+        );
+        assert_eq!(
+            row(Organics, Buys),
+            [13, 13, 13, 12, 12, 12, 12, 11, 11, 10, 10, 9, 9, 9]
+        );
+        assert_eq!(
+            row(Equipment, Buys),
+            [52, 51, 50, 49, 48, 47, 46, 45, 43, 41, 40, 38, 37, 36]
+        );
     }
 
     #[test]

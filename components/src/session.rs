@@ -195,7 +195,10 @@ mod tests {
         s.track(b, "alice").unwrap();
         s.add_name(b, "bob").unwrap();
         let ids = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(s.connections_for_characters(&ids(&["alice", "nobody"])), vec![a, b]);
+        assert_eq!(
+            s.connections_for_characters(&ids(&["alice", "nobody"])),
+            vec![a, b]
+        );
         assert_eq!(s.connections_for_chat(&ids(&["bob"])), vec![b]);
         // c never turned chat on, so broadcasts skip it.
         assert_eq!(s.connections_for_chat(&[]), vec![a, b]);

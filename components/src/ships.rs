@@ -111,12 +111,24 @@ mod tests {
     fn kestrel_and_pod_match_the_spec() {
         let k = ShipType::DEFAULT.stats();
         assert_eq!(
-            (k.cargo_holds, k.max_fighters, k.max_shields, k.turns_per_warp, k.warp_power_capacity),
+            (
+                k.cargo_holds,
+                k.max_fighters,
+                k.max_shields,
+                k.turns_per_warp,
+                k.warp_power_capacity
+            ),
             (30, 300, 150, 3, 300)
         );
         let p = ShipType::EscapePod.stats();
         assert_eq!(
-            (p.cargo_holds, p.max_fighters, p.max_shields, p.turns_per_warp, p.warp_power_capacity),
+            (
+                p.cargo_holds,
+                p.max_fighters,
+                p.max_shields,
+                p.turns_per_warp,
+                p.warp_power_capacity
+            ),
             (0, 0, 0, 1, 800)
         );
     }

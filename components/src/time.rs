@@ -5,7 +5,7 @@
 
 use bevy_ecs::prelude::Resource;
 use schemars::JsonSchema;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Microseconds since the Unix epoch, UTC. Serialised as `2025-09-28T12:34:56.123456+00:00`
@@ -71,6 +71,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_wire())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Timestamp::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a timestamp: {text}")))
     }
 }
 

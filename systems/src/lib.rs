@@ -1,1 +1,111 @@
-pub fn x(){}
+//! bang's gameplay rules as bevy systems, and the one App builder that the server, the tests and
+//! the sim runner share, so every caller runs the same rules on the same schedule.
+//!
+//! Schedule, per update:
+//! - `PreUpdate` / [`IngestSystems`]: the server's bridge turns its inbox into messages;
+//! - `Update` / [`RequestSystems`]: sessions open and close, then requests are answered in
+//!   arrival order;
+//! - `FixedUpdate` / [`TickSystems`]: timed rules on the fixed clock (20 Hz by default);
+//! - `PostUpdate` / [`PersistSystems`] then [`FlushSystems`]: the store commits the update's
+//!   changes, then replies and events leave. A reply therefore never acknowledges unsaved work.
+
+pub mod characters;
+pub mod clock;
+pub mod dispatch;
+pub mod maps;
+pub mod movement;
+pub mod outbox;
+pub mod sessions;
+pub mod status;
+
+use bang_components::character::{CharacterIndex, SectorOccupants};
+use bang_components::economy::PortStates;
+use bang_components::messages::{ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived};
+use bang_components::session::Sessions;
+use bang_components::time::GameClock;
+use bang_components::universe::{Universe, UniverseRes};
+use bevy_app::prelude::*;
+use bevy_ecs::prelude::*;
+use bevy_time::TimePlugin;
+use bevy_time::prelude::*;
+use std::sync::Arc;
+
+/// Where the network bridge turns its inbox into messages.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IngestSystems;
+
+/// Session bookkeeping and request handling.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestSystems;
+
+/// Rules that run on the fixed clock.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TickSystems;
+
+/// Where the store writes the update's changes (before anything leaves).
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PersistSystems;
+
+/// Where replies and events are handed to the network thread.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FlushSystems;
+
+/// What a game App is built from.
+#[derive(Clone)]
+pub struct GameSetup {
+    pub universe: Arc<Universe>,
+    pub clock: GameClock,
+    /// Fixed-clock rate in Hz.
+    pub tick_hz: f64,
+}
+
+/// Builds the game App: time, the fixed clock, and every gameplay rule. Callers add their own
+/// bridge (network, store) or drive it directly (tests, sim runner).
+pub fn build_app(setup: GameSetup) -> App {
+    let mut app = App::new();
+    app.add_plugins(TimePlugin)
+        .insert_resource(Time::<Fixed>::from_hz(setup.tick_hz))
+        .add_plugins(GamePlugin { setup });
+    app
+}
+
+/// Every gameplay rule and the resources they share.
+pub struct GamePlugin {
+    pub setup: GameSetup,
+}
+
+impl Plugin for GamePlugin {
+    fn build(&self, app: &mut App) {
+        let universe = UniverseRes(self.setup.universe.clone());
+        let ports = PortStates {
+            ports: universe.sectors.iter().map(|s| s.port.clone()).collect(),
+            unsaved: Vec::new(),
+        };
+        app.add_message::<ConnectionOpened>()
+            .add_message::<ConnectionClosed>()
+            .add_message::<RequestReceived>()
+            .add_message::<FrameQueued>()
+            .insert_resource(universe)
+            .insert_resource(ports)
+            .insert_resource(self.setup.clock.clone())
+            .init_resource::<CharacterIndex>()
+            .init_resource::<SectorOccupants>()
+            .init_resource::<Sessions>()
+            .init_resource::<clock::ServerTick>()
+            .configure_sets(PreUpdate, IngestSystems)
+            .configure_sets(Update, RequestSystems)
+            .configure_sets(FixedUpdate, TickSystems)
+            .configure_sets(PostUpdate, (PersistSystems, FlushSystems).chain())
+            .add_systems(
+                Update,
+                (
+                    sessions::open_sessions,
+                    dispatch::dispatch_requests,
+                    sessions::close_sessions,
+                )
+                    .chain()
+                    .in_set(RequestSystems),
+            )
+            .add_systems(FixedUpdate, clock::count_ticks.in_set(TickSystems));
+    }
+}

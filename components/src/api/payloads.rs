@@ -5,10 +5,10 @@ use crate::time::Timestamp;
 use crate::universe::{Planet, SectorId};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Per-commodity amounts with the long names, in code order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct Cargo {
     pub fuel_ore: i64,
     pub organics: i64,
@@ -26,14 +26,14 @@ impl From<[i64; 3]> for Cargo {
 }
 
 /// The sector-0 warp power depot entry of `last_seen_prices`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DepotPrice {
     pub price_per_unit: i64,
     pub note: String,
 }
 
 /// Displayed prices: `null` where the port does not trade that way right now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Prices {
     pub fuel_ore: Option<i64>,
     pub organics: Option<i64>,
@@ -43,7 +43,7 @@ pub struct Prices {
 }
 
 /// What a character sees of a port (also what its map remembers).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PortSnapshot {
     pub code: String,
     pub last_seen_prices: Prices,

@@ -4,8 +4,8 @@
 //! failure a client sees is the one the reference would report.
 
 use schemars::JsonSchema;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// Longest accepted character id or name, in characters.

@@ -1,0 +1,60 @@
+//! The server's configuration file (TOML, `--config FILE`). Every key is optional; command-line
+//! flags win over the file, and the file over the defaults.
+
+use crate::store::Durability;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfigFile {
+    pub listen: Option<SocketAddr>,
+    pub world_data: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    /// Fixed-clock rate, Hz (default 20).
+    pub tick_hz: Option<f64>,
+    pub limits: Limits,
+    pub store: StoreSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub max_connections: Option<usize>,
+    pub max_message_bytes: Option<usize>,
+    pub outbox_frames: Option<usize>,
+    pub inbox_requests: Option<usize>,
+    pub net_threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSection {
+    pub durability: Option<Durability>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_config_parses_and_typos_are_refused() {
+        let cfg: ConfigFile = toml::from_str(
+            "listen = \"0.0.0.0:9000\"\ntick_hz = 10.0\n[limits]\nmax_connections = 5\n[store]\ndurability = \"full\"\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.listen.unwrap().port(), 9000);
+        assert_eq!(cfg.limits.max_connections, Some(5));
+        assert_eq!(cfg.store.durability, Some(Durability::Full));
+        assert!(toml::from_str::<ConfigFile>("tickhz = 10.0").is_err());
+    }
+}

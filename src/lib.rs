@@ -1,0 +1,9 @@
+//! The bang server: the network bridge, the SQLite store, world-data loading and the command
+//! line, around the gameplay in `bang-systems`.
+
+pub mod config;
+pub mod net;
+pub mod schema;
+pub mod server;
+pub mod store;
+pub mod world;

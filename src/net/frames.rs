@@ -1,0 +1,340 @@
+//! Decoding client frames into typed requests, on the network thread, and encoding server frames.
+//! A frame that cannot become a request is answered here with an error frame naming the problem;
+//! the connection stays open.
+
+use bang_components::api::frames::{EventFrame, RpcErrorFrame, RpcOkFrame};
+use bang_components::api::requests::{
+    CharacterRequest, JoinRequest, LocalMapRequest, MoveRequest, PlotCourseRequest, Validate,
+};
+use bang_components::api::{ApiError, Endpoint, Request};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// The outcome of decoding one text frame.
+#[derive(Debug)]
+pub enum Decoded {
+    Request {
+        id: String,
+        request: Request,
+    },
+    Refused {
+        id: String,
+        endpoint: String,
+        error: ApiError,
+    },
+}
+
+/// A reply id: the request's `id` as a string; a missing or falsy id gets a fresh UUID, as in the
+/// reference (such a reply cannot be matched by the client, but it is still sent).
+fn reply_id(id: Option<&Value>) -> String {
+    match id {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => uuid::Uuid::new_v4().to_string(),
+        Some(Value::String(s)) if s.is_empty() => uuid::Uuid::new_v4().to_string(),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => uuid::Uuid::new_v4().to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(true)) => "True".to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// How a JSON value is quoted in an error detail: strings bare, null as `None` (as the
+/// reference prints it), anything else as JSON.
+fn shown(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "None".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn refused(id: String, endpoint: &str, error: ApiError) -> Decoded {
+    Decoded::Refused {
+        id,
+        endpoint: endpoint.to_string(),
+        error,
+    }
+}
+
+/// Decodes a payload into an endpoint's typed request. Wrong JSON types are 422 with the field's
+/// path; bounds the type cannot express (lengths) are checked by `Validate`.
+fn typed<T: DeserializeOwned + Validate>(payload: Value) -> Result<T, ApiError> {
+    let value: T = serde_path_to_error::deserialize(payload).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::unprocessable(format!("Invalid field '{path}': {inner}"))
+            .with_code("invalid_field")
+    })?;
+    value
+        .validate()
+        .map_err(|detail| ApiError::unprocessable(detail).with_code("invalid_field"))?;
+    Ok(value)
+}
+
+fn rpc_request(endpoint: Endpoint, payload: Value) -> Result<Request, ApiError> {
+    Ok(match endpoint {
+        Endpoint::ServerStatus => Request::ServerStatus,
+        Endpoint::Join => Request::Join(typed::<JoinRequest>(payload)?),
+        Endpoint::MyStatus => Request::MyStatus(typed::<CharacterRequest>(payload)?),
+        Endpoint::Move => Request::Move(typed::<MoveRequest>(payload)?),
+        Endpoint::PlotCourse => Request::PlotCourse(typed::<PlotCourseRequest>(payload)?),
+        Endpoint::MyMap => Request::MyMap(typed::<CharacterRequest>(payload)?),
+        Endpoint::LocalMap => Request::LocalMap(typed::<LocalMapRequest>(payload)?),
+        other => Request::Unavailable(other),
+    })
+}
+
+/// Decodes one text frame.
+pub fn decode(text: &str) -> Decoded {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => {
+            let error = ApiError::bad_request("Invalid JSON").with_code("invalid_json");
+            return refused(reply_id(None), "unknown", error);
+        }
+    };
+    let Value::Object(mut frame) = value else {
+        let error = ApiError::bad_request("Frame must be a JSON object").with_code("invalid_frame");
+        return refused(reply_id(None), "unknown", error);
+    };
+    let id = reply_id(frame.get("id"));
+    match frame.get("type") {
+        None => rpc(id, frame),
+        Some(Value::String(t)) if t == "rpc" => rpc(id, frame),
+        Some(Value::String(t)) if t == "identify" => {
+            control(id, "identify", Value::Object(frame), Request::Identify)
+        }
+        Some(Value::String(t)) if t == "subscribe" => {
+            control(id, "subscribe", Value::Object(frame), Request::Subscribe)
+        }
+        Some(other) => {
+            let endpoint = match other {
+                Value::String(s) => s.clone(),
+                _ => "unknown".to_string(),
+            };
+            let detail = format!("Unknown frame type: {}", shown(Some(other)));
+            let error = ApiError::bad_request(detail).with_code("unknown_frame_type");
+            let endpoint = truncate(&endpoint);
+            frame.clear();
+            refused(id, &endpoint, error)
+        }
+    }
+}
+
+/// Echoed names are capped so a hostile frame cannot make the server echo 64 KiB back.
+fn truncate(s: &str) -> String {
+    s.chars().take(128).collect()
+}
+
+fn control<T: DeserializeOwned + Validate>(
+    id: String,
+    endpoint: &str,
+    frame: Value,
+    wrap: fn(T) -> Request,
+) -> Decoded {
+    match typed::<T>(frame) {
+        Ok(req) => Decoded::Request {
+            id,
+            request: wrap(req),
+        },
+        Err(error) => refused(id, endpoint, error),
+    }
+}
+
+fn rpc(id: String, mut frame: Map<String, Value>) -> Decoded {
+    let name = match frame.get("endpoint") {
+        None | Some(Value::Null) => {
+            let error = ApiError::not_found("Unknown endpoint: None").with_code("unknown_endpoint");
+            return refused(id, "unknown", error);
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            let error =
+                ApiError::bad_request("endpoint must be a string").with_code("invalid_frame");
+            return refused(id, "unknown", error);
+        }
+    };
+    let name = truncate(&name);
+    let Some(endpoint) = Endpoint::from_name(&name) else {
+        let error =
+            ApiError::not_found(format!("Unknown endpoint: {name}")).with_code("unknown_endpoint");
+        return refused(id, &name, error);
+    };
+    let payload = match frame.remove("payload") {
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(Value::Object(m)) => Value::Object(m),
+        Some(_) if endpoint == Endpoint::ServerStatus => Value::Object(Map::new()),
+        Some(_) => {
+            let error =
+                ApiError::unprocessable("payload must be a JSON object").with_code("invalid_frame");
+            return refused(id, &name, error);
+        }
+    };
+    match rpc_request(endpoint, payload) {
+        Ok(request) => Decoded::Request { id, request },
+        Err(error) => refused(id, &name, error),
+    }
+}
+
+/// `{"frame_type":"rpc","id":…,"endpoint":…,"ok":true,"result":…}`
+pub fn encode_ok(id: &str, endpoint: &str, result: &RawValue) -> String {
+    serde_json::to_string(&RpcOkFrame {
+        frame_type: "rpc",
+        id,
+        endpoint,
+        ok: true,
+        result,
+    })
+    .expect("frame of strings and raw JSON serialises")
+}
+
+/// `{"frame_type":"rpc","id":…,"endpoint":…,"ok":false,"error":{…}}`
+pub fn encode_error(id: &str, endpoint: &str, error: &ApiError) -> String {
+    serde_json::to_string(&RpcErrorFrame {
+        frame_type: "rpc",
+        id,
+        endpoint,
+        ok: false,
+        error,
+    })
+    .expect("frame of strings serialises")
+}
+
+/// `{"frame_type":"event","event":…,"payload":…,"gg-action":…[,"character_filter":[…]]}`
+pub fn encode_event(
+    event: &str,
+    payload: &RawValue,
+    character_filter: Option<&[String]>,
+) -> String {
+    serde_json::to_string(&EventFrame {
+        frame_type: "event",
+        event,
+        payload,
+        gg_action: event,
+        character_filter,
+    })
+    .expect("frame of strings and raw JSON serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(text: &str) -> (String, String, u16, String) {
+        match decode(text) {
+            Decoded::Refused {
+                id,
+                endpoint,
+                error,
+            } => (id, endpoint, error.status, error.detail),
+            Decoded::Request { request, .. } => panic!("expected a refusal, got {request:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_are_echoed_as_strings() {
+        for (raw, want) in [("\"abc\"", "abc"), ("7", "7"), ("1.5", "1.5")] {
+            let text = format!("{{\"id\":{raw},\"endpoint\":\"server_status\"}}");
+            match decode(&text) {
+                Decoded::Request { id, request } => {
+                    assert_eq!(id, want);
+                    assert!(matches!(request, Request::ServerStatus));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Falsy ids get a fresh UUID.
+        let (id, ..) = refusal("{\"id\":0,\"endpoint\":\"nope\"}");
+        assert_eq!(id.len(), 36);
+    }
+
+    #[test]
+    fn malformed_frames_are_refused_with_the_reason() {
+        assert_eq!(refusal("{oops").2, 400);
+        assert_eq!(refusal("{oops").3, "Invalid JSON");
+        assert_eq!(refusal("[1,2]").3, "Frame must be a JSON object");
+        let (_, ep, st, detail) = refusal("{\"id\":\"1\",\"type\":\"unsubscribe\"}");
+        assert_eq!(
+            (ep.as_str(), st, detail.as_str()),
+            ("unsubscribe", 400, "Unknown frame type: unsubscribe")
+        );
+        let (_, ep, st, detail) = refusal("{\"id\":\"1\",\"type\":null}");
+        assert_eq!(
+            (ep.as_str(), st, detail.as_str()),
+            ("unknown", 400, "Unknown frame type: None")
+        );
+        let (_, ep, st, detail) = refusal("{\"id\":\"1\"}");
+        assert_eq!(
+            (ep.as_str(), st, detail.as_str()),
+            ("unknown", 404, "Unknown endpoint: None")
+        );
+        let (_, ep, st, detail) = refusal("{\"id\":\"1\",\"endpoint\":\"warp_drive\"}");
+        assert_eq!(
+            (ep.as_str(), st, detail.as_str()),
+            ("warp_drive", 404, "Unknown endpoint: warp_drive")
+        );
+        let (_, _, st, _) = refusal("{\"id\":\"1\",\"endpoint\":[1]}");
+        assert_eq!(st, 400);
+        let (_, _, st, detail) = refusal("{\"id\":\"1\",\"endpoint\":\"join\",\"payload\":[1]}");
+        assert_eq!(
+            (st, detail.as_str()),
+            (422, "payload must be a JSON object")
+        );
+    }
+
+    #[test]
+    fn wrong_field_types_name_the_field() {
+        let (_, ep, st, detail) =
+            refusal("{\"id\":\"1\",\"endpoint\":\"join\",\"payload\":{\"character_id\":5}}");
+        assert_eq!((ep.as_str(), st), ("join", 422));
+        assert!(detail.contains("character_id"), "{detail}");
+        let (_, _, st, detail) = refusal(
+            "{\"id\":\"1\",\"endpoint\":\"plot_course\",\"payload\":{\"from_sector\":\"a\",\"to_sector\":1}}",
+        );
+        assert_eq!(st, 422);
+        assert!(detail.contains("from_sector"), "{detail}");
+        let (_, _, st, detail) = refusal(
+            "{\"id\":\"1\",\"endpoint\":\"join\",\"payload\":{\"character_id\":\"a\",\"credits\":1e300}}",
+        );
+        assert_eq!(st, 422);
+        assert!(detail.contains("credits"), "{detail}");
+        let long = "x".repeat(500);
+        let (_, _, st, detail) = refusal(&format!(
+            "{{\"id\":\"1\",\"endpoint\":\"my_status\",\"payload\":{{\"character_id\":\"{long}\"}}}}"
+        ));
+        assert_eq!(st, 422);
+        assert!(detail.contains("character_id"), "{detail}");
+    }
+
+    #[test]
+    fn control_frames_decode_their_top_level_fields() {
+        match decode("{\"id\":\"c\",\"type\":\"identify\",\"character_id\":\"alice\"}") {
+            Decoded::Request {
+                request: Request::Identify(r),
+                ..
+            } => {
+                assert_eq!(r.character_id.as_deref(), Some("alice"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn server_frames_have_the_reference_key_order() {
+        let raw = RawValue::from_string("{\"a\":1}".into()).unwrap();
+        assert_eq!(
+            encode_ok("1", "join", &raw),
+            "{\"frame_type\":\"rpc\",\"id\":\"1\",\"endpoint\":\"join\",\"ok\":true,\"result\":{\"a\":1}}"
+        );
+        let ids = vec!["alice".to_string()];
+        assert_eq!(
+            encode_event("status.update", &raw, Some(&ids)),
+            "{\"frame_type\":\"event\",\"event\":\"status.update\",\"payload\":{\"a\":1},\"gg-action\":\"status.update\",\"character_filter\":[\"alice\"]}"
+        );
+        assert_eq!(
+            encode_error("9", "move", &ApiError::bad_request("no")),
+            "{\"frame_type\":\"rpc\",\"id\":\"9\",\"endpoint\":\"move\",\"ok\":false,\"error\":{\"status\":400,\"detail\":\"no\"}}"
+        );
+    }
+}

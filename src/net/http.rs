@@ -1,0 +1,96 @@
+//! HTTP routes: server info, health, the debug map, and the WebSocket upgrade at `/ws`.
+
+use super::Shared;
+use super::ws::serve_socket;
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bang_components::api::payloads::ServerStatusResult;
+use bang_systems::maps::debug_map;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(server_info))
+        .route("/healthz", get(health))
+        .route("/api/local_map", get(local_map))
+        .route("/ws", get(upgrade))
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+fn detail(status: StatusCode, text: &str) -> Response {
+    (status, Json(json!({ "detail": text }))).into_response()
+}
+
+async fn not_found() -> Response {
+    detail(StatusCode::NOT_FOUND, "Not Found")
+}
+
+async fn server_info(State(shared): State<Arc<Shared>>) -> Json<ServerStatusResult> {
+    Json(ServerStatusResult::new(shared.universe.sector_count()))
+}
+
+async fn health(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
+    Json(json!({
+        "status": "ok",
+        "connections": shared.open_connections.load(Ordering::Relaxed),
+    }))
+}
+
+#[derive(Deserialize)]
+struct MapQuery {
+    center: Option<i64>,
+    max_hops: Option<u32>,
+    max_nodes: Option<usize>,
+}
+
+/// Most nodes the debug map returns, whatever is asked: it walks the whole graph otherwise.
+const DEBUG_MAP_MAX_NODES: usize = 1000;
+
+async fn local_map(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<MapQuery>, QueryRejection>,
+) -> Response {
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => return detail(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text()),
+    };
+    let center = q.center.unwrap_or(0);
+    let max_hops = q.max_hops.unwrap_or(3);
+    let max_nodes = q.max_nodes.unwrap_or(25).min(DEBUG_MAP_MAX_NODES);
+    match debug_map(&shared.universe, center, max_hops, max_nodes) {
+        Some(map) => Json(map).into_response(),
+        None => detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!(
+                "center must be a sector between 0 and {}",
+                shared.universe.sector_count() - 1
+            ),
+        ),
+    }
+}
+
+async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+    let open = shared.open_connections.load(Ordering::Relaxed);
+    if open >= shared.config.max_connections {
+        return detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Server is at its connection limit",
+        );
+    }
+    let c = &shared.config;
+    ws.max_message_size(c.max_message_bytes)
+        .max_frame_size(c.max_message_bytes)
+        .read_buffer_size(c.socket_buffer_bytes)
+        .write_buffer_size(c.socket_buffer_bytes)
+        .max_write_buffer_size(c.socket_buffer_bytes.max(c.max_message_bytes) * 4)
+        .on_upgrade(move |socket| serve_socket(socket, shared))
+}

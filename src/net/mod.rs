@@ -1,0 +1,193 @@
+//! The network side: the only module that knows about sockets. A tokio runtime on its own
+//! thread serves HTTP and WebSocket, decodes frames into typed requests and hands them to the ECS
+//! through a bounded crossbeam channel (the inbox); the ECS answers through a bounded per-
+//! connection outbox that the connection's writer task drains.
+
+pub mod bridge;
+pub mod frames;
+mod http;
+mod ws;
+
+use axum::extract::ws::Utf8Bytes;
+use bang_components::messages::RequestReceived;
+use bang_components::session::ConnectionId;
+use bang_components::universe::Universe;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// What crosses from the network thread to the ECS.
+pub enum Inbound {
+    Opened { conn: ConnectionId, outbox: Outbox },
+    Closed { conn: ConnectionId },
+    Request(RequestReceived),
+}
+
+/// The ECS's handle on one connection's outgoing frames.
+pub struct Outbox {
+    pub frames: mpsc::Sender<Utf8Bytes>,
+    /// Set to true to make the connection close (it could not keep up).
+    pub kick: watch::Sender<bool>,
+}
+
+/// Network limits and sizes.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    pub listen: SocketAddr,
+    pub max_connections: usize,
+    /// Largest accepted WebSocket message, bytes.
+    pub max_message_bytes: usize,
+    /// Frames queued for one connection before it counts as too slow and is dropped.
+    pub outbox_frames: usize,
+    /// Socket read/write buffer sizes, bytes (tungstenite's defaults cost ~135 KiB per idle
+    /// connection).
+    pub socket_buffer_bytes: usize,
+    /// A WebSocket ping goes out this often; a peer silent for three intervals is dropped.
+    pub ping_interval: Duration,
+    pub worker_threads: usize,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            max_connections: 20_000,
+            max_message_bytes: 64 * 1024,
+            outbox_frames: 1024,
+            socket_buffer_bytes: 8 * 1024,
+            ping_interval: Duration::from_secs(20),
+            worker_threads: 1,
+        }
+    }
+}
+
+/// State shared by every connection task.
+pub(crate) struct Shared {
+    pub config: NetConfig,
+    pub inbox: crossbeam_channel::Sender<Inbound>,
+    pub universe: Arc<Universe>,
+    pub next_conn: AtomicU64,
+    pub open_connections: AtomicUsize,
+}
+
+/// The running network thread.
+pub struct NetHandle {
+    pub local_addr: SocketAddr,
+    /// Set by the network thread when the process is asked to stop (Ctrl-C, SIGTERM).
+    pub stop_requested: Arc<AtomicBool>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NetHandle {
+    /// Stops accepting and closes every connection.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for NetHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Binds the listener (so the address is known, also for port 0) and starts the network thread.
+pub fn spawn_network(
+    config: NetConfig,
+    inbox: crossbeam_channel::Sender<Inbound>,
+    universe: Arc<Universe>,
+    watch_signals: bool,
+) -> std::io::Result<NetHandle> {
+    let listener = std::net::TcpListener::bind(config.listen)?;
+    listener.set_nonblocking(true)?;
+    let local_addr = listener.local_addr()?;
+    let stop_requested = Arc::new(AtomicBool::new(false));
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.worker_threads.max(1))
+        .thread_name("bang-net")
+        .enable_all()
+        .build()?;
+    let shared = Arc::new(Shared {
+        config,
+        inbox,
+        universe,
+        next_conn: AtomicU64::new(1),
+        open_connections: AtomicUsize::new(0),
+    });
+    let stop = stop_requested.clone();
+    let thread = std::thread::Builder::new()
+        .name("bang-net-main".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot use the listening socket");
+                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                        return;
+                    }
+                };
+                let app = http::router(shared);
+                let signals = async move {
+                    if watch_signals {
+                        wait_for_signal().await;
+                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                    } else {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                    tokio::select! {
+                        _ = shutdown_rx => {}
+                        _ = signals => {}
+                    }
+                });
+                if let Err(e) = serve.await {
+                    tracing::error!(error = %e, "network server stopped");
+                }
+            });
+            runtime.shutdown_timeout(Duration::from_millis(500));
+        })?;
+    Ok(NetHandle {
+        local_addr,
+        stop_requested,
+        shutdown: Some(shutdown_tx),
+        thread: Some(thread),
+    })
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

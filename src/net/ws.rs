@@ -1,0 +1,178 @@
+//! One WebSocket connection: a reader that decodes frames and forwards requests to the inbox,
+//! and a writer that drains the connection's outbox and keeps the peer alive with pings.
+
+use super::frames::{Decoded, decode, encode_error};
+use super::{Inbound, Outbox, Shared};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use bang_components::api::ApiError;
+use bang_components::messages::RequestReceived;
+use bang_components::session::ConnectionId;
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+/// Close code sent to a client that could not keep up with its events.
+const CLOSE_TOO_SLOW: u16 = 1008;
+
+/// Hands a control message to the ECS. These must not be lost, so a full inbox is waited out.
+async fn send_control(shared: &Shared, mut msg: Inbound) -> bool {
+    loop {
+        match shared.inbox.try_send(msg) {
+            Ok(()) => return true,
+            Err(crossbeam_channel::TrySendError::Full(m)) => {
+                msg = m;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            Err(crossbeam_channel::TrySendError::Disconnected(_)) => return false,
+        }
+    }
+}
+
+struct OpenGuard<'a>(&'a Shared);
+
+impl Drop for OpenGuard<'_> {
+    fn drop(&mut self) {
+        self.0.open_connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) async fn serve_socket(socket: WebSocket, shared: Arc<Shared>) {
+    shared.open_connections.fetch_add(1, Ordering::Relaxed);
+    let _guard = OpenGuard(&shared);
+    let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
+    let (frames_tx, frames_rx) = mpsc::channel(shared.config.outbox_frames);
+    let (kick_tx, kick_rx) = watch::channel(false);
+    let outbox = Outbox {
+        frames: frames_tx.clone(),
+        kick: kick_tx,
+    };
+    if !send_control(&shared, Inbound::Opened { conn, outbox }).await {
+        return;
+    }
+    let started = Instant::now();
+    let last_heard = Arc::new(AtomicU64::new(0));
+    let (sink, stream) = socket.split();
+    let writer = tokio::spawn(write_frames(
+        sink,
+        frames_rx,
+        kick_rx.clone(),
+        shared.config.ping_interval,
+        last_heard.clone(),
+        started,
+    ));
+    read_frames(
+        stream,
+        conn,
+        &shared,
+        &frames_tx,
+        kick_rx,
+        &last_heard,
+        started,
+    )
+    .await;
+    drop(frames_tx);
+    send_control(&shared, Inbound::Closed { conn }).await;
+    writer.abort();
+    tracing::debug!(conn = conn.0, "connection closed");
+}
+
+async fn read_frames(
+    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    conn: ConnectionId,
+    shared: &Shared,
+    own_frames: &mpsc::Sender<Utf8Bytes>,
+    mut kick: watch::Receiver<bool>,
+    last_heard: &AtomicU64,
+    started: Instant,
+) {
+    loop {
+        let msg = tokio::select! {
+            m = stream.next() => m,
+            _ = kick.changed() => return,
+        };
+        let Some(Ok(msg)) = msg else { return };
+        last_heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Binary(_) => {
+                let error =
+                    ApiError::bad_request("Binary frames are not supported; send JSON text")
+                        .with_code("invalid_frame");
+                let id = uuid::Uuid::new_v4().to_string();
+                reply_here(own_frames, encode_error(&id, "unknown", &error));
+                continue;
+            }
+            Message::Close(_) => return,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        match decode(text.as_str()) {
+            Decoded::Refused {
+                id,
+                endpoint,
+                error,
+            } => {
+                reply_here(own_frames, encode_error(&id, &endpoint, &error));
+            }
+            Decoded::Request { id, request } => {
+                let endpoint = request.endpoint_name();
+                let msg = Inbound::Request(RequestReceived { conn, id, request });
+                match shared.inbox.try_send(msg) {
+                    Ok(()) => {}
+                    Err(crossbeam_channel::TrySendError::Full(Inbound::Request(r))) => {
+                        let error =
+                            ApiError::new(503, "Server busy, retry shortly").with_code("busy");
+                        reply_here(own_frames, encode_error(&r.id, endpoint, &error));
+                    }
+                    Err(_) => return,
+                }
+            }
+        }
+    }
+}
+
+/// Queues a frame produced on the network thread (errors for frames that never reached the ECS).
+/// If even that does not fit, the client is far behind; the ECS side will drop it.
+fn reply_here(frames: &mpsc::Sender<Utf8Bytes>, text: String) {
+    let _ = frames.try_send(Utf8Bytes::from(text));
+}
+
+async fn write_frames(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut frames: mpsc::Receiver<Utf8Bytes>,
+    mut kick: watch::Receiver<bool>,
+    ping_every: Duration,
+    last_heard: Arc<AtomicU64>,
+    started: Instant,
+) {
+    let mut ping = tokio::time::interval(ping_every);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            frame = frames.recv() => {
+                let Some(frame) = frame else { break };
+                if sink.send(Message::Text(frame)).await.is_err() {
+                    return;
+                }
+            }
+            _ = kick.changed() => {
+                let close = CloseFrame { code: CLOSE_TOO_SLOW, reason: "client too slow".into() };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                return;
+            }
+            _ = ping.tick() => {
+                let silent_ms = (started.elapsed().as_millis() as u64)
+                    .saturating_sub(last_heard.load(Ordering::Relaxed));
+                if silent_ms > 3 * ping_every.as_millis() as u64 {
+                    let _ = sink.send(Message::Close(None)).await;
+                    return;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = sink.close().await;
+}

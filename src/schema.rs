@@ -1,0 +1,75 @@
+//! JSON Schema of every frame, request, result and event, generated from the Rust types. The
+//! files in `schemas/` are this output; a test fails when they drift (`bang schemas` rewrites them).
+
+use bang_components::api::error::ApiError;
+use bang_components::api::events::{CharacterJoined, CharacterMoved, CharacterMovedObserved};
+use bang_components::api::frames::{ClientFrame, EventFrame, RpcErrorFrame, RpcOkFrame};
+use bang_components::api::payloads::{
+    IdentifyResult, LocalMapResult, MyMapResult, PlotCourseResult, ServerStatusResult,
+    StatusPayload, SubscribeResult,
+};
+use bang_components::api::requests::{
+    CharacterRequest, IdentifyRequest, JoinRequest, LocalMapRequest, MoveRequest,
+    PlotCourseRequest, SubscribeRequest,
+};
+use schemars::{JsonSchema, schema_for};
+use std::path::Path;
+
+fn entry<T: JsonSchema>(name: &str) -> (String, String) {
+    let schema = schema_for!(T);
+    let text = serde_json::to_string_pretty(&schema).expect("schema serialises") + "\n";
+    (format!("{name}.json"), text)
+}
+
+/// Every schema file: (file name, contents).
+pub fn all() -> Vec<(String, String)> {
+    vec![
+        entry::<ClientFrame>("frame.client"),
+        entry::<RpcOkFrame>("frame.rpc_ok"),
+        entry::<RpcErrorFrame>("frame.rpc_error"),
+        entry::<EventFrame>("frame.event"),
+        entry::<ApiError>("error"),
+        entry::<IdentifyRequest>("request.identify"),
+        entry::<SubscribeRequest>("request.subscribe"),
+        entry::<JoinRequest>("request.join"),
+        entry::<CharacterRequest>("request.my_status"),
+        entry::<MoveRequest>("request.move"),
+        entry::<PlotCourseRequest>("request.plot_course"),
+        entry::<CharacterRequest>("request.my_map"),
+        entry::<LocalMapRequest>("request.local_map"),
+        entry::<IdentifyResult>("result.identify"),
+        entry::<SubscribeResult>("result.subscribe"),
+        entry::<ServerStatusResult>("result.server_status"),
+        entry::<StatusPayload>("result.join"),
+        entry::<StatusPayload>("result.my_status"),
+        entry::<StatusPayload>("result.move"),
+        entry::<PlotCourseResult>("result.plot_course"),
+        entry::<MyMapResult>("result.my_map"),
+        entry::<LocalMapResult>("result.local_map"),
+        entry::<StatusPayload>("event.status.update"),
+        entry::<CharacterJoined>("event.character.joined"),
+        entry::<CharacterMoved>("event.character.moved.mover"),
+        entry::<CharacterMovedObserved>("event.character.moved.observer"),
+    ]
+}
+
+/// Writes every schema into `dir`, removing stale `*.json` files.
+pub fn write_all(dir: &Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    let files = all();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name.ends_with(".json") && !files.iter().any(|(f, _)| *f == name) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    for (name, text) in &files {
+        std::fs::write(dir.join(name), text)?;
+    }
+    Ok(files.len())
+}

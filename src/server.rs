@@ -1,0 +1,209 @@
+//! Putting it together: load the world, open the store, start the network thread, and run the
+//! ECS loop — an update whenever the inbox has work or the next fixed tick is due, and sleep
+//! otherwise, so an idle server costs nothing and a request never waits for a tick.
+
+use crate::net::bridge::{BridgePlugin, Inbox};
+use crate::net::{Inbound, NetConfig, NetHandle, spawn_network};
+use crate::store::plugin::{StoreFailed, restore_world};
+use crate::store::{Durability, Store, StorePlugin};
+use crate::world::files::{SectorContentsFile, UniverseStructureFile};
+use crate::world::{load_universe, universe_from_files};
+use bang_components::time::GameClock;
+use bang_components::universe::Universe;
+use bang_systems::{GameSetup, build_app};
+use bevy_app::App;
+use bevy_time::prelude::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The bundled default universe, compiled in so the binary runs from anywhere.
+const BUNDLED_STRUCTURE: &str = include_str!("../world-data/universe_structure.json");
+const BUNDLED_CONTENTS: &str = include_str!("../world-data/sector_contents.json");
+
+/// Where the universe comes from.
+#[derive(Debug, Clone)]
+pub enum WorldSource {
+    Dir(PathBuf),
+    Bundled,
+}
+
+impl WorldSource {
+    pub fn load(&self) -> Result<Universe, String> {
+        match self {
+            WorldSource::Dir(dir) => load_universe(dir).map_err(|e| e.to_string()),
+            WorldSource::Bundled => {
+                let s: UniverseStructureFile =
+                    serde_json::from_str(BUNDLED_STRUCTURE).map_err(|e| e.to_string())?;
+                let c: SectorContentsFile =
+                    serde_json::from_str(BUNDLED_CONTENTS).map_err(|e| e.to_string())?;
+                universe_from_files(&s, &c).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub net: NetConfig,
+    pub world: WorldSource,
+    pub data: PathBuf,
+    pub tick_hz: f64,
+    pub durability: Durability,
+    pub inbox_requests: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            net: NetConfig::default(),
+            world: WorldSource::Bundled,
+            data: PathBuf::from("data"),
+            tick_hz: 20.0,
+            durability: Durability::Normal,
+            inbox_requests: 65_536,
+        }
+    }
+}
+
+/// A started server: the network thread is accepting, the App is built and restored.
+pub struct Server {
+    pub app: App,
+    net: NetHandle,
+    inbox: crossbeam_channel::Receiver<Inbound>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    pub fn start(settings: ServerSettings, watch_signals: bool) -> Result<Server, String> {
+        if !(settings.tick_hz > 0.0 && settings.tick_hz <= 1000.0) {
+            return Err(format!(
+                "tick_hz must be in (0, 1000], got {}",
+                settings.tick_hz
+            ));
+        }
+        let universe = Arc::new(settings.world.load()?);
+        let store = Store::open(&settings.data, settings.durability)
+            .map_err(|e| format!("cannot open the store in {}: {e}", settings.data.display()))?;
+        let (inbox_tx, inbox_rx) = crossbeam_channel::bounded(settings.inbox_requests.max(1));
+        let mut app = build_app(GameSetup {
+            universe: universe.clone(),
+            clock: GameClock::System,
+            tick_hz: settings.tick_hz,
+        });
+        app.add_plugins((
+            StorePlugin::new(store),
+            BridgePlugin {
+                inbox: inbox_rx.clone(),
+            },
+        ));
+        let restored = restore_world(app.world_mut())?;
+        tracing::info!(
+            sectors = universe.sector_count(),
+            characters = restored,
+            data = %settings.data.display(),
+            "world loaded"
+        );
+        let net = spawn_network(settings.net.clone(), inbox_tx, universe, watch_signals)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.net.listen))?;
+        tracing::info!(addr = %net.local_addr, "listening (WebSocket at /ws)");
+        let stop = net.stop_requested.clone();
+        Ok(Server {
+            app,
+            net,
+            inbox: inbox_rx,
+            stop,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.net.local_addr
+    }
+
+    /// A flag that makes `run` return at its next wake-up.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Runs until stopped. Returns an error if the store failed (nothing after it was acknowledged).
+    pub fn run(mut self) -> Result<(), String> {
+        self.app.finish();
+        self.app.cleanup();
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let fixed = self.app.world().resource::<Time<Fixed>>();
+            let until_tick = fixed.timestep().saturating_sub(fixed.overstep());
+            // Wake at the next tick at the latest, and at least every 50 ms to notice a stop.
+            let deadline = Instant::now() + until_tick.min(Duration::from_millis(50));
+            if let Ok(item) = self.inbox.recv_deadline(deadline) {
+                self.app
+                    .world_mut()
+                    .resource_mut::<Inbox>()
+                    .stashed
+                    .push_back(item);
+            }
+            self.app.update();
+            if let Some(reason) = &self.app.world().resource::<StoreFailed>().0 {
+                return Err(format!("store failure: {reason}"));
+            }
+        }
+        tracing::info!("stopping");
+        self.net.shutdown();
+        Ok(())
+    }
+}
+
+/// A server running on its own thread (tests, tools).
+pub struct RunningServer {
+    pub addr: std::net::SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl RunningServer {
+    pub fn spawn(settings: ServerSettings) -> Result<RunningServer, String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("bang-ecs".into())
+            .spawn(move || {
+                // The App is not Send, so it is built on the thread that runs it.
+                let server = match Server::start(settings, false) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.clone()));
+                        return Err(e);
+                    }
+                };
+                let _ = tx.send(Ok((server.local_addr(), server.stop_flag())));
+                server.run()
+            })
+            .map_err(|e| e.to_string())?;
+        let (addr, stop) = rx.recv().map_err(|e| e.to_string())??;
+        Ok(RunningServer {
+            addr,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the server and waits for it.
+    pub fn stop(mut self) -> Result<(), String> {
+        self.stop.store(true, Ordering::SeqCst);
+        match self.thread.take() {
+            Some(t) => t.join().map_err(|_| "server thread panicked".to_string())?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The embedded store: SQLite (WAL) in the data directory. The only module that knows SQL.
+//!
+//! The World is the truth while the server runs; the store is what survives it. Each update's
+//! changes are written in one transaction before that update's replies leave (see `plugin`).
+
+pub mod plugin;
+
+use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
+use bang_components::ships::ShipType;
+use bang_components::time::Timestamp;
+use bang_components::universe::SectorId;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use plugin::StorePlugin;
+
+/// How hard a commit tries to reach the disk. `Normal` survives a killed process (the WAL is in
+/// the OS cache); `Full` also survives power loss, at a cost per commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    #[default]
+    Normal,
+    Full,
+}
+
+pub type StoreResult<T> = Result<T, rusqlite::Error>;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS characters (
+    id TEXT PRIMARY KEY,
+    world_order INTEGER NOT NULL,
+    sector INTEGER NOT NULL,
+    ship_type TEXT NOT NULL,
+    fuel_ore INTEGER NOT NULL,
+    organics INTEGER NOT NULL,
+    equipment INTEGER NOT NULL,
+    warp_power INTEGER NOT NULL,
+    shields INTEGER NOT NULL,
+    fighters INTEGER NOT NULL,
+    credits INTEGER NOT NULL,
+    last_active INTEGER NOT NULL,
+    first_visit INTEGER,
+    last_update INTEGER
+);
+CREATE TABLE IF NOT EXISTS visits (
+    character_id TEXT NOT NULL,
+    sector INTEGER NOT NULL,
+    last_visited INTEGER NOT NULL,
+    port TEXT,
+    planets TEXT NOT NULL,
+    adjacent TEXT NOT NULL,
+    PRIMARY KEY (character_id, sector)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ports (
+    sector INTEGER PRIMARY KEY,
+    fuel_ore INTEGER NOT NULL,
+    organics INTEGER NOT NULL,
+    equipment INTEGER NOT NULL
+);
+";
+
+/// One character as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharacterRow {
+    pub id: String,
+    pub order: WorldOrder,
+    pub sector: SectorId,
+    pub ship: Ship,
+    pub credits: i64,
+    pub last_active: Timestamp,
+    pub knowledge: MapKnowledge,
+}
+
+/// What one update changed, ready to write.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub characters: Vec<CharacterRow>,
+    /// (character id, sector, visit) for visits recorded since the last commit.
+    pub visits: Vec<(String, SectorId, Visit)>,
+    /// (sector, stock) of ports that changed.
+    pub ports: Vec<(SectorId, [i64; 3])>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.characters.is_empty() && self.visits.is_empty() && self.ports.is_empty()
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+fn ship_type_from(text: &str) -> Option<ShipType> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) `bang.db` in `dir`.
+    pub fn open(dir: &Path, durability: Durability) -> StoreResult<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!(
+                    "cannot create data directory {}: {e}",
+                    dir.display()
+                )),
+            )
+        })?;
+        let conn = Connection::open(dir.join("bang.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let sync = match durability {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store { conn })
+    }
+
+    pub fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Every stored character with its map knowledge, in world order.
+    pub fn load_characters(&self) -> StoreResult<Vec<CharacterRow>> {
+        let mut visits: BTreeMap<String, BTreeMap<SectorId, Visit>> = BTreeMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT character_id, sector, last_visited, port, planets, adjacent FROM visits",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let port: Option<String> = r.get(3)?;
+            let visit = Visit {
+                last_visited: Timestamp(r.get(2)?),
+                port: port.as_deref().map(json_col).transpose()?,
+                planets: json_col(&r.get::<_, String>(4)?)?,
+                adjacent: json_col(&r.get::<_, String>(5)?)?,
+            };
+            visits
+                .entry(r.get(0)?)
+                .or_default()
+                .insert(r.get(1)?, visit);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT id, world_order, sector, ship_type, fuel_ore, organics, equipment, warp_power,
+                    shields, fighters, credits, last_active, first_visit, last_update
+             FROM characters ORDER BY world_order",
+        )?;
+        let mut out = Vec::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let ship_type_text: String = r.get(3)?;
+            let ship_type = ship_type_from(&ship_type_text).ok_or_else(|| {
+                rusqlite::Error::InvalidColumnType(
+                    3,
+                    ship_type_text.clone(),
+                    rusqlite::types::Type::Text,
+                )
+            })?;
+            let knowledge = MapKnowledge {
+                visited: visits.remove(&id).unwrap_or_default(),
+                first_visit: r.get::<_, Option<i64>>(12)?.map(Timestamp),
+                last_update: r.get::<_, Option<i64>>(13)?.map(Timestamp),
+                unsaved: Vec::new(),
+            };
+            out.push(CharacterRow {
+                order: WorldOrder(r.get::<_, i64>(1)? as u64),
+                sector: r.get(2)?,
+                ship: Ship {
+                    ship_type,
+                    cargo: [r.get(4)?, r.get(5)?, r.get(6)?],
+                    warp_power: r.get(7)?,
+                    shields: r.get(8)?,
+                    fighters: r.get(9)?,
+                },
+                credits: r.get(10)?,
+                last_active: Timestamp(r.get(11)?),
+                knowledge,
+                id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stored port stocks (only ports that ever changed).
+    pub fn load_ports(&self) -> StoreResult<Vec<(SectorId, [i64; 3])>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sector, fuel_ore, organics, equipment FROM ports")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?])))?;
+        rows.collect()
+    }
+
+    /// Writes one update's changes atomically.
+    pub fn commit(&mut self, changes: &Changes) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO characters (id, world_order, sector, ship_type, fuel_ore, organics,
+                     equipment, warp_power, shields, fighters, credits, last_active, first_visit,
+                     last_update)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT(id) DO UPDATE SET world_order = excluded.world_order,
+                     sector = excluded.sector, ship_type = excluded.ship_type,
+                     fuel_ore = excluded.fuel_ore, organics = excluded.organics,
+                     equipment = excluded.equipment, warp_power = excluded.warp_power,
+                     shields = excluded.shields, fighters = excluded.fighters,
+                     credits = excluded.credits, last_active = excluded.last_active,
+                     first_visit = excluded.first_visit, last_update = excluded.last_update",
+            )?;
+            for c in &changes.characters {
+                upsert.execute(params![
+                    c.id,
+                    c.order.0 as i64,
+                    c.sector,
+                    c.ship.ship_type.wire_name(),
+                    c.ship.cargo[0],
+                    c.ship.cargo[1],
+                    c.ship.cargo[2],
+                    c.ship.warp_power,
+                    c.ship.shields,
+                    c.ship.fighters,
+                    c.credits,
+                    c.last_active.0,
+                    c.knowledge.first_visit.map(|t| t.0),
+                    c.knowledge.last_update.map(|t| t.0),
+                ])?;
+            }
+            let mut visit = tx.prepare_cached(
+                "INSERT INTO visits (character_id, sector, last_visited, port, planets, adjacent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(character_id, sector) DO UPDATE SET
+                     last_visited = excluded.last_visited, port = excluded.port,
+                     planets = excluded.planets, adjacent = excluded.adjacent",
+            )?;
+            for (id, sector, v) in &changes.visits {
+                let port = v
+                    .port
+                    .as_ref()
+                    .map(|p| serde_json::to_string(p).unwrap_or_default());
+                visit.execute(params![
+                    id,
+                    sector,
+                    v.last_visited.0,
+                    port,
+                    serde_json::to_string(&v.planets).unwrap_or_else(|_| "[]".into()),
+                    serde_json::to_string(&v.adjacent).unwrap_or_else(|_| "[]".into()),
+                ])?;
+            }
+            let mut port = tx.prepare_cached(
+                "INSERT INTO ports (sector, fuel_ore, organics, equipment) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(sector) DO UPDATE SET fuel_ore = excluded.fuel_ore,
+                     organics = excluded.organics, equipment = excluded.equipment",
+            )?;
+            for (sector, stock) in &changes.ports {
+                port.execute(params![sector, stock[0], stock[1], stock[2]])?;
+            }
+        }
+        tx.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, order: u64) -> CharacterRow {
+        let mut knowledge = MapKnowledge::default();
+        knowledge.record_visit(
+            3,
+            Timestamp(10),
+            Visit {
+                last_visited: Timestamp(10),
+                port: None,
+                planets: vec![],
+                adjacent: vec![1, 4],
+            },
+        );
+        CharacterRow {
+            id: id.into(),
+            order: WorldOrder(order),
+            sector: 3,
+            ship: Ship::new(ShipType::AtlasHauler),
+            credits: 1234,
+            last_active: Timestamp(99),
+            knowledge,
+        }
+    }
+
+    #[test]
+    fn committed_characters_come_back_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = row("alice", 1);
+        let b = row("bob", 0);
+        {
+            let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+            let changes = Changes {
+                characters: vec![a.clone(), b.clone()],
+                visits: vec![("alice".into(), 3, a.knowledge.visited[&3].clone())],
+                ports: vec![(7, [1, 2, 3])],
+            };
+            store.commit(&changes).unwrap();
+        }
+        let store = Store::open(dir.path(), Durability::Normal).unwrap();
+        let loaded = store.load_characters().unwrap();
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(loaded[0].id, "bob", "rows come back in world order");
+        a.knowledge.unsaved.clear();
+        assert_eq!(loaded[1], a);
+        assert!(
+            loaded[0].knowledge.visited.is_empty(),
+            "bob's visit was never committed"
+        );
+        assert_eq!(store.load_ports().unwrap(), vec![(7, [1, 2, 3])]);
+    }
+}

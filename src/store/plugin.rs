@@ -1,0 +1,188 @@
+//! The store's place in the schedule: restore the World at start, then, every update, collect
+//! what changed and commit it before the update's frames are flushed.
+
+use super::{Changes, CharacterRow, Store};
+use bang_components::character::{
+    CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, SectorOccupants,
+    Ship, WorldOrder,
+};
+use bang_components::economy::PortStates;
+use bang_components::universe::UniverseRes;
+use bang_systems::PersistSystems;
+use bevy_app::prelude::*;
+use bevy_ecs::prelude::*;
+use std::sync::Mutex;
+
+/// The open store. A mutex only because resources must be `Sync`; only the ECS thread uses it.
+#[derive(Resource)]
+pub struct StoreRes(pub Mutex<Store>);
+
+/// Set when a commit failed: nothing more may be acknowledged, and the server stops.
+#[derive(Resource, Debug, Default)]
+pub struct StoreFailed(pub Option<String>);
+
+pub struct StorePlugin {
+    pub store: Mutex<Option<Store>>,
+}
+
+impl StorePlugin {
+    pub fn new(store: Store) -> StorePlugin {
+        StorePlugin {
+            store: Mutex::new(Some(store)),
+        }
+    }
+}
+
+impl Plugin for StorePlugin {
+    fn build(&self, app: &mut App) {
+        let store = self
+            .store
+            .lock()
+            .expect("store plugin lock")
+            .take()
+            .expect("StorePlugin is added once");
+        app.insert_resource(StoreRes(Mutex::new(store)))
+            .init_resource::<StoreFailed>()
+            .add_systems(PostUpdate, persist_changes.in_set(PersistSystems));
+    }
+}
+
+type ChangedCharacter = Or<(
+    Changed<Position>,
+    Changed<Ship>,
+    Changed<Credits>,
+    Changed<LastActive>,
+    Changed<MapKnowledge>,
+    Added<WorldOrder>,
+)>;
+
+/// Writes every character, visit and port changed in this update in one transaction.
+pub fn persist_changes(
+    mut characters: Query<
+        (
+            &CharacterId,
+            &WorldOrder,
+            &Position,
+            &Ship,
+            &Credits,
+            &LastActive,
+            &mut MapKnowledge,
+        ),
+        ChangedCharacter,
+    >,
+    mut ports: ResMut<PortStates>,
+    store: Res<StoreRes>,
+    mut failed: ResMut<StoreFailed>,
+) {
+    if failed.0.is_some() {
+        return;
+    }
+    let mut changes = Changes::default();
+    for (id, order, position, ship, credits, last_active, mut knowledge) in &mut characters {
+        // Draining the unsaved list is bookkeeping, not a change worth saving again.
+        let knowledge = knowledge.bypass_change_detection();
+        for sector in knowledge.unsaved.drain(..) {
+            if let Some(v) = knowledge.visited.get(&sector) {
+                changes.visits.push((id.0.clone(), sector, v.clone()));
+            }
+        }
+        changes.characters.push(CharacterRow {
+            id: id.0.clone(),
+            order: *order,
+            sector: position.0,
+            ship: ship.clone(),
+            credits: credits.0,
+            last_active: last_active.0,
+            knowledge: MapKnowledge {
+                visited: Default::default(),
+                first_visit: knowledge.first_visit,
+                last_update: knowledge.last_update,
+                unsaved: Vec::new(),
+            },
+        });
+    }
+    if !ports.unsaved.is_empty() {
+        let ports = ports.bypass_change_detection();
+        let mut sectors: Vec<u32> = ports.unsaved.drain(..).collect();
+        sectors.sort_unstable();
+        sectors.dedup();
+        for sector in sectors {
+            if let Some(p) = ports.get(sector) {
+                changes.ports.push((sector, p.stock));
+            }
+        }
+    }
+    if changes.is_empty() {
+        return;
+    }
+    let result = store.0.lock().expect("store lock").commit(&changes);
+    if let Err(e) = result {
+        tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
+        failed.0 = Some(e.to_string());
+    }
+}
+
+/// Loads every stored character and port into a fresh World. Fails if the data directory was
+/// made with a different universe (a character in a sector that does not exist).
+pub fn restore_world(world: &mut World) -> Result<usize, String> {
+    let (rows, ports) = {
+        let store = world.resource::<StoreRes>();
+        let store = store.0.lock().expect("store lock");
+        let count = world.resource::<UniverseRes>().sector_count();
+        match store.meta("sector_count").map_err(|e| e.to_string())? {
+            Some(stored) if stored != count.to_string() => {
+                return Err(format!(
+                    "the data directory belongs to a universe of {stored} sectors, but the world data has {count}; \
+                     point --data at another directory or --world-data at the universe it was made with"
+                ));
+            }
+            Some(_) => {}
+            None => store
+                .set_meta("sector_count", &count.to_string())
+                .map_err(|e| e.to_string())?,
+        }
+        (
+            store.load_characters().map_err(|e| e.to_string())?,
+            store.load_ports().map_err(|e| e.to_string())?,
+        )
+    };
+    let universe = world.resource::<UniverseRes>().clone();
+    for (sector, stock) in ports {
+        let mut states = world.resource_mut::<PortStates>();
+        match states
+            .ports
+            .get_mut(sector as usize)
+            .and_then(|p| p.as_mut())
+        {
+            Some(port) => port.stock = stock,
+            None => return Err(format!("stored port in sector {sector}, which has no port")),
+        }
+    }
+    let count = rows.len();
+    for row in rows {
+        if !universe.contains(row.sector as i64) {
+            return Err(format!(
+                "character {} is in sector {}, outside this universe",
+                row.id, row.sector
+            ));
+        }
+        let entity = world
+            .spawn((
+                CharacterId(row.id.clone()),
+                Position(row.sector),
+                row.ship,
+                Credits(row.credits),
+                LastActive(row.last_active),
+                row.knowledge,
+                row.order,
+            ))
+            .id();
+        world
+            .resource_mut::<CharacterIndex>()
+            .restore(row.id, entity, row.order);
+        world
+            .resource_mut::<SectorOccupants>()
+            .enter(row.sector, row.order, entity);
+    }
+    Ok(count)
+}

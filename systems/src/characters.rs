@@ -1,0 +1,182 @@
+//! Entering the world (`join`) and looking at oneself (`my_status`).
+
+use crate::movement::{announce_move, relocate};
+use crate::outbox::{emit, emit_to};
+use crate::status::{sector_contents, status_payload, status_with_contents};
+use bang_components::api::events::{CHARACTER_JOINED, CharacterJoined, MoveType, STATUS_UPDATE};
+use bang_components::api::payloads::StatusPayload;
+use bang_components::api::requests::{CharacterRequest, JoinRequest, given};
+use bang_components::api::{ApiError, error::ApiResult};
+use bang_components::character::{
+    CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, STARTING_CREDITS,
+    SectorOccupants, Ship, Visit,
+};
+use bang_components::messages::Audience;
+use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
+use bang_components::ships::ShipType;
+use bang_components::time::GameClock;
+use bang_components::universe::{SectorId, UniverseRes};
+use bevy_ecs::prelude::*;
+
+/// Largest credit balance `join` may set: far above any economy, far below overflow.
+pub const MAX_CREDITS: i64 = 1_000_000_000_000;
+
+fn too_many_bindings() -> ApiError {
+    ApiError::new(
+        429,
+        format!("Too many characters bound to this connection (max {MAX_BINDINGS_PER_CONNECTION})"),
+    )
+}
+
+/// Binds a character joined on this connection (before its events are emitted, so the joiner
+/// receives its own `status.update`; the reference bound only after, losing them).
+fn bind_joiner(world: &mut World, conn: ConnectionId, id: &str) -> ApiResult<()> {
+    world
+        .resource_mut::<Sessions>()
+        .control(conn, id)
+        .map_err(|_| too_many_bindings())
+}
+
+/// `join`: create a character (default ship, optional hull, credits and start sector) or bring
+/// back a known one (optionally teleporting it), then report its status.
+pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<StatusPayload> {
+    let id = given(&req.character_id)
+        .ok_or_else(|| ApiError::unprocessable("Invalid or missing character_id"))?
+        .to_string();
+    if let Some(credits) = req.credits
+        && !(0..=MAX_CREDITS).contains(&credits)
+    {
+        return Err(ApiError::unprocessable(format!(
+            "credits must be between 0 and {MAX_CREDITS}"
+        )));
+    }
+    let now = world.resource::<GameClock>().now();
+    let existing = world.resource::<CharacterIndex>().get(&id);
+    let entity = match existing {
+        None => {
+            let start = req.sector.unwrap_or(0);
+            if !world.resource::<UniverseRes>().contains(start) {
+                return Err(ApiError::bad_request(format!("Invalid sector: {start}")));
+            }
+            let ship_type = match given(&req.ship_type) {
+                None => ShipType::DEFAULT,
+                Some(name) => ShipType::parse_requested(name)
+                    .ok_or_else(|| ApiError::bad_request(format!("Invalid ship type: {name}")))?,
+            };
+            bind_joiner(world, conn, &id)?;
+            let credits = req.credits.unwrap_or(STARTING_CREDITS);
+            let entity = spawn_character(world, &id, ship_type, credits, start as SectorId, now);
+            let joined = CharacterJoined {
+                character_id: id.clone(),
+                sector: start as SectorId,
+                timestamp: now,
+            };
+            emit(world, CHARACTER_JOINED, &joined, Audience::Everyone);
+            entity
+        }
+        Some(entity) => {
+            // Validate before any side effect (the reference updated activity first).
+            if let Some(sector) = req.sector
+                && !world.resource::<UniverseRes>().contains(sector)
+            {
+                return Err(ApiError::bad_request(format!("Invalid sector: {sector}")));
+            }
+            bind_joiner(world, conn, &id)?;
+            world.entity_mut(entity).insert(LastActive(now));
+            if let Some(credits) = req.credits {
+                world.entity_mut(entity).insert(Credits(credits));
+            }
+            let from = world
+                .get::<Position>(entity)
+                .expect("character has a position")
+                .0;
+            if let Some(to) = req.sector.map(|s| s as SectorId)
+                && to != from
+            {
+                relocate(world, entity, to);
+                announce_move(world, entity, &id, from, to, MoveType::Teleport, now);
+            }
+            entity
+        }
+    };
+    let status = record_visit_and_status(world, entity);
+    emit_to(world, STATUS_UPDATE, &status, vec![id]);
+    Ok(status)
+}
+
+/// Creates a character in the world map.
+pub fn spawn_character(
+    world: &mut World,
+    id: &str,
+    ship_type: ShipType,
+    credits: i64,
+    sector: SectorId,
+    now: bang_components::time::Timestamp,
+) -> Entity {
+    let entity = world
+        .spawn((
+            CharacterId(id.to_string()),
+            Position(sector),
+            Ship::new(ship_type),
+            Credits(credits),
+            LastActive(now),
+            MapKnowledge::default(),
+        ))
+        .id();
+    let order = world
+        .resource_mut::<CharacterIndex>()
+        .insert(id.to_string(), entity);
+    world.entity_mut(entity).insert(order);
+    world
+        .resource_mut::<SectorOccupants>()
+        .enter(sector, order, entity);
+    entity
+}
+
+/// Records a visit to the character's current sector (world.md 4.2) and builds its status from
+/// the same view of the sector.
+pub fn record_visit_and_status(world: &mut World, entity: Entity) -> StatusPayload {
+    let now = world.resource::<GameClock>().now();
+    let sector = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let contents = sector_contents(world, Some(entity), sector);
+    let seen = Visit {
+        last_visited: now,
+        port: contents.port.clone(),
+        planets: contents.planets.clone(),
+        adjacent: contents.adjacent_sectors.clone(),
+    };
+    if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity) {
+        knowledge.record_visit(sector, now, seen);
+    }
+    status_with_contents(world, entity, contents)
+}
+
+/// `my_status`: the character's status (without `character_id`); binds the character's events
+/// to the asking connection, as the reference does.
+pub fn my_status(
+    world: &mut World,
+    conn: ConnectionId,
+    req: CharacterRequest,
+) -> ApiResult<StatusPayload> {
+    let id =
+        given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
+    let entity = world
+        .resource::<CharacterIndex>()
+        .get(id)
+        .ok_or_else(|| ApiError::not_found(format!("Character '{id}' not found")))?;
+    {
+        let mut sessions = world.resource_mut::<Sessions>();
+        sessions.track(conn, id).map_err(|_| too_many_bindings())?;
+        sessions
+            .add_name(conn, id)
+            .map_err(|_| too_many_bindings())?;
+    }
+    let now = world.resource::<GameClock>().now();
+    world.entity_mut(entity).insert(LastActive(now));
+    let mut status = status_payload(world, entity);
+    status.character_id = None;
+    Ok(status)
+}

@@ -1,0 +1,82 @@
+//! Answers the update's requests one at a time, in arrival order, so a connection's frames take
+//! effect in the order it sent them and every request gets exactly one reply.
+
+use crate::outbox::{emit, reply, to_raw};
+use crate::{characters, maps, movement, sessions};
+use bang_components::api::events::STATUS_UPDATE;
+use bang_components::api::payloads::ServerStatusResult;
+use bang_components::api::{ApiError, Request};
+use bang_components::messages::{Audience, RequestReceived};
+use bang_components::session::ConnectionId;
+use bang_components::universe::UniverseRes;
+use bevy_ecs::message::Messages;
+use bevy_ecs::prelude::*;
+use serde_json::value::RawValue;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Handlers are plain functions on the World, run by this one exclusive system: each sees the
+/// effects of the requests before it, with no locks and no check-then-act races.
+pub fn dispatch_requests(world: &mut World) {
+    let requests: Vec<RequestReceived> = world
+        .resource_mut::<Messages<RequestReceived>>()
+        .drain()
+        .collect();
+    for RequestReceived { conn, id, request } in requests {
+        let endpoint = request.endpoint_name();
+        // A bug in one handler must cost one request, not the server.
+        let outcome = catch_unwind(AssertUnwindSafe(|| handle(world, conn, &id, request)));
+        let body = outcome.unwrap_or_else(|_| {
+            tracing::error!(endpoint, "request handler panicked");
+            Some(Err(ApiError::new(500, "Internal error")))
+        });
+        if let Some(body) = body {
+            reply(world, conn, id, endpoint, body);
+        }
+    }
+}
+
+/// Runs one request. Returns the reply body, or `None` when the handler already queued its reply
+/// (`subscribe`, whose initial status must follow the reply).
+fn handle(
+    world: &mut World,
+    conn: ConnectionId,
+    id: &str,
+    request: Request,
+) -> Option<Result<Box<RawValue>, ApiError>> {
+    let body = match request {
+        Request::ServerStatus => {
+            let sectors = world.resource::<UniverseRes>().sector_count();
+            to_raw(&ServerStatusResult::new(sectors))
+        }
+        Request::Join(req) => characters::join(world, conn, req).and_then(|r| to_raw(&r)),
+        Request::MyStatus(req) => characters::my_status(world, conn, req).and_then(|r| to_raw(&r)),
+        Request::Move(req) => movement::move_character(world, conn, req).and_then(|r| to_raw(&r)),
+        Request::PlotCourse(req) => movement::plot_course(world, req).and_then(|r| to_raw(&r)),
+        Request::MyMap(req) => maps::my_map(world, req).and_then(|r| to_raw(&r)),
+        Request::LocalMap(req) => maps::local_map(world, req).and_then(|r| to_raw(&r)),
+        Request::Identify(req) => sessions::identify(world, conn, req).and_then(|r| to_raw(&r)),
+        Request::Subscribe(req) => {
+            let character = req.character_id.clone();
+            match sessions::subscribe(world, conn, req) {
+                Err(e) => Err(e),
+                Ok((result, status)) => {
+                    let body = to_raw(&result);
+                    reply(world, conn, id.to_string(), "subscribe", body);
+                    if let (Some(status), Some(character)) = (status, character) {
+                        let audience = Audience::Connection(conn, vec![character]);
+                        emit(world, STATUS_UPDATE, &status, audience);
+                    }
+                    return None;
+                }
+            }
+        }
+        Request::Unavailable(endpoint) => Err(ApiError::new(
+            501,
+            format!(
+                "Endpoint {} is not available in this build yet",
+                endpoint.name()
+            ),
+        )),
+    };
+    Some(body)
+}

@@ -1,0 +1,159 @@
+//! Moving between sectors (`move`, teleports) and route planning (`plot_course`).
+
+use crate::characters::record_visit_and_status;
+use crate::outbox::emit_to;
+use crate::status::others_in_sector;
+use bang_components::api::events::{
+    CHARACTER_MOVED, CharacterMoved, CharacterMovedObserved, MoveType, Movement, STATUS_UPDATE,
+};
+use bang_components::api::payloads::{PlotCourseResult, StatusPayload};
+use bang_components::api::requests::{IntArg, MoveRequest, PlotCourseRequest, given};
+use bang_components::api::{ApiError, error::ApiResult};
+use bang_components::character::{
+    CharacterIndex, LastActive, Position, SectorOccupants, Ship, WorldOrder,
+};
+use bang_components::session::ConnectionId;
+use bang_components::time::{GameClock, Timestamp};
+use bang_components::universe::{SectorId, UniverseRes};
+use bevy_ecs::prelude::*;
+
+/// Puts a character in another sector, keeping the sector index in step.
+pub fn relocate(world: &mut World, entity: Entity, to: SectorId) {
+    let from = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let order = *world
+        .get::<WorldOrder>(entity)
+        .expect("character has a world order");
+    let mut occupants = world.resource_mut::<SectorOccupants>();
+    occupants.leave(from, entity);
+    occupants.enter(to, order, entity);
+    world.entity_mut(entity).insert(Position(to));
+}
+
+/// Sends the mover its full `character.moved`, then the redacted form to those present at the
+/// destination (`arrive`) and at the origin (`depart`), each only if someone is there.
+pub fn announce_move(
+    world: &mut World,
+    entity: Entity,
+    id: &str,
+    from: SectorId,
+    to: SectorId,
+    move_type: MoveType,
+    now: Timestamp,
+) {
+    let moved = CharacterMoved {
+        character_id: id.to_string(),
+        from_sector: from,
+        to_sector: to,
+        timestamp: now,
+        move_type,
+    };
+    emit_to(world, CHARACTER_MOVED, &moved, vec![id.to_string()]);
+    if from == to {
+        return;
+    }
+    let ship_type = world
+        .get::<Ship>(entity)
+        .expect("character has a ship")
+        .ship_type;
+    for (sector, movement) in [(to, Movement::Arrive), (from, Movement::Depart)] {
+        let observers = others_in_sector(world, sector, entity);
+        if observers.is_empty() {
+            continue;
+        }
+        let seen = CharacterMovedObserved {
+            name: id.to_string(),
+            ship_type,
+            timestamp: now,
+            move_type,
+            movement,
+        };
+        emit_to(world, CHARACTER_MOVED, &seen, observers);
+    }
+}
+
+/// `move`: one jump along an outgoing warp, paid in warp power.
+pub fn move_character(
+    world: &mut World,
+    _conn: ConnectionId,
+    req: MoveRequest,
+) -> ApiResult<StatusPayload> {
+    let id =
+        given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
+    let destination = req
+        .to_sector
+        .or(req.to)
+        .ok_or_else(|| ApiError::bad_request("Missing destination sector"))?;
+    let to = match destination {
+        IntArg::Int(n) if n >= 0 => n,
+        _ => return Err(ApiError::unprocessable("Invalid destination sector")),
+    };
+    let entity = world.resource::<CharacterIndex>().get(id).ok_or_else(|| {
+        ApiError::not_found(format!("Character '{id}' not found. Join the game first."))
+    })?;
+    let universe = world.resource::<UniverseRes>();
+    if !universe.contains(to) {
+        return Err(ApiError::bad_request(format!("Invalid sector: {to}")));
+    }
+    let to = to as SectorId;
+    let from = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    if !universe.is_adjacent(from, to) {
+        return Err(ApiError::bad_request(format!(
+            "Sector {to} is not adjacent to current sector {from}"
+        )));
+    }
+    let ship = world.get::<Ship>(entity).expect("character has a ship");
+    let cost = ship.stats().turns_per_warp as i64;
+    if ship.warp_power < cost {
+        return Err(ApiError::bad_request(format!(
+            "Insufficient warp power. Need {cost} units but only have {}",
+            ship.warp_power
+        )));
+    }
+    let id = id.to_string();
+    let now = world.resource::<GameClock>().now();
+    world
+        .get_mut::<Ship>(entity)
+        .expect("character has a ship")
+        .warp_power -= cost;
+    relocate(world, entity, to);
+    world.entity_mut(entity).insert(LastActive(now));
+    let status = record_visit_and_status(world, entity);
+    emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
+    announce_move(world, entity, &id, from, to, MoveType::Normal, now);
+    Ok(status)
+}
+
+/// `plot_course`: the shortest directed path between two sectors of the whole universe.
+pub fn plot_course(world: &World, req: PlotCourseRequest) -> ApiResult<PlotCourseResult> {
+    let (Some(from), Some(to)) = (req.from_sector, req.to_sector) else {
+        return Err(ApiError::bad_request("Missing from_sector or to_sector"));
+    };
+    if from < 0 || to < 0 {
+        return Err(ApiError::unprocessable("Sectors must be non-negative"));
+    }
+    let universe = world.resource::<UniverseRes>();
+    if !universe.contains(from) {
+        return Err(ApiError::bad_request(format!(
+            "Invalid from_sector: {from}"
+        )));
+    }
+    if !universe.contains(to) {
+        return Err(ApiError::bad_request(format!("Invalid to_sector: {to}")));
+    }
+    let (from, to) = (from as SectorId, to as SectorId);
+    let path = universe.plot_course(from, to).ok_or_else(|| {
+        ApiError::not_found(format!("No path found from sector {from} to sector {to}"))
+    })?;
+    Ok(PlotCourseResult {
+        from_sector: from,
+        to_sector: to,
+        distance: path.len() as u32 - 1,
+        path,
+    })
+}

@@ -1,0 +1,128 @@
+//! What a character sees: sector contents, the ship block, the status payload. Read-only helpers
+//! shared by every rule that answers with a status or sends a `status.update`.
+
+use bang_components::api::payloads::{
+    Cargo, DepotPrice, OtherPlayer, PortSnapshot, Prices, SectorContents, ShipStatus, StatusPayload,
+};
+use bang_components::character::{
+    CharacterId, Credits, LastActive, Position, SectorOccupants, Ship,
+};
+use bang_components::economy::{
+    Commodity, PortStates, WARP_DEPOT_NOTE, WARP_DEPOT_SECTOR, WARP_POWER_PRICE,
+};
+use bang_components::time::{GameClock, Timestamp};
+use bang_components::universe::{SectorId, UniverseRes};
+use bevy_ecs::prelude::*;
+
+/// The port of a sector as a visitor sees it now, if there is one.
+pub fn port_snapshot(world: &World, sector: SectorId, now: Timestamp) -> Option<PortSnapshot> {
+    let port = world.resource::<PortStates>().get(sector)?;
+    let prices = Prices {
+        fuel_ore: port.displayed_price(Commodity::FuelOre),
+        organics: port.displayed_price(Commodity::Organics),
+        equipment: port.displayed_price(Commodity::Equipment),
+        warp_power_depot: (sector == WARP_DEPOT_SECTOR).then(|| DepotPrice {
+            price_per_unit: WARP_POWER_PRICE,
+            note: WARP_DEPOT_NOTE.to_string(),
+        }),
+    };
+    Some(PortSnapshot {
+        code: port.code.clone(),
+        last_seen_prices: prices,
+        last_seen_stock: Cargo::from(port.stock),
+        observed_at: now,
+    })
+}
+
+/// Sector contents as `viewer` sees them (the viewer is not listed among the other players).
+pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) -> SectorContents {
+    let now = world.resource::<GameClock>().now();
+    let universe = world.resource::<UniverseRes>();
+    let info = universe.sector(sector);
+    let other_players = world
+        .resource::<SectorOccupants>()
+        .in_sector(sector)
+        .filter(|e| Some(*e) != viewer)
+        .filter_map(|e| {
+            let id = world.get::<CharacterId>(e)?;
+            let ship = world.get::<Ship>(e)?;
+            Some(OtherPlayer {
+                name: id.0.clone(),
+                ship_type: ship.ship_type,
+            })
+        })
+        .collect();
+    SectorContents {
+        port: port_snapshot(world, sector, now),
+        planets: info.planets.clone(),
+        other_players,
+        garrisons: Vec::new(),
+        salvage: Vec::new(),
+        adjacent_sectors: info.adjacent.clone(),
+    }
+}
+
+/// The ship block of a status payload.
+pub fn ship_status(ship: &Ship, credits: i64) -> ShipStatus {
+    let stats = ship.stats();
+    ShipStatus {
+        ship_type: ship.ship_type,
+        ship_name: stats.display_name.to_string(),
+        cargo: Cargo::from(ship.cargo),
+        cargo_capacity: stats.cargo_holds as i64,
+        cargo_used: ship.cargo_used(),
+        warp_power: ship.warp_power,
+        warp_power_capacity: stats.warp_power_capacity as i64,
+        shields: ship.shields,
+        max_shields: stats.max_shields as i64,
+        fighters: ship.fighters,
+        max_fighters: stats.max_fighters as i64,
+        credits,
+    }
+}
+
+/// The full status payload of a character, with the given sector contents.
+pub fn status_with_contents(
+    world: &World,
+    entity: Entity,
+    contents: SectorContents,
+) -> StatusPayload {
+    let id = world
+        .get::<CharacterId>(entity)
+        .expect("character has an id");
+    let ship = world.get::<Ship>(entity).expect("character has a ship");
+    let credits = world.get::<Credits>(entity).map_or(0, |c| c.0);
+    StatusPayload {
+        character_id: Some(id.0.clone()),
+        name: id.0.clone(),
+        sector: world
+            .get::<Position>(entity)
+            .expect("character has a position")
+            .0,
+        last_active: world
+            .get::<LastActive>(entity)
+            .map_or(Timestamp(0), |t| t.0),
+        sector_contents: contents,
+        ship: ship_status(ship, credits),
+    }
+}
+
+/// The full status payload of a character as it stands.
+pub fn status_payload(world: &World, entity: Entity) -> StatusPayload {
+    let sector = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let contents = sector_contents(world, Some(entity), sector);
+    status_with_contents(world, entity, contents)
+}
+
+/// Everyone in a sector except `except`, by id (for observer events).
+pub fn others_in_sector(world: &World, sector: SectorId, except: Entity) -> Vec<String> {
+    world
+        .resource::<SectorOccupants>()
+        .in_sector(sector)
+        .filter(|e| *e != except)
+        .filter_map(|e| world.get::<CharacterId>(e).map(|id| id.0.clone()))
+        .collect()
+}
