@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn make(n: u32, seed: u64) -> (UniverseStructureFile, SectorContentsFile) {

@@ -1,0 +1,228 @@
+//! Shared test helpers: the small hand-made world, an in-memory App harness that steps the fixed
+//! clock by hand, and a WebSocket client for tests over real sockets.
+#![allow(dead_code)]
+
+use bang::net::NetConfig;
+use bang::server::{RunningServer, ServerSettings, WorldSource};
+use bang_components::api::Request;
+use bang_components::messages::{ConnectionOpened, FrameQueued, RequestReceived};
+use bang_components::session::ConnectionId;
+use bang_components::time::{GameClock, Timestamp};
+use bang_components::universe::Universe;
+use bang_systems::{GameSetup, build_app};
+use bevy_app::App;
+use bevy_ecs::message::{MessageCursor, Messages};
+use bevy_time::TimeUpdateStrategy;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+pub fn small_world_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-world")
+}
+
+pub fn small_universe() -> Arc<Universe> {
+    Arc::new(bang::world::load_universe(&small_world_dir()).expect("test world loads"))
+}
+
+/// 2025-09-28T12:00:00+00:00, the tests' fixed "now".
+pub const T0: Timestamp = Timestamp(1_759_060_800_000_000);
+
+/// An App on the small world with a manual clock, stepping the fixed clock once per update.
+pub struct Harness {
+    pub app: App,
+    cursor: MessageCursor<FrameQueued>,
+    next_conn: u64,
+    next_id: u64,
+}
+
+impl Harness {
+    pub fn new() -> Harness {
+        let mut app = build_app(GameSetup {
+            universe: small_universe(),
+            clock: GameClock::Manual(T0),
+            tick_hz: 20.0,
+        });
+        app.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
+        // The first update only starts the clock; it advances no time.
+        app.update();
+        let cursor = app.world().resource::<Messages<FrameQueued>>().get_cursor();
+        Harness {
+            app,
+            cursor,
+            next_conn: 1,
+            next_id: 1,
+        }
+    }
+
+    pub fn connect(&mut self) -> ConnectionId {
+        let conn = ConnectionId(self.next_conn);
+        self.next_conn += 1;
+        self.app.world_mut().write_message(ConnectionOpened(conn));
+        conn
+    }
+
+    /// Sends one request, runs one update, returns every frame the update queued.
+    pub fn request(&mut self, conn: ConnectionId, request: Request) -> Vec<FrameQueued> {
+        let id = self.next_id.to_string();
+        self.next_id += 1;
+        self.app
+            .world_mut()
+            .write_message(RequestReceived { conn, id, request });
+        self.step()
+    }
+
+    /// Runs one update and returns the frames it queued.
+    pub fn step(&mut self) -> Vec<FrameQueued> {
+        self.app.update();
+        let messages = self.app.world().resource::<Messages<FrameQueued>>();
+        self.cursor.read(messages).cloned().collect()
+    }
+}
+
+/// The reply body of the last frame (which must be a reply) as JSON, or its error.
+pub fn reply_of(frames: &[FrameQueued]) -> Result<Value, (u16, String)> {
+    match frames.last().expect("a reply") {
+        FrameQueued::Reply { body, .. } => match body {
+            Ok(raw) => Ok(serde_json::from_str(raw.get()).unwrap()),
+            Err(e) => Err((e.status, e.detail.clone())),
+        },
+        other => panic!("last frame is not a reply: {other:?}"),
+    }
+}
+
+/// A server on the small world with a fresh data directory (kept alive by the returned guard).
+pub fn start_server(tick_hz: f64) -> (RunningServer, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_server_in(data.path(), tick_hz, NetConfig::default());
+    (server, data)
+}
+
+pub fn start_server_in(data: &std::path::Path, tick_hz: f64, mut net: NetConfig) -> RunningServer {
+    net.listen = "127.0.0.1:0".parse().unwrap();
+    let settings = ServerSettings {
+        net,
+        world: WorldSource::Dir(small_world_dir()),
+        data: data.to_path_buf(),
+        tick_hz,
+        ..ServerSettings::default()
+    };
+    RunningServer::spawn(settings).expect("server starts")
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A protocol-level client: sends frames, collects what comes back.
+pub struct Client {
+    ws: Ws,
+    next_id: u64,
+}
+
+/// How long a test waits for a frame that should come (never for game time to pass).
+const FRAME_WAIT: Duration = Duration::from_secs(5);
+
+impl Client {
+    pub async fn connect(addr: std::net::SocketAddr) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("websocket connects");
+        Client { ws, next_id: 1 }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, msg: Message) {
+        self.ws.send(msg).await.unwrap();
+    }
+
+    /// The next JSON frame, or None on close/timeout.
+    pub async fn next_frame_within(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(wait, self.ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => return Some(serde_json::from_str(&t).unwrap()),
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                _ => return None,
+            }
+        }
+    }
+
+    pub async fn next_frame(&mut self) -> Value {
+        self.next_frame_within(FRAME_WAIT)
+            .await
+            .expect("a frame arrives")
+    }
+
+    /// Sends an RPC and returns (events received before the reply, the reply frame).
+    pub async fn rpc(&mut self, endpoint: &str, payload: Value) -> (Vec<Value>, Value) {
+        let id = format!("r{}", self.next_id);
+        self.next_id += 1;
+        let frame = json!({"id": id, "type": "rpc", "endpoint": endpoint, "payload": payload});
+        self.send_text(&frame.to_string()).await;
+        self.until_reply(&id).await
+    }
+
+    /// Sends a raw frame object and waits for the reply with its id.
+    pub async fn frame(&mut self, frame: Value) -> (Vec<Value>, Value) {
+        let id = frame["id"]
+            .as_str()
+            .expect("frame has a string id")
+            .to_string();
+        self.send_text(&frame.to_string()).await;
+        self.until_reply(&id).await
+    }
+
+    pub async fn until_reply(&mut self, id: &str) -> (Vec<Value>, Value) {
+        let mut events = Vec::new();
+        loop {
+            let f = self.next_frame().await;
+            if f["frame_type"] == "rpc" && f["id"] == id {
+                return (events, f);
+            }
+            events.push(f);
+        }
+    }
+
+    /// The result of a successful RPC (panics with the error otherwise).
+    pub async fn ok(&mut self, endpoint: &str, payload: Value) -> Value {
+        let (_, reply) = self.rpc(endpoint, payload).await;
+        assert_eq!(reply["ok"], true, "{endpoint} failed: {reply}");
+        reply["result"].clone()
+    }
+
+    /// The (status, detail) of a failed RPC (panics if it succeeded).
+    pub async fn err(&mut self, endpoint: &str, payload: Value) -> (u64, String) {
+        let (_, reply) = self.rpc(endpoint, payload).await;
+        assert_eq!(reply["ok"], false, "{endpoint} should fail: {reply}");
+        (
+            reply["error"]["status"].as_u64().unwrap(),
+            reply["error"]["detail"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Asserts nothing arrives for a short while (used after the last expected frame).
+    pub async fn expect_silence(&mut self, wait: Duration) {
+        if let Some(f) = self.next_frame_within(wait).await {
+            panic!("unexpected frame: {f}");
+        }
+    }
+
+    /// Events in the queue right now (waits briefly for stragglers).
+    pub async fn drain(&mut self, wait: Duration) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Some(f) = self.next_frame_within(wait).await {
+            out.push(f);
+        }
+        out
+    }
+}
+
+/// The events with this name.
+pub fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == name).collect()
+}
