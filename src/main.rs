@@ -108,7 +108,10 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => {
             let settings = settings(args)?;
-            Server::start(settings, true)?.run()
+            let server = Server::start(settings, true)?;
+            // One plain line on stdout for people and scripts (logs go to stderr).
+            println!("bang listening on ws://{}/ws", server.local_addr());
+            server.run()
         }
         Command::Universe(args) => {
             let (structure, contents) = bang::world::generate::generate(args.sectors, args.seed)

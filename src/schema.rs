@@ -73,3 +73,32 @@ pub fn write_all(dir: &Path) -> std::io::Result<usize> {
     }
     Ok(files.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checked-in schemas must be exactly what the types generate.
+    #[test]
+    fn checked_in_schemas_match_the_types() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        let mut stale = Vec::new();
+        for (name, text) in all() {
+            match std::fs::read_to_string(dir.join(&name)) {
+                Ok(on_disk) if on_disk == text => {}
+                _ => stale.push(name),
+            }
+        }
+        let expected: Vec<String> = all().into_iter().map(|(n, _)| n).collect();
+        for entry in std::fs::read_dir(&dir).expect("schemas/ exists") {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            if name.ends_with(".json") && !expected.contains(&name) {
+                stale.push(format!("{name} (no longer generated)"));
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "schemas/ has drifted from the Rust types: {stale:?}; run `cargo run -- schemas`"
+        );
+    }
+}

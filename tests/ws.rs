@@ -648,23 +648,7 @@ async fn endpoints_of_later_issues_answer_501_not_silence() {
 #[tokio::test]
 async fn http_routes_answer_like_the_reference() {
     let (server, _data) = start_server(20.0);
-    let get = |path: &str| {
-        let url = format!("http://{}{}", server.addr, path);
-        async move {
-            let stream = tokio::net::TcpStream::connect(
-                url.trim_start_matches("http://").split('/').next().unwrap(),
-            )
-            .await
-            .unwrap();
-            let path = "/".to_string()
-                + url
-                    .trim_start_matches("http://")
-                    .splitn(2, '/')
-                    .nth(1)
-                    .unwrap();
-            http_get(stream, &path).await
-        }
-    };
+    let get = |path: &str| http_get(server.addr, path.to_string());
     let (status, body) = get("/").await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -690,8 +674,9 @@ async fn http_routes_answer_like_the_reference() {
 }
 
 /// A minimal HTTP/1.1 GET, so the tests need no HTTP client crate.
-async fn http_get(mut stream: tokio::net::TcpStream, path: &str) -> (u16, Value) {
+async fn http_get(addr: std::net::SocketAddr, path: String) -> (u16, Value) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut buf = Vec::new();

@@ -56,20 +56,20 @@ type ChangedCharacter = Or<(
     Added<WorldOrder>,
 )>;
 
+/// The stored parts of a character.
+type StoredParts = (
+    &'static CharacterId,
+    &'static WorldOrder,
+    &'static Position,
+    &'static Ship,
+    &'static Credits,
+    &'static LastActive,
+    &'static mut MapKnowledge,
+);
+
 /// Writes every character, visit and port changed in this update in one transaction.
 pub fn persist_changes(
-    mut characters: Query<
-        (
-            &CharacterId,
-            &WorldOrder,
-            &Position,
-            &Ship,
-            &Credits,
-            &LastActive,
-            &mut MapKnowledge,
-        ),
-        ChangedCharacter,
-    >,
+    mut characters: Query<StoredParts, ChangedCharacter>,
     mut ports: ResMut<PortStates>,
     store: Res<StoreRes>,
     mut failed: ResMut<StoreFailed>,
