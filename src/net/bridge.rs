@@ -162,3 +162,48 @@ pub fn flush_frames(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::{mpsc, watch};
+
+    #[test]
+    fn a_client_whose_outbox_is_full_is_kicked_and_forgotten() {
+        let (tx, mut rx) = mpsc::channel(2);
+        let (kick, kicked) = watch::channel(false);
+        let mut outboxes = Outboxes::default();
+        let conn = ConnectionId(1);
+        outboxes.map.insert(conn, Outbox { frames: tx, kick });
+        let frame = Utf8Bytes::from("{}");
+        outboxes.send(conn, &frame);
+        outboxes.send(conn, &frame);
+        assert_eq!(outboxes.len(), 1, "two frames fit");
+        assert!(!*kicked.borrow());
+        outboxes.send(conn, &frame);
+        assert!(
+            *kicked.borrow(),
+            "the third frame does not fit: the client is told to go"
+        );
+        assert!(outboxes.is_empty());
+        assert_eq!(outboxes.slow_disconnects, 1);
+        // Later frames for it are dropped quietly; the two queued ones are still there.
+        outboxes.send(conn, &frame);
+        assert_eq!(outboxes.slow_disconnects, 1);
+        assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok() && rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_closed_outbox_is_forgotten_without_counting_as_slow() {
+        let (tx, rx) = mpsc::channel(2);
+        let (kick, _kicked) = watch::channel(false);
+        let mut outboxes = Outboxes::default();
+        outboxes
+            .map
+            .insert(ConnectionId(1), Outbox { frames: tx, kick });
+        drop(rx);
+        outboxes.send(ConnectionId(1), &Utf8Bytes::from("{}"));
+        assert!(outboxes.is_empty());
+        assert_eq!(outboxes.slow_disconnects, 0);
+    }
+}

@@ -157,3 +157,77 @@ pub fn plot_course(world: &World, req: PlotCourseRequest) -> ApiResult<PlotCours
         path,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::characters::spawn_character;
+    use bang_components::character::SectorOccupants;
+    use bang_components::ships::ShipType;
+    use bang_components::time::GameClock;
+    use bang_components::universe::{Sector, Universe};
+    use std::sync::Arc;
+
+    /// A bare World with just what movement needs: 0 → 1 → 2 → 0.
+    fn world() -> World {
+        let mut world = World::new();
+        let sectors = [vec![1], vec![2], vec![0]]
+            .into_iter()
+            .map(|warps| Sector {
+                warps,
+                ..Default::default()
+            })
+            .collect();
+        world.insert_resource(UniverseRes(Arc::new(Universe::new(sectors))));
+        world.insert_resource(GameClock::Manual(Timestamp(1)));
+        world.insert_resource(bang_components::economy::PortStates::default());
+        world.init_resource::<CharacterIndex>();
+        world.init_resource::<SectorOccupants>();
+        world
+            .init_resource::<bevy_ecs::message::Messages<bang_components::messages::FrameQueued>>();
+        world
+    }
+
+    #[test]
+    fn relocate_keeps_the_sector_index_in_step() {
+        let mut w = world();
+        let a = spawn_character(&mut w, "a", ShipType::DEFAULT, 0, 0, Timestamp(1));
+        let b = spawn_character(&mut w, "b", ShipType::DEFAULT, 0, 0, Timestamp(1));
+        relocate(&mut w, a, 2);
+        assert_eq!(w.get::<Position>(a), Some(&Position(2)));
+        let occ = w.resource::<SectorOccupants>();
+        assert_eq!(occ.in_sector(0).collect::<Vec<_>>(), vec![b]);
+        assert_eq!(occ.in_sector(2).collect::<Vec<_>>(), vec![a]);
+    }
+
+    #[test]
+    fn a_move_spends_warp_power_and_records_the_visit() {
+        let mut w = world();
+        let a = spawn_character(&mut w, "a", ShipType::SparrowScout, 0, 0, Timestamp(1));
+        let req = MoveRequest {
+            character_id: Some("a".into()),
+            to_sector: Some(IntArg::Int(1)),
+            to: None,
+        };
+        let status = move_character(&mut w, ConnectionId(1), req).unwrap();
+        assert_eq!(status.sector, 1);
+        // Sparrow: 280 capacity, 2 per jump.
+        assert_eq!(w.get::<Ship>(a).unwrap().warp_power, 278);
+        let knowledge = w
+            .get::<bang_components::character::MapKnowledge>(a)
+            .unwrap();
+        assert_eq!(knowledge.visited[&1].adjacent, vec![2]);
+        let back = MoveRequest {
+            character_id: Some("a".into()),
+            to_sector: Some(IntArg::Int(0)),
+            to: None,
+        };
+        let err = move_character(&mut w, ConnectionId(1), back).unwrap_err();
+        assert_eq!(err.detail, "Sector 0 is not adjacent to current sector 1");
+        assert_eq!(
+            w.get::<Ship>(a).unwrap().warp_power,
+            278,
+            "a refused move costs nothing"
+        );
+    }
+}
