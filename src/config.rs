@@ -14,6 +14,10 @@ pub struct ConfigFile {
     pub data: Option<PathBuf>,
     /// Fixed-clock rate, Hz (default 20).
     pub tick_hz: Option<f64>,
+    /// Balance file (TOML) [default: world-data/balance.toml, else the built-in copy].
+    pub balance: Option<PathBuf>,
+    /// Secret required by the operator endpoints (`reset_ports`, `regenerate_ports`).
+    pub admin_token: Option<String>,
     pub limits: Limits,
     pub store: StoreSection,
 }

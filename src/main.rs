@@ -1,7 +1,7 @@
 //! `bang`: the Gradient Bang server and its tools.
 
 use bang::config::ConfigFile;
-use bang::server::{Server, ServerSettings, WorldSource};
+use bang::server::{BalanceSource, Server, ServerSettings, WorldSource};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +45,9 @@ struct ServeArgs {
     /// Fixed-clock rate in Hz [default: 20]
     #[arg(long)]
     tick_hz: Option<f64>,
+    /// Balance file (TOML) [default: ./world-data/balance.toml if present, else built in]
+    #[arg(long)]
+    balance: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -76,6 +79,14 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, String> {
         }
         None => WorldSource::Bundled,
     };
+    s.balance = match args.balance.or(file.balance) {
+        Some(path) => BalanceSource::File(path),
+        None if PathBuf::from("world-data/balance.toml").exists() => {
+            BalanceSource::File(PathBuf::from("world-data/balance.toml"))
+        }
+        None => BalanceSource::Bundled,
+    };
+    s.admin_token = file.admin_token.filter(|t| !t.is_empty());
     if let Some(data) = args.data.or(file.data) {
         s.data = data;
     }

@@ -2,15 +2,20 @@
 //! files in `schemas/` are this output; a test fails when they drift (`bang schemas` rewrites them).
 
 use bang_components::api::error::ApiError;
-use bang_components::api::events::{CharacterJoined, CharacterMoved, CharacterMovedObserved};
+use bang_components::api::events::{
+    CharacterJoined, CharacterMoved, CharacterMovedObserved, ChatMessage, PortRegenerated,
+    PortReset, WarpPurchase, WarpTransfer,
+};
 use bang_components::api::frames::{ClientFrame, EventFrame, RpcErrorFrame, RpcOkFrame};
 use bang_components::api::payloads::{
-    IdentifyResult, LocalMapResult, MyMapResult, PlotCourseResult, ServerStatusResult,
-    StatusPayload, SubscribeResult,
+    CheckTradeResult, IdentifyResult, LocalMapResult, MyMapResult, PlotCourseResult,
+    RechargeWarpPowerResult, RegeneratePortsResult, ResetPortsResult, SendMessageResult,
+    ServerStatusResult, StatusPayload, SubscribeResult, TradeResult, TransferWarpPowerResult,
 };
 use bang_components::api::requests::{
-    CharacterRequest, IdentifyRequest, JoinRequest, LocalMapRequest, MoveRequest,
-    PlotCourseRequest, SubscribeRequest,
+    AdminRequest, CharacterRequest, IdentifyRequest, JoinRequest, LocalMapRequest, MoveRequest,
+    PlotCourseRequest, RechargeWarpPowerRequest, RegeneratePortsRequest, SendMessageRequest,
+    SubscribeRequest, TradeRequest, TransferWarpPowerRequest,
 };
 use schemars::{JsonSchema, schema_for};
 use std::path::Path;
@@ -37,6 +42,13 @@ pub fn all() -> Vec<(String, String)> {
         entry::<PlotCourseRequest>("request.plot_course"),
         entry::<CharacterRequest>("request.my_map"),
         entry::<LocalMapRequest>("request.local_map"),
+        entry::<TradeRequest>("request.check_trade"),
+        entry::<TradeRequest>("request.trade"),
+        entry::<RechargeWarpPowerRequest>("request.recharge_warp_power"),
+        entry::<TransferWarpPowerRequest>("request.transfer_warp_power"),
+        entry::<AdminRequest>("request.reset_ports"),
+        entry::<RegeneratePortsRequest>("request.regenerate_ports"),
+        entry::<SendMessageRequest>("request.send_message"),
         entry::<IdentifyResult>("result.identify"),
         entry::<SubscribeResult>("result.subscribe"),
         entry::<ServerStatusResult>("result.server_status"),
@@ -46,7 +58,19 @@ pub fn all() -> Vec<(String, String)> {
         entry::<PlotCourseResult>("result.plot_course"),
         entry::<MyMapResult>("result.my_map"),
         entry::<LocalMapResult>("result.local_map"),
+        entry::<CheckTradeResult>("result.check_trade"),
+        entry::<TradeResult>("result.trade"),
+        entry::<RechargeWarpPowerResult>("result.recharge_warp_power"),
+        entry::<TransferWarpPowerResult>("result.transfer_warp_power"),
+        entry::<ResetPortsResult>("result.reset_ports"),
+        entry::<RegeneratePortsResult>("result.regenerate_ports"),
+        entry::<SendMessageResult>("result.send_message"),
         entry::<StatusPayload>("event.status.update"),
+        entry::<WarpPurchase>("event.warp.purchase"),
+        entry::<WarpTransfer>("event.warp.transfer"),
+        entry::<PortReset>("event.port.reset"),
+        entry::<PortRegenerated>("event.port.regenerated"),
+        entry::<ChatMessage>("event.chat.message"),
         entry::<CharacterJoined>("event.character.joined"),
         entry::<CharacterMoved>("event.character.moved.mover"),
         entry::<CharacterMovedObserved>("event.character.moved.observer"),

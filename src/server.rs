@@ -8,6 +8,7 @@ use crate::store::plugin::{StoreFailed, restore_world};
 use crate::store::{Durability, Store, StorePlugin};
 use crate::world::files::{SectorContentsFile, UniverseStructureFile};
 use crate::world::{load_universe, universe_from_files};
+use bang_components::balance::Balance;
 use bang_components::time::GameClock;
 use bang_components::universe::Universe;
 use bang_systems::{GameSetup, build_app};
@@ -21,6 +22,30 @@ use std::time::{Duration, Instant};
 /// The bundled default universe, compiled in so the binary runs from anywhere.
 const BUNDLED_STRUCTURE: &str = include_str!("../world-data/universe_structure.json");
 const BUNDLED_CONTENTS: &str = include_str!("../world-data/sector_contents.json");
+const BUNDLED_BALANCE: &str = include_str!("../world-data/balance.toml");
+
+/// Where the balance constants come from.
+#[derive(Debug, Clone)]
+pub enum BalanceSource {
+    File(PathBuf),
+    Bundled,
+}
+
+impl BalanceSource {
+    pub fn load(&self) -> Result<Balance, String> {
+        let (name, text) = match self {
+            BalanceSource::File(path) => (
+                path.display().to_string(),
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read balance {}: {e}", path.display()))?,
+            ),
+            BalanceSource::Bundled => ("built-in balance.toml".into(), BUNDLED_BALANCE.to_string()),
+        };
+        let balance: Balance = toml::from_str(&text).map_err(|e| format!("{name}: {e}"))?;
+        balance.validate().map_err(|e| format!("{name}: {e}"))?;
+        Ok(balance)
+    }
+}
 
 /// Where the universe comes from.
 #[derive(Debug, Clone)]
@@ -48,6 +73,8 @@ impl WorldSource {
 pub struct ServerSettings {
     pub net: NetConfig,
     pub world: WorldSource,
+    pub balance: BalanceSource,
+    pub admin_token: Option<String>,
     pub data: PathBuf,
     pub tick_hz: f64,
     pub durability: Durability,
@@ -59,6 +86,8 @@ impl Default for ServerSettings {
         ServerSettings {
             net: NetConfig::default(),
             world: WorldSource::Bundled,
+            balance: BalanceSource::Bundled,
+            admin_token: None,
             data: PathBuf::from("data"),
             tick_hz: 20.0,
             durability: Durability::Normal,
@@ -84,6 +113,7 @@ impl Server {
             ));
         }
         let universe = Arc::new(settings.world.load()?);
+        let balance = settings.balance.load()?;
         let store = Store::open(&settings.data, settings.durability)
             .map_err(|e| format!("cannot open the store in {}: {e}", settings.data.display()))?;
         let (inbox_tx, inbox_rx) = crossbeam_channel::bounded(settings.inbox_requests.max(1));
@@ -91,9 +121,19 @@ impl Server {
             universe: universe.clone(),
             clock: GameClock::System,
             tick_hz: settings.tick_hz,
+            balance,
+            admin_token: settings.admin_token.clone(),
         });
+        let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
+        let store_plugin = StorePlugin::new(store, &settings.data.join("action-log"), boot)
+            .map_err(|e| {
+                format!(
+                    "cannot open the action log in {}: {e}",
+                    settings.data.display()
+                )
+            })?;
         app.add_plugins((
-            StorePlugin::new(store),
+            store_plugin,
             BridgePlugin {
                 inbox: inbox_rx.clone(),
             },

@@ -189,3 +189,139 @@ fn subscribing_to_status_sends_the_reply_then_the_status() {
         (404, "Character 'ghost' not found".into())
     );
 }
+
+mod conservation {
+    use super::*;
+    use bang_components::api::requests::TradeRequest;
+    use bang_components::character::{CharacterIndex, Credits, Ship};
+    use bang_components::economy::{Commodity, PortSide, PortStates, price};
+    use proptest::prelude::*;
+
+    const TRADERS: usize = 6;
+    const PORT: u32 = 1; // BBS: buys fuel ore and organics, sells equipment.
+
+    #[derive(Debug, Clone)]
+    struct Order {
+        trader: usize,
+        commodity: Commodity,
+        quantity: i64,
+        buy: bool,
+    }
+
+    fn order() -> impl Strategy<Value = Order> {
+        (0..TRADERS, 0..3usize, 1..60i64, any::<bool>()).prop_map(|(trader, c, quantity, buy)| {
+            Order {
+                trader,
+                commodity: Commodity::ALL[c],
+                quantity,
+                buy,
+            }
+        })
+    }
+
+    fn totals(h: &mut Harness) -> (i64, [i64; 3]) {
+        let world = h.app.world_mut();
+        let mut credits = 0;
+        let mut goods = [0i64; 3];
+        let mut q = world.query::<(&Credits, &Ship)>();
+        for (c, s) in q.iter(world) {
+            credits += c.0;
+            for (g, held) in goods.iter_mut().zip(s.cargo) {
+                *g += held;
+            }
+        }
+        let port = world.resource::<PortStates>().get(PORT).unwrap().clone();
+        for (g, stock) in goods.iter_mut().zip(port.stock) {
+            *g += stock;
+        }
+        (credits, goods)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Random interleavings of buys and sells by several characters at one port: stock stays
+        /// within [0, capacity], goods are conserved, and credits change by exactly the prices paid.
+        #[test]
+        fn trades_conserve_credits_and_goods(orders in proptest::collection::vec(order(), 1..80)) {
+            let mut h = Harness::new();
+            let conn = h.connect();
+            for t in 0..TRADERS {
+                h.request(conn, Request::Join(JoinRequest {
+                    character_id: Some(format!("t{t}")),
+                    ship_type: Some("atlas_hauler".into()),
+                    credits: Some(5_000),
+                    sector: Some(PORT as i64),
+                }));
+                // Give every trader something the port buys.
+                let e = h.app.world().resource::<CharacterIndex>().get(&format!("t{t}")).unwrap();
+                h.app.world_mut().get_mut::<Ship>(e).unwrap().cargo = [100, 100, 0];
+            }
+            let (credits_before, goods_before) = totals(&mut h);
+            let mut net_paid = 0i64;
+            for o in orders {
+                let before = h.app.world().resource::<PortStates>().get(PORT).unwrap().clone();
+                let frames = h.request(conn, Request::Trade(TradeRequest {
+                    character_id: Some(format!("t{}", o.trader)),
+                    commodity: Some(o.commodity.wire_name().into()),
+                    quantity: Some(o.quantity),
+                    trade_type: Some(if o.buy { "buy" } else { "sell" }.into()),
+                }));
+                if let Ok(r) = reply_of(&frames) {
+                    let i = o.commodity.index();
+                    let side = if o.buy { PortSide::Sells } else { PortSide::Buys };
+                    let unit = price(o.commodity, side, before.stock[i], before.max_capacity[i]).unwrap();
+                    prop_assert_eq!(r["price_per_unit"].as_i64().unwrap(), unit);
+                    let total = r["total_price"].as_i64().unwrap();
+                    prop_assert_eq!(total, unit * o.quantity);
+                    net_paid += if o.buy { total } else { -total };
+                }
+                let port = h.app.world().resource::<PortStates>().get(PORT).unwrap().clone();
+                for i in 0..3 {
+                    prop_assert!(port.stock[i] >= 0 && port.stock[i] <= port.max_capacity[i]);
+                }
+            }
+            let (credits_after, goods_after) = totals(&mut h);
+            prop_assert_eq!(goods_after, goods_before);
+            prop_assert_eq!(credits_before - credits_after, net_paid);
+        }
+    }
+}
+
+#[test]
+fn ports_drift_back_toward_their_starting_stock_on_the_fixed_clock() {
+    use bang_components::api::requests::TradeRequest;
+    use bang_components::economy::PortStates;
+    let mut h = Harness::new();
+    let conn = h.connect();
+    h.request(
+        conn,
+        Request::Join(JoinRequest {
+            character_id: Some("t".into()),
+            sector: Some(1),
+            ..Default::default()
+        }),
+    );
+    let buy = Request::Trade(TradeRequest {
+        character_id: Some("t".into()),
+        commodity: Some("equipment".into()),
+        quantity: Some(25),
+        trade_type: Some("buy".into()),
+    });
+    assert!(reply_of(&h.request(conn, buy)).is_ok());
+    let stock = |h: &Harness| h.app.world().resource::<PortStates>().get(1).unwrap().stock[2];
+    assert_eq!(stock(&h), 675);
+    // Default balance: every 60 s, 2% of capacity (20 units). At 20 Hz that is 1200 ticks,
+    // counted from the first tick (the join and the trade each ran one).
+    let elapsed = h.app.world().resource::<ServerTick>().0;
+    for _ in 0..(1199 - elapsed) {
+        h.step();
+    }
+    assert_eq!(stock(&h), 675, "not before the interval");
+    h.step();
+    assert_eq!(stock(&h), 695);
+    for _ in 0..1200 {
+        h.step();
+    }
+    assert_eq!(stock(&h), 700, "never past the starting stock");
+}

@@ -4,10 +4,8 @@
 mod common;
 
 use bang::net::NetConfig;
-use common::{Client, small_world_dir, start_server_in};
+use common::{Client, spawn_bang, start_server_in};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
 #[tokio::test]
 async fn a_restart_restores_characters_ships_and_maps() {
@@ -49,31 +47,6 @@ async fn a_restart_restores_characters_ships_and_maps() {
         "{events:?}"
     );
     server.stop().unwrap();
-}
-
-/// Starts the real binary and reads the address it prints.
-fn spawn_bang(data: &std::path::Path) -> (Child, std::net::SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bang"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--world-data"])
-        .arg(small_world_dir())
-        .arg("--data")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bang starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("bang listening on ws://")
-        .and_then(|s| s.strip_suffix("/ws"))
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .parse()
-        .unwrap();
-    (child, addr)
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! vocabulary that `bang-systems` (the rules) and the `bang` server (network and storage) agree on.
 
 pub mod api;
+pub mod balance;
 pub mod character;
+pub mod chat;
 pub mod economy;
 pub mod messages;
 pub mod session;

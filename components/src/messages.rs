@@ -1,8 +1,10 @@
 //! The messages that flow through one update: requests in from the network thread, frames out to
 //! it. Data flows one way: socket → inbox → `RequestReceived` → systems → `FrameQueued` → socket.
 
+use crate::api::events::ChatMessage;
 use crate::api::{ApiError, Request};
 use crate::session::ConnectionId;
+use crate::time::Timestamp;
 use bevy_ecs::prelude::Message;
 use serde_json::value::RawValue;
 
@@ -22,6 +24,24 @@ pub struct RequestReceived {
     pub id: String,
     pub request: Request,
 }
+
+/// One entry of the action log: a state-changing action and its outcome. Written to the store in
+/// the same transaction as the change, then appended to the day's JSONL file.
+#[derive(Message, Debug, Clone)]
+pub struct ActionLogged {
+    pub timestamp: Timestamp,
+    /// Namespaced: `trade.executed`, `movement.moved`, `chat.message_sent`, …
+    pub event_type: &'static str,
+    pub actor_id: Option<String>,
+    pub conn: Option<ConnectionId>,
+    pub data: Box<RawValue>,
+    /// `success`, `failure` or `rejected`.
+    pub result: &'static str,
+}
+
+/// A chat message was accepted; the store keeps it as history.
+#[derive(Message, Debug, Clone)]
+pub struct ChatRecorded(pub ChatMessage);
 
 /// Who receives an event.
 #[derive(Debug, Clone, PartialEq, Eq)]

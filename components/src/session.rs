@@ -221,3 +221,8 @@ mod tests {
         assert_eq!(s.track(a, "c0"), Ok(()));
     }
 }
+
+/// The operator's secret for `reset_ports` / `regenerate_ports`; `None` leaves them open (as the
+/// reference does) — set one in the server config for any public server.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct AdminToken(pub Option<String>);

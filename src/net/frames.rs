@@ -4,7 +4,9 @@
 
 use bang_components::api::frames::{EventFrame, RpcErrorFrame, RpcOkFrame};
 use bang_components::api::requests::{
-    CharacterRequest, JoinRequest, LocalMapRequest, MoveRequest, PlotCourseRequest, Validate,
+    AdminRequest, CharacterRequest, JoinRequest, LocalMapRequest, MoveRequest, PlotCourseRequest,
+    RechargeWarpPowerRequest, RegeneratePortsRequest, SendMessageRequest, TradeRequest,
+    TransferWarpPowerRequest, Validate,
 };
 use bang_components::api::{ApiError, Endpoint, Request};
 use serde::de::DeserializeOwned;
@@ -80,6 +82,19 @@ fn rpc_request(endpoint: Endpoint, payload: Value) -> Result<Request, ApiError> 
         Endpoint::PlotCourse => Request::PlotCourse(typed::<PlotCourseRequest>(payload)?),
         Endpoint::MyMap => Request::MyMap(typed::<CharacterRequest>(payload)?),
         Endpoint::LocalMap => Request::LocalMap(typed::<LocalMapRequest>(payload)?),
+        Endpoint::CheckTrade => Request::CheckTrade(typed::<TradeRequest>(payload)?),
+        Endpoint::Trade => Request::Trade(typed::<TradeRequest>(payload)?),
+        Endpoint::RechargeWarpPower => {
+            Request::RechargeWarpPower(typed::<RechargeWarpPowerRequest>(payload)?)
+        }
+        Endpoint::TransferWarpPower => {
+            Request::TransferWarpPower(typed::<TransferWarpPowerRequest>(payload)?)
+        }
+        Endpoint::ResetPorts => Request::ResetPorts(typed::<AdminRequest>(payload)?),
+        Endpoint::RegeneratePorts => {
+            Request::RegeneratePorts(typed::<RegeneratePortsRequest>(payload)?)
+        }
+        Endpoint::SendMessage => Request::SendMessage(typed::<SendMessageRequest>(payload)?),
         other => Request::Unavailable(other),
     })
 }

@@ -3,8 +3,11 @@
 //! The World is the truth while the server runs; the store is what survives it. Each update's
 //! changes are written in one transaction before that update's replies leave (see `plugin`).
 
+pub mod action_log;
 pub mod plugin;
 
+use action_log::LogEntry;
+use bang_components::api::events::ChatMessage;
 use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
 use bang_components::ships::ShipType;
 use bang_components::time::Timestamp;
@@ -54,6 +57,24 @@ CREATE TABLE IF NOT EXISTS visits (
     adjacent TEXT NOT NULL,
     PRIMARY KEY (character_id, sector)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS action_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    actor_id TEXT,
+    session_id TEXT,
+    data TEXT NOT NULL,
+    result TEXT NOT NULL,
+    metadata TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_messages (
+    id INTEGER PRIMARY KEY,
+    timestamp INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    from_name TEXT NOT NULL,
+    content TEXT NOT NULL,
+    to_name TEXT
+);
 CREATE TABLE IF NOT EXISTS ports (
     sector INTEGER PRIMARY KEY,
     fuel_ore INTEGER NOT NULL,
@@ -82,11 +103,18 @@ pub struct Changes {
     pub visits: Vec<(String, SectorId, Visit)>,
     /// (sector, stock) of ports that changed.
     pub ports: Vec<(SectorId, [i64; 3])>,
+    /// Action log entries; their `seq` is assigned by the commit.
+    pub actions: Vec<LogEntry>,
+    pub chat: Vec<ChatMessage>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.characters.is_empty() && self.visits.is_empty() && self.ports.is_empty()
+        self.characters.is_empty()
+            && self.visits.is_empty()
+            && self.ports.is_empty()
+            && self.actions.is_empty()
+            && self.chat.is_empty()
     }
 }
 
@@ -214,8 +242,66 @@ impl Store {
         rows.collect()
     }
 
-    /// Writes one update's changes atomically.
-    pub fn commit(&mut self, changes: &Changes) -> StoreResult<()> {
+    /// The highest chat message id stored (0 if none).
+    pub fn last_chat_id(&self) -> StoreResult<i64> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM chat_messages", [], |r| {
+                r.get(0)
+            })
+    }
+
+    /// Stored chat messages, oldest first.
+    pub fn chat_messages(&self) -> StoreResult<Vec<ChatMessage>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, timestamp, type, from_name, content, to_name FROM chat_messages ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ChatMessage {
+                id: r.get(0)?,
+                timestamp: Timestamp(r.get(1)?),
+                message_type: r.get(2)?,
+                from_name: r.get(3)?,
+                content: r.get(4)?,
+                to_name: r.get(5)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// Action log entries with `seq` above `after`, ascending.
+    pub fn actions_after(&self, after: i64) -> StoreResult<Vec<LogEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, timestamp, event_type, actor_id, session_id, data, result, metadata
+             FROM action_log WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let raw = |text: String| {
+            serde_json::value::RawValue::from_string(text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })
+        };
+        let mut out = Vec::new();
+        let mut rows = stmt.query([after])?;
+        while let Some(r) = rows.next()? {
+            out.push(LogEntry {
+                seq: r.get(0)?,
+                timestamp: Timestamp(r.get(1)?),
+                event_type: r.get(2)?,
+                actor_id: r.get(3)?,
+                session_id: r.get(4)?,
+                data: raw(r.get(5)?)?,
+                result: r.get(6)?,
+                metadata: raw(r.get(7)?)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes one update's changes atomically, numbering the action log entries.
+    pub fn commit(&mut self, changes: &mut Changes) -> StoreResult<()> {
         let tx = self.conn.transaction()?;
         {
             let mut upsert = tx.prepare_cached(
@@ -278,6 +364,36 @@ impl Store {
             for (sector, stock) in &changes.ports {
                 port.execute(params![sector, stock[0], stock[1], stock[2]])?;
             }
+            let mut chat = tx.prepare_cached(
+                "INSERT INTO chat_messages (id, timestamp, type, from_name, content, to_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for m in &changes.chat {
+                chat.execute(params![
+                    m.id,
+                    m.timestamp.0,
+                    m.message_type,
+                    m.from_name,
+                    m.content,
+                    m.to_name
+                ])?;
+            }
+            let mut action = tx.prepare_cached(
+                "INSERT INTO action_log (timestamp, event_type, actor_id, session_id, data, result, metadata)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for a in &mut changes.actions {
+                action.execute(params![
+                    a.timestamp.0,
+                    a.event_type,
+                    a.actor_id,
+                    a.session_id,
+                    a.data.get(),
+                    a.result,
+                    a.metadata.get(),
+                ])?;
+                a.seq = tx.last_insert_rowid();
+            }
         }
         tx.commit()
     }
@@ -317,12 +433,13 @@ mod tests {
         let b = row("bob", 0);
         {
             let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
-            let changes = Changes {
+            let mut changes = Changes {
                 characters: vec![a.clone(), b.clone()],
                 visits: vec![("alice".into(), 3, a.knowledge.visited[&3].clone())],
                 ports: vec![(7, [1, 2, 3])],
+                ..Default::default()
             };
-            store.commit(&changes).unwrap();
+            store.commit(&mut changes).unwrap();
         }
         let store = Store::open(dir.path(), Durability::Normal).unwrap();
         let loaded = store.load_characters().unwrap();

@@ -1,5 +1,6 @@
 //! Entering the world (`join`) and looking at oneself (`my_status`).
 
+use crate::action_log::log_action;
 use crate::movement::{announce_move, relocate};
 use crate::outbox::{emit, emit_to};
 use crate::status::{sector_contents, status_payload, status_with_contents};
@@ -100,6 +101,16 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
         }
     };
     let status = record_visit_and_status(world, entity);
+    log_action(
+        world,
+        "character.joined",
+        Some(&id),
+        Some(conn),
+        &serde_json::json!({
+            "new": existing.is_none(), "sector": status.sector,
+            "ship_type": status.ship.ship_type, "credits": status.ship.credits,
+        }),
+    );
     emit_to(world, STATUS_UPDATE, &status, vec![id]);
     Ok(status)
 }

@@ -2,7 +2,7 @@
 //! effect in the order it sent them and every request gets exactly one reply.
 
 use crate::outbox::{emit, reply, to_raw};
-use crate::{characters, maps, movement, sessions};
+use crate::{characters, chat, maps, movement, ports, sessions, trade, warp_power};
 use bang_components::api::events::STATUS_UPDATE;
 use bang_components::api::payloads::ServerStatusResult;
 use bang_components::api::{ApiError, Request};
@@ -54,6 +54,19 @@ fn handle(
         Request::PlotCourse(req) => movement::plot_course(world, req).and_then(|r| to_raw(&r)),
         Request::MyMap(req) => maps::my_map(world, req).and_then(|r| to_raw(&r)),
         Request::LocalMap(req) => maps::local_map(world, req).and_then(|r| to_raw(&r)),
+        Request::CheckTrade(req) => trade::check_trade(world, req).and_then(|r| to_raw(&r)),
+        Request::Trade(req) => trade::trade(world, conn, req).and_then(|r| to_raw(&r)),
+        Request::RechargeWarpPower(req) => {
+            warp_power::recharge_warp_power(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::TransferWarpPower(req) => {
+            warp_power::transfer_warp_power(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::ResetPorts(req) => ports::reset_ports(world, conn, req).and_then(|r| to_raw(&r)),
+        Request::RegeneratePorts(req) => {
+            ports::regenerate_ports(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::SendMessage(req) => chat::send_message(world, conn, req).and_then(|r| to_raw(&r)),
         Request::Identify(req) => sessions::identify(world, conn, req).and_then(|r| to_raw(&r)),
         Request::Subscribe(req) => {
             let character = req.character_id.clone();

@@ -9,19 +9,28 @@
 //! - `PostUpdate` / [`PersistSystems`] then [`FlushSystems`]: the store commits the update's
 //!   changes, then replies and events leave. A reply therefore never acknowledges unsaved work.
 
+pub mod action_log;
 pub mod characters;
+pub mod chat;
 pub mod clock;
 pub mod dispatch;
 pub mod maps;
 pub mod movement;
 pub mod outbox;
+pub mod ports;
 pub mod sessions;
 pub mod status;
+pub mod trade;
+pub mod warp_power;
 
+use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, SectorOccupants};
+use bang_components::chat::ChatLog;
 use bang_components::economy::PortStates;
-use bang_components::messages::{ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived};
-use bang_components::session::Sessions;
+use bang_components::messages::{
+    ActionLogged, ChatRecorded, ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived,
+};
+use bang_components::session::{AdminToken, Sessions};
 use bang_components::time::GameClock;
 use bang_components::universe::{Universe, UniverseRes};
 use bevy_app::prelude::*;
@@ -57,6 +66,8 @@ pub struct GameSetup {
     pub clock: GameClock,
     /// Fixed-clock rate in Hz.
     pub tick_hz: f64,
+    pub balance: Balance,
+    pub admin_token: Option<String>,
 }
 
 /// Builds the game App: time, the fixed clock, and every gameplay rule. Callers add their own
@@ -85,6 +96,12 @@ impl Plugin for GamePlugin {
             .add_message::<ConnectionClosed>()
             .add_message::<RequestReceived>()
             .add_message::<FrameQueued>()
+            .add_message::<ActionLogged>()
+            .add_message::<ChatRecorded>()
+            .insert_resource(self.setup.balance.clone())
+            .insert_resource(AdminToken(self.setup.admin_token.clone()))
+            .init_resource::<ChatLog>()
+            .init_resource::<ports::PortRegenClock>()
             .insert_resource(universe)
             .insert_resource(ports)
             .insert_resource(self.setup.clock.clone())
@@ -106,6 +123,9 @@ impl Plugin for GamePlugin {
                     .chain()
                     .in_set(RequestSystems),
             )
-            .add_systems(FixedUpdate, clock::count_ticks.in_set(TickSystems));
+            .add_systems(
+                FixedUpdate,
+                (clock::count_ticks, ports::regenerate_ports_over_time).in_set(TickSystems),
+            );
     }
 }

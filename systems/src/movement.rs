@@ -1,5 +1,6 @@
 //! Moving between sectors (`move`, teleports) and route planning (`plot_course`).
 
+use crate::action_log::log_action;
 use crate::characters::record_visit_and_status;
 use crate::outbox::emit_to;
 use crate::status::others_in_sector;
@@ -77,7 +78,7 @@ pub fn announce_move(
 /// `move`: one jump along an outgoing warp, paid in warp power.
 pub fn move_character(
     world: &mut World,
-    _conn: ConnectionId,
+    conn: ConnectionId,
     req: MoveRequest,
 ) -> ApiResult<StatusPayload> {
     let id =
@@ -124,6 +125,13 @@ pub fn move_character(
     relocate(world, entity, to);
     world.entity_mut(entity).insert(LastActive(now));
     let status = record_visit_and_status(world, entity);
+    log_action(
+        world,
+        "movement.moved",
+        Some(&id),
+        Some(conn),
+        &serde_json::json!({"from_sector": from, "to_sector": to, "warp_power_after": status.ship.warp_power}),
+    );
     emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
     announce_move(world, entity, &id, from, to, MoveType::Normal, now);
     Ok(status)

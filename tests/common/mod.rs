@@ -15,7 +15,9 @@ use bevy_ecs::message::{MessageCursor, Messages};
 use bevy_time::TimeUpdateStrategy;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -45,6 +47,8 @@ impl Harness {
             universe: small_universe(),
             clock: GameClock::Manual(T0),
             tick_hz: 20.0,
+            balance: Default::default(),
+            admin_token: None,
         });
         app.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
         // The first update only starts the clock; it advances no time.
@@ -101,15 +105,25 @@ pub fn start_server(tick_hz: f64) -> (RunningServer, tempfile::TempDir) {
     (server, data)
 }
 
-pub fn start_server_in(data: &std::path::Path, tick_hz: f64, mut net: NetConfig) -> RunningServer {
-    net.listen = "127.0.0.1:0".parse().unwrap();
-    let settings = ServerSettings {
-        net,
+pub fn start_server_in(data: &std::path::Path, tick_hz: f64, net: NetConfig) -> RunningServer {
+    start_with(data, |s| {
+        s.tick_hz = tick_hz;
+        s.net = net;
+    })
+}
+
+/// Starts a server on the small world, letting the test adjust the settings.
+pub fn start_with(
+    data: &std::path::Path,
+    adjust: impl FnOnce(&mut ServerSettings),
+) -> RunningServer {
+    let mut settings = ServerSettings {
         world: WorldSource::Dir(small_world_dir()),
         data: data.to_path_buf(),
-        tick_hz,
         ..ServerSettings::default()
     };
+    adjust(&mut settings);
+    settings.net.listen = "127.0.0.1:0".parse().unwrap();
     RunningServer::spawn(settings).expect("server starts")
 }
 
@@ -225,4 +239,29 @@ impl Client {
 /// The events with this name.
 pub fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["event"] == name).collect()
+}
+
+/// Starts the real binary and reads the address it prints.
+pub fn spawn_bang(data: &std::path::Path) -> (Child, std::net::SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bang"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--world-data"])
+        .arg(small_world_dir())
+        .arg("--data")
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bang starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("bang listening on ws://")
+        .and_then(|s| s.strip_suffix("/ws"))
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .parse()
+        .unwrap();
+    (child, addr)
 }

@@ -52,3 +52,57 @@ pub struct CharacterMovedObserved {
     pub move_type: MoveType,
     pub movement: Movement,
 }
+
+pub const WARP_PURCHASE: &str = "warp.purchase";
+pub const WARP_TRANSFER: &str = "warp.transfer";
+pub const PORT_RESET: &str = "port.reset";
+pub const PORT_REGENERATED: &str = "port.regenerated";
+
+/// `warp.purchase`: warp power bought at the depot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct WarpPurchase {
+    pub character_id: String,
+    pub sector: SectorId,
+    pub units: i64,
+    pub price_per_unit: i64,
+    pub total_cost: i64,
+    pub timestamp: Timestamp,
+}
+
+/// `warp.transfer`: warp power moved between two ships.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct WarpTransfer {
+    pub from_character_id: String,
+    pub to_character_id: String,
+    pub sector: SectorId,
+    pub units: i64,
+    pub timestamp: Timestamp,
+}
+
+/// `port.reset`: every port back to its starting stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PortReset {
+    pub ports_reset: u32,
+    pub timestamp: Timestamp,
+}
+
+/// `port.regenerated`: every port restocked by a fraction.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct PortRegenerated {
+    pub ports_regenerated: u32,
+    pub fraction: f64,
+    pub timestamp: Timestamp,
+}
+
+/// `chat.message`: one chat message (`to_name` only on direct messages).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
+pub struct ChatMessage {
+    pub id: i64,
+    pub timestamp: Timestamp,
+    #[serde(rename = "type")]
+    pub message_type: String,
+    pub from_name: String,
+    pub content: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub to_name: Option<String>,
+}

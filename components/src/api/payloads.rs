@@ -199,3 +199,80 @@ pub struct SubscribeResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub character_id: Option<String>,
 }
+
+/// `check_trade` result: a price on success, an `error` when the trade would be refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CheckTradeResult {
+    pub can_trade: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_per_unit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_price: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub current_credits: i64,
+    pub current_cargo: Cargo,
+    pub cargo_capacity: i64,
+    pub cargo_used: i64,
+}
+
+/// `trade` result. `new_prices` only after a purchase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TradeResult {
+    pub success: bool,
+    pub trade_type: String,
+    pub commodity: String,
+    pub units: i64,
+    pub price_per_unit: i64,
+    pub total_price: i64,
+    pub new_credits: i64,
+    pub new_cargo: Cargo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_prices: Option<Prices>,
+}
+
+/// `recharge_warp_power` result (also its refusals, with `success: false`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct RechargeWarpPowerResult {
+    pub success: bool,
+    pub units_bought: i64,
+    pub price_per_unit: i64,
+    pub total_cost: i64,
+    pub new_warp_power: i64,
+    pub warp_power_capacity: i64,
+    pub new_credits: i64,
+    pub message: String,
+}
+
+/// `transfer_warp_power` result (also its refusals, with `success: false`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TransferWarpPowerResult {
+    pub success: bool,
+    pub units_transferred: i64,
+    pub from_warp_power_remaining: i64,
+    pub to_warp_power_current: i64,
+    pub message: String,
+}
+
+/// `reset_ports` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ResetPortsResult {
+    pub success: bool,
+    pub message: String,
+    pub ports_reset: u32,
+}
+
+/// `regenerate_ports` result.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct RegeneratePortsResult {
+    pub success: bool,
+    pub message: String,
+    pub ports_regenerated: u32,
+    pub fraction: f64,
+}
+
+/// `send_message` result: the message id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SendMessageResult {
+    pub id: i64,
+}

@@ -67,6 +67,13 @@ pub enum Request {
     PlotCourse(PlotCourseRequest),
     MyMap(CharacterRequest),
     LocalMap(LocalMapRequest),
+    CheckTrade(TradeRequest),
+    Trade(TradeRequest),
+    RechargeWarpPower(RechargeWarpPowerRequest),
+    TransferWarpPower(TransferWarpPowerRequest),
+    ResetPorts(AdminRequest),
+    RegeneratePorts(RegeneratePortsRequest),
+    SendMessage(SendMessageRequest),
     Identify(IdentifyRequest),
     Subscribe(SubscribeRequest),
     /// A known endpoint this build does not serve yet (answered 501).
@@ -84,6 +91,13 @@ impl Request {
             Request::PlotCourse(_) => "plot_course",
             Request::MyMap(_) => "my_map",
             Request::LocalMap(_) => "local_map",
+            Request::CheckTrade(_) => "check_trade",
+            Request::Trade(_) => "trade",
+            Request::RechargeWarpPower(_) => "recharge_warp_power",
+            Request::TransferWarpPower(_) => "transfer_warp_power",
+            Request::ResetPorts(_) => "reset_ports",
+            Request::RegeneratePorts(_) => "regenerate_ports",
+            Request::SendMessage(_) => "send_message",
             Request::Identify(_) => "identify",
             Request::Subscribe(_) => "subscribe",
             Request::Unavailable(e) => e.name(),
@@ -177,6 +191,103 @@ pub struct LocalMapRequest {
 impl Validate for LocalMapRequest {
     fn validate(&self) -> Result<(), String> {
         check_len("character_id", &self.character_id, MAX_ID_LEN)
+    }
+}
+
+/// `check_trade` and `trade`: buy from or sell to the port in the character's sector.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct TradeRequest {
+    pub character_id: Option<String>,
+    /// `fuel_ore`, `organics` or `equipment`.
+    pub commodity: Option<String>,
+    /// Units, a positive integer.
+    pub quantity: Option<i64>,
+    /// `buy` (from the port) or `sell` (to the port).
+    pub trade_type: Option<String>,
+}
+
+impl Validate for TradeRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)?;
+        check_len("commodity", &self.commodity, MAX_SHORT_TEXT)?;
+        check_len("trade_type", &self.trade_type, MAX_SHORT_TEXT)
+    }
+}
+
+/// `recharge_warp_power`: buy warp power at the sector-0 depot.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct RechargeWarpPowerRequest {
+    pub character_id: Option<String>,
+    pub units: Option<i64>,
+}
+
+impl Validate for RechargeWarpPowerRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)
+    }
+}
+
+/// `transfer_warp_power`: give warp power to a character in the same sector.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct TransferWarpPowerRequest {
+    pub from_character_id: Option<String>,
+    pub to_character_id: Option<String>,
+    pub units: Option<i64>,
+}
+
+impl Validate for TransferWarpPowerRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("from_character_id", &self.from_character_id, MAX_ID_LEN)?;
+        check_len("to_character_id", &self.to_character_id, MAX_ID_LEN)
+    }
+}
+
+/// Operator endpoints without arguments (`reset_ports`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct AdminRequest {
+    /// Required once the server config sets an admin token.
+    pub admin_token: Option<String>,
+}
+
+impl Validate for AdminRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("admin_token", &self.admin_token, 256)
+    }
+}
+
+/// `regenerate_ports`: restock every port by a fraction of its capacity.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct RegeneratePortsRequest {
+    /// 0.0 – 1.0; default 0.25.
+    pub fraction: Option<f64>,
+    pub admin_token: Option<String>,
+}
+
+impl Validate for RegeneratePortsRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("admin_token", &self.admin_token, 256)
+    }
+}
+
+/// `send_message`: broadcast or direct chat.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct SendMessageRequest {
+    pub character_id: Option<String>,
+    /// `broadcast` or `direct`.
+    #[serde(rename = "type")]
+    pub message_type: Option<String>,
+    pub content: Option<String>,
+    /// The recipient's name (direct messages).
+    pub to_name: Option<String>,
+}
+
+impl Validate for SendMessageRequest {
+    fn validate(&self) -> Result<(), String> {
+        check_len("character_id", &self.character_id, MAX_ID_LEN)?;
+        check_len("type", &self.message_type, MAX_SHORT_TEXT)?;
+        check_len("to_name", &self.to_name, MAX_ID_LEN)?;
+        // Content length is a game rule (balance, 400); this only bounds what is decoded.
+        check_len("content", &self.content, 16_384)
     }
 }
 

@@ -1,0 +1,241 @@
+//! Trading with ports: `check_trade` (a dry run) and `trade`.
+
+use crate::action_log::log_action;
+use crate::outbox::emit_to;
+use crate::status::{port_snapshot, status_payload};
+use bang_components::api::events::STATUS_UPDATE;
+use bang_components::api::payloads::{Cargo, CheckTradeResult, Prices, TradeResult};
+use bang_components::api::requests::{TradeRequest, given};
+use bang_components::api::{ApiError, error::ApiResult};
+use bang_components::character::{
+    CharacterIndex, Credits, LastActive, MapKnowledge, Position, Ship,
+};
+use bang_components::economy::{Commodity, PortSide, PortStates, price};
+use bang_components::session::ConnectionId;
+use bang_components::time::GameClock;
+use bevy_ecs::prelude::*;
+use serde_json::json;
+
+/// A trade that passed every check.
+struct Quote {
+    commodity: Commodity,
+    side: PortSide,
+    quantity: i64,
+    price: i64,
+    total: i64,
+}
+
+/// The checks both endpoints share, up to finding the character (reference order).
+fn find_trader(
+    world: &World,
+    req: &TradeRequest,
+) -> ApiResult<(Entity, String, String, i64, String)> {
+    let (Some(id), Some(commodity), Some(quantity), Some(trade_type)) = (
+        given(&req.character_id),
+        given(&req.commodity),
+        req.quantity.filter(|q| *q != 0),
+        given(&req.trade_type),
+    ) else {
+        return Err(ApiError::bad_request("Missing required parameters"));
+    };
+    let entity = world
+        .resource::<CharacterIndex>()
+        .get(id)
+        .ok_or_else(|| ApiError::not_found("Character not found"))?;
+    Ok((
+        entity,
+        id.to_string(),
+        commodity.to_string(),
+        quantity,
+        trade_type.to_string(),
+    ))
+}
+
+/// Every refusal of the trade rules, in the reference's order; `Err` is the refusal text.
+fn quote(
+    world: &World,
+    entity: Entity,
+    commodity: &str,
+    quantity: i64,
+    trade_type: &str,
+) -> Result<Quote, String> {
+    let sector = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let port = world
+        .resource::<PortStates>()
+        .get(sector)
+        .ok_or("No port at current location")?;
+    let c =
+        Commodity::from_wire(commodity).ok_or_else(|| format!("Invalid commodity: {commodity}"))?;
+    // The reference sold on any trade_type but "buy"; bang refuses anything but the two words.
+    let side = match trade_type {
+        "buy" if port.side(c) == PortSide::Sells => PortSide::Sells,
+        "buy" => return Err(format!("Port does not sell {commodity}")),
+        "sell" if port.side(c) == PortSide::Buys => PortSide::Buys,
+        "sell" => return Err(format!("Port does not buy {commodity}")),
+        other => {
+            return Err(format!(
+                "Invalid trade_type: {other} (expected buy or sell)"
+            ));
+        }
+    };
+    if quantity <= 0 {
+        return Err("Quantity must be positive".into());
+    }
+    let (stock, cap) = (port.stock[c.index()], port.max_capacity[c.index()]);
+    let unit = price(c, side, stock, cap)
+        .ok_or_else(|| format!("Port cannot trade {commodity} right now"))?;
+    let ship = world.get::<Ship>(entity).expect("character has a ship");
+    let credits = world.get::<Credits>(entity).map_or(0, |c| c.0);
+    // Saturating: a quantity no hold or port can take must not overflow into a valid price.
+    let total = unit.saturating_mul(quantity);
+    match side {
+        PortSide::Sells => {
+            if stock < quantity {
+                return Err(format!("Port only has {stock} units of {commodity}"));
+            }
+            let free = ship.stats().cargo_holds as i64 - ship.cargo_used();
+            if free < quantity {
+                return Err(format!("Not enough cargo space. Available: {free}"));
+            }
+            if credits < total {
+                return Err(format!(
+                    "Insufficient credits. Need {total}, have {credits}"
+                ));
+            }
+        }
+        PortSide::Buys => {
+            let held = ship.cargo_of(c);
+            if held < quantity {
+                return Err(format!("Not enough {commodity} to sell. Have {held}"));
+            }
+            let room = cap - stock;
+            if room < quantity {
+                return Err(format!("Port can only buy {room} units of {commodity}"));
+            }
+        }
+    }
+    Ok(Quote {
+        commodity: c,
+        side,
+        quantity,
+        price: unit,
+        total,
+    })
+}
+
+/// `check_trade`: what a trade would cost, or why it would be refused. Nothing changes.
+pub fn check_trade(world: &World, req: TradeRequest) -> ApiResult<CheckTradeResult> {
+    let (entity, _, commodity, quantity, trade_type) = find_trader(world, &req)?;
+    let ship = world.get::<Ship>(entity).expect("character has a ship");
+    let mut result = CheckTradeResult {
+        can_trade: false,
+        price_per_unit: None,
+        total_price: None,
+        error: None,
+        current_credits: world.get::<Credits>(entity).map_or(0, |c| c.0),
+        current_cargo: Cargo::from(ship.cargo),
+        cargo_capacity: ship.stats().cargo_holds as i64,
+        cargo_used: ship.cargo_used(),
+    };
+    match quote(world, entity, &commodity, quantity, &trade_type) {
+        Ok(q) => {
+            result.can_trade = true;
+            result.price_per_unit = Some(q.price);
+            result.total_price = Some(q.total);
+        }
+        Err(msg) => result.error = Some(msg),
+    }
+    Ok(result)
+}
+
+/// `trade`: buy from or sell to the port here. A refusal is a 400 with the same text
+/// `check_trade` gives (the reference answered them with 500).
+pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<TradeResult> {
+    let (entity, id, commodity, quantity, trade_type) = find_trader(world, &req)?;
+    let q =
+        quote(world, entity, &commodity, quantity, &trade_type).map_err(ApiError::bad_request)?;
+    let sector = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let now = world.resource::<GameClock>().now();
+    let i = q.commodity.index();
+    let credits = {
+        let mut credits = world
+            .get_mut::<Credits>(entity)
+            .expect("character has credits");
+        match q.side {
+            PortSide::Sells => credits.0 -= q.total,
+            PortSide::Buys => credits.0 += q.total,
+        }
+        credits.0
+    };
+    let cargo = {
+        let mut ship = world.get_mut::<Ship>(entity).expect("character has a ship");
+        match q.side {
+            PortSide::Sells => ship.cargo[i] += q.quantity,
+            PortSide::Buys => ship.cargo[i] -= q.quantity,
+        }
+        ship.cargo
+    };
+    let new_prices = {
+        let mut ports = world.resource_mut::<PortStates>();
+        let port = ports.ports[sector as usize]
+            .as_mut()
+            .expect("quote found a port");
+        match q.side {
+            PortSide::Sells => port.stock[i] -= q.quantity,
+            PortSide::Buys => port.stock[i] += q.quantity,
+        }
+        let prices = Prices {
+            fuel_ore: port.displayed_price(Commodity::FuelOre),
+            organics: port.displayed_price(Commodity::Organics),
+            equipment: port.displayed_price(Commodity::Equipment),
+            warp_power_depot: None,
+        };
+        ports.unsaved.push(sector);
+        prices
+    };
+    // The trader sees the port as it is now (the reference kept the pre-trade snapshot).
+    let snapshot = port_snapshot(world, sector, now);
+    if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity)
+        && let Some(visit) = knowledge.visited.get_mut(&sector)
+    {
+        visit.port = snapshot;
+        if !knowledge.unsaved.contains(&sector) {
+            knowledge.unsaved.push(sector);
+        }
+    }
+    world.entity_mut(entity).insert(LastActive(now));
+    let trade_type = match q.side {
+        PortSide::Sells => "buy",
+        PortSide::Buys => "sell",
+    };
+    log_action(
+        world,
+        "trade.executed",
+        Some(&id),
+        Some(conn),
+        &json!({
+            "sector": sector, "commodity": commodity, "quantity": q.quantity,
+            "trade_type": trade_type, "price_per_unit": q.price, "total_price": q.total,
+            "credits_after": credits,
+        }),
+    );
+    let status = status_payload(world, entity);
+    emit_to(world, STATUS_UPDATE, &status, vec![id]);
+    Ok(TradeResult {
+        success: true,
+        trade_type: trade_type.into(),
+        commodity,
+        units: q.quantity,
+        price_per_unit: q.price,
+        total_price: q.total,
+        new_credits: credits,
+        new_cargo: Cargo::from(cargo),
+        new_prices: (q.side == PortSide::Sells).then_some(new_prices),
+    })
+}

@@ -1,0 +1,663 @@
+//! Ports, trade, warp power, chat and the action log over real sockets.
+
+mod common;
+
+use common::{Client, named, spawn_bang, start_server, start_with};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const QUIET: Duration = Duration::from_millis(150);
+
+#[tokio::test]
+async fn buying_and_selling_move_credits_cargo_and_stock() {
+    let (server, _data) = start_server(20.0);
+    let mut c = Client::connect(server.addr).await;
+    c.ok("join", json!({"character_id": "trader", "sector": 1}))
+        .await;
+    // Sector 1 is BBS: it sells equipment (700/1000 on hand: 38 a unit).
+    let quote = c
+        .ok("check_trade", json!({"character_id": "trader", "commodity": "equipment", "quantity": 10, "trade_type": "buy"}))
+        .await;
+    assert_eq!(
+        quote,
+        json!({"can_trade": true, "price_per_unit": 38, "total_price": 380, "current_credits": 1000,
+               "current_cargo": {"fuel_ore": 0, "organics": 0, "equipment": 0},
+               "cargo_capacity": 30, "cargo_used": 0})
+    );
+    let (events, reply) = c
+        .rpc("trade", json!({"character_id": "trader", "commodity": "equipment", "quantity": 10, "trade_type": "buy"}))
+        .await;
+    let r = &reply["result"];
+    assert_eq!(r["success"], true);
+    assert_eq!(r["trade_type"], "buy");
+    assert_eq!(
+        (
+            r["units"].clone(),
+            r["price_per_unit"].clone(),
+            r["total_price"].clone()
+        ),
+        (json!(10), json!(38), json!(380))
+    );
+    assert_eq!(r["new_credits"], 620);
+    assert_eq!(
+        r["new_cargo"],
+        json!({"fuel_ore": 0, "organics": 0, "equipment": 10})
+    );
+    assert_eq!(r["new_prices"]["equipment"], 38);
+    // bang tells the trader its new status (the reference's trade was silent).
+    assert_eq!(named(&events, "status.update").len(), 1);
+    let status = &named(&events, "status.update")[0]["payload"];
+    assert_eq!(status["ship"]["credits"], 620);
+    assert_eq!(
+        status["sector_contents"]["port"]["last_seen_stock"]["equipment"],
+        690
+    );
+
+    // Sell it back: BBS buys fuel ore and organics only.
+    assert_eq!(
+        c.err("trade", json!({"character_id": "trader", "commodity": "equipment", "quantity": 5, "trade_type": "sell"})).await,
+        (400, "Port does not buy equipment".into())
+    );
+    // Sector 3 (BSS) buys fuel ore; sector 5 (SBS) sells it.
+    c.ok("join", json!({"character_id": "trader", "sector": 5}))
+        .await;
+    let bought = c
+        .ok("trade", json!({"character_id": "trader", "commodity": "fuel_ore", "quantity": 20, "trade_type": "buy"}))
+        .await;
+    assert_eq!(
+        (
+            bought["price_per_unit"].clone(),
+            bought["total_price"].clone()
+        ),
+        (json!(24), json!(480))
+    );
+    c.ok("join", json!({"character_id": "trader", "sector": 3}))
+        .await;
+    let sold = c
+        .ok("trade", json!({"character_id": "trader", "commodity": "fuel_ore", "quantity": 20, "trade_type": "sell"}))
+        .await;
+    assert_eq!(sold["trade_type"], "sell");
+    // BSS holds 300 of 1000 fuel ore: it pays 31 a unit.
+    assert_eq!(sold["price_per_unit"], 31);
+    assert_eq!(sold["new_credits"], 620 - 480 + 20 * 31);
+    assert!(sold.get("new_prices").is_none());
+    let map = c.ok("my_map", json!({"character_id": "trader"})).await;
+    assert_eq!(
+        map["sectors_visited"]["3"]["port"]["last_seen_stock"]["fuel_ore"],
+        320
+    );
+}
+
+#[tokio::test]
+async fn trade_refusals_are_400_with_the_check_trade_text() {
+    let (server, _data) = start_server(20.0);
+    let mut c = Client::connect(server.addr).await;
+    c.ok(
+        "join",
+        json!({"character_id": "t", "sector": 1, "credits": 100}),
+    )
+    .await;
+    let t = |commodity: &str, quantity: i64, trade_type: &str| json!({"character_id": "t", "commodity": commodity, "quantity": quantity, "trade_type": trade_type});
+    for (payload, detail) in [
+        (t("gold", 1, "buy"), "Invalid commodity: gold"),
+        (t("fuel_ore", 1, "buy"), "Port does not sell fuel_ore"),
+        (
+            t("equipment", 1, "Buy"),
+            "Invalid trade_type: Buy (expected buy or sell)",
+        ),
+        (t("equipment", -1, "buy"), "Quantity must be positive"),
+        (
+            t("equipment", 31, "buy"),
+            "Not enough cargo space. Available: 30",
+        ),
+        (
+            t("equipment", 3, "buy"),
+            "Insufficient credits. Need 114, have 100",
+        ),
+        (
+            t("equipment", 701, "buy"),
+            "Port only has 700 units of equipment",
+        ),
+        (
+            t("organics", 1, "sell"),
+            "Not enough organics to sell. Have 0",
+        ),
+    ] {
+        let preview = c.ok("check_trade", payload.clone()).await;
+        assert_eq!(preview["can_trade"], false, "{payload}");
+        assert_eq!(preview["error"], detail, "{payload}");
+        assert_eq!(preview["current_credits"], 100);
+        assert_eq!(
+            c.err("trade", payload.clone()).await,
+            (400, detail.to_string()),
+            "{payload}"
+        );
+    }
+    for endpoint in ["check_trade", "trade"] {
+        assert_eq!(
+            c.err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": 0, "trade_type": "buy"})).await,
+            (400, "Missing required parameters".into())
+        );
+        assert_eq!(
+            c.err(
+                endpoint,
+                t("equipment", 1, "buy")
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (
+                        k.clone(),
+                        if k == "character_id" {
+                            json!("ghost")
+                        } else {
+                            v.clone()
+                        }
+                    ))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            )
+            .await,
+            (404, "Character not found".into())
+        );
+        let (status, detail) = c
+            .err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": "3", "trade_type": "buy"}))
+            .await;
+        assert_eq!(status, 422);
+        assert!(detail.contains("quantity"), "{detail}");
+        let (status, _) = c
+            .err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": 1.5, "trade_type": "buy"}))
+            .await;
+        assert_eq!(status, 422);
+    }
+    c.ok("join", json!({"character_id": "t", "sector": 0}))
+        .await;
+    assert_eq!(
+        c.ok("check_trade", t("equipment", 1, "buy")).await["error"],
+        "No port at current location"
+    );
+}
+
+#[tokio::test]
+async fn many_clients_buying_at_one_port_never_overdraw_it() {
+    let (server, _data) = start_server(20.0);
+    let mut clients = Vec::new();
+    for i in 0..24 {
+        let mut c = Client::connect(server.addr).await;
+        // Atlas haulers hold 300: together they want far more than the port's 700.
+        c.ok("join", json!({"character_id": format!("h{i}"), "sector": 1, "ship_type": "atlas_hauler", "credits": 100_000})).await;
+        clients.push(c);
+    }
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            tokio::spawn(async move {
+                let mut spent = 0i64;
+                let mut units = 0i64;
+                for _ in 0..8 {
+                    let (_, reply) = c
+                        .rpc("trade", json!({"character_id": format!("h{i}"), "commodity": "equipment", "quantity": 7, "trade_type": "buy"}))
+                        .await;
+                    if reply["ok"] == true {
+                        spent += reply["result"]["total_price"].as_i64().unwrap();
+                        units += 7;
+                        assert_eq!(reply["result"]["new_credits"], 100_000 - spent);
+                    } else {
+                        assert_eq!(reply["error"]["status"], 400);
+                    }
+                }
+                (c, spent, units)
+            })
+        })
+        .collect();
+    let mut total_spent = 0;
+    let mut total_units = 0;
+    let mut clients = Vec::new();
+    for t in tasks {
+        let (c, spent, units) = t.await.unwrap();
+        total_spent += spent;
+        total_units += units;
+        clients.push(c);
+    }
+    let c = &mut clients[0];
+    let status = c.ok("my_status", json!({"character_id": "h0"})).await;
+    let stock = status["sector_contents"]["port"]["last_seen_stock"]["equipment"]
+        .as_i64()
+        .unwrap();
+    assert!(stock >= 0);
+    assert_eq!(
+        stock + total_units,
+        700,
+        "every unit sold left the port exactly once"
+    );
+    assert!(total_units > 600, "the port sold out: {total_units}");
+    let mut credits = 0;
+    for i in 0..24 {
+        credits += c
+            .ok("my_status", json!({"character_id": format!("h{i}")}))
+            .await["ship"]["credits"]
+            .as_i64()
+            .unwrap();
+    }
+    assert_eq!(
+        24 * 100_000 - credits,
+        total_spent,
+        "no credit made or lost"
+    );
+}
+
+#[tokio::test]
+async fn warp_power_is_bought_at_the_depot_and_given_in_the_same_sector() {
+    let (server, _data) = start_server(20.0);
+    let mut a = Client::connect(server.addr).await;
+    let mut b = Client::connect(server.addr).await;
+    a.ok("join", json!({"character_id": "a"})).await;
+    b.ok("join", json!({"character_id": "b", "credits": 0}))
+        .await;
+    a.ok("move", json!({"character_id": "a", "to_sector": 1}))
+        .await;
+    a.ok("move", json!({"character_id": "a", "to_sector": 0}))
+        .await;
+    a.drain(QUIET).await;
+    let (events, reply) = a
+        .rpc(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": 100}),
+        )
+        .await;
+    assert_eq!(
+        reply["result"],
+        json!({"success": true, "units_bought": 6, "price_per_unit": 2, "total_cost": 12, "new_warp_power": 300,
+               "warp_power_capacity": 300, "new_credits": 988,
+               "message": "Successfully bought 6 warp power units for 12 credits at sector 0 depot"})
+    );
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["warp.purchase", "status.update"]
+    );
+    assert_eq!(events[0]["payload"]["units"], 6);
+    let full = a
+        .ok(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": 5}),
+        )
+        .await;
+    assert_eq!(
+        (full["success"].clone(), full["message"].clone()),
+        (json!(false), json!("Warp power is already at maximum"))
+    );
+    assert_eq!(
+        a.err(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": -5})
+        )
+        .await,
+        (400, "Units must be positive".into())
+    );
+    assert_eq!(
+        a.err("recharge_warp_power", json!({"character_id": "a"}))
+            .await,
+        (400, "Missing character_id or units".into())
+    );
+    assert_eq!(
+        a.err(
+            "recharge_warp_power",
+            json!({"character_id": "zz", "units": 1})
+        )
+        .await,
+        (404, "Character not found: zz".into())
+    );
+
+    // b is broke: give it warp power room first by moving, then it cannot pay.
+    b.ok("move", json!({"character_id": "b", "to_sector": 2}))
+        .await;
+    b.ok("move", json!({"character_id": "b", "to_sector": 0}))
+        .await;
+    let broke = b
+        .ok(
+            "recharge_warp_power",
+            json!({"character_id": "b", "units": 6}),
+        )
+        .await;
+    assert_eq!(
+        broke["message"],
+        "Insufficient credits. Need 12 but only have 0"
+    );
+    assert_eq!(broke["units_bought"], 0);
+    b.drain(QUIET).await;
+    a.drain(QUIET).await;
+
+    let (events, reply) = a
+        .rpc(
+            "transfer_warp_power",
+            json!({"from_character_id": "a", "to_character_id": "b", "units": 50}),
+        )
+        .await;
+    assert_eq!(
+        reply["result"],
+        json!({"success": true, "units_transferred": 6, "from_warp_power_remaining": 294, "to_warp_power_current": 300,
+               "message": "Successfully transferred 6 warp power units from a to b"})
+    );
+    assert_eq!(events[0]["event"], "warp.transfer");
+    assert_eq!(events[0]["character_filter"], json!(["a", "b"]));
+    let seen_by_b = b.drain(QUIET).await;
+    assert_eq!(named(&seen_by_b, "warp.transfer").len(), 1);
+    assert_eq!(named(&seen_by_b, "status.update").len(), 1);
+    let t = |from: &str, to: &str, units: i64| json!({"from_character_id": from, "to_character_id": to, "units": units});
+    assert_eq!(
+        a.ok("transfer_warp_power", t("a", "b", 5)).await["message"],
+        "b's warp power is already at maximum"
+    );
+    assert_eq!(
+        a.ok("transfer_warp_power", t("b", "a", 500)).await["message"],
+        "Insufficient warp power. b only has 300 units"
+    );
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "a", 5)).await,
+        (400, "Cannot transfer warp power to yourself".into())
+    );
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "b", 0)).await,
+        (400, "Missing required parameters".into())
+    );
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "b", -3)).await,
+        (400, "Units must be positive".into())
+    );
+    a.ok("move", json!({"character_id": "a", "to_sector": 1}))
+        .await;
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "b", 5)).await,
+        (400, "Characters must be in the same sector".into())
+    );
+    assert_eq!(
+        a.err(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": 1})
+        )
+        .await,
+        (
+            400,
+            "Warp power depot is only available in sector 0. You are in sector 1".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn operator_port_endpoints_restock_and_reset_and_tell_everyone() {
+    let (server, _data) = start_server(20.0);
+    let mut a = Client::connect(server.addr).await;
+    let mut bystander = Client::connect(server.addr).await;
+    a.ok(
+        "join",
+        json!({"character_id": "a", "sector": 1, "credits": 10_000}),
+    )
+    .await;
+    a.ok(
+        "trade",
+        json!({"character_id": "a", "commodity": "equipment", "quantity": 30, "trade_type": "buy"}),
+    )
+    .await;
+    assert_eq!(
+        a.err("regenerate_ports", json!({"fraction": 1.5})).await,
+        (400, "Fraction must be between 0.0 and 1.0".into())
+    );
+    let (events, reply) = a.rpc("regenerate_ports", json!({})).await;
+    assert_eq!(
+        reply["result"],
+        json!({"success": true, "message": "Regenerated 4 ports with 25.0% of max capacity", "ports_regenerated": 4, "fraction": 0.25})
+    );
+    assert_eq!(named(&events, "port.regenerated").len(), 1);
+    assert!(
+        named(&events, "port.regenerated")[0]
+            .get("character_filter")
+            .is_none()
+    );
+    let seen = bystander.drain(QUIET).await;
+    assert_eq!(
+        named(&seen, "port.regenerated")[0]["payload"]["ports_regenerated"],
+        4
+    );
+    let port =
+        a.ok("my_status", json!({"character_id": "a"})).await["sector_contents"]["port"].clone();
+    // 670 + 250, and the bought commodities' stock fell by 250 (more room to buy).
+    assert_eq!(
+        port["last_seen_stock"],
+        json!({"fuel_ore": 50, "organics": 50, "equipment": 920})
+    );
+    let reset = a.ok("reset_ports", json!({})).await;
+    assert_eq!(
+        reset,
+        json!({"success": true, "message": "Reset 4 ports to initial state", "ports_reset": 4})
+    );
+    let port =
+        a.ok("my_status", json!({"character_id": "a"})).await["sector_contents"]["port"].clone();
+    assert_eq!(
+        port["last_seen_stock"],
+        json!({"fuel_ore": 300, "organics": 300, "equipment": 700})
+    );
+    assert_eq!(named(&bystander.drain(QUIET).await, "port.reset").len(), 1);
+}
+
+#[tokio::test]
+async fn operator_endpoints_need_the_admin_token_once_configured() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_with(data.path(), |s| s.admin_token = Some("s3cret".into()));
+    let mut c = Client::connect(server.addr).await;
+    assert_eq!(c.err("reset_ports", json!({})).await.0, 403);
+    assert_eq!(
+        c.err("regenerate_ports", json!({"admin_token": "nope"}))
+            .await,
+        (403, "Invalid admin_token".into())
+    );
+    assert_eq!(
+        c.ok("reset_ports", json!({"admin_token": "s3cret"})).await["ports_reset"],
+        4
+    );
+}
+
+#[tokio::test]
+async fn chat_reaches_exactly_the_right_connections() {
+    let (server, _data) = start_server(20.0);
+    let mut alice = Client::connect(server.addr).await;
+    let mut bob = Client::connect(server.addr).await;
+    let mut carol = Client::connect(server.addr).await;
+    let mut listener = Client::connect(server.addr).await;
+    let mut deaf = Client::connect(server.addr).await;
+    alice.ok("join", json!({"character_id": "alice"})).await;
+    bob.ok("join", json!({"character_id": "bob"})).await;
+    carol.ok("join", json!({"character_id": "carol"})).await;
+    listener
+        .frame(json!({"id": "s", "type": "subscribe", "event": "chat.message"}))
+        .await;
+    for c in [&mut alice, &mut bob, &mut carol, &mut listener, &mut deaf] {
+        c.drain(QUIET).await;
+    }
+    // A broadcast from a sender that never joined still reaches every chat-on connection.
+    let (events, reply) = listener
+        .rpc(
+            "send_message",
+            json!({"character_id": "ghost", "type": "broadcast", "content": "hello all"}),
+        )
+        .await;
+    let id = reply["result"]["id"].as_i64().unwrap();
+    assert_eq!(id, 1);
+    let msg = &events[0];
+    assert_eq!(msg["event"], "chat.message");
+    assert!(msg.get("character_filter").is_none());
+    let p = msg["payload"].as_object().unwrap();
+    assert_eq!(
+        p.keys().collect::<Vec<_>>(),
+        ["id", "timestamp", "type", "from_name", "content"]
+    );
+    for c in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(c.next_frame().await["payload"]["content"], "hello all");
+    }
+    deaf.expect_silence(QUIET).await;
+
+    // A direct message: the recipient and the sender's own connection, nobody else.
+    let (events, reply) = alice
+        .rpc(
+            "send_message",
+            json!({"character_id": "alice", "type": "direct", "content": "psst", "to_name": "bob"}),
+        )
+        .await;
+    assert_eq!(reply["result"]["id"], 2);
+    assert_eq!(events[0]["payload"]["to_name"], "bob");
+    let got = bob.next_frame().await;
+    assert_eq!(
+        (
+            got["payload"]["type"].clone(),
+            got["payload"]["from_name"].clone()
+        ),
+        (json!("direct"), json!("alice"))
+    );
+    carol.expect_silence(QUIET).await;
+    listener.expect_silence(QUIET).await;
+
+    assert_eq!(
+        alice
+            .err(
+                "send_message",
+                json!({"character_id": "alice", "type": "broadcast", "content": "again"})
+            )
+            .await,
+        (429, "Rate limit 1 msg/sec".into())
+    );
+    for (payload, detail) in [
+        (
+            json!({"character_id": "bob", "type": "shout", "content": "x"}),
+            "Invalid parameters",
+        ),
+        (
+            json!({"type": "broadcast", "content": "x"}),
+            "Invalid parameters",
+        ),
+        (
+            json!({"character_id": "bob", "type": "broadcast", "content": "   "}),
+            "Empty content",
+        ),
+        (
+            json!({"character_id": "bob", "type": "broadcast", "content": "x".repeat(513)}),
+            "Content too long (max 512)",
+        ),
+        (
+            json!({"character_id": "bob", "type": "direct", "content": "x"}),
+            "Missing to_name for direct message",
+        ),
+        (
+            json!({"character_id": "bob", "type": "broadcast", "content": "bell\u{7}"}),
+            "Content contains control characters",
+        ),
+    ] {
+        assert_eq!(
+            bob.err("send_message", payload.clone()).await,
+            (400, detail.to_string()),
+            "{payload}"
+        );
+    }
+    // Refusals did not count against bob's rate limit; 512 code points are fine.
+    let long = "é".repeat(512);
+    let ok = bob
+        .ok(
+            "send_message",
+            json!({"character_id": "bob", "type": "broadcast", "content": long}),
+        )
+        .await;
+    assert_eq!(ok["id"], 3);
+}
+
+fn read_log(dir: &std::path::Path) -> Vec<Value> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("action-log"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<Value>>()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kill_9_after_trades_and_chat_loses_nothing_and_the_log_agrees() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_bang(data.path());
+    let mut c = Client::connect(addr).await;
+    c.ok("join", json!({"character_id": "k", "sector": 1}))
+        .await;
+    let bought = c
+        .ok("trade", json!({"character_id": "k", "commodity": "equipment", "quantity": 5, "trade_type": "buy"}))
+        .await;
+    let sent = c
+        .ok(
+            "send_message",
+            json!({"character_id": "k", "type": "broadcast", "content": "before the crash"}),
+        )
+        .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let log = read_log(data.path());
+    let seqs: Vec<i64> = log.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "seq is 1, 2, 3…"
+    );
+    let kinds: Vec<&str> = log
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["character.joined", "trade.executed", "chat.message_sent"]
+    );
+    let trade = &log[1];
+    assert_eq!(trade["actor_id"], "k");
+    assert_eq!(trade["data"]["total_price"], bought["total_price"]);
+    assert!(trade["session_id"].as_str().unwrap().starts_with("ws_"));
+    assert!(trade["timestamp"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(log[2]["data"]["message_id"], sent["id"]);
+
+    let (mut child, addr) = spawn_bang(data.path());
+    let mut c = Client::connect(addr).await;
+    let status = c.ok("my_status", json!({"character_id": "k"})).await;
+    assert_eq!(status["ship"]["credits"], bought["new_credits"]);
+    assert_eq!(status["ship"]["cargo"]["equipment"], 5);
+    assert_eq!(
+        status["sector_contents"]["port"]["last_seen_stock"]["equipment"],
+        695
+    );
+    // Message ids and log sequence numbers continue across the restart.
+    let next = c
+        .ok(
+            "send_message",
+            json!({"character_id": "k2", "type": "broadcast", "content": "after"}),
+        )
+        .await;
+    assert_eq!(next["id"], sent["id"].as_i64().unwrap() + 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = read_log(data.path());
+    assert_eq!(log.len(), 4);
+    assert_eq!(log[3]["seq"], 4);
+    let store = bang::store::Store::open(data.path(), bang::store::Durability::Normal).unwrap();
+    let history = store.chat_messages().unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|m| m.content.as_str())
+            .collect::<Vec<_>>(),
+        ["before the crash", "after"]
+    );
+}
