@@ -1,6 +1,12 @@
 //! JSON Schema of every frame, request, result and event, generated from the Rust types. The
 //! files in `schemas/` are this output; a test fails when they drift (`bang schemas` rewrites them).
 
+use bang_components::api::combat::{
+    CollectFightersResult, CombatActionRequest, CombatActionResult, CombatInitiateRequest,
+    CombatStarted, CombatStatusRequest, CombatStatusResult, EncounterView, GarrisonRequest,
+    GarrisonUpdated, LeaveFightersResult, RoundPayload, SalvageCollectRequest,
+    SalvageCollectResult, SetGarrisonModeResult,
+};
 use bang_components::api::error::ApiError;
 use bang_components::api::events::{
     CharacterJoined, CharacterMoved, CharacterMovedObserved, ChatMessage, PortRegenerated,
@@ -49,6 +55,13 @@ pub fn all() -> Vec<(String, String)> {
         entry::<AdminRequest>("request.reset_ports"),
         entry::<RegeneratePortsRequest>("request.regenerate_ports"),
         entry::<SendMessageRequest>("request.send_message"),
+        entry::<CombatInitiateRequest>("request.combat.initiate"),
+        entry::<CombatActionRequest>("request.combat.action"),
+        entry::<CombatStatusRequest>("request.combat.status"),
+        entry::<GarrisonRequest>("request.combat.leave_fighters"),
+        entry::<GarrisonRequest>("request.combat.collect_fighters"),
+        entry::<GarrisonRequest>("request.combat.set_garrison_mode"),
+        entry::<SalvageCollectRequest>("request.salvage.collect"),
         entry::<IdentifyResult>("result.identify"),
         entry::<SubscribeResult>("result.subscribe"),
         entry::<ServerStatusResult>("result.server_status"),
@@ -65,6 +78,18 @@ pub fn all() -> Vec<(String, String)> {
         entry::<ResetPortsResult>("result.reset_ports"),
         entry::<RegeneratePortsResult>("result.regenerate_ports"),
         entry::<SendMessageResult>("result.send_message"),
+        entry::<CombatStarted>("result.combat.initiate"),
+        entry::<CombatActionResult>("result.combat.action"),
+        entry::<CombatStatusResult>("result.combat.status"),
+        entry::<LeaveFightersResult>("result.combat.leave_fighters"),
+        entry::<CollectFightersResult>("result.combat.collect_fighters"),
+        entry::<SetGarrisonModeResult>("result.combat.set_garrison_mode"),
+        entry::<SalvageCollectResult>("result.salvage.collect"),
+        entry::<CombatStarted>("event.combat.started"),
+        entry::<EncounterView>("event.combat.round_waiting"),
+        entry::<RoundPayload>("event.combat.round_resolved"),
+        entry::<RoundPayload>("event.combat.ended"),
+        entry::<GarrisonUpdated>("event.sector.garrison_updated"),
         entry::<StatusPayload>("event.status.update"),
         entry::<WarpPurchase>("event.warp.purchase"),
         entry::<WarpTransfer>("event.warp.transfer"),

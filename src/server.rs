@@ -75,6 +75,8 @@ pub struct ServerSettings {
     pub world: WorldSource,
     pub balance: BalanceSource,
     pub admin_token: Option<String>,
+    /// Seed of combat ids and encounter seeds; None draws one from the clock.
+    pub seed: Option<u64>,
     pub data: PathBuf,
     pub tick_hz: f64,
     pub durability: Durability,
@@ -88,6 +90,7 @@ impl Default for ServerSettings {
             world: WorldSource::Bundled,
             balance: BalanceSource::Bundled,
             admin_token: None,
+            seed: None,
             data: PathBuf::from("data"),
             tick_hz: 20.0,
             durability: Durability::Normal,
@@ -123,6 +126,10 @@ impl Server {
             tick_hz: settings.tick_hz,
             balance,
             admin_token: settings.admin_token.clone(),
+            seed: settings
+                .seed
+                .unwrap_or_else(|| GameClock::System.now().micros() as u64),
+            combat_rng: bang_systems::combat::engine::RngKind::ChaCha,
         });
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
         let store_plugin = StorePlugin::new(store, &settings.data.join("action-log"), boot)

@@ -637,15 +637,6 @@ async fn malformed_frames_get_errors_and_the_connection_stays_usable() {
 }
 
 #[tokio::test]
-async fn endpoints_of_later_issues_answer_501_not_silence() {
-    let (server, _data) = start_server(20.0);
-    let mut c = Client::connect(server.addr).await;
-    let (status, detail) = c.err("combat.initiate", json!({"character_id": "a"})).await;
-    assert_eq!(status, 501);
-    assert!(detail.contains("combat.initiate"));
-}
-
-#[tokio::test]
 async fn http_routes_answer_like_the_reference() {
     let (server, _data) = start_server(20.0);
     let get = |path: &str| http_get(server.addr, path.to_string());

@@ -6,6 +6,7 @@ pub mod api;
 pub mod balance;
 pub mod character;
 pub mod chat;
+pub mod combat;
 pub mod economy;
 pub mod messages;
 pub mod session;

@@ -95,7 +95,13 @@ fn rpc_request(endpoint: Endpoint, payload: Value) -> Result<Request, ApiError> 
             Request::RegeneratePorts(typed::<RegeneratePortsRequest>(payload)?)
         }
         Endpoint::SendMessage => Request::SendMessage(typed::<SendMessageRequest>(payload)?),
-        other => Request::Unavailable(other),
+        Endpoint::CombatInitiate => Request::CombatInitiate(typed(payload)?),
+        Endpoint::CombatAction => Request::CombatAction(typed(payload)?),
+        Endpoint::CombatStatus => Request::CombatStatus(typed(payload)?),
+        Endpoint::CombatLeaveFighters => Request::LeaveFighters(typed(payload)?),
+        Endpoint::CombatCollectFighters => Request::CollectFighters(typed(payload)?),
+        Endpoint::CombatSetGarrisonMode => Request::SetGarrisonMode(typed(payload)?),
+        Endpoint::SalvageCollect => Request::SalvageCollect(typed(payload)?),
     })
 }
 

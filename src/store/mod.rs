@@ -9,6 +9,7 @@ pub mod plugin;
 use action_log::LogEntry;
 use bang_components::api::events::ChatMessage;
 use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
+use bang_components::combat::{Encounter, Garrison, Salvage};
 use bang_components::ships::ShipType;
 use bang_components::time::Timestamp;
 use bang_components::universe::SectorId;
@@ -75,6 +76,9 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     content TEXT NOT NULL,
     to_name TEXT
 );
+CREATE TABLE IF NOT EXISTS garrisons (sector INTEGER PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS salvage (salvage_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS encounters (combat_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ports (
     sector INTEGER PRIMARY KEY,
     fuel_ore INTEGER NOT NULL,
@@ -106,6 +110,10 @@ pub struct Changes {
     /// Action log entries; their `seq` is assigned by the commit.
     pub actions: Vec<LogEntry>,
     pub chat: Vec<ChatMessage>,
+    /// Combat state by key: `Some` is saved, `None` deleted.
+    pub garrisons: Vec<(SectorId, Option<Garrison>)>,
+    pub salvage: Vec<(String, Option<Salvage>)>,
+    pub encounters: Vec<(String, Option<Encounter>)>,
 }
 
 impl Changes {
@@ -115,6 +123,9 @@ impl Changes {
             && self.ports.is_empty()
             && self.actions.is_empty()
             && self.chat.is_empty()
+            && self.garrisons.is_empty()
+            && self.salvage.is_empty()
+            && self.encounters.is_empty()
     }
 }
 
@@ -268,6 +279,30 @@ impl Store {
         rows.collect()
     }
 
+    /// Every stored garrison, salvage container and active encounter.
+    pub fn load_combat(&self) -> StoreResult<(Vec<Garrison>, Vec<Salvage>, Vec<Encounter>)> {
+        fn all<T: serde::de::DeserializeOwned>(
+            conn: &Connection,
+            sql: &str,
+        ) -> StoreResult<Vec<T>> {
+            let mut stmt = conn.prepare(sql)?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(json_col(&r.get::<_, String>(0)?)?);
+            }
+            Ok(out)
+        }
+        Ok((
+            all(&self.conn, "SELECT state FROM garrisons ORDER BY sector")?,
+            all(&self.conn, "SELECT state FROM salvage ORDER BY salvage_id")?,
+            all(
+                &self.conn,
+                "SELECT state FROM encounters ORDER BY combat_id",
+            )?,
+        ))
+    }
+
     /// Action log entries with `seq` above `after`, ascending.
     pub fn actions_after(&self, after: i64) -> StoreResult<Vec<LogEntry>> {
         let mut stmt = self.conn.prepare(
@@ -377,6 +412,39 @@ impl Store {
                     m.content,
                     m.to_name
                 ])?;
+            }
+            fn put<K: rusqlite::ToSql, T: serde::Serialize>(
+                tx: &rusqlite::Transaction,
+                table: &str,
+                key_col: &str,
+                key: K,
+                value: Option<&T>,
+            ) -> StoreResult<()> {
+                match value {
+                    Some(v) => {
+                        let text = serde_json::to_string(v)
+                            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                        tx.prepare_cached(&format!(
+                            "INSERT INTO {table} ({key_col}, state) VALUES (?1, ?2)
+                             ON CONFLICT({key_col}) DO UPDATE SET state = excluded.state"
+                        ))?
+                        .execute(params![key, text])?;
+                    }
+                    None => {
+                        tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key_col} = ?1"))?
+                            .execute(params![key])?;
+                    }
+                }
+                Ok(())
+            }
+            for (sector, g) in &changes.garrisons {
+                put(&tx, "garrisons", "sector", sector, g.as_ref())?;
+            }
+            for (id, s) in &changes.salvage {
+                put(&tx, "salvage", "salvage_id", id, s.as_ref())?;
+            }
+            for (id, e) in &changes.encounters {
+                put(&tx, "encounters", "combat_id", id, e.as_ref())?;
             }
             let mut action = tx.prepare_cached(
                 "INSERT INTO action_log (timestamp, event_type, actor_id, session_id, data, result, metadata)

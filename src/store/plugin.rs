@@ -3,15 +3,21 @@
 
 use super::action_log::{ActionLogFiles, LogEntry};
 use super::{Changes, CharacterRow, Store};
+use bang_components::balance::Balance;
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, SectorOccupants,
     Ship, WorldOrder,
 };
 use bang_components::chat::ChatLog;
+use bang_components::combat::{
+    Encounter, EncounterIndex, Garrison, GarrisonIndex, InCombat, Salvage, SalvageIndex,
+};
 use bang_components::economy::PortStates;
 use bang_components::messages::{ActionLogged, ChatRecorded};
+use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::UniverseRes;
 use bang_systems::PersistSystems;
+use bang_systems::combat::CombatUnsaved;
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use serde_json::value::RawValue;
@@ -91,12 +97,75 @@ type StoredParts = (
     &'static mut MapKnowledge,
 );
 
+/// The update's action log entries and chat messages.
+#[derive(bevy_ecs::system::SystemParam)]
+pub struct Journal<'w, 's> {
+    actions: MessageReader<'w, 's, ActionLogged>,
+    chat: MessageReader<'w, 's, ChatRecorded>,
+}
+
+/// Combat state the store saves by key.
+#[derive(bevy_ecs::system::SystemParam)]
+pub struct CombatState<'w, 's> {
+    unsaved: ResMut<'w, CombatUnsaved>,
+    garrison_index: Res<'w, GarrisonIndex>,
+    salvage_index: Res<'w, SalvageIndex>,
+    encounter_index: Res<'w, EncounterIndex>,
+    garrisons: Query<'w, 's, &'static Garrison>,
+    salvage: Query<'w, 's, &'static Salvage>,
+    encounters: Query<'w, 's, &'static Encounter>,
+}
+
+impl CombatState<'_, '_> {
+    /// Turns the unsaved keys into rows to write (present) or delete (gone, or an ended fight).
+    fn collect(&mut self, changes: &mut Changes) {
+        let unsaved = self.unsaved.bypass_change_detection();
+        let mut sectors: Vec<u32> = unsaved.garrisons.drain(..).collect();
+        sectors.sort_unstable();
+        sectors.dedup();
+        for sector in sectors {
+            let g = self
+                .garrison_index
+                .by_sector
+                .get(&sector)
+                .and_then(|e| self.garrisons.get(*e).ok())
+                .cloned();
+            changes.garrisons.push((sector, g));
+        }
+        let mut ids: Vec<String> = unsaved.salvage.drain(..).collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            let s = self
+                .salvage_index
+                .by_id
+                .get(&id)
+                .and_then(|e| self.salvage.get(*e).ok())
+                .cloned();
+            changes.salvage.push((id, s));
+        }
+        let mut ids: Vec<String> = unsaved.encounters.drain(..).collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            let e = self
+                .encounter_index
+                .by_id
+                .get(&id)
+                .and_then(|e| self.encounters.get(*e).ok())
+                .filter(|e| !e.ended)
+                .cloned();
+            changes.encounters.push((id, e));
+        }
+    }
+}
+
 /// Writes every character, visit and port changed in this update in one transaction.
 pub fn persist_changes(
     mut characters: Query<StoredParts, ChangedCharacter>,
     mut ports: ResMut<PortStates>,
-    mut actions: MessageReader<ActionLogged>,
-    mut chat: MessageReader<ChatRecorded>,
+    mut journal: Journal,
+    mut combat: CombatState,
     store: Res<StoreRes>,
     log: Res<ActionLogRes>,
     mut failed: ResMut<StoreFailed>,
@@ -110,7 +179,7 @@ pub fn persist_changes(
         env!("CARGO_PKG_VERSION")
     ))
     .expect("metadata is JSON");
-    for a in actions.read() {
+    for a in journal.actions.read() {
         changes.actions.push(LogEntry {
             seq: 0,
             timestamp: a.timestamp,
@@ -122,7 +191,10 @@ pub fn persist_changes(
             metadata: metadata.clone(),
         });
     }
-    changes.chat.extend(chat.read().map(|c| c.0.clone()));
+    changes
+        .chat
+        .extend(journal.chat.read().map(|c| c.0.clone()));
+    combat.collect(&mut changes);
     for (id, order, position, ship, credits, last_active, mut knowledge) in &mut characters {
         // Draining the unsaved list is bookkeeping, not a change worth saving again.
         let knowledge = knowledge.bypass_change_detection();
@@ -175,7 +247,7 @@ pub fn persist_changes(
 /// Loads every stored character and port into a fresh World. Fails if the data directory was
 /// made with a different universe (a character in a sector that does not exist).
 pub fn restore_world(world: &mut World) -> Result<usize, String> {
-    let (rows, ports, last_chat) = {
+    let (rows, ports, last_chat, combat) = {
         let store = world.resource::<StoreRes>();
         let store = store.0.lock().expect("store lock");
         // Bring the action log files up to date with the table (after a crash they may lag).
@@ -213,6 +285,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, String> {
             store.load_characters().map_err(|e| e.to_string())?,
             store.load_ports().map_err(|e| e.to_string())?,
             store.last_chat_id().map_err(|e| e.to_string())?,
+            store.load_combat().map_err(|e| e.to_string())?,
         )
     };
     world.insert_resource(ChatLog::starting_at(last_chat + 1));
@@ -254,5 +327,46 @@ pub fn restore_world(world: &mut World) -> Result<usize, String> {
             .resource_mut::<SectorOccupants>()
             .enter(row.sector, row.order, entity);
     }
+    restore_combat(world, combat);
     Ok(count)
+}
+
+/// Puts garrisons, salvage and active fights back. A fight's open round gets a fresh deadline:
+/// its players could not act while the server was down.
+fn restore_combat(
+    world: &mut World,
+    (garrisons, salvage, encounters): (Vec<Garrison>, Vec<Salvage>, Vec<Encounter>),
+) {
+    for g in garrisons {
+        let sector = g.sector;
+        let e = world.spawn(g).id();
+        world
+            .resource_mut::<GarrisonIndex>()
+            .by_sector
+            .insert(sector, e);
+    }
+    for s in salvage {
+        let id = s.salvage_id.clone();
+        let e = world.spawn(s).id();
+        world.resource_mut::<SalvageIndex>().by_id.insert(id, e);
+    }
+    let now = world.resource::<GameClock>().now();
+    let timeout = world.resource::<Balance>().combat.round_timeout_secs;
+    let fresh = Timestamp(now.0 + (timeout * 1_000_000.0) as i64);
+    for mut enc in encounters {
+        if enc.deadline < fresh {
+            enc.deadline = fresh;
+        }
+        let ids: Vec<String> = enc.participants.iter().map(|p| p.id.clone()).collect();
+        let (sector, combat_id) = (enc.sector, enc.combat_id.clone());
+        let e = world.spawn(enc).id();
+        let mut index = world.resource_mut::<EncounterIndex>();
+        index.by_sector.insert(sector, e);
+        index.by_id.insert(combat_id, e);
+        for id in ids {
+            if let Some(c) = world.resource::<CharacterIndex>().get(&id) {
+                world.entity_mut(c).insert(InCombat(e));
+            }
+        }
+    }
 }

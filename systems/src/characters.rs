@@ -82,6 +82,14 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
             {
                 return Err(ApiError::bad_request(format!("Invalid sector: {sector}")));
             }
+            // A teleport would leave a fight behind (the reference let it): not while fighting.
+            let from = world
+                .get::<Position>(entity)
+                .expect("character has a position")
+                .0;
+            if req.sector.is_some_and(|s| s as SectorId != from) {
+                crate::combat::encounters::refuse_in_combat(world, entity)?;
+            }
             bind_joiner(world, conn, &id)?;
             world.entity_mut(entity).insert(LastActive(now));
             if let Some(credits) = req.credits {
@@ -101,6 +109,11 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
         }
     };
     let status = record_visit_and_status(world, entity);
+    crate::combat::endpoints::engage_on_arrival(
+        world,
+        entity,
+        crate::combat::endpoints::Arrival::Join,
+    );
     log_action(
         world,
         "character.joined",

@@ -10,3 +10,15 @@ pub struct ServerTick(pub u64);
 pub fn count_ticks(mut tick: ResMut<ServerTick>) {
     tick.0 += 1;
 }
+
+/// A manual clock (tests, the sim runner) follows the App's virtual time, so stepping the fixed
+/// clock also moves deadlines and expiry; the system clock needs nothing.
+pub fn advance_manual_clock(
+    time: Res<bevy_time::Time<bevy_time::Virtual>>,
+    mut clock: ResMut<bang_components::time::GameClock>,
+) {
+    let micros = time.delta().as_micros() as i64;
+    if micros > 0 && matches!(*clock, bang_components::time::GameClock::Manual(_)) {
+        clock.advance_micros(micros);
+    }
+}

@@ -2,7 +2,7 @@
 //! effect in the order it sent them and every request gets exactly one reply.
 
 use crate::outbox::{emit, reply, to_raw};
-use crate::{characters, chat, maps, movement, ports, sessions, trade, warp_power};
+use crate::{characters, chat, combat, maps, movement, ports, sessions, trade, warp_power};
 use bang_components::api::events::STATUS_UPDATE;
 use bang_components::api::payloads::ServerStatusResult;
 use bang_components::api::{ApiError, Request};
@@ -67,6 +67,27 @@ fn handle(
             ports::regenerate_ports(world, conn, req).and_then(|r| to_raw(&r))
         }
         Request::SendMessage(req) => chat::send_message(world, conn, req).and_then(|r| to_raw(&r)),
+        Request::CombatInitiate(req) => {
+            combat::endpoints::initiate(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::CombatAction(req) => {
+            combat::endpoints::act(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::CombatStatus(req) => {
+            combat::endpoints::status(world, req).and_then(|r| to_raw(&r))
+        }
+        Request::LeaveFighters(req) => {
+            combat::garrisons::leave_fighters(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::CollectFighters(req) => {
+            combat::garrisons::collect_fighters(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::SetGarrisonMode(req) => {
+            combat::garrisons::set_garrison_mode(world, conn, req).and_then(|r| to_raw(&r))
+        }
+        Request::SalvageCollect(req) => {
+            combat::salvage::collect_salvage(world, conn, req).and_then(|r| to_raw(&r))
+        }
         Request::Identify(req) => sessions::identify(world, conn, req).and_then(|r| to_raw(&r)),
         Request::Subscribe(req) => {
             let character = req.character_id.clone();
@@ -83,13 +104,6 @@ fn handle(
                 }
             }
         }
-        Request::Unavailable(endpoint) => Err(ApiError::new(
-            501,
-            format!(
-                "Endpoint {} is not available in this build yet",
-                endpoint.name()
-            ),
-        )),
     };
     Some(body)
 }

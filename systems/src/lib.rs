@@ -13,6 +13,7 @@ pub mod action_log;
 pub mod characters;
 pub mod chat;
 pub mod clock;
+pub mod combat;
 pub mod dispatch;
 pub mod maps;
 pub mod movement;
@@ -68,6 +69,9 @@ pub struct GameSetup {
     pub tick_hz: f64,
     pub balance: Balance,
     pub admin_token: Option<String>,
+    /// Seeds combat ids and encounter seeds (fixed in tests and sims, from the clock in a server).
+    pub seed: u64,
+    pub combat_rng: combat::engine::RngKind,
 }
 
 /// Builds the game App: time, the fixed clock, and every gameplay rule. Callers add their own
@@ -101,6 +105,12 @@ impl Plugin for GamePlugin {
             .insert_resource(self.setup.balance.clone())
             .insert_resource(AdminToken(self.setup.admin_token.clone()))
             .init_resource::<ChatLog>()
+            .init_resource::<bang_components::combat::EncounterIndex>()
+            .init_resource::<bang_components::combat::GarrisonIndex>()
+            .init_resource::<bang_components::combat::SalvageIndex>()
+            .init_resource::<combat::CombatUnsaved>()
+            .insert_resource(combat::CombatRng(self.setup.combat_rng))
+            .insert_resource(combat::ids::CombatIds::seeded(self.setup.seed))
             .init_resource::<ports::PortRegenClock>()
             .insert_resource(universe)
             .insert_resource(ports)
@@ -123,9 +133,17 @@ impl Plugin for GamePlugin {
                     .chain()
                     .in_set(RequestSystems),
             )
+            .add_systems(First, clock::advance_manual_clock)
             .add_systems(
                 FixedUpdate,
-                (clock::count_ticks, ports::regenerate_ports_over_time).in_set(TickSystems),
+                (
+                    clock::count_ticks,
+                    ports::regenerate_ports_over_time,
+                    combat::rounds::resolve_due_rounds,
+                    combat::salvage::expire_salvage,
+                )
+                    .chain()
+                    .in_set(TickSystems),
             );
     }
 }

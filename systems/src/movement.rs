@@ -2,6 +2,8 @@
 
 use crate::action_log::log_action;
 use crate::characters::record_visit_and_status;
+use crate::combat::encounters::refuse_in_combat;
+use crate::combat::endpoints::{Arrival, engage_on_arrival};
 use crate::outbox::emit_to;
 use crate::status::others_in_sector;
 use bang_components::api::events::{
@@ -11,7 +13,7 @@ use bang_components::api::payloads::{PlotCourseResult, StatusPayload};
 use bang_components::api::requests::{IntArg, MoveRequest, PlotCourseRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
-    CharacterIndex, LastActive, Position, SectorOccupants, Ship, WorldOrder,
+    CharacterId, CharacterIndex, LastActive, Position, SectorOccupants, Ship, WorldOrder,
 };
 use bang_components::session::ConnectionId;
 use bang_components::time::{GameClock, Timestamp};
@@ -83,6 +85,9 @@ pub fn move_character(
 ) -> ApiResult<StatusPayload> {
     let id =
         given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
+    if let Some(c) = world.resource::<CharacterIndex>().get(id) {
+        refuse_in_combat(world, c)?;
+    }
     let destination = req
         .to_sector
         .or(req.to)
@@ -108,6 +113,27 @@ pub fn move_character(
             "Sector {to} is not adjacent to current sector {from}"
         )));
     }
+    perform_move(world, entity, to, Some(conn))
+}
+
+/// Moves a character along a warp it may take (validated by the caller): pays the warp power,
+/// records the visit, starts or joins a fight at the destination, then tells the mover and the
+/// sectors. Also the second half of a successful flee. Refuses only if the warp power is gone.
+pub fn perform_move(
+    world: &mut World,
+    entity: Entity,
+    to: SectorId,
+    conn: Option<ConnectionId>,
+) -> ApiResult<StatusPayload> {
+    let id = world
+        .get::<CharacterId>(entity)
+        .expect("character id")
+        .0
+        .clone();
+    let from = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
     let ship = world.get::<Ship>(entity).expect("character has a ship");
     let cost = ship.stats().turns_per_warp as i64;
     if ship.warp_power < cost {
@@ -116,7 +142,6 @@ pub fn move_character(
             ship.warp_power
         )));
     }
-    let id = id.to_string();
     let now = world.resource::<GameClock>().now();
     world
         .get_mut::<Ship>(entity)
@@ -129,9 +154,10 @@ pub fn move_character(
         world,
         "movement.moved",
         Some(&id),
-        Some(conn),
+        conn,
         &serde_json::json!({"from_sector": from, "to_sector": to, "warp_power_after": status.ship.warp_power}),
     );
+    engage_on_arrival(world, entity, Arrival::Move);
     emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
     announce_move(world, entity, &id, from, to, MoveType::Normal, now);
     Ok(status)
@@ -191,6 +217,13 @@ mod tests {
         world.insert_resource(bang_components::economy::PortStates::default());
         world.init_resource::<CharacterIndex>();
         world.init_resource::<SectorOccupants>();
+        world
+            .init_resource::<bevy_ecs::message::Messages<bang_components::messages::ActionLogged>>(
+            );
+        world.init_resource::<bang_components::combat::GarrisonIndex>();
+        world.init_resource::<bang_components::combat::SalvageIndex>();
+        world.init_resource::<bang_components::combat::EncounterIndex>();
+        world.init_resource::<bang_components::session::Sessions>();
         world
             .init_resource::<bevy_ecs::message::Messages<bang_components::messages::FrameQueued>>();
         world

@@ -39,6 +39,9 @@ pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) 
     let now = world.resource::<GameClock>().now();
     let universe = world.resource::<UniverseRes>();
     let info = universe.sector(sector);
+    let viewer_id = viewer
+        .and_then(|v| world.get::<CharacterId>(v))
+        .map(|c| c.0.clone());
     let other_players = world
         .resource::<SectorOccupants>()
         .in_sector(sector)
@@ -56,8 +59,8 @@ pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) 
         port: port_snapshot(world, sector, now),
         planets: info.planets.clone(),
         other_players,
-        garrisons: Vec::new(),
-        salvage: Vec::new(),
+        garrisons: crate::combat::garrisons::sector_garrisons(world, sector, viewer_id.as_deref()),
+        salvage: crate::combat::salvage::sector_salvage(world, sector),
         adjacent_sectors: info.adjacent.clone(),
     }
 }

@@ -49,6 +49,8 @@ impl Harness {
             tick_hz: 20.0,
             balance: Default::default(),
             admin_token: None,
+            seed: 1,
+            combat_rng: Default::default(),
         });
         app.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
         // The first update only starts the clock; it advances no time.

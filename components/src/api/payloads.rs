@@ -64,10 +64,10 @@ pub struct SectorContents {
     pub port: Option<PortSnapshot>,
     pub planets: Vec<Planet>,
     pub other_players: Vec<OtherPlayer>,
-    /// Garrisons in the sector (combat; empty until garrisons exist).
-    pub garrisons: Vec<serde_json::Value>,
-    /// Salvage containers in the sector (combat; empty until salvage exists).
-    pub salvage: Vec<serde_json::Value>,
+    /// The sector's garrison (at most one), with `is_friendly` for the viewer.
+    pub garrisons: Vec<super::combat::GarrisonView>,
+    /// Unclaimed salvage containers in the sector.
+    pub salvage: Vec<super::combat::SalvageView>,
     pub adjacent_sectors: Vec<SectorId>,
 }
 

@@ -74,10 +74,15 @@ pub enum Request {
     ResetPorts(AdminRequest),
     RegeneratePorts(RegeneratePortsRequest),
     SendMessage(SendMessageRequest),
+    CombatInitiate(super::combat::CombatInitiateRequest),
+    CombatAction(super::combat::CombatActionRequest),
+    CombatStatus(super::combat::CombatStatusRequest),
+    LeaveFighters(super::combat::GarrisonRequest),
+    CollectFighters(super::combat::GarrisonRequest),
+    SetGarrisonMode(super::combat::GarrisonRequest),
+    SalvageCollect(super::combat::SalvageCollectRequest),
     Identify(IdentifyRequest),
     Subscribe(SubscribeRequest),
-    /// A known endpoint this build does not serve yet (answered 501).
-    Unavailable(Endpoint),
 }
 
 impl Request {
@@ -98,9 +103,15 @@ impl Request {
             Request::ResetPorts(_) => "reset_ports",
             Request::RegeneratePorts(_) => "regenerate_ports",
             Request::SendMessage(_) => "send_message",
+            Request::CombatInitiate(_) => "combat.initiate",
+            Request::CombatAction(_) => "combat.action",
+            Request::CombatStatus(_) => "combat.status",
+            Request::LeaveFighters(_) => "combat.leave_fighters",
+            Request::CollectFighters(_) => "combat.collect_fighters",
+            Request::SetGarrisonMode(_) => "combat.set_garrison_mode",
+            Request::SalvageCollect(_) => "salvage.collect",
             Request::Identify(_) => "identify",
             Request::Subscribe(_) => "subscribe",
-            Request::Unavailable(e) => e.name(),
         }
     }
 }
@@ -110,7 +121,7 @@ pub trait Validate {
     fn validate(&self) -> Result<(), String>;
 }
 
-fn check_len(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
+pub(crate) fn check_len(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
     match value {
         Some(v) if v.chars().count() > max => {
             Err(format!("{field} is too long (max {max} characters)"))

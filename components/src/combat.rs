@@ -1,0 +1,236 @@
+//! Combat state: encounters, garrisons and salvage containers are entities with these components;
+//! a character in a fight carries `InCombat`. All of it is plain, serialisable data so the store can
+//! keep it and a restarted server can resume every fight where it stood.
+
+use crate::ships::ShipType;
+use crate::time::Timestamp;
+use crate::universe::SectorId;
+use bevy_ecs::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CombatantKind {
+    Character,
+    Garrison,
+}
+
+/// A member of an encounter: a snapshot taken when it joined, updated after every round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// The character id, or `garrison:{sector}:{owner}`.
+    pub id: String,
+    pub kind: CombatantKind,
+    pub name: String,
+    pub fighters: i64,
+    pub shields: i64,
+    pub max_fighters: i64,
+    pub max_shields: i64,
+    pub turns_per_warp: i64,
+    pub is_escape_pod: bool,
+    /// The character itself, or the garrison's owner.
+    pub owner: String,
+    pub ship_type: Option<ShipType>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CombatAction {
+    Attack,
+    Brace,
+    Flee,
+    Pay,
+}
+
+impl CombatAction {
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            CombatAction::Attack => "attack",
+            CombatAction::Brace => "brace",
+            CombatAction::Flee => "flee",
+            CombatAction::Pay => "pay",
+        }
+    }
+}
+
+/// An action submitted for the open round (or substituted for a missing one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAction {
+    pub action: CombatAction,
+    pub commit: i64,
+    pub target: Option<String>,
+    pub destination: Option<SectorId>,
+    pub submitted_at: Timestamp,
+    pub timed_out: bool,
+}
+
+/// One resolved round, as `combat.status` and the round events show history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundLog {
+    pub round: u32,
+    pub actions: BTreeMap<String, StoredAction>,
+    pub hits: BTreeMap<String, i64>,
+    pub offensive_losses: BTreeMap<String, i64>,
+    pub defensive_losses: BTreeMap<String, i64>,
+    pub shield_loss: BTreeMap<String, i64>,
+    pub result: Option<String>,
+    pub timestamp: Timestamp,
+}
+
+/// A toll garrison's demand in one encounter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TollDemand {
+    pub owner: String,
+    pub toll_amount: i64,
+    pub target: Option<String>,
+    pub paid: bool,
+    pub paid_round: Option<u32>,
+    pub demand_round: u32,
+    /// (payer, amount, round)
+    pub payments: Vec<(String, i64, u32)>,
+}
+
+/// One fight in one sector.
+#[derive(Component, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Encounter {
+    pub combat_id: String,
+    pub sector: SectorId,
+    pub round: u32,
+    pub deadline: Timestamp,
+    pub base_seed: i64,
+    /// In joining order.
+    pub participants: Vec<Participant>,
+    pub pending: BTreeMap<String, StoredAction>,
+    pub logs: Vec<RoundLog>,
+    pub initiator: Option<String>,
+    pub created_at: Timestamp,
+    pub reason: String,
+    /// Toll demands by garrison combatant id.
+    pub tolls: BTreeMap<String, TollDemand>,
+    /// Every character that fled this fight (they still get its `combat.ended`).
+    pub fled: Vec<String>,
+    /// For each participant, the last participant whose shot hit it (credits go to its owner).
+    pub last_hit_by: BTreeMap<String, String>,
+    pub ended: bool,
+    pub end_state: Option<String>,
+}
+
+impl Encounter {
+    pub fn participant(&self, id: &str) -> Option<&Participant> {
+        self.participants.iter().find(|p| p.id == id)
+    }
+
+    pub fn participant_mut(&mut self, id: &str) -> Option<&mut Participant> {
+        self.participants.iter_mut().find(|p| p.id == id)
+    }
+
+    pub fn has(&self, id: &str) -> bool {
+        self.participant(id).is_some()
+    }
+}
+
+/// On a character taking part in an active encounter.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InCombat(pub Entity);
+
+/// Active encounters by sector (at most one per sector) and by id (active and recently ended).
+#[derive(Resource, Debug, Default)]
+pub struct EncounterIndex {
+    pub by_sector: HashMap<SectorId, Entity>,
+    pub by_id: HashMap<String, Entity>,
+    /// Ended encounters kept for `combat.status`, oldest first (bounded).
+    pub ended: std::collections::VecDeque<String>,
+}
+
+/// Ended encounters kept answerable by `combat.status`.
+pub const ENDED_ENCOUNTERS_KEPT: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GarrisonMode {
+    Offensive,
+    Defensive,
+    Toll,
+}
+
+impl GarrisonMode {
+    pub fn parse(text: &str) -> Option<GarrisonMode> {
+        match text.to_lowercase().as_str() {
+            "offensive" => Some(GarrisonMode::Offensive),
+            "defensive" => Some(GarrisonMode::Defensive),
+            "toll" => Some(GarrisonMode::Toll),
+            _ => None,
+        }
+    }
+}
+
+/// Fighters stationed in a sector by one owner.
+#[derive(Component, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Garrison {
+    pub sector: SectorId,
+    pub owner: String,
+    pub fighters: i64,
+    pub mode: GarrisonMode,
+    pub toll_amount: i64,
+    pub toll_balance: i64,
+    pub deployed_at: Timestamp,
+}
+
+impl Garrison {
+    pub fn combatant_id(&self) -> String {
+        format!("garrison:{}:{}", self.sector, self.owner)
+    }
+}
+
+/// The garrison of each sector (at most one: a second owner is refused).
+#[derive(Resource, Debug, Default)]
+pub struct GarrisonIndex {
+    pub by_sector: HashMap<SectorId, Entity>,
+}
+
+/// A container of loot left by a destroyed ship.
+#[derive(Component, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Salvage {
+    pub salvage_id: String,
+    pub sector: SectorId,
+    pub victor_id: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// Commodity wire name → units.
+    pub cargo: BTreeMap<String, i64>,
+    pub scrap: i64,
+    pub credits: i64,
+    pub claimed: bool,
+    pub claimed_by: Option<String>,
+    pub loser: String,
+    pub ship_type: ShipType,
+    pub combat_id: String,
+}
+
+/// Salvage containers by id.
+#[derive(Resource, Debug, Default)]
+pub struct SalvageIndex {
+    pub by_id: HashMap<String, Entity>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garrison_ids_follow_the_reference_form() {
+        let g = Garrison {
+            sector: 42,
+            owner: "pirate".into(),
+            fighters: 1,
+            mode: GarrisonMode::Toll,
+            toll_amount: 0,
+            toll_balance: 0,
+            deployed_at: Timestamp(0),
+        };
+        assert_eq!(g.combatant_id(), "garrison:42:pirate");
+        assert_eq!(GarrisonMode::parse("TOLL"), Some(GarrisonMode::Toll));
+        assert_eq!(GarrisonMode::parse("nice"), None);
+    }
+}

@@ -1,0 +1,345 @@
+//! The fight endpoints: `combat.initiate`, `combat.action`, `combat.status`.
+
+use super::encounters::{
+    Present, add_participant, character_participant, fight_of, mark_unsaved, start_or_join,
+};
+use super::rounds::settle;
+use super::tolls::pay_toll;
+use super::views::{encounter_view, log_view};
+use crate::action_log::log_action;
+use bang_components::api::combat::{
+    CombatActionRequest, CombatActionResult, CombatInitiateRequest, CombatStarted,
+    CombatStatusRequest, CombatStatusResult,
+};
+use bang_components::api::requests::{IntArg, given};
+use bang_components::api::{ApiError, error::ApiResult};
+use bang_components::character::{CharacterIndex, Position, Ship};
+use bang_components::combat::{
+    CombatAction, CombatantKind, Encounter, EncounterIndex, GarrisonIndex, StoredAction,
+};
+use bang_components::session::ConnectionId;
+use bang_components::ships::ShipType;
+use bang_components::time::GameClock;
+use bang_components::universe::{SectorId, UniverseRes};
+use bevy_ecs::prelude::*;
+use serde_json::json;
+
+/// `combat.initiate`: start a fight in the caller's sector (everyone there takes part, with every
+/// garrison), or join the one running there.
+pub fn initiate(
+    world: &mut World,
+    _conn: ConnectionId,
+    req: CombatInitiateRequest,
+) -> ApiResult<CombatStarted> {
+    let id =
+        given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
+    let entity = world
+        .resource::<CharacterIndex>()
+        .get(id)
+        .ok_or_else(|| ApiError::not_found(format!("Character '{id}' not found")))?;
+    if world.get::<Ship>(entity).expect("ship").fighters <= 0 {
+        return Err(ApiError::bad_request(
+            "Cannot initiate combat while you have no fighters.",
+        ));
+    }
+    let sector = world.get::<Position>(entity).expect("position").0;
+    let garrisons: Vec<Entity> = world
+        .resource::<GarrisonIndex>()
+        .by_sector
+        .get(&sector)
+        .copied()
+        .into_iter()
+        .collect();
+    let (enc, _) = match fight_of(world, entity) {
+        Some(enc) => (enc, false),
+        None => start_or_join(
+            world,
+            sector,
+            Some(entity),
+            garrisons,
+            Present::Everyone,
+            "manual",
+        )?,
+    };
+    let e = world.get::<Encounter>(enc).expect("encounter");
+    Ok(CombatStarted {
+        encounter: encounter_view(e),
+        initiator: Some(id.to_string()),
+        target: req.target_id.clone(),
+        target_type: req.target_id.as_ref().map(|_| {
+            req.target_type
+                .as_deref()
+                .unwrap_or("character")
+                .to_lowercase()
+        }),
+    })
+}
+
+fn find_encounter(world: &World, combat_id: &str) -> Option<Entity> {
+    world
+        .resource::<EncounterIndex>()
+        .by_id
+        .get(combat_id)
+        .copied()
+}
+
+/// `combat.action`: submit this round's action. When it is the last one missing, the round (and
+/// any round the garrisons then complete) resolves before the reply.
+pub fn act(
+    world: &mut World,
+    conn: ConnectionId,
+    req: CombatActionRequest,
+) -> ApiResult<CombatActionResult> {
+    let (Some(id), Some(combat_id), Some(action)) = (
+        given(&req.character_id),
+        given(&req.combat_id),
+        given(&req.action),
+    ) else {
+        return Err(ApiError::bad_request("Missing required fields"));
+    };
+    let enc = find_encounter(world, combat_id)
+        .filter(|e| world.get::<Encounter>(*e).is_some_and(|e| !e.ended))
+        .ok_or_else(|| ApiError::not_found("Combat encounter not found"))?;
+    let e = world.get::<Encounter>(enc).expect("encounter");
+    if let Some(r) = req.round
+        && r != e.round as i64
+    {
+        return Err(ApiError::conflict("Round mismatch for action submission"));
+    }
+    let me = e
+        .participant(id)
+        .ok_or_else(|| ApiError::new(403, "Character not part of this combat"))?
+        .clone();
+    let kind = match action.to_lowercase().as_str() {
+        "attack" => CombatAction::Attack,
+        "brace" => CombatAction::Brace,
+        "flee" => CombatAction::Flee,
+        "pay" => CombatAction::Pay,
+        _ => {
+            return Err(ApiError::bad_request(format!(
+                "Unknown combat action: {action}"
+            )));
+        }
+    };
+    if me.kind == CombatantKind::Garrison {
+        return Err(ApiError::bad_request("Garrison actions are automated"));
+    }
+    let character = world.resource::<CharacterIndex>().get(id).ok_or_else(|| {
+        ApiError::not_found(format!("Character '{id}' not found. Join the game first."))
+    })?;
+    let now = world.resource::<GameClock>().now();
+    let mut stored = StoredAction {
+        action: kind,
+        commit: 0,
+        target: None,
+        destination: None,
+        submitted_at: now,
+        timed_out: false,
+    };
+    match kind {
+        CombatAction::Attack => {
+            if me.fighters <= 0 {
+                return Err(ApiError::bad_request("No fighters available for attack"));
+            }
+            let target = given(&req.target_id)
+                .ok_or_else(|| ApiError::bad_request("Missing target_id for attack"))?;
+            if target == id {
+                return Err(ApiError::bad_request("Cannot target self"));
+            }
+            if !e.has(target) {
+                return Err(ApiError::not_found(
+                    "Target combatant not found in encounter",
+                ));
+            }
+            // The reference accepted 0 and silently braced.
+            let commit = req.commit.unwrap_or(0);
+            if commit < 1 {
+                return Err(ApiError::bad_request(
+                    "commit must be at least 1 for an attack",
+                ));
+            }
+            stored.commit = commit;
+            stored.target = Some(target.to_string());
+        }
+        CombatAction::Flee => {
+            // Checked first: a pod is told why it cannot flee, not that its destination is wrong.
+            if me.is_escape_pod
+                || world
+                    .get::<Ship>(character)
+                    .is_some_and(|s| s.ship_type == ShipType::EscapePod)
+            {
+                return Err(ApiError::bad_request(
+                    "Escape pods cannot flee; they are already safe",
+                ));
+            }
+            let to = match req.to_sector.or(req.to) {
+                None => return Err(ApiError::bad_request("Missing destination sector")),
+                Some(IntArg::Int(n)) if n >= 0 => n,
+                Some(_) => return Err(ApiError::unprocessable("Invalid destination sector")),
+            };
+            let universe = world.resource::<UniverseRes>();
+            if !universe.contains(to) {
+                return Err(ApiError::bad_request(format!("Invalid sector: {to}")));
+            }
+            let here = world.get::<Position>(character).expect("position").0;
+            if !universe.is_adjacent(here, to as SectorId) {
+                return Err(ApiError::bad_request(format!(
+                    "Sector {to} is not adjacent to current sector {here}"
+                )));
+            }
+            let ship = world.get::<Ship>(character).expect("ship");
+            let cost = ship.stats().turns_per_warp as i64;
+            if ship.warp_power < cost {
+                return Err(ApiError::bad_request(format!(
+                    "Insufficient warp power. Need {cost} units but only have {}",
+                    ship.warp_power
+                )));
+            }
+            stored.destination = Some(to as SectorId);
+        }
+        CombatAction::Brace | CombatAction::Pay => {}
+    }
+    let (round_before, logs_before) = (e.round, e.logs.len());
+    let mut pay_processed = None;
+    if kind == CombatAction::Pay {
+        let ok = pay_toll(
+            world,
+            enc,
+            character,
+            id,
+            req.target_id.as_deref(),
+            Some(conn),
+        );
+        if ok {
+            let e = world.get::<Encounter>(enc).expect("encounter");
+            stored.target = e
+                .tolls
+                .iter()
+                .find(|(_, d)| d.paid_round == Some(e.round))
+                .map(|(k, _)| k.clone());
+        } else {
+            stored.action = CombatAction::Brace;
+        }
+        pay_processed = Some(ok);
+    }
+    log_action(
+        world,
+        "combat.action_submitted",
+        Some(id),
+        Some(conn),
+        &json!({"combat_id": combat_id, "round": round_before, "action": stored.action.wire_name(),
+                "commit": stored.commit, "target_id": stored.target, "destination_sector": stored.destination}),
+    );
+    world
+        .get_mut::<Encounter>(enc)
+        .expect("encounter")
+        .pending
+        .insert(id.to_string(), stored);
+    mark_unsaved(world, enc);
+    let resolved = settle(world, enc);
+    let e = world.get::<Encounter>(enc).expect("encounter");
+    debug_assert!(resolved.is_empty() || e.logs.len() > logs_before);
+    Ok(CombatActionResult {
+        accepted: true,
+        combat_id: combat_id.to_string(),
+        round: e.round,
+        ended: e.ended,
+        pay_processed,
+        message: (pay_processed == Some(false))
+            .then(|| "Payment failed; action treated as brace.".to_string()),
+        round_resolved: !resolved.is_empty(),
+        outcome: resolved.into_iter().next(),
+    })
+}
+
+/// `combat.status`: an encounter by id (active or recently ended), or the caller's active one.
+pub fn status(world: &World, req: CombatStatusRequest) -> ApiResult<CombatStatusResult> {
+    let enc = if let Some(cid) = given(&req.combat_id) {
+        find_encounter(world, cid)
+    } else if let Some(id) = given(&req.character_id) {
+        world
+            .resource::<CharacterIndex>()
+            .get(id)
+            .and_then(|c| fight_of(world, c))
+    } else {
+        return Err(ApiError::bad_request("Provide combat_id or character_id"));
+    };
+    let e = enc
+        .and_then(|e| world.get::<Encounter>(e))
+        .ok_or_else(|| ApiError::not_found("Combat encounter not found"))?;
+    let mut view = encounter_view(e);
+    if e.ended {
+        view.round = e.logs.last().map_or(e.round, |l| l.round);
+    }
+    Ok(CombatStatusResult {
+        encounter: view,
+        ended: e.ended,
+        end_state: e.end_state.clone(),
+        logs: req
+            .include_logs
+            .unwrap_or(false)
+            .then(|| e.logs.iter().map(log_view).collect()),
+    })
+}
+
+/// How a character arrived in a sector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    Move,
+    Join,
+}
+
+/// Arrival side effects: join a fight running here, else hostile garrisons engage (offensive on
+/// any arrival, toll only on a `move`). Errors (nobody to fight) are not the mover's problem.
+pub fn engage_on_arrival(world: &mut World, character: Entity, how: Arrival) {
+    if world
+        .get::<bang_components::combat::InCombat>(character)
+        .is_some()
+    {
+        return;
+    }
+    let sector = world.get::<Position>(character).expect("position").0;
+    if let Some(enc) = super::encounters::active_in_sector(world, sector) {
+        let p = character_participant(world, character);
+        add_participant(world, enc, p, Some(character));
+        settle(world, enc);
+        return;
+    }
+    let id = world
+        .get::<bang_components::character::CharacterId>(character)
+        .expect("id")
+        .0
+        .clone();
+    let hostile: Vec<Entity> = world
+        .resource::<GarrisonIndex>()
+        .by_sector
+        .get(&sector)
+        .copied()
+        .into_iter()
+        .filter(|g| {
+            world
+                .get::<bang_components::combat::Garrison>(*g)
+                .is_some_and(|g| {
+                    g.owner != id
+                        && g.fighters > 0
+                        && match g.mode {
+                            bang_components::combat::GarrisonMode::Offensive => true,
+                            bang_components::combat::GarrisonMode::Toll => how == Arrival::Move,
+                            bang_components::combat::GarrisonMode::Defensive => false,
+                        }
+                })
+        })
+        .collect();
+    if !hostile.is_empty()
+        && let Err(e) = start_or_join(
+            world,
+            sector,
+            Some(character),
+            hostile,
+            Present::Online,
+            "garrison_auto",
+        )
+    {
+        tracing::debug!(detail = %e.detail, "arrival did not start a fight");
+    }
+}

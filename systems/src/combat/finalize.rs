@@ -1,0 +1,211 @@
+//! The end of a fight: garrisons written back or removed, toll banks and credits to the victor,
+//! escape pods and salvage for destroyed ships, then `combat.ended`.
+
+use super::CombatUnsaved;
+use super::encounters::owners;
+use super::garrisons::{announce_garrisons, garrison_of};
+use super::ids::CombatIds;
+use super::views::salvage_view;
+use crate::outbox::emit_to;
+use crate::status::status_payload;
+use bang_components::api::combat::{COMBAT_ENDED, RoundPayload};
+use bang_components::api::events::STATUS_UPDATE;
+use bang_components::balance::Balance;
+use bang_components::character::{CharacterIndex, Credits, Ship};
+use bang_components::combat::{
+    CombatantKind, ENDED_ENCOUNTERS_KEPT, Encounter, EncounterIndex, Garrison, GarrisonIndex,
+    InCombat, Salvage, SalvageIndex,
+};
+use bang_components::economy::Commodity;
+use bang_components::ships::ShipType;
+use bang_components::time::{GameClock, Timestamp};
+use bevy_ecs::prelude::*;
+use std::collections::BTreeMap;
+
+/// Who is destroyed: only the losing side of a `{id}_defeated` or `victory` ending. Stalemates,
+/// flights and paid tolls destroy nobody, whatever the fighter counts (the reference destroyed
+/// every 0-fighter ship on any ending).
+fn losers(e: &Encounter) -> Vec<String> {
+    match e.end_state.as_deref() {
+        Some("victory") => e
+            .participants
+            .iter()
+            .filter(|p| p.fighters <= 0)
+            .map(|p| p.id.clone())
+            .collect(),
+        Some(end) => match end.strip_suffix("_defeated") {
+            Some(id) if e.has(id) => vec![id.to_string()],
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    }
+}
+
+/// The owner of the surviving participant that last hit `loser`, if it is not the loser's own side.
+fn victor(e: &Encounter, loser: &str) -> Option<String> {
+    let loser_owner = e.participant(loser).map(|p| p.owner.as_str());
+    let hitter = e.participant(e.last_hit_by.get(loser)?)?;
+    (hitter.fighters > 0 && Some(hitter.owner.as_str()) != loser_owner)
+        .then(|| hitter.owner.clone())
+}
+
+fn notify_status(world: &mut World, id: &str) {
+    if let Some(c) = world.resource::<CharacterIndex>().get(id) {
+        let status = status_payload(world, c);
+        emit_to(world, STATUS_UPDATE, &status, vec![id.to_string()]);
+    }
+}
+
+pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
+    let e = world.get::<Encounter>(enc).expect("encounter").clone();
+    let now = world.resource::<GameClock>().now();
+    let losers = losers(&e);
+
+    // Garrisons: survivors keep their (already synced) count; destroyed ones are removed and their
+    // toll bank goes to whoever destroyed them.
+    let mut garrison_owners = Vec::new();
+    for p in e
+        .participants
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Garrison)
+    {
+        garrison_owners.push(p.owner.clone());
+        let Some(g) = garrison_of(world, e.sector, &p.owner) else {
+            continue;
+        };
+        if p.fighters > 0 {
+            continue;
+        }
+        let bank = world.get::<Garrison>(g).expect("garrison").toll_balance;
+        world.entity_mut(g).despawn();
+        world
+            .resource_mut::<GarrisonIndex>()
+            .by_sector
+            .remove(&e.sector);
+        world
+            .resource_mut::<CombatUnsaved>()
+            .garrisons
+            .push(e.sector);
+        if bank > 0
+            && let Some(v) = victor(&e, &p.id)
+            && let Some(c) = world.resource::<CharacterIndex>().get(&v)
+        {
+            world.get_mut::<Credits>(c).expect("credits").0 += bank;
+            garrison_owners.push(v);
+        }
+    }
+    if !garrison_owners.is_empty() {
+        garrison_owners.sort();
+        garrison_owners.dedup();
+        announce_garrisons(world, e.sector, garrison_owners.clone());
+        for owner in &garrison_owners {
+            notify_status(world, owner);
+        }
+    }
+
+    // Destroyed ships become escape pods; their cargo (and credits, when nobody won) stay behind.
+    let rules = world.resource::<Balance>().combat.clone();
+    let mut containers = Vec::new();
+    for id in &losers {
+        let Some(p) = e.participant(id) else { continue };
+        if p.kind != CombatantKind::Character || p.is_escape_pod {
+            continue;
+        }
+        let Some(c) = world.resource::<CharacterIndex>().get(id) else {
+            continue;
+        };
+        let ship = world.get::<Ship>(c).expect("ship").clone();
+        let credits = world.get::<Credits>(c).map_or(0, |c| c.0);
+        let winner = victor(&e, id);
+        let winner_entity = winner
+            .as_deref()
+            .and_then(|w| world.resource::<CharacterIndex>().get(w));
+        let mut left_credits = credits;
+        if let Some(w) = winner_entity
+            && credits > 0
+        {
+            world.get_mut::<Credits>(w).expect("credits").0 += credits;
+            left_credits = 0;
+        }
+        world.get_mut::<Credits>(c).expect("credits").0 = 0;
+        let cargo: BTreeMap<String, i64> = Commodity::ALL
+            .iter()
+            .filter(|k| ship.cargo_of(**k) > 0)
+            .map(|k| (k.wire_name().to_string(), ship.cargo_of(*k)))
+            .collect();
+        let scrap = rules
+            .salvage_scrap_min
+            .max(ship.stats().price as i64 / rules.salvage_scrap_divisor);
+        let salvage_id = world.resource_mut::<CombatIds>().next_id();
+        let container = Salvage {
+            salvage_id: salvage_id.clone(),
+            sector: e.sector,
+            victor_id: winner.clone(),
+            created_at: now,
+            expires_at: Timestamp(now.0 + (rules.salvage_ttl_secs * 1_000_000.0) as i64),
+            cargo,
+            scrap,
+            credits: left_credits,
+            claimed: false,
+            claimed_by: None,
+            loser: id.clone(),
+            ship_type: ship.ship_type,
+            combat_id: e.combat_id.clone(),
+        };
+        containers.push(salvage_view(&container));
+        let s = world.spawn(container).id();
+        world
+            .resource_mut::<SalvageIndex>()
+            .by_id
+            .insert(salvage_id.clone(), s);
+        world
+            .resource_mut::<CombatUnsaved>()
+            .salvage
+            .push(salvage_id);
+        *world.get_mut::<Ship>(c).expect("ship") = Ship::new(ShipType::EscapePod);
+        notify_status(world, id);
+        if let Some(w) = winner {
+            notify_status(world, &w);
+        }
+    }
+    if !containers.is_empty() {
+        payload.salvage = Some(containers);
+    }
+
+    let mut recipients = owners(&e);
+    recipients.extend(e.fled.iter().cloned());
+    recipients.sort();
+    recipients.dedup();
+    emit_to(world, COMBAT_ENDED, payload, recipients);
+
+    for p in e
+        .participants
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Character)
+    {
+        if let Some(c) = world.resource::<CharacterIndex>().get(&p.id)
+            && world.get::<InCombat>(c).is_some_and(|x| x.0 == enc)
+        {
+            world.entity_mut(c).remove::<InCombat>();
+        }
+    }
+    let evicted = {
+        let mut index = world.resource_mut::<EncounterIndex>();
+        if index.by_sector.get(&e.sector) == Some(&enc) {
+            index.by_sector.remove(&e.sector);
+        }
+        index.ended.push_back(e.combat_id.clone());
+        let mut evicted = Vec::new();
+        while index.ended.len() > ENDED_ENCOUNTERS_KEPT {
+            if let Some(old) = index.ended.pop_front()
+                && let Some(ent) = index.by_id.remove(&old)
+            {
+                evicted.push(ent);
+            }
+        }
+        evicted
+    };
+    for ent in evicted {
+        world.entity_mut(ent).despawn();
+    }
+}

@@ -1,0 +1,423 @@
+//! Garrisons: what they do in a fight each round (automation), and the endpoints that deploy,
+//! collect and re-mode them.
+
+use super::CombatUnsaved;
+use super::encounters::{Present, active_in_sector, start_or_join};
+use super::views::garrison_view;
+use crate::action_log::log_action;
+use crate::outbox::emit_to;
+use bang_components::api::combat::{
+    CollectFightersResult, GarrisonRequest, GarrisonUpdated, GarrisonView, LeaveFightersResult,
+    SECTOR_GARRISON_UPDATED, SetGarrisonModeResult,
+};
+use bang_components::api::requests::given;
+use bang_components::api::{ApiError, error::ApiResult};
+use bang_components::balance::Balance;
+use bang_components::character::{
+    CharacterId, CharacterIndex, Credits, Position, SectorOccupants, Ship,
+};
+use bang_components::combat::{
+    CombatAction, CombatantKind, Encounter, Garrison, GarrisonIndex, GarrisonMode, StoredAction,
+    TollDemand,
+};
+use bang_components::session::ConnectionId;
+use bang_components::time::GameClock;
+use bang_components::universe::SectorId;
+use bevy_ecs::prelude::*;
+use serde_json::json;
+
+/// Largest toll a garrison may demand.
+pub const MAX_TOLL: i64 = 1_000_000_000;
+
+/// The garrison of `owner` in `sector`, if any.
+pub fn garrison_of(world: &World, sector: SectorId, owner: &str) -> Option<Entity> {
+    let g = *world.resource::<GarrisonIndex>().by_sector.get(&sector)?;
+    (world.get::<Garrison>(g)?.owner == owner).then_some(g)
+}
+
+/// Every garrison of a sector (at most one) in its stored form.
+pub fn sector_garrisons(
+    world: &World,
+    sector: SectorId,
+    viewer: Option<&str>,
+) -> Vec<GarrisonView> {
+    world
+        .resource::<GarrisonIndex>()
+        .by_sector
+        .get(&sector)
+        .and_then(|g| world.get::<Garrison>(*g))
+        .map(|g| vec![garrison_view(g, viewer)])
+        .unwrap_or_default()
+}
+
+pub fn announce_garrisons(world: &mut World, sector: SectorId, to: Vec<String>) {
+    let update = GarrisonUpdated {
+        sector,
+        garrisons: sector_garrisons(world, sector, None),
+    };
+    emit_to(world, SECTOR_GARRISON_UPDATED, &update, to);
+}
+
+/// Submits every garrison's action for the open round (spec 4.3). A garrison with nothing to shoot
+/// at braces at once instead of leaving the round waiting for its deadline.
+pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
+    let now = world.resource::<GameClock>().now();
+    let rules = world.resource::<Balance>().combat.clone();
+    let e = world.get::<Encounter>(enc).expect("encounter").clone();
+    let mut submissions = Vec::new();
+    let mut tolls = e.tolls.clone();
+    for g in e
+        .participants
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Garrison)
+    {
+        let (mode, toll_amount) = garrison_of(world, e.sector, &g.owner)
+            .and_then(|ge| world.get::<Garrison>(ge))
+            .map_or((GarrisonMode::Offensive, 0), |live| {
+                (live.mode, live.toll_amount)
+            });
+        let mut candidates: Vec<_> = e
+            .participants
+            .iter()
+            .filter(|p| p.kind == CombatantKind::Character && p.fighters > 0 && p.owner != g.owner)
+            .collect();
+        candidates
+            .sort_by(|a, b| (b.fighters, b.shields, &b.id).cmp(&(a.fighters, a.shields, &a.id)));
+        let f = g.fighters;
+        let attack = |target: &str, commit: i64| StoredAction {
+            action: CombatAction::Attack,
+            commit,
+            target: Some(target.to_string()),
+            destination: None,
+            submitted_at: now,
+            timed_out: false,
+        };
+        let brace = StoredAction {
+            action: CombatAction::Brace,
+            commit: 0,
+            target: None,
+            destination: None,
+            submitted_at: now,
+            timed_out: false,
+        };
+        let action = if f <= 0 {
+            brace
+        } else {
+            match mode {
+                GarrisonMode::Offensive | GarrisonMode::Defensive => {
+                    let (min, div) = if mode == GarrisonMode::Offensive {
+                        (rules.offensive_commit_min, rules.offensive_commit_divisor)
+                    } else {
+                        (rules.defensive_commit_min, rules.defensive_commit_divisor)
+                    };
+                    let commit = f.min(min.max(f / div)).max(1);
+                    match candidates.first() {
+                        Some(t) => attack(&t.id, commit),
+                        None => brace,
+                    }
+                }
+                GarrisonMode::Toll => {
+                    let demand = tolls.entry(g.id.clone()).or_insert_with(|| TollDemand {
+                        owner: g.owner.clone(),
+                        toll_amount: toll_amount.max(0),
+                        target: None,
+                        paid: false,
+                        paid_round: None,
+                        demand_round: e.round,
+                        payments: Vec::new(),
+                    });
+                    if demand.target.is_none() {
+                        let initiator = e
+                            .initiator
+                            .as_deref()
+                            .and_then(|i| e.participant(i))
+                            .filter(|p| {
+                                p.kind == CombatantKind::Character
+                                    && p.owner != g.owner
+                                    && p.fighters > 0
+                            });
+                        demand.target = initiator
+                            .or(candidates.first().copied())
+                            .map(|p| p.id.clone());
+                    }
+                    let target = demand.target.as_deref().and_then(|t| e.participant(t));
+                    if demand.paid && demand.paid_round.is_some_and(|r| r <= e.round) {
+                        brace
+                    } else if let Some(t) = target.filter(|t| t.fighters > 0) {
+                        if e.round == demand.demand_round {
+                            brace
+                        } else {
+                            attack(&t.id, f)
+                        }
+                    } else {
+                        brace
+                    }
+                }
+            }
+        };
+        submissions.push((g.id.clone(), action));
+    }
+    let mut e = world.get_mut::<Encounter>(enc).expect("encounter");
+    e.tolls = tolls;
+    for (id, action) in submissions {
+        e.pending.insert(id, action);
+    }
+}
+
+fn find_character(world: &World, id: &str) -> ApiResult<Entity> {
+    world
+        .resource::<CharacterIndex>()
+        .get(id)
+        .ok_or_else(|| ApiError::not_found(format!("Character '{id}' not found")))
+}
+
+/// Garrison changes are refused while the character or its garrison fights in that sector.
+fn refuse_during_fight(world: &World, sector: SectorId, owner: &str) -> ApiResult<()> {
+    let Some(enc) = active_in_sector(world, sector) else {
+        return Ok(());
+    };
+    let e = world.get::<Encounter>(enc).expect("encounter");
+    if e.participants.iter().any(|p| p.owner == owner) {
+        let mut err =
+            ApiError::conflict("Garrisons cannot be changed during a fight in this sector");
+        err.combat_id = Some(e.combat_id.clone());
+        err.deadline = Some(e.deadline.to_wire());
+        return Err(err.with_code("in_combat"));
+    }
+    Ok(())
+}
+
+fn parse_mode(req: &GarrisonRequest, required: bool) -> ApiResult<GarrisonMode> {
+    match req.mode.as_deref() {
+        None if required => Err(ApiError::bad_request("Missing mode")),
+        None => Ok(GarrisonMode::Offensive),
+        Some(m) => {
+            GarrisonMode::parse(m).ok_or_else(|| ApiError::bad_request("Invalid garrison mode"))
+        }
+    }
+}
+
+fn toll_for(mode: GarrisonMode, req: &GarrisonRequest) -> ApiResult<i64> {
+    let toll = if mode == GarrisonMode::Toll {
+        req.toll_amount.unwrap_or(0).max(0)
+    } else {
+        0
+    };
+    if toll > MAX_TOLL {
+        return Err(ApiError::unprocessable(format!(
+            "toll_amount must be at most {MAX_TOLL}"
+        )));
+    }
+    Ok(toll)
+}
+
+fn required(req: &GarrisonRequest) -> ApiResult<(String, SectorId)> {
+    match (given(&req.character_id), req.sector) {
+        (Some(id), Some(sector)) if sector >= 0 && sector <= u32::MAX as i64 => {
+            Ok((id.to_string(), sector as SectorId))
+        }
+        (Some(_), Some(_)) => Err(ApiError::bad_request("Character not in requested sector")),
+        _ => Err(ApiError::bad_request("Missing character_id or sector")),
+    }
+}
+
+/// `combat.leave_fighters`: station fighters from the ship in the current sector.
+pub fn leave_fighters(
+    world: &mut World,
+    conn: ConnectionId,
+    req: GarrisonRequest,
+) -> ApiResult<LeaveFightersResult> {
+    let (id, sector) = required(&req)?;
+    let quantity = req
+        .quantity
+        .filter(|q| *q > 0)
+        .ok_or_else(|| ApiError::bad_request("Quantity must be positive"))?;
+    let mode = parse_mode(&req, false)?;
+    let toll = toll_for(mode, &req)?;
+    let entity = find_character(world, &id)?;
+    if world.get::<Position>(entity).expect("position").0 != sector {
+        return Err(ApiError::conflict("Character not in requested sector"));
+    }
+    refuse_during_fight(world, sector, &id)?;
+    if let Some(g) = world.resource::<GarrisonIndex>().by_sector.get(&sector)
+        && world.get::<Garrison>(*g).is_some_and(|g| g.owner != id)
+    {
+        return Err(ApiError::conflict(
+            "Sector already contains another player's garrison; clear it before deploying your fighters.",
+        ));
+    }
+    if world.get::<Ship>(entity).expect("ship").fighters < quantity {
+        return Err(ApiError::bad_request("Insufficient fighters to deploy"));
+    }
+    let now = world.resource::<GameClock>().now();
+    world.get_mut::<Ship>(entity).expect("ship").fighters -= quantity;
+    let g = match garrison_of(world, sector, &id) {
+        Some(g) => {
+            let mut garrison = world.get_mut::<Garrison>(g).expect("garrison");
+            garrison.fighters += quantity;
+            garrison.mode = mode;
+            garrison.toll_amount = toll;
+            g
+        }
+        None => {
+            let g = world
+                .spawn(Garrison {
+                    sector,
+                    owner: id.clone(),
+                    fighters: quantity,
+                    mode,
+                    toll_amount: toll,
+                    toll_balance: 0,
+                    deployed_at: now,
+                })
+                .id();
+            world
+                .resource_mut::<GarrisonIndex>()
+                .by_sector
+                .insert(sector, g);
+            g
+        }
+    };
+    world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
+    log_action(
+        world,
+        "combat.garrison_deployed",
+        Some(&id),
+        Some(conn),
+        &json!({"sector": sector, "quantity": quantity, "mode": super::views::mode_name(mode), "toll_amount": toll}),
+    );
+    let view = garrison_view(world.get::<Garrison>(g).expect("garrison"), None);
+    let remaining = world.get::<Ship>(entity).expect("ship").fighters;
+    announce_garrisons(world, sector, vec![id.clone()]);
+    if mode == GarrisonMode::Offensive {
+        let others_here = world
+            .resource::<SectorOccupants>()
+            .in_sector(sector)
+            .any(|e| world.get::<CharacterId>(e).is_some_and(|c| c.0 != id));
+        if others_here
+            && let Err(e) = start_or_join(
+                world,
+                sector,
+                Some(entity),
+                vec![g],
+                Present::Online,
+                "garrison_deploy_auto",
+            )
+        {
+            tracing::debug!(detail = %e.detail, "deploy did not start a fight");
+        }
+    }
+    Ok(LeaveFightersResult {
+        sector,
+        garrison: view,
+        fighters_remaining: remaining,
+    })
+}
+
+/// `combat.collect_fighters`: take fighters back onto the ship (and the toll bank with them).
+pub fn collect_fighters(
+    world: &mut World,
+    conn: ConnectionId,
+    req: GarrisonRequest,
+) -> ApiResult<CollectFightersResult> {
+    let (id, sector) = required(&req)?;
+    let quantity = req
+        .quantity
+        .filter(|q| *q > 0)
+        .ok_or_else(|| ApiError::bad_request("Quantity must be positive"))?;
+    let entity = find_character(world, &id)?;
+    if world.get::<Position>(entity).expect("position").0 != sector {
+        return Err(ApiError::conflict("Character not in requested sector"));
+    }
+    refuse_during_fight(world, sector, &id)?;
+    let g = garrison_of(world, sector, &id)
+        .ok_or_else(|| ApiError::not_found("No garrison found for character in this sector"))?;
+    let stationed = world.get::<Garrison>(g).expect("garrison").fighters;
+    if quantity > stationed {
+        return Err(ApiError::bad_request(
+            "Cannot collect more fighters than stationed",
+        ));
+    }
+    let ship = world.get::<Ship>(entity).expect("ship");
+    let room = ship.stats().max_fighters as i64 - ship.fighters;
+    if quantity > room {
+        // The reference destroyed the excess silently.
+        return Err(ApiError::bad_request(format!(
+            "Your ship can carry only {} more fighters",
+            room.max(0)
+        )));
+    }
+    let bank = {
+        let mut garrison = world.get_mut::<Garrison>(g).expect("garrison");
+        garrison.fighters -= quantity;
+        std::mem::take(&mut garrison.toll_balance)
+    };
+    world.get_mut::<Ship>(entity).expect("ship").fighters += quantity;
+    if bank > 0 {
+        world.get_mut::<Credits>(entity).expect("credits").0 += bank;
+    }
+    let left = world.get::<Garrison>(g).expect("garrison").fighters;
+    let view = if left == 0 {
+        world.entity_mut(g).despawn();
+        world
+            .resource_mut::<GarrisonIndex>()
+            .by_sector
+            .remove(&sector);
+        None
+    } else {
+        Some(garrison_view(
+            world.get::<Garrison>(g).expect("garrison"),
+            None,
+        ))
+    };
+    world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
+    log_action(
+        world,
+        "combat.garrison_collected",
+        Some(&id),
+        Some(conn),
+        &json!({"sector": sector, "quantity": quantity, "credits_collected": bank}),
+    );
+    announce_garrisons(world, sector, vec![id.clone()]);
+    Ok(CollectFightersResult {
+        sector,
+        credits_collected: bank,
+        garrison: view,
+        fighters_on_ship: world.get::<Ship>(entity).expect("ship").fighters,
+    })
+}
+
+/// `combat.set_garrison_mode`: change a garrison's mode and toll. The toll bank is kept (the
+/// reference zeroed it when leaving toll mode) and paid out at the next collect.
+pub fn set_garrison_mode(
+    world: &mut World,
+    conn: ConnectionId,
+    req: GarrisonRequest,
+) -> ApiResult<SetGarrisonModeResult> {
+    let (id, sector) = required(&req)?;
+    let mode = parse_mode(&req, true)?;
+    let toll = toll_for(mode, &req)?;
+    find_character(world, &id)?;
+    refuse_during_fight(world, sector, &id)?;
+    let g = garrison_of(world, sector, &id)
+        .ok_or_else(|| ApiError::not_found("No garrison found for character in this sector"))?;
+    {
+        let mut garrison = world.get_mut::<Garrison>(g).expect("garrison");
+        garrison.mode = mode;
+        garrison.toll_amount = toll;
+    }
+    world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
+    log_action(
+        world,
+        "combat.garrison_mode_set",
+        Some(&id),
+        Some(conn),
+        &json!({"sector": sector, "mode": super::views::mode_name(mode), "toll_amount": toll}),
+    );
+    let view = garrison_view(world.get::<Garrison>(g).expect("garrison"), None);
+    announce_garrisons(world, sector, vec![id]);
+    Ok(SetGarrisonModeResult {
+        sector,
+        garrison: view,
+    })
+}

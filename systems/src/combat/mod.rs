@@ -1,0 +1,34 @@
+//! Combat: encounters, rounds on the fixed clock, garrisons and tolls, salvage, escape pods.
+//!
+//! - `engine`/`rng`: the round as a pure function, with bang's and the reference's generators;
+//! - `encounters`: starting and joining fights; `rounds`: resolving them (on the last action or
+//!   at the deadline); `finalize`: what a finished fight leaves behind;
+//! - `garrisons`, `tolls`, `salvage`: the stationed fighters, their tolls, and the loot;
+//! - `endpoints`: `combat.initiate`, `combat.action`, `combat.status`, arrival side effects.
+
+pub mod encounters;
+pub mod endpoints;
+pub mod engine;
+pub mod finalize;
+pub mod garrisons;
+pub mod ids;
+pub mod rng;
+pub mod rounds;
+pub mod salvage;
+pub mod tolls;
+pub mod views;
+
+use bevy_ecs::prelude::*;
+
+/// Which generator rolls the dice (bang's ChaCha by default; the reference's for checking).
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct CombatRng(pub engine::RngKind);
+
+/// Combat state changed since the store last saved it: garrison sectors, salvage ids, combat ids.
+/// The store looks each key up: present means save, gone means delete.
+#[derive(Resource, Debug, Default)]
+pub struct CombatUnsaved {
+    pub garrisons: Vec<u32>,
+    pub salvage: Vec<String>,
+    pub encounters: Vec<String>,
+}

@@ -1,0 +1,293 @@
+//! The random numbers of one combat round: a fresh generator per (encounter seed, round), drawing
+//! doubles in `[0, 1)`.
+//!
+//! Two kinds (see [`RngKind`]):
+//! - [`RngKind::Reference`] reproduces the reference server bit for bit (spec `combat.md` §3.9): the
+//!   generator is CPython's `random.Random(hash((base_seed or 0, round)))`, i.e. MT19937 seeded with
+//!   `init_by_array` over the 32-bit words of the absolute value of CPython's 64-bit tuple hash, and
+//!   each draw is Python's 53-bit `random()`.
+//! - [`RngKind::ChaCha`] is bang's own: `ChaCha8Rng::seed_from_u64(base_seed as u64)` on stream
+//!   `round`, each draw the top 53 bits of one `next_u64()` scaled by 2^-53, so every double in
+//!   `[0, 1)` with a 2^-53 grid is equally likely. Portable and stable across platforms and
+//!   processes (`rand_chacha` documents its output as reproducible).
+
+use super::engine::RngKind;
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+
+/// 2^53, the denominator of every 53-bit draw.
+const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
+
+/// The generator of one round; counts what it hands out.
+pub struct RoundRng {
+    source: Source,
+    draws: u32,
+}
+
+enum Source {
+    Reference(Box<Mt19937>),
+    ChaCha(Box<ChaCha8Rng>),
+}
+
+impl RoundRng {
+    /// The generator for round `round` of the encounter seeded `base_seed`.
+    pub fn new(base_seed: i64, round: u32, kind: RngKind) -> RoundRng {
+        let source = match kind {
+            RngKind::Reference => Source::Reference(Box::new(Mt19937::python_seeded(
+                reference_round_seed(base_seed, round),
+            ))),
+            RngKind::ChaCha => {
+                let mut rng = ChaCha8Rng::seed_from_u64(base_seed as u64);
+                rng.set_stream(u64::from(round));
+                Source::ChaCha(Box::new(rng))
+            }
+        };
+        RoundRng { source, draws: 0 }
+    }
+
+    /// The next double in `[0, 1)`.
+    pub fn next_f64(&mut self) -> f64 {
+        self.draws = self.draws.saturating_add(1);
+        match &mut self.source {
+            Source::Reference(mt) => mt.python_random(),
+            Source::ChaCha(rng) => (rng.next_u64() >> 11) as f64 / TWO_POW_53,
+        }
+    }
+
+    /// How many doubles were drawn so far.
+    pub fn draws(&self) -> u32 {
+        self.draws
+    }
+}
+
+/// The reference's per-round seed: CPython `hash((base_seed or 0, round))`. (A `base_seed` of 0
+/// stands for the reference's null seed too, which it also maps to 0.)
+pub fn reference_round_seed(base_seed: i64, round: u32) -> i64 {
+    python_tuple_hash(&[base_seed, i64::from(round)])
+}
+
+/// The Mersenne prime CPython reduces integer hashes by.
+const HASH_MODULUS: u64 = (1 << 61) - 1;
+
+/// CPython's `hash(int)` on a 64-bit build, for any `i64`.
+pub fn python_int_hash(n: i64) -> i64 {
+    let reduced = (n.unsigned_abs() % HASH_MODULUS) as i64;
+    let h = if n < 0 { -reduced } else { reduced };
+    if h == -1 { -2 } else { h }
+}
+
+const XXPRIME_1: u64 = 11_400_714_785_074_694_791;
+const XXPRIME_2: u64 = 14_029_467_366_897_019_727;
+const XXPRIME_5: u64 = 2_870_177_450_012_600_261;
+
+/// CPython's (3.8 and later, 64-bit) `hash()` of a tuple of ints.
+pub fn python_tuple_hash(items: &[i64]) -> i64 {
+    let mut acc = XXPRIME_5;
+    for &item in items {
+        let lane = python_int_hash(item) as u64;
+        acc = acc.wrapping_add(lane.wrapping_mul(XXPRIME_2));
+        acc = acc.rotate_left(31);
+        acc = acc.wrapping_mul(XXPRIME_1);
+    }
+    acc = acc.wrapping_add((items.len() as u64) ^ (XXPRIME_5 ^ 3_527_539));
+    if acc == u64::MAX {
+        1_546_275_796
+    } else {
+        acc as i64
+    }
+}
+
+const MT_N: usize = 624;
+const MT_M: usize = 397;
+const MATRIX_A: u32 = 0x9908_b0df;
+const UPPER_MASK: u32 = 0x8000_0000;
+const LOWER_MASK: u32 = 0x7fff_ffff;
+
+/// MT19937 as CPython's `random.Random` runs it.
+pub struct Mt19937 {
+    state: [u32; MT_N],
+    index: usize,
+}
+
+impl Mt19937 {
+    /// Seeded like `random.Random(seed)` for an int `seed`: the sign is dropped and the absolute
+    /// value's 32-bit words, least significant first (at least one), feed `init_by_array`.
+    pub fn python_seeded(seed: i64) -> Mt19937 {
+        let magnitude = seed.unsigned_abs();
+        let low = magnitude as u32;
+        let high = (magnitude >> 32) as u32;
+        if high == 0 {
+            Mt19937::by_array(&[low])
+        } else {
+            Mt19937::by_array(&[low, high])
+        }
+    }
+
+    fn by_seed(seed: u32) -> Mt19937 {
+        let mut state = [0u32; MT_N];
+        state[0] = seed;
+        for i in 1..MT_N {
+            let prev = state[i - 1];
+            state[i] = 1_812_433_253u32
+                .wrapping_mul(prev ^ (prev >> 30))
+                .wrapping_add(i as u32);
+        }
+        Mt19937 { state, index: MT_N }
+    }
+
+    /// The reference `init_by_array` (non-empty `key`).
+    fn by_array(key: &[u32]) -> Mt19937 {
+        let mut mt = Mt19937::by_seed(19_650_218);
+        let s = &mut mt.state;
+        let mut i = 1usize;
+        let mut j = 0usize;
+        for _ in 0..MT_N.max(key.len()) {
+            let prev = s[i - 1];
+            s[i] = (s[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525))
+                .wrapping_add(key[j])
+                .wrapping_add(j as u32);
+            i += 1;
+            j += 1;
+            if i >= MT_N {
+                s[0] = s[MT_N - 1];
+                i = 1;
+            }
+            if j >= key.len() {
+                j = 0;
+            }
+        }
+        for _ in 0..MT_N - 1 {
+            let prev = s[i - 1];
+            s[i] =
+                (s[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
+            i += 1;
+            if i >= MT_N {
+                s[0] = s[MT_N - 1];
+                i = 1;
+            }
+        }
+        s[0] = 0x8000_0000;
+        mt
+    }
+
+    fn twist(&mut self) {
+        let s = &mut self.state;
+        for k in 0..MT_N {
+            let y = (s[k] & UPPER_MASK) | (s[(k + 1) % MT_N] & LOWER_MASK);
+            let mag = if y & 1 == 1 { MATRIX_A } else { 0 };
+            s[k] = s[(k + MT_M) % MT_N] ^ (y >> 1) ^ mag;
+        }
+        self.index = 0;
+    }
+
+    /// The next tempered 32-bit output.
+    pub fn next_u32(&mut self) -> u32 {
+        if self.index >= MT_N {
+            self.twist();
+        }
+        let mut y = self.state[self.index];
+        self.index += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    /// Python's `random()`: 53 random bits from two outputs, as a double in `[0, 1)`.
+    pub fn python_random(&mut self) -> f64 {
+        let a = f64::from(self.next_u32() >> 5);
+        let b = f64::from(self.next_u32() >> 6);
+        (a * 67_108_864.0 + b) / TWO_POW_53
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(a: i64, b: i64) -> i64 {
+        python_tuple_hash(&[a, b])
+    }
+
+    #[test]
+    fn tuple_hash_matches_cpython() {
+        assert_eq!(h(0, 1), -1_950_498_447_580_522_560);
+        assert_eq!(h((1 << 61) - 1, 1), -1_950_498_447_580_522_560);
+        assert_eq!(reference_round_seed(0, 1), -1_950_498_447_580_522_560);
+        assert_eq!(h(1234, 1), -4_096_173_648_647_126_692);
+        assert_eq!(h(-5, 3), -4_407_243_991_241_898_740);
+        assert_eq!(h(-1, 1), 9_083_154_820_904_886_697);
+        assert_eq!(h(1 << 61, 2), -3_550_055_125_485_641_917);
+    }
+
+    #[test]
+    fn round_seeds_of_the_golden_vectors() {
+        // Spec §12: V1, V2, V3, V6, V7, V15.
+        assert_eq!(reference_round_seed(1234, 2), 2_411_467_107_454_871_733);
+        assert_eq!(reference_round_seed(42, 3), -8_684_333_065_875_421_337);
+        assert_eq!(reference_round_seed(1, 1), 8_389_048_192_121_911_274);
+        assert_eq!(reference_round_seed(1, 2), -3_550_055_125_485_641_917);
+        assert_eq!(reference_round_seed(52, 3), 790_509_290_529_389_715);
+    }
+
+    #[test]
+    fn int_hash_edges() {
+        assert_eq!(python_int_hash(-1), -2);
+        assert_eq!(python_int_hash(-2), -2);
+        assert_eq!(python_int_hash(1 << 61), 1);
+        assert_eq!(python_int_hash(i64::MIN), -4);
+        assert_eq!(python_int_hash(i64::MAX), 3);
+    }
+
+    #[test]
+    fn python_random_matches_cpython() {
+        let mut mt = Mt19937::python_seeded(0);
+        assert_eq!(mt.python_random(), 0.844_421_851_525_048_1);
+        assert_eq!(mt.python_random(), 0.757_954_402_940_302_5);
+        let mut mt = Mt19937::python_seeded(-4_096_173_648_647_126_692);
+        assert_eq!(mt.python_random(), 0.331_849_907_973_384_3);
+    }
+
+    #[test]
+    fn reference_round_rng_first_draws() {
+        let mut rng = RoundRng::new(1234, 1, RngKind::Reference);
+        assert_eq!(rng.next_f64(), 0.331_849_907_973_384_3);
+        assert_eq!(rng.next_f64(), 0.791_623_412_102_751_8);
+        assert_eq!(rng.next_f64(), 0.877_684_403_557_831_3);
+        assert_eq!(rng.draws(), 3);
+        let mut rng = RoundRng::new(1, 2, RngKind::Reference);
+        assert_eq!(rng.next_f64(), 0.994_205_465_508_036_2);
+        assert_eq!(rng.next_f64(), 0.125_302_414_466_676_34);
+    }
+
+    fn chacha_draws(seed: i64, round: u32) -> Vec<f64> {
+        let mut rng = RoundRng::new(seed, round, RngKind::ChaCha);
+        (0..16).map(|_| rng.next_f64()).collect()
+    }
+
+    #[test]
+    fn chacha_is_deterministic_per_seed_and_round() {
+        for seed in [0, 1, -1, 1234, i64::MIN, i64::MAX] {
+            for round in [1, 2, 1000] {
+                let a = chacha_draws(seed, round);
+                assert_eq!(a, chacha_draws(seed, round));
+                assert!(a.iter().all(|u| (0.0..1.0).contains(u)));
+            }
+            assert_ne!(chacha_draws(seed, 1), chacha_draws(seed, 2));
+            assert_ne!(chacha_draws(seed, 2), chacha_draws(seed, 3));
+        }
+        assert_ne!(chacha_draws(1, 1), chacha_draws(2, 1));
+    }
+
+    #[test]
+    fn draws_stay_in_unit_interval() {
+        for kind in [RngKind::Reference, RngKind::ChaCha] {
+            let mut rng = RoundRng::new(99, 7, kind);
+            for _ in 0..10_000 {
+                let u = rng.next_f64();
+                assert!((0.0..1.0).contains(&u));
+            }
+            assert_eq!(rng.draws(), 10_000);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Rounds: resolving the open round (when every participant has acted, or at its deadline), the
+//! events it produces, and the fixed-clock system that enforces deadlines.
+
+use super::encounters::{announce_round, mark_unsaved, next_deadline, owners};
+use super::engine::{ActionKind, Fighter, RoundAction, resolve_round};
+use super::finalize::finalize;
+use super::garrisons::garrison_of;
+use super::tolls::toll_result;
+use super::views::{action_view, log_view, participant_view};
+use super::{CombatRng, CombatUnsaved};
+use crate::movement::perform_move;
+use crate::outbox::emit_to;
+use crate::status::status_payload;
+use bang_components::api::combat::{COMBAT_ROUND_RESOLVED, RoundPayload};
+use bang_components::api::events::STATUS_UPDATE;
+use bang_components::balance::Balance;
+use bang_components::character::{CharacterIndex, Ship};
+use bang_components::combat::{
+    CombatAction, CombatantKind, Encounter, EncounterIndex, Garrison, InCombat, RoundLog,
+    StoredAction,
+};
+use bang_components::time::GameClock;
+use bang_components::universe::SectorId;
+use bevy_ecs::prelude::*;
+use indexmap::IndexMap;
+use std::collections::BTreeMap;
+
+fn engine_action(a: &StoredAction) -> RoundAction {
+    RoundAction {
+        action: match a.action {
+            CombatAction::Attack => ActionKind::Attack,
+            CombatAction::Brace => ActionKind::Brace,
+            CombatAction::Flee => ActionKind::Flee,
+            CombatAction::Pay => ActionKind::Pay,
+        },
+        commit: a.commit,
+        target: a.target.clone(),
+        destination: a.destination,
+        timed_out: a.timed_out,
+    }
+}
+
+/// Resolves rounds for as long as every participant has acted (garrisons act on their own, so
+/// one call can resolve several). Returns the payloads of the rounds it resolved, in order.
+pub fn settle(world: &mut World, enc: Entity) -> Vec<RoundPayload> {
+    let mut resolved = Vec::new();
+    // Bounded: every resolution either ends the fight or needs a character's action again, but a
+    // bug must not hang the game loop.
+    for _ in 0..64 {
+        let Some(e) = world.get::<Encounter>(enc) else {
+            break;
+        };
+        if e.ended || !e.participants.iter().all(|p| e.pending.contains_key(&p.id)) {
+            break;
+        }
+        resolved.push(resolve_open_round(world, enc));
+    }
+    resolved
+}
+
+/// Resolves the open round: missing actions become timed-out braces.
+pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
+    let now = world.resource::<GameClock>().now();
+    let rules = world.resource::<Balance>().combat.clone();
+    let rng = world.resource::<CombatRng>().0;
+    let mut e = world.get::<Encounter>(enc).expect("encounter").clone();
+    let start = e.participants.clone();
+    let mut stored: BTreeMap<String, StoredAction> = BTreeMap::new();
+    for p in &start {
+        let a = e.pending.get(&p.id).cloned().unwrap_or(StoredAction {
+            action: CombatAction::Brace,
+            commit: 0,
+            target: None,
+            destination: None,
+            submitted_at: now,
+            timed_out: true,
+        });
+        stored.insert(p.id.clone(), a);
+    }
+    let fighters: Vec<Fighter> = start
+        .iter()
+        .map(|p| Fighter {
+            id: p.id.clone(),
+            fighters: p.fighters,
+            shields: p.shields,
+            turns_per_warp: p.turns_per_warp,
+        })
+        .collect();
+    let actions: BTreeMap<String, RoundAction> = stored
+        .iter()
+        .map(|(k, a)| (k.clone(), engine_action(a)))
+        .collect();
+    let outcome = resolve_round(&fighters, &actions, e.base_seed, e.round, rng, &rules);
+
+    // What each participant effectively did, in stored form (a bad attack shows as a brace).
+    let effective: BTreeMap<String, StoredAction> = stored
+        .iter()
+        .map(|(id, a)| {
+            let eff = outcome.effective_actions.get(id);
+            let mut s = a.clone();
+            if let Some(eff) = eff {
+                s.action = match eff.action {
+                    ActionKind::Attack => CombatAction::Attack,
+                    ActionKind::Brace => CombatAction::Brace,
+                    ActionKind::Flee => CombatAction::Flee,
+                    ActionKind::Pay => CombatAction::Pay,
+                };
+                s.commit = eff.commit;
+                s.target = if s.action == CombatAction::Pay {
+                    a.target.clone()
+                } else {
+                    eff.target.clone()
+                };
+                s.destination = eff.destination;
+            }
+            (id.clone(), s)
+        })
+        .collect();
+    let kinds: BTreeMap<String, CombatAction> = effective
+        .iter()
+        .map(|(k, a)| (k.clone(), a.action))
+        .collect();
+    let result = toll_result(&e, &start, &kinds, outcome.end_state.clone());
+
+    // Who last hit whom: among this round's attackers that hit a target, the last to shoot in
+    // attack order (weakest first) counts.
+    let mut order: Vec<&bang_components::combat::Participant> = start.iter().collect();
+    order.sort_by(|a, b| {
+        (a.fighters, a.turns_per_warp, &a.id).cmp(&(b.fighters, b.turns_per_warp, &b.id))
+    });
+    for a in order {
+        if outcome.hits.get(&a.id).copied().unwrap_or(0) > 0
+            && let Some(t) = effective.get(&a.id).and_then(|x| x.target.clone())
+            && effective[&a.id].action == CombatAction::Attack
+        {
+            e.last_hit_by.insert(t, a.id.clone());
+        }
+    }
+
+    let mut deltas = BTreeMap::new();
+    for p in e.participants.iter_mut() {
+        let f = outcome
+            .fighters_remaining
+            .get(&p.id)
+            .copied()
+            .unwrap_or(p.fighters);
+        let s = outcome
+            .shields_remaining
+            .get(&p.id)
+            .copied()
+            .unwrap_or(p.shields);
+        deltas.insert(p.id.clone(), (f - p.fighters, s - p.shields));
+        p.fighters = f;
+        p.shields = s;
+    }
+    e.logs.push(RoundLog {
+        round: e.round,
+        actions: effective.clone(),
+        hits: outcome.hits.clone(),
+        offensive_losses: outcome.offensive_losses.clone(),
+        defensive_losses: outcome.defensive_losses.clone(),
+        shield_loss: outcome.shield_loss.clone(),
+        result: result.clone(),
+        timestamp: now,
+    });
+    let fled_now: Vec<String> = outcome
+        .flee_results
+        .iter()
+        .filter(|(_, ok)| **ok)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let flee_moves: Vec<(String, Option<SectorId>)> = fled_now
+        .iter()
+        .map(|id| (id.clone(), effective.get(id).and_then(|a| a.destination)))
+        .collect();
+    e.participants.retain(|p| !fled_now.contains(&p.id));
+    for id in &fled_now {
+        if !e.fled.contains(id) {
+            e.fled.push(id.clone());
+        }
+    }
+    e.pending.clear();
+    let resolved_round = e.round;
+    let ended = result.is_some();
+    if ended {
+        e.ended = true;
+        e.end_state = result.clone();
+    } else {
+        e.round += 1;
+        e.deadline = next_deadline(world);
+    }
+    let payload = RoundPayload {
+        combat_id: e.combat_id.clone(),
+        round: resolved_round,
+        hits: outcome.hits.clone(),
+        offensive_losses: outcome.offensive_losses.clone(),
+        defensive_losses: outcome.defensive_losses.clone(),
+        shield_loss: outcome.shield_loss.clone(),
+        fighters_remaining: outcome.fighters_remaining.clone(),
+        shields_remaining: outcome.shields_remaining.clone(),
+        flee_results: outcome.flee_results.clone(),
+        end: ended,
+        result: result.clone(),
+        deadline: e.deadline,
+        participants: e
+            .participants
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    participant_view(p, deltas.get(&p.id).copied()),
+                )
+            })
+            .collect::<IndexMap<_, _>>(),
+        actions: effective
+            .iter()
+            .map(|(k, a)| (k.clone(), action_view(a)))
+            .collect(),
+        sector: e.sector,
+        logs: e.logs.iter().map(log_view).collect(),
+        salvage: None,
+    };
+    let remaining_characters: Vec<String> = e
+        .participants
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Character)
+        .map(|p| p.id.clone())
+        .collect();
+    let garrison_counts: Vec<(String, i64)> = e
+        .participants
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Garrison)
+        .map(|p| (p.owner.clone(), p.fighters))
+        .collect();
+    let sector = e.sector;
+    let mut recipients = owners(&e);
+    recipients.extend(fled_now.iter().cloned());
+    recipients.sort();
+    recipients.dedup();
+    *world.get_mut::<Encounter>(enc).expect("encounter") = e;
+    mark_unsaved(world, enc);
+
+    // Ships and garrisons carry the fight's numbers at once (the reference left garrisons stale).
+    for id in remaining_characters.iter().chain(fled_now.iter()) {
+        let Some(c) = world.resource::<CharacterIndex>().get(id) else {
+            continue;
+        };
+        let f = outcome.fighters_remaining.get(id).copied().unwrap_or(0);
+        let s = outcome.shields_remaining.get(id).copied().unwrap_or(0);
+        let mut ship = world.get_mut::<Ship>(c).expect("ship");
+        let stats = ship.stats();
+        ship.fighters = f.clamp(0, stats.max_fighters as i64);
+        ship.shields = s.clamp(0, stats.max_shields as i64);
+    }
+    for (owner, fighters) in garrison_counts {
+        if let Some(g) = garrison_of(world, sector, &owner) {
+            world.get_mut::<Garrison>(g).expect("garrison").fighters = fighters.max(0);
+            world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
+        }
+    }
+    for id in &fled_now {
+        if let Some(c) = world.resource::<CharacterIndex>().get(id) {
+            world.entity_mut(c).remove::<InCombat>();
+        }
+    }
+
+    emit_to(world, COMBAT_ROUND_RESOLVED, &payload, recipients);
+    for id in &remaining_characters {
+        if let Some(c) = world.resource::<CharacterIndex>().get(id) {
+            let status = status_payload(world, c);
+            emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
+        }
+    }
+    for (id, destination) in flee_moves {
+        let (Some(c), Some(to)) = (world.resource::<CharacterIndex>().get(&id), destination) else {
+            continue;
+        };
+        if let Err(e) = perform_move(world, c, to, None) {
+            tracing::warn!(character = %id, detail = %e.detail, "flee move failed");
+        }
+    }
+    if ended {
+        let mut payload = payload;
+        finalize(world, enc, &mut payload);
+        payload
+    } else {
+        announce_round(world, enc);
+        payload
+    }
+}
+
+/// Resolves every round whose deadline has passed, in combat id order (deterministic).
+pub fn resolve_due_rounds(world: &mut World) {
+    let now = world.resource::<GameClock>().now();
+    let mut due: Vec<(String, Entity)> = world
+        .resource::<EncounterIndex>()
+        .by_sector
+        .values()
+        .filter_map(|enc| {
+            let e = world.get::<Encounter>(*enc)?;
+            (!e.ended && e.deadline <= now).then(|| (e.combat_id.clone(), *enc))
+        })
+        .collect();
+    due.sort();
+    for (_, enc) in due {
+        resolve_open_round(world, enc);
+        settle(world, enc);
+    }
+}

@@ -1,0 +1,121 @@
+//! Toll garrisons: paying a demand, and how a paid or open demand changes a round's result.
+
+use super::CombatUnsaved;
+use super::garrisons::garrison_of;
+use crate::action_log::log_action;
+use crate::outbox::emit_to;
+use crate::status::status_payload;
+use bang_components::api::events::STATUS_UPDATE;
+use bang_components::character::Credits;
+use bang_components::combat::{CombatAction, CombatantKind, Encounter, Garrison, Participant};
+use bang_components::session::ConnectionId;
+use bevy_ecs::prelude::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Pays the toll demand `target` names (or the first one). The bank grows on the live garrison at
+/// once (so a restart cannot lose it) and the garrison's queued attack becomes a brace. A demand
+/// already paid is not charged twice. Returns whether the payment stands.
+pub fn pay_toll(
+    world: &mut World,
+    enc: Entity,
+    payer: Entity,
+    payer_id: &str,
+    target: Option<&str>,
+    conn: Option<ConnectionId>,
+) -> bool {
+    let e = world.get::<Encounter>(enc).expect("encounter");
+    let key = match target.filter(|t| e.tolls.contains_key(*t)) {
+        Some(t) => t.to_string(),
+        None => match e.tolls.keys().next() {
+            Some(k) => k.clone(),
+            None => return false,
+        },
+    };
+    let demand = e.tolls[&key].clone();
+    let (round, sector, combat_id) = (e.round, e.sector, e.combat_id.clone());
+    if demand.paid {
+        return true;
+    }
+    let amount = demand.toll_amount.max(0);
+    if amount > 0 {
+        let credits = world.get::<Credits>(payer).map_or(0, |c| c.0);
+        if credits < amount {
+            return false;
+        }
+        world.get_mut::<Credits>(payer).expect("credits").0 -= amount;
+        if let Some(g) = garrison_of(world, sector, &demand.owner) {
+            world.get_mut::<Garrison>(g).expect("garrison").toll_balance += amount;
+            world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
+        }
+        let status = status_payload(world, payer);
+        emit_to(world, STATUS_UPDATE, &status, vec![payer_id.to_string()]);
+    }
+    {
+        let mut e = world.get_mut::<Encounter>(enc).expect("encounter");
+        let d = e.tolls.get_mut(&key).expect("demand exists");
+        d.paid = true;
+        d.paid_round = Some(round);
+        d.payments.push((payer_id.to_string(), amount, round));
+        if let Some(a) = e.pending.get_mut(&key)
+            && a.action == CombatAction::Attack
+        {
+            a.action = CombatAction::Brace;
+            a.commit = 0;
+            a.target = None;
+        }
+    }
+    log_action(
+        world,
+        "combat.toll_paid",
+        Some(payer_id),
+        conn,
+        &json!({"combat_id": combat_id, "garrison": key, "garrison_owner": demand.owner, "amount": amount, "round": round}),
+    );
+    true
+}
+
+/// The manager's overrides of the engine's result (spec 4.5): an open toll demand keeps a
+/// "stalemate" going; a demand paid this round while everyone braced or paid ends it as
+/// `toll_satisfied`.
+pub fn toll_result(
+    e: &Encounter,
+    start: &[Participant],
+    effective: &BTreeMap<String, CombatAction>,
+    engine_result: Option<String>,
+) -> Option<String> {
+    let mut result = engine_result;
+    let at_start = |id: &str| start.iter().find(|p| p.id == id);
+    if result.as_deref() == Some("stalemate") {
+        let open = e.tolls.iter().any(|(gid, d)| {
+            !d.paid
+                && at_start(gid).is_some_and(|g| g.fighters > 0)
+                && d.target.as_deref().is_none_or(|t| {
+                    at_start(t).is_some_and(|p| p.fighters > 0 && p.max_fighters > 0)
+                })
+                && start.iter().any(|p| {
+                    p.kind == CombatantKind::Character && p.fighters > 0 && p.max_fighters > 0
+                })
+        });
+        if open {
+            result = None;
+        }
+    }
+    let calm = |a: Option<&CombatAction>| {
+        matches!(
+            a,
+            None | Some(CombatAction::Brace) | Some(CombatAction::Pay)
+        )
+    };
+    let paid_now = e.tolls.iter().find(|(_, d)| d.paid_round == Some(e.round));
+    if let Some((gid, _)) = paid_now
+        && calm(effective.get(gid))
+        && effective
+            .iter()
+            .filter(|(id, _)| *id != gid)
+            .all(|(_, a)| calm(Some(a)))
+    {
+        result = Some("toll_satisfied".into());
+    }
+    result
+}
