@@ -29,6 +29,8 @@ const BUNDLED_BALANCE: &str = include_str!("../world-data/balance.toml");
 pub enum BalanceSource {
     File(PathBuf),
     Bundled,
+    /// Already loaded (tests, tools).
+    Value(Box<Balance>),
 }
 
 impl BalanceSource {
@@ -40,6 +42,10 @@ impl BalanceSource {
                     .map_err(|e| format!("cannot read balance {}: {e}", path.display()))?,
             ),
             BalanceSource::Bundled => ("built-in balance.toml".into(), BUNDLED_BALANCE.to_string()),
+            BalanceSource::Value(b) => {
+                b.validate()?;
+                return Ok((**b).clone());
+            }
         };
         let balance: Balance = toml::from_str(&text).map_err(|e| format!("{name}: {e}"))?;
         balance.validate().map_err(|e| format!("{name}: {e}"))?;

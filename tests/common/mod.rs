@@ -267,3 +267,26 @@ pub fn spawn_bang(data: &std::path::Path) -> (Child, std::net::SocketAddr) {
         .unwrap();
     (child, addr)
 }
+
+impl Client {
+    /// Reads frames until an event with this name arrives; returns it and everything before it.
+    pub async fn until_event(&mut self, name: &str) -> (Vec<Value>, Value) {
+        let mut before = Vec::new();
+        loop {
+            let f = self.next_frame().await;
+            if f["frame_type"] == "event" && f["event"] == name {
+                return (before, f);
+            }
+            before.push(f);
+        }
+    }
+}
+
+/// The event names in a list of frames, in order.
+pub fn event_names(frames: &[Value]) -> Vec<String> {
+    frames
+        .iter()
+        .filter(|f| f["frame_type"] == "event")
+        .map(|f| f["event"].as_str().unwrap().to_string())
+        .collect()
+}
