@@ -109,6 +109,20 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
     assert_eq!(refused["error"]["status"], 409);
     assert_eq!(refused["error"]["combat_id"], combat_id.as_str());
     assert!(refused["error"]["deadline"].is_string());
+    for endpoint in ["trade", "check_trade"] {
+        let payload = json!({"character_id": "bob", "commodity": "fuel_ore", "quantity": 1, "trade_type": "buy"});
+        let (_, refused) = bob.rpc(endpoint, payload).await;
+        assert_eq!(refused["error"]["status"], 409, "{endpoint}");
+        assert_eq!(
+            refused["error"]["detail"],
+            "Cannot perform this action during combat. Submit attack/brace/flee instead."
+        );
+    }
+    // A teleport would leave the fight behind.
+    let (_, refused) = bob
+        .rpc("join", json!({"character_id": "bob", "sector": 3}))
+        .await;
+    assert_eq!(refused["error"]["status"], 409);
 
     let (_, r) = act(&mut bob, "bob", &combat_id, json!({"action": "brace"})).await;
     assert_eq!(
@@ -818,4 +832,251 @@ async fn combat_requests_are_validated_with_clear_errors() {
         .await,
         (404, "No garrison found for character in this sector".into())
     );
+}
+
+#[tokio::test]
+async fn arrivals_do_not_drag_offline_players_into_fights() {
+    let (server, _data) = server(15.0);
+    {
+        // sleeper parks in sector 1 and logs off.
+        let mut sleeper = joined(&server, "sleeper", json!({"sector": 1})).await;
+        sleeper
+            .ok("my_status", json!({"character_id": "sleeper"}))
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut owner = joined(&server, "owner", json!({"sector": 1})).await;
+    // Deploying next to an offline player starts nothing.
+    let (events, _) = owner
+        .rpc(
+            "combat.leave_fighters",
+            json!({"character_id": "owner", "sector": 1, "quantity": 50}),
+        )
+        .await;
+    assert!(named(&events, "combat.started").is_empty(), "{events:?}");
+    owner
+        .ok("move", json!({"character_id": "owner", "to_sector": 0}))
+        .await;
+    let mut arrival = joined(&server, "arrival", json!({})).await;
+    let (events, _) = arrival
+        .rpc("move", json!({"character_id": "arrival", "to_sector": 1}))
+        .await;
+    let started = &named(&events, "combat.started")[0]["payload"];
+    let ids: Vec<&String> = started["participants"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    // The reference would have pulled the offline sleeper in as well.
+    assert_eq!(ids, ["arrival", "garrison:1:owner"]);
+    // Someone arriving later joins the running fight.
+    let mut late = joined(&server, "late", json!({})).await;
+    let (events, _) = late
+        .rpc("move", json!({"character_id": "late", "to_sector": 1}))
+        .await;
+    assert!(
+        event_names(&events).contains(&"combat.round_waiting".to_string()),
+        "{events:?}"
+    );
+    let status = late
+        .ok("combat.status", json!({"character_id": "late"}))
+        .await;
+    assert!(status["participants"]["late"].is_object());
+    assert!(status["participants"].get("sleeper").is_none());
+}
+
+#[tokio::test]
+async fn a_garrison_with_nothing_to_shoot_braces_at_once() {
+    let (server, _data) = server(15.0);
+    let mut owner = joined(&server, "owner", json!({"sector": 2})).await;
+    owner
+        .ok(
+            "combat.leave_fighters",
+            json!({"character_id": "owner", "sector": 2, "quantity": 50, "mode": "defensive"}),
+        )
+        .await;
+    let mut empty = joined(&server, "empty", json!({"sector": 6})).await;
+    empty
+        .ok(
+            "combat.leave_fighters",
+            json!({"character_id": "empty", "sector": 6, "quantity": 300, "mode": "defensive"}),
+        )
+        .await;
+    empty
+        .ok("move", json!({"character_id": "empty", "to_sector": 2}))
+        .await;
+    let (_, reply) = owner
+        .rpc("combat.initiate", json!({"character_id": "owner"}))
+        .await;
+    let combat_id = reply["result"]["combat_id"].as_str().unwrap().to_string();
+    act(&mut empty, "empty", &combat_id, json!({"action": "brace"})).await;
+    // The last character action resolves the round: the garrison (no target with fighters) did
+    // not make it wait for the 15 s deadline.
+    let (_, r) = act(&mut owner, "owner", &combat_id, json!({"action": "brace"})).await;
+    assert_eq!(r["round_resolved"], true);
+    assert_eq!(
+        r["outcome"]["actions"]["garrison:2:owner"]["action"],
+        "brace"
+    );
+    assert_eq!(
+        r["outcome"]["actions"]["garrison:2:owner"]["timed_out"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn salvage_is_claimed_in_its_sector_up_to_the_free_holds() {
+    let (server, _data) = server(15.0);
+    let mut alice = joined(&server, "alice", json!({"credits": 100_000})).await;
+    let mut bob = joined(&server, "bob", json!({"sector": 5, "credits": 5000})).await;
+    // bob fills his holds with fuel ore, keeps 5 fighters, and comes to sector 0 via 9, 6, 2.
+    bob.ok("trade", json!({"character_id": "bob", "commodity": "fuel_ore", "quantity": 30, "trade_type": "buy"})).await;
+    bob.ok(
+        "combat.leave_fighters",
+        json!({"character_id": "bob", "sector": 5, "quantity": 295, "mode": "defensive"}),
+    )
+    .await;
+    for to in [9, 6, 2, 0] {
+        bob.ok("move", json!({"character_id": "bob", "to_sector": to}))
+            .await;
+    }
+    // alice's holds are nearly full already.
+    alice
+        .ok("join", json!({"character_id": "alice", "sector": 5}))
+        .await;
+    alice.ok("trade", json!({"character_id": "alice", "commodity": "equipment", "quantity": 20, "trade_type": "buy"})).await;
+    alice
+        .ok("join", json!({"character_id": "alice", "sector": 0}))
+        .await;
+    let (_, reply) = alice
+        .rpc("combat.initiate", json!({"character_id": "alice"}))
+        .await;
+    let combat_id = reply["result"]["combat_id"].as_str().unwrap().to_string();
+    act(&mut bob, "bob", &combat_id, json!({"action": "brace"})).await;
+    let (_, r) = act(
+        &mut alice,
+        "alice",
+        &combat_id,
+        json!({"action": "attack", "commit": 200, "target_id": "bob"}),
+    )
+    .await;
+    let wreck = &r["outcome"]["salvage"][0];
+    assert_eq!(wreck["cargo"], json!({"fuel_ore": 30}));
+    let id = wreck["salvage_id"].clone();
+    // Not from another sector.
+    alice
+        .ok("move", json!({"character_id": "alice", "to_sector": 1}))
+        .await;
+    let (status, _) = alice
+        .err(
+            "salvage.collect",
+            json!({"character_id": "alice", "salvage_id": id}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    alice
+        .ok("move", json!({"character_id": "alice", "to_sector": 0}))
+        .await;
+    let claim = alice
+        .ok(
+            "salvage.collect",
+            json!({"character_id": "alice", "salvage_id": id}),
+        )
+        .await;
+    assert_eq!(
+        claim["collected"]["cargo"],
+        json!({"fuel_ore": 10}),
+        "only 10 holds were free"
+    );
+    assert_eq!(claim["remaining"], true);
+    assert_eq!(claim["salvage"]["cargo"], json!({"fuel_ore": 20}));
+    assert_eq!(
+        claim["cargo"],
+        json!({"fuel_ore": 10, "organics": 0, "equipment": 20})
+    );
+    // What did not fit stays for someone else.
+    let status = bob.ok("my_status", json!({"character_id": "bob"})).await;
+    assert_eq!(
+        status["sector_contents"]["salvage"][0]["cargo"]["fuel_ore"],
+        20
+    );
+    let taken = bob
+        .ok(
+            "salvage.collect",
+            json!({"character_id": "bob", "salvage_id": id}),
+        )
+        .await;
+    assert_eq!(
+        taken["collected"]["cargo"],
+        json!({}),
+        "an escape pod has no holds"
+    );
+}
+
+#[tokio::test]
+async fn a_fight_survives_a_kill_9_and_ends_normally() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, addr) = common::spawn_bang(data.path());
+    let mut a = Client::connect(addr).await;
+    a.ok("join", json!({"character_id": "a"})).await;
+    let mut b = Client::connect(addr).await;
+    b.ok("join", json!({"character_id": "b"})).await;
+    let (_, reply) = a.rpc("combat.initiate", json!({"character_id": "a"})).await;
+    let combat_id = reply["result"]["combat_id"].as_str().unwrap().to_string();
+    // Round 1 resolves; in round 2, b's action is acknowledged, then the server dies.
+    act(
+        &mut a,
+        "a",
+        &combat_id,
+        json!({"action": "attack", "commit": 30, "target_id": "b"}),
+    )
+    .await;
+    let (_, r) = act(
+        &mut b,
+        "b",
+        &combat_id,
+        json!({"action": "attack", "commit": 30, "target_id": "a"}),
+    )
+    .await;
+    assert_eq!(r["round"], 2);
+    let after_round_1 = r["outcome"]["fighters_remaining"].clone();
+    let (_, r) = act(
+        &mut b,
+        "b",
+        &combat_id,
+        json!({"action": "brace", "round": 2}),
+    )
+    .await;
+    assert_eq!(r["round_resolved"], false);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr) = common::spawn_bang(data.path());
+    let mut a = Client::connect(addr).await;
+    let mut b = Client::connect(addr).await;
+    b.ok("join", json!({"character_id": "b"})).await;
+    let status = a.ok("combat.status", json!({"combat_id": combat_id})).await;
+    assert_eq!(status["round"], 2, "the same fight, the same round");
+    assert_eq!(status["participants"]["a"]["fighters"], after_round_1["a"]);
+    // b's acknowledged brace is still pending: a's action completes round 2.
+    a.ok("join", json!({"character_id": "a"})).await;
+    let (_, r) = act(
+        &mut a,
+        "a",
+        &combat_id,
+        json!({"action": "brace", "round": 2}),
+    )
+    .await;
+    assert_eq!(r["round_resolved"], true);
+    assert_eq!(r["outcome"]["actions"]["b"]["action"], "brace");
+    assert_eq!(r["outcome"]["actions"]["b"]["timed_out"], false);
+    assert_eq!(r["outcome"]["result"], "stalemate");
+    assert_eq!(r["ended"], true);
+    // The ships carry the fight's losses.
+    let s = b.ok("my_status", json!({"character_id": "b"})).await;
+    assert_eq!(s["ship"]["fighters"], after_round_1["b"]);
+    b.ok("move", json!({"character_id": "b", "to_sector": 1}))
+        .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

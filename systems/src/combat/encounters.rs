@@ -208,9 +208,10 @@ pub fn start_or_join(
             participants.push(garrison_participant(g));
         }
     }
-    let distinct: std::collections::BTreeSet<&str> =
-        participants.iter().map(|p| p.id.as_str()).collect();
-    if distinct.len() < 2 {
+    // Two sides are needed: a character alone with its own garrison (or nobody) is no fight.
+    let sides: std::collections::BTreeSet<&str> =
+        participants.iter().map(|p| p.owner.as_str()).collect();
+    if sides.len() < 2 {
         return Err(ApiError::conflict("No opponents available to engage"));
     }
     let now = world.resource::<GameClock>().now();

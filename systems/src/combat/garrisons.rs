@@ -290,10 +290,17 @@ pub fn leave_fighters(
     let remaining = world.get::<Ship>(entity).expect("ship").fighters;
     announce_garrisons(world, sector, vec![id.clone()]);
     if mode == GarrisonMode::Offensive {
+        // Only someone online who is not the owner is a target: an offline player is not
+        // dragged into a fight it cannot answer.
+        let sessions = world.resource::<bang_components::session::Sessions>();
         let others_here = world
             .resource::<SectorOccupants>()
             .in_sector(sector)
-            .any(|e| world.get::<CharacterId>(e).is_some_and(|c| c.0 != id));
+            .any(|e| {
+                world
+                    .get::<CharacterId>(e)
+                    .is_some_and(|c| c.0 != id && sessions.is_online(&c.0))
+            });
         if others_here
             && let Err(e) = start_or_join(
                 world,
