@@ -325,3 +325,162 @@ fn ports_drift_back_toward_their_starting_stock_on_the_fixed_clock() {
     }
     assert_eq!(stock(&h), 700, "never past the starting stock");
 }
+
+mod combat_clock {
+    use super::*;
+    use bang_components::api::combat::{
+        CombatActionRequest, CombatInitiateRequest, GarrisonRequest,
+    };
+    use bang_components::api::requests::JoinRequest;
+    use bang_components::combat::{EncounterIndex, SalvageIndex};
+
+    fn join_at(id: &str, sector: i64) -> Request {
+        Request::Join(JoinRequest {
+            character_id: Some(id.into()),
+            sector: Some(sector),
+            ..Default::default()
+        })
+    }
+
+    fn events(frames: &[FrameQueued]) -> Vec<&'static str> {
+        frames
+            .iter()
+            .filter_map(|f| match f {
+                FrameQueued::Event { event, .. } => Some(*event),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Starts a duel between a and b in sector 0; returns the combat id.
+    fn duel(h: &mut Harness) -> (bang_components::session::ConnectionId, String) {
+        let conn = h.connect();
+        h.request(conn, join_at("a", 0));
+        h.request(conn, join_at("b", 0));
+        let frames = h.request(
+            conn,
+            Request::CombatInitiate(CombatInitiateRequest {
+                character_id: Some("a".into()),
+                ..Default::default()
+            }),
+        );
+        let id = reply_of(&frames).unwrap()["combat_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (conn, id)
+    }
+
+    #[test]
+    fn a_round_resolves_on_the_tick_its_deadline_passes() {
+        let mut h = Harness::new();
+        let (_, _) = duel(&mut h);
+        // 15 s at 20 Hz: 300 ticks. Nothing happens before the deadline...
+        let mut resolved_at = None;
+        for step in 1..=320 {
+            let frames = h.step();
+            if events(&frames).contains(&"combat.round_resolved") {
+                resolved_at = Some(step);
+                break;
+            }
+        }
+        // ...and the round resolves on the tick that reaches it, missing actions as braces.
+        assert_eq!(resolved_at, Some(300));
+        assert!(
+            h.app
+                .world()
+                .resource::<EncounterIndex>()
+                .by_sector
+                .is_empty(),
+            "all-brace round ends the fight"
+        );
+    }
+
+    #[test]
+    fn the_same_seed_fights_the_same_fight() {
+        let run = || {
+            let mut h = Harness::new();
+            let (conn, id) = duel(&mut h);
+            let mut out = Vec::new();
+            for round in 1..=3 {
+                for (who, target) in [("a", "b"), ("b", "a")] {
+                    let frames = h.request(
+                        conn,
+                        Request::CombatAction(CombatActionRequest {
+                            character_id: Some(who.into()),
+                            combat_id: Some(id.clone()),
+                            action: Some("attack".into()),
+                            commit: Some(60),
+                            target_id: Some(target.into()),
+                            round: Some(round),
+                            ..Default::default()
+                        }),
+                    );
+                    out.push(format!("{:?}", reply_of(&frames)));
+                }
+            }
+            out
+        };
+        let first = run();
+        assert!(first.iter().any(|r| r.contains("hits")));
+        assert_eq!(first, run());
+    }
+
+    #[test]
+    fn salvage_expires_on_the_fixed_clock() {
+        let mut h = Harness::new();
+        let conn = h.connect();
+        h.request(conn, join_at("a", 0));
+        h.request(conn, join_at("b", 2));
+        h.request(
+            conn,
+            Request::LeaveFighters(GarrisonRequest {
+                character_id: Some("b".into()),
+                sector: Some(2),
+                quantity: Some(298),
+                mode: Some("defensive".into()),
+                toll_amount: None,
+            }),
+        );
+        h.request(conn, mv("b", 0));
+        let frames = h.request(
+            conn,
+            Request::CombatInitiate(CombatInitiateRequest {
+                character_id: Some("a".into()),
+                ..Default::default()
+            }),
+        );
+        let id = reply_of(&frames).unwrap()["combat_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let act = |who: &str, action: &str, target: Option<&str>| {
+            Request::CombatAction(CombatActionRequest {
+                character_id: Some(who.into()),
+                combat_id: Some(id.clone()),
+                action: Some(action.into()),
+                commit: target.map(|_| 100),
+                target_id: target.map(str::to_string),
+                ..Default::default()
+            })
+        };
+        h.request(conn, act("b", "brace", None));
+        let frames = h.request(conn, act("a", "attack", Some("b")));
+        assert_eq!(
+            reply_of(&frames).unwrap()["outcome"]["result"],
+            "b_defeated"
+        );
+        assert_eq!(h.app.world().resource::<SalvageIndex>().by_id.len(), 1);
+        // 900 s at 20 Hz.
+        for _ in 0..17_999 {
+            h.step();
+        }
+        assert_eq!(
+            h.app.world().resource::<SalvageIndex>().by_id.len(),
+            1,
+            "not before its time"
+        );
+        h.step();
+        assert!(h.app.world().resource::<SalvageIndex>().by_id.is_empty());
+    }
+}
