@@ -18,8 +18,27 @@ pub struct ConfigFile {
     pub balance: Option<PathBuf>,
     /// Secret required by the operator endpoints (`reset_ports`, `regenerate_ports`).
     pub admin_token: Option<String>,
+    /// `chacha` (default) or `reference`: the reference's generator, for checking the engine.
+    pub combat_rng: Option<RngChoice>,
     pub limits: Limits,
     pub store: StoreSection,
+}
+
+/// Which generator rolls combat dice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RngChoice {
+    Chacha,
+    Reference,
+}
+
+impl From<RngChoice> for bang_systems::combat::engine::RngKind {
+    fn from(c: RngChoice) -> Self {
+        match c {
+            RngChoice::Chacha => bang_systems::combat::engine::RngKind::ChaCha,
+            RngChoice::Reference => bang_systems::combat::engine::RngKind::Reference,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

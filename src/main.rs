@@ -87,6 +87,9 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, String> {
         None => BalanceSource::Bundled,
     };
     s.admin_token = file.admin_token.filter(|t| !t.is_empty());
+    if let Some(rng) = file.combat_rng {
+        s.combat_rng = rng.into();
+    }
     if let Some(data) = args.data.or(file.data) {
         s.data = data;
     }

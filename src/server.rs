@@ -83,6 +83,7 @@ pub struct ServerSettings {
     pub admin_token: Option<String>,
     /// Seed of combat ids and encounter seeds; None draws one from the clock.
     pub seed: Option<u64>,
+    pub combat_rng: bang_systems::combat::engine::RngKind,
     pub data: PathBuf,
     pub tick_hz: f64,
     pub durability: Durability,
@@ -97,6 +98,7 @@ impl Default for ServerSettings {
             balance: BalanceSource::Bundled,
             admin_token: None,
             seed: None,
+            combat_rng: Default::default(),
             data: PathBuf::from("data"),
             tick_hz: 20.0,
             durability: Durability::Normal,
@@ -135,7 +137,7 @@ impl Server {
             seed: settings
                 .seed
                 .unwrap_or_else(|| GameClock::System.now().micros() as u64),
-            combat_rng: bang_systems::combat::engine::RngKind::ChaCha,
+            combat_rng: settings.combat_rng,
         });
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
         let store_plugin = StorePlugin::new(store, &settings.data.join("action-log"), boot)

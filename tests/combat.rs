@@ -202,6 +202,32 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
         (json!(true), json!("bob_defeated"))
     );
     assert_eq!(status["logs"].as_array().unwrap().len(), 1);
+
+    // The pod in a new fight: told it cannot flee before any destination check, cannot attack.
+    let (_, reply) = alice
+        .rpc("combat.initiate", json!({"character_id": "alice"}))
+        .await;
+    let second = reply["result"]["combat_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        bob.err(
+            "combat.action",
+            json!({"character_id": "bob", "combat_id": second, "action": "flee"})
+        )
+        .await,
+        (400, "Escape pods cannot flee; they are already safe".into())
+    );
+    assert_eq!(
+        bob.err("combat.action", json!({"character_id": "bob", "combat_id": second, "action": "attack", "commit": 1, "target_id": "alice"})).await,
+        (400, "No fighters available for attack".into())
+    );
+    assert_eq!(
+        bob.err("combat.initiate", json!({"character_id": "bob"}))
+            .await,
+        (
+            400,
+            "Cannot initiate combat while you have no fighters.".into()
+        )
+    );
 }
 
 #[tokio::test]
@@ -790,6 +816,34 @@ async fn combat_requests_are_validated_with_clear_errors() {
         "bob is fighting in sector 0"
     );
     let mut carol = joined(&server, "carol", json!({"sector": 2})).await;
+    let mut dave = joined(&server, "dave", json!({"sector": 2})).await;
+    dave.ok(
+        "combat.leave_fighters",
+        json!({"character_id": "dave", "sector": 2, "quantity": 1, "mode": "defensive"}),
+    )
+    .await;
+    assert_eq!(
+        carol
+            .err(
+                "combat.leave_fighters",
+                json!({"character_id": "carol", "sector": 2, "quantity": 10})
+            )
+            .await
+            .0,
+        409,
+        "another owner's garrison is here"
+    );
+    assert_eq!(
+        carol
+            .ok("my_status", json!({"character_id": "carol"}))
+            .await["ship"]["fighters"],
+        300
+    );
+    dave.ok(
+        "combat.collect_fighters",
+        json!({"character_id": "dave", "sector": 2, "quantity": 1}),
+    )
+    .await;
     assert_eq!(
         carol
             .err(
@@ -883,6 +937,71 @@ async fn arrivals_do_not_drag_offline_players_into_fights() {
         .await;
     assert!(status["participants"]["late"].is_object());
     assert!(status["participants"].get("sleeper").is_none());
+}
+
+#[tokio::test]
+async fn a_destroyed_toll_garrison_pays_its_bank_once_to_its_destroyer() {
+    let (server, _data) = server(15.0);
+    let mut keeper = joined(&server, "keeper", json!({"sector": 1})).await;
+    keeper.ok("combat.leave_fighters", json!({"character_id": "keeper", "sector": 1, "quantity": 5, "mode": "toll", "toll_amount": 25})).await;
+    keeper
+        .ok("move", json!({"character_id": "keeper", "to_sector": 0}))
+        .await;
+    // A first visitor pays the toll: the bank holds 25.
+    let mut payer = joined(&server, "payer", json!({})).await;
+    let (events, _) = payer
+        .rpc("move", json!({"character_id": "payer", "to_sector": 1}))
+        .await;
+    let first = events[0]["payload"]["combat_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    act(&mut payer, "payer", &first, json!({"action": "pay"})).await;
+    // A raider arrives (a new toll fight), then a second ship arrives and joins it.
+    let mut raider = joined(&server, "raider", json!({"credits": 0})).await;
+    let (events, _) = raider
+        .rpc("move", json!({"character_id": "raider", "to_sector": 1}))
+        .await;
+    let fight = named(&events, "combat.started")[0]["payload"]["combat_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut second = joined(&server, "second", json!({})).await;
+    second
+        .rpc("move", json!({"character_id": "second", "to_sector": 1}))
+        .await;
+    let status = raider
+        .ok("combat.status", json!({"combat_id": fight}))
+        .await;
+    let garrisons = status["participants"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| k.starts_with("garrison:"))
+        .count();
+    assert_eq!(garrisons, 1, "one garrison takes part once");
+    act(&mut payer, "payer", &fight, json!({"action": "brace"})).await;
+    act(&mut second, "second", &fight, json!({"action": "brace"})).await;
+    let (_, r) = act(
+        &mut raider,
+        "raider",
+        &fight,
+        json!({"action": "attack", "commit": 100, "target_id": "garrison:1:keeper"}),
+    )
+    .await;
+    assert_eq!(r["outcome"]["fighters_remaining"]["garrison:1:keeper"], 0);
+    // Three ships still have fighters; a quiet round 2 ends it.
+    for (c, id) in [(&mut payer, "payer"), (&mut second, "second")] {
+        act(c, id, &fight, json!({"action": "brace"})).await;
+    }
+    let (_, r) = act(&mut raider, "raider", &fight, json!({"action": "brace"})).await;
+    assert_eq!(r["outcome"]["result"], "stalemate");
+    // The reference paid the bank once per duplicated garrison source; bang pays it once.
+    let status = raider
+        .ok("my_status", json!({"character_id": "raider"}))
+        .await;
+    assert_eq!(status["ship"]["credits"], 25);
+    assert_eq!(status["sector_contents"]["garrisons"], json!([]));
 }
 
 #[tokio::test]
