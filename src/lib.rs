@@ -5,5 +5,6 @@ pub mod config;
 pub mod net;
 pub mod schema;
 pub mod server;
+pub mod sim;
 pub mod store;
 pub mod world;

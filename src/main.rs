@@ -20,6 +20,9 @@ enum Command {
     Serve(ServeArgs),
     /// Generate a universe (universe_structure.json and sector_contents.json) from a seed.
     Universe(UniverseArgs),
+    /// Run seeded batches of encounters from a scenario file (headless, on the real combat
+    /// systems), with parameter sweeps and reports; `sim round` resolves one round from stdin.
+    Sim(SimArgs),
     /// Write the JSON Schemas of every frame and payload.
     Schemas {
         #[arg(long, default_value = "schemas")]
@@ -48,6 +51,157 @@ struct ServeArgs {
     /// Balance file (TOML) [default: ./world-data/balance.toml if present, else built in]
     #[arg(long)]
     balance: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SimArgs {
+    #[command(subcommand)]
+    command: Option<SimCommand>,
+    /// Scenario file (TOML); see world-data/scenarios/
+    scenario: Option<PathBuf>,
+    /// Encounters per grid point
+    #[arg(long, short = 'n', default_value_t = 1000)]
+    encounters: u64,
+    /// Base seed: the same scenario, seed and arguments give the same results
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads [default: the machine's cores]
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Sweep a value: KEY=V1,V2,… with KEY `scenario.<path>` or `balance.<path>` (repeatable: grid)
+    #[arg(long = "sweep", value_name = "KEY=VALUES")]
+    sweeps: Vec<String>,
+    /// Balance file [default: ./world-data/balance.toml if present, else built in]
+    #[arg(long)]
+    balance: Option<PathBuf>,
+    /// Random generator: chacha (bang's) or reference (the reference server's)
+    #[arg(long, default_value = "chacha")]
+    rng: RngArg,
+    /// Write the results as JSON to this file (`-` for stdout)
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write one CSV row per grid point to this file
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Write a self-contained HTML report with plots to this file
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// No progress bar
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// Resolve one round described in JSON on stdin (the golden vectors' form); print the outcome.
+    Round {
+        #[arg(long, default_value = "chacha")]
+        rng: RngArg,
+        #[arg(long)]
+        balance: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RngArg {
+    Chacha,
+    Reference,
+}
+
+impl From<RngArg> for bang_systems::combat::engine::RngKind {
+    fn from(r: RngArg) -> Self {
+        match r {
+            RngArg::Chacha => bang_systems::combat::engine::RngKind::ChaCha,
+            RngArg::Reference => bang_systems::combat::engine::RngKind::Reference,
+        }
+    }
+}
+
+fn balance_source(path: Option<PathBuf>) -> BalanceSource {
+    match path {
+        Some(p) => BalanceSource::File(p),
+        None if PathBuf::from("world-data/balance.toml").exists() => {
+            BalanceSource::File(PathBuf::from("world-data/balance.toml"))
+        }
+        None => BalanceSource::Bundled,
+    }
+}
+
+fn write_out(path: &PathBuf, text: &str) -> Result<(), String> {
+    if path.as_os_str() == "-" {
+        print!("{text}");
+        Ok(())
+    } else {
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+}
+
+fn run_sim(args: SimArgs) -> Result<(), String> {
+    if let Some(SimCommand::Round { rng, balance }) = args.command {
+        let balance = balance_source(balance).load()?;
+        let mut input = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+            .map_err(|e| e.to_string())?;
+        let out = bang::sim::round::resolve_json(&input, rng.into(), &balance.combat)?;
+        println!("{out}");
+        return Ok(());
+    }
+    let path = args
+        .scenario
+        .ok_or("give a scenario file (or `sim round`)")?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let scenario = bang::sim::scenario::Scenario::parse(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let sweeps = args
+        .sweeps
+        .iter()
+        .map(|s| bang::sim::scenario::Sweep::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.encounters == 0 || args.encounters > 100_000_000 {
+        return Err("--encounters must be between 1 and 100000000".into());
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 256);
+    let opts = bang::sim::SimOptions {
+        scenario,
+        balance: balance_source(args.balance).load()?,
+        encounters: args.encounters,
+        seed: args.seed,
+        threads,
+        sweeps,
+        rng: args.rng.into(),
+        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let started = std::time::Instant::now();
+    let report = bang::sim::run(&opts)?;
+    let secs = started.elapsed().as_secs_f64();
+    let stdout_taken = args.json.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if let Some(p) = &args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
+        write_out(p, &json)?;
+    }
+    if let Some(p) = &args.csv {
+        write_out(p, &bang::sim::report::csv(&report))?;
+    }
+    if let Some(p) = &args.report {
+        write_out(p, &bang::sim::html::render(&report))?;
+    }
+    let total = opts.encounters * report.points.len() as u64;
+    let summary = bang::sim::report::text(&report);
+    let timing = format!(
+        "{total} encounters in {secs:.2} s ({:.0}/s on {threads} threads)\n",
+        total as f64 / secs.max(1e-9)
+    );
+    if stdout_taken {
+        eprint!("{summary}{timing}");
+    } else {
+        print!("{summary}{timing}");
+    }
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -152,6 +306,7 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Sim(args) => run_sim(args),
         Command::Schemas { out } => {
             let n = bang::schema::write_all(&out).map_err(|e| e.to_string())?;
             println!("wrote {n} schemas to {}", out.display());

@@ -2,9 +2,9 @@
 //! and validated at start. Defaults are the reference's values where it has one.
 
 use bevy_ecs::prelude::Resource;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Resource, Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Balance {
     pub economy: EconomyBalance,
@@ -14,7 +14,7 @@ pub struct Balance {
 
 /// Combat constants (spec `combat.md` §14). The defaults are the reference's; the golden vectors
 /// hold only with them.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CombatBalance {
     /// Seconds a round stays open before missing actions become timed-out braces.
@@ -167,7 +167,7 @@ impl CombatBalance {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EconomyBalance {
     /// How often ports drift back toward their starting stock, seconds of game time.
@@ -188,7 +188,7 @@ impl Default for EconomyBalance {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChatBalance {
     /// Least time between two messages of one sender, seconds.

@@ -15,6 +15,9 @@ pub fn log_action<T: Serialize>(
     conn: Option<ConnectionId>,
     data: &T,
 ) {
+    if crate::outbox::headless(world) {
+        return;
+    }
     let Ok(data) = serde_json::value::to_raw_value(data) else {
         tracing::error!(event_type, "action log data failed to serialise");
         return;

@@ -16,8 +16,21 @@ pub fn to_raw<T: Serialize>(value: &T) -> Result<Box<RawValue>, ApiError> {
     })
 }
 
+/// Present in a World that nobody listens to (the sim runner): events and the action log are
+/// skipped, and so is building their payloads. The rules themselves run unchanged.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct Headless;
+
+/// Whether events and logs would go nowhere in this World.
+pub fn headless(world: &World) -> bool {
+    world.contains_resource::<Headless>()
+}
+
 /// Queues an event for the given audience.
 pub fn emit<T: Serialize>(world: &mut World, event: &'static str, payload: &T, audience: Audience) {
+    if headless(world) {
+        return;
+    }
     if let Ok(payload) = to_raw(payload) {
         world.write_message(FrameQueued::Event {
             event,

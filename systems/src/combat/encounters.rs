@@ -159,6 +159,10 @@ pub fn mark_unsaved(world: &mut World, enc: Entity) {
 
 /// `combat.round_waiting` for the open round, then the garrisons' automatic actions.
 pub fn announce_round(world: &mut World, enc: Entity) {
+    if crate::outbox::headless(world) {
+        auto_submit_garrisons(world, enc);
+        return;
+    }
     let e = world.get::<Encounter>(enc).expect("encounter");
     let view = encounter_view(e);
     let to = owners(e);
@@ -250,15 +254,17 @@ pub fn start_or_join(
         world.entity_mut(c).insert(InCombat(enc));
     }
     mark_unsaved(world, enc);
-    let e = world.get::<Encounter>(enc).expect("encounter");
-    let started = CombatStarted {
-        encounter: encounter_view(e),
-        initiator: initiator_id,
-        target: None,
-        target_type: None,
-    };
-    let to = owners(e);
-    emit_to(world, COMBAT_STARTED, &started, to);
+    if !crate::outbox::headless(world) {
+        let e = world.get::<Encounter>(enc).expect("encounter");
+        let started = CombatStarted {
+            encounter: encounter_view(e),
+            initiator: initiator_id,
+            target: None,
+            target_type: None,
+        };
+        let to = owners(e);
+        emit_to(world, COMBAT_STARTED, &started, to);
+    }
     announce_round(world, enc);
     settle(world, enc);
     Ok((enc, true))

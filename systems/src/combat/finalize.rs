@@ -50,6 +50,9 @@ fn victor(e: &Encounter, loser: &str) -> Option<String> {
 }
 
 fn notify_status(world: &mut World, id: &str) {
+    if crate::outbox::headless(world) {
+        return;
+    }
     if let Some(c) = world.resource::<CharacterIndex>().get(id) {
         let status = status_payload(world, c);
         emit_to(world, STATUS_UPDATE, &status, vec![id.to_string()]);

@@ -63,7 +63,11 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     let now = world.resource::<GameClock>().now();
     let rules = world.resource::<Balance>().combat.clone();
     let rng = world.resource::<CombatRng>().0;
+    // Work on a copy without the logs (they only grow; copying them every round would cost
+    // O(rounds²)); the new round's log is appended to the originals below.
+    let mut logs = std::mem::take(&mut world.get_mut::<Encounter>(enc).expect("encounter").logs);
     let mut e = world.get::<Encounter>(enc).expect("encounter").clone();
+    let quiet = crate::outbox::headless(world);
     let start = e.participants.clone();
     let mut stored: BTreeMap<String, StoredAction> = BTreeMap::new();
     for p in &start {
@@ -153,7 +157,7 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         p.fighters = f;
         p.shields = s;
     }
-    e.logs.push(RoundLog {
+    logs.push(RoundLog {
         round: e.round,
         actions: effective.clone(),
         hits: outcome.hits.clone(),
@@ -217,7 +221,12 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
             .map(|(k, a)| (k.clone(), action_view(a)))
             .collect(),
         sector: e.sector,
-        logs: e.logs.iter().map(log_view).collect(),
+        // Nobody reads a headless payload's history.
+        logs: if quiet {
+            Vec::new()
+        } else {
+            logs.iter().map(log_view).collect()
+        },
         salvage: None,
     };
     let remaining_characters: Vec<String> = e
@@ -237,6 +246,7 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     recipients.extend(fled_now.iter().cloned());
     recipients.sort();
     recipients.dedup();
+    e.logs = logs;
     *world.get_mut::<Encounter>(enc).expect("encounter") = e;
     mark_unsaved(world, enc);
 
@@ -265,7 +275,7 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     }
 
     emit_to(world, COMBAT_ROUND_RESOLVED, &payload, recipients);
-    for id in &remaining_characters {
+    for id in remaining_characters.iter().filter(|_| !quiet) {
         if let Some(c) = world.resource::<CharacterIndex>().get(id) {
             let status = status_payload(world, c);
             emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);

@@ -1,0 +1,153 @@
+//! `bang sim round`: resolve exactly one round described in JSON (stdin) and print the outcome.
+//! The input is the golden vectors' form, so a designer can replay any vector or ask "what if".
+
+use bang_components::balance::CombatBalance;
+use bang_systems::combat::engine::{
+    ActionKind, Fighter, RngKind, RoundAction, RoundOutcome, resolve_round,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundInput {
+    /// The encounter's seed (null counts as 0, as in the reference).
+    #[serde(default)]
+    pub base_seed: Option<i64>,
+    pub round: u32,
+    pub participants: Vec<ParticipantInput>,
+    #[serde(default)]
+    pub actions: BTreeMap<String, ActionInput>,
+    /// Extra keys of the golden vectors' files are ignored.
+    #[serde(default, rename = "name")]
+    pub _name: Option<String>,
+    #[serde(default, rename = "expected")]
+    pub _expected: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantInput {
+    pub id: String,
+    pub fighters: i64,
+    pub shields: i64,
+    pub turns_per_warp: i64,
+}
+
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
+pub struct ActionInput {
+    pub action: String,
+    #[serde(default)]
+    pub commit: i64,
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub destination: Option<u32>,
+    #[serde(default)]
+    pub timed_out: bool,
+}
+
+/// The outcome, keys in the golden vectors' order.
+#[derive(Debug, Serialize)]
+pub struct RoundOutput {
+    pub effective_actions: BTreeMap<String, ActionInput>,
+    pub hits: BTreeMap<String, i64>,
+    pub offensive_losses: BTreeMap<String, i64>,
+    pub defensive_losses: BTreeMap<String, i64>,
+    pub shield_loss: BTreeMap<String, i64>,
+    pub fighters_remaining: BTreeMap<String, i64>,
+    pub shields_remaining: BTreeMap<String, i64>,
+    pub flee_results: BTreeMap<String, bool>,
+    pub end_state: Option<String>,
+    pub draws: u32,
+}
+
+fn kind(name: &str) -> Result<ActionKind, String> {
+    match name {
+        "attack" => Ok(ActionKind::Attack),
+        "brace" => Ok(ActionKind::Brace),
+        "flee" => Ok(ActionKind::Flee),
+        "pay" => Ok(ActionKind::Pay),
+        other => Err(format!(
+            "unknown action {other:?} (attack, brace, flee or pay)"
+        )),
+    }
+}
+
+fn name(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Attack => "attack",
+        ActionKind::Brace => "brace",
+        ActionKind::Flee => "flee",
+        ActionKind::Pay => "pay",
+    }
+}
+
+fn output(outcome: RoundOutcome) -> RoundOutput {
+    RoundOutput {
+        effective_actions: outcome
+            .effective_actions
+            .into_iter()
+            .map(|(id, a)| {
+                let view = ActionInput {
+                    action: name(a.action).to_string(),
+                    commit: a.commit,
+                    target: a.target,
+                    destination: a.destination,
+                    timed_out: a.timed_out,
+                };
+                (id, view)
+            })
+            .collect(),
+        hits: outcome.hits,
+        offensive_losses: outcome.offensive_losses,
+        defensive_losses: outcome.defensive_losses,
+        shield_loss: outcome.shield_loss,
+        fighters_remaining: outcome.fighters_remaining,
+        shields_remaining: outcome.shields_remaining,
+        flee_results: outcome.flee_results,
+        end_state: outcome.end_state,
+        draws: outcome.draws,
+    }
+}
+
+/// Resolves the round described by `text` (JSON) and returns the outcome as pretty JSON.
+pub fn resolve_json(text: &str, rng: RngKind, balance: &CombatBalance) -> Result<String, String> {
+    let input: RoundInput =
+        serde_json::from_str(text).map_err(|e| format!("round description: {e}"))?;
+    if input.participants.is_empty() {
+        return Err("round description: participants is empty".into());
+    }
+    let fighters: Vec<Fighter> = input
+        .participants
+        .iter()
+        .map(|p| Fighter {
+            id: p.id.clone(),
+            fighters: p.fighters,
+            shields: p.shields,
+            turns_per_warp: p.turns_per_warp,
+        })
+        .collect();
+    let mut actions = BTreeMap::new();
+    for (id, a) in &input.actions {
+        actions.insert(
+            id.clone(),
+            RoundAction {
+                action: kind(&a.action)?,
+                commit: a.commit,
+                target: a.target.clone(),
+                destination: a.destination,
+                timed_out: a.timed_out,
+            },
+        );
+    }
+    let outcome = resolve_round(
+        &fighters,
+        &actions,
+        input.base_seed.unwrap_or(0),
+        input.round,
+        rng,
+        balance,
+    );
+    serde_json::to_string_pretty(&output(outcome)).map_err(|e| e.to_string())
+}

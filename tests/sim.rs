@@ -1,0 +1,281 @@
+//! The sim runner: reproducibility across thread counts, sweeps, `sim round` against the golden
+//! vectors, the command line end to end, and the HTML report in a real browser.
+
+use bang::sim::scenario::{Scenario, Sweep};
+use bang::sim::{SimOptions, run};
+use bang_components::balance::{Balance, CombatBalance};
+use bang_systems::combat::engine::RngKind;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn scenario(name: &str) -> Scenario {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("world-data/scenarios")
+        .join(name);
+    Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn opts(s: Scenario, n: u64, threads: usize, sweeps: Vec<Sweep>) -> SimOptions {
+    SimOptions {
+        scenario: s,
+        balance: Balance::default(),
+        encounters: n,
+        seed: 7,
+        threads,
+        sweeps,
+        rng: RngKind::ChaCha,
+        progress: false,
+    }
+}
+
+fn json(o: &SimOptions) -> String {
+    serde_json::to_string_pretty(&run(o).unwrap()).unwrap()
+}
+
+#[test]
+fn results_are_byte_identical_whatever_the_thread_count() {
+    for name in ["kestrel-duel.toml", "raid.toml", "toll-gate.toml"] {
+        let one = json(&opts(scenario(name), 300, 1, vec![]));
+        assert_eq!(one, json(&opts(scenario(name), 300, 2, vec![])), "{name}");
+        assert_eq!(one, json(&opts(scenario(name), 300, 3, vec![])), "{name}");
+        let report = run(&opts(scenario(name), 300, 2, vec![])).unwrap();
+        let csv_a = bang::sim::report::csv(&report);
+        let csv_b = bang::sim::report::csv(&run(&opts(scenario(name), 300, 1, vec![])).unwrap());
+        assert_eq!(csv_a, csv_b);
+    }
+    // A different seed gives different fights.
+    let mut other = opts(scenario("kestrel-duel.toml"), 300, 2, vec![]);
+    other.seed = 8;
+    assert_ne!(
+        json(&opts(scenario("kestrel-duel.toml"), 300, 2, vec![])),
+        json(&other)
+    );
+}
+
+#[test]
+fn the_duel_is_symmetric_and_always_ends_in_a_kill() {
+    let report = run(&opts(scenario("kestrel-duel.toml"), 2000, 2, vec![])).unwrap();
+    let s = &report.points[0].summary;
+    let red = s.outcomes["win:red"].rate;
+    let blue = s.outcomes["win:blue"].rate;
+    assert!((red + blue - 1.0).abs() < 1e-9, "{:?}", s.outcomes);
+    // Identical ships: each side's interval covers one half.
+    for side in ["win:red", "win:blue"] {
+        let ci = s.outcomes[side].ci95;
+        assert!(ci[0] < 0.5 && 0.5 < ci[1], "{side}: {ci:?}");
+    }
+    // 300 fighters at 50 a round: at least 6 rounds.
+    assert!(s.rounds.min >= 6, "{:?}", s.rounds);
+}
+
+#[test]
+fn toll_gates_are_paid_and_runners_flee() {
+    let report = run(&opts(scenario("toll-gate.toml"), 200, 2, vec![])).unwrap();
+    let s = &report.points[0].summary;
+    assert_eq!(s.outcomes["toll_satisfied"].count, 200);
+    assert_eq!(s.tolls_paid.count, 200);
+    assert_eq!(s.toll_credits_mean, 100.0);
+    let raid = run(&opts(scenario("raid.toml"), 300, 2, vec![])).unwrap();
+    let convoy = &raid.points[0].summary.sides["convoy"];
+    assert!(
+        convoy.flee_attempts > 0,
+        "the runner strategy flees when outgunned"
+    );
+}
+
+#[test]
+fn sweeps_cover_the_grid_and_move_the_numbers() {
+    let sweeps = vec![
+        Sweep::parse("scenario.sides.0.strategy.commit=10,100").unwrap(),
+        Sweep::parse("balance.combat.base_hit=0.3,0.7").unwrap(),
+    ];
+    let report = run(&opts(scenario("kestrel-duel.toml"), 200, 2, sweeps)).unwrap();
+    assert_eq!(report.points.len(), 4);
+    let red_wins = |commit: i64, hit: f64| -> f64 {
+        let p = report
+            .points
+            .iter()
+            .find(|p| {
+                p.params["scenario.sides.0.strategy.commit"].as_integer() == Some(commit)
+                    && p.params["balance.combat.base_hit"].as_float() == Some(hit)
+            })
+            .unwrap();
+        p.summary.outcomes.get("win:red").map_or(0.0, |r| r.rate)
+    };
+    // Committing more than the enemy's 50 wins when hits are likely, and loses when they are not
+    // (each miss costs the shooter a fighter).
+    assert!(
+        red_wins(100, 0.7) > red_wins(10, 0.7),
+        "{} vs {}",
+        red_wins(100, 0.7),
+        red_wins(10, 0.7)
+    );
+    assert!(Sweep::parse("nonsense").is_err());
+    assert!(Sweep::parse("scenario.sides.0.strategy.commit=").is_ok());
+    let bad = vec![Sweep::parse("scenario.sides.9.strategy.commit=1").unwrap()];
+    assert!(run(&opts(scenario("kestrel-duel.toml"), 10, 1, bad)).is_err());
+}
+
+#[test]
+fn sim_round_reproduces_every_golden_vector() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/combat_vectors.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let vectors = doc["vectors"].as_array().unwrap();
+    assert!(vectors.len() >= 15);
+    for v in vectors {
+        let out = bang::sim::round::resolve_json(
+            &v.to_string(),
+            RngKind::Reference,
+            &CombatBalance::default(),
+        )
+        .unwrap();
+        let out: Value = serde_json::from_str(&out).unwrap();
+        let want = &v["expected"];
+        for key in [
+            "hits",
+            "offensive_losses",
+            "defensive_losses",
+            "shield_loss",
+            "fighters_remaining",
+            "shields_remaining",
+            "flee_results",
+            "end_state",
+            "draws",
+            "effective_actions",
+        ] {
+            assert_eq!(out[key], want[key], "{}: {key}", v["name"]);
+        }
+    }
+}
+
+fn bang() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bang"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn the_command_line_writes_json_csv_and_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bang()
+        .args([
+            "sim",
+            "world-data/scenarios/kestrel-duel.toml",
+            "-n",
+            "50",
+            "--seed",
+            "3",
+            "--quiet",
+            "--json",
+            "-",
+        ])
+        .arg("--csv")
+        .arg(dir.path().join("r.csv"))
+        .arg("--report")
+        .arg(dir.path().join("r.html"))
+        .args(["--sweep", "scenario.sides.1.strategy.commit=25,75"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["points"].as_array().unwrap().len(), 2);
+    assert_eq!(report["encounters_per_point"], 50);
+    let csv = std::fs::read_to_string(dir.path().join("r.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    assert!(csv.starts_with("scenario.sides.1.strategy.commit,encounters,"));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.contains("<svg class=\"chart\""));
+    // sim round over stdin, with the reference generator: V1 of the spec.
+    let mut child = bang()
+        .args(["sim", "round", "--rng", "reference"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(br#"{"base_seed":1234,"round":1,"participants":[{"id":"alpha","fighters":300,"shields":150,"turns_per_warp":3},{"id":"beta","fighters":300,"shields":150,"turns_per_warp":3}],"actions":{"alpha":{"action":"attack","commit":50,"target":"beta"},"beta":{"action":"attack","commit":40,"target":"alpha"}}}"#).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"], serde_json::json!({"alpha": 20, "beta": 15}));
+    assert_eq!(
+        v["fighters_remaining"],
+        serde_json::json!({"alpha": 255, "beta": 255})
+    );
+    // Bad input is a clear error, not a panic.
+    let out = bang().args(["sim", "no-such-file.toml"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-file.toml"));
+}
+
+/// The HTML report renders in headless Chromium and shows its plots. CI installs Debian's
+/// `chromium` (see `.ci/run`); set BANG_SKIP_BROWSER=1 to skip on a machine without it.
+#[test]
+fn the_html_report_renders_in_headless_chromium() {
+    if std::env::var_os("BANG_SKIP_BROWSER").is_some() {
+        eprintln!("BANG_SKIP_BROWSER set: not starting Chromium");
+        return;
+    }
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("Debian's chromium is needed for this test (apt-get install chromium; .ci/run installs it)");
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(&opts(
+        scenario("kestrel-duel.toml"),
+        100,
+        2,
+        vec![Sweep::parse("balance.combat.base_hit=0.3,0.5,0.7").unwrap()],
+    ))
+    .unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, bang::sim::html::render(&report)).unwrap();
+    let profile = dir.path().join("profile");
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let out = Command::new(chromium)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    // The browser parsed the page into a DOM with the charts and their lines.
+    assert!(
+        dom.matches("<svg class=\"chart\"").count() >= 2,
+        "no charts in the rendered DOM: {}",
+        &dom[..dom.len().min(500)]
+    );
+    assert!(dom.contains("<polyline class=\"series\""));
+    let shot = dir.path().join("shot.png");
+    let out = Command::new(chromium)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=900,1400")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::metadata(&shot).unwrap().len() > 10_000,
+        "the screenshot is nearly empty"
+    );
+}
