@@ -2,6 +2,8 @@
 //! line, around the gameplay in `bang-systems`.
 
 pub mod config;
+pub mod loadtest;
+pub mod metrics;
 pub mod net;
 pub mod schema;
 pub mod server;

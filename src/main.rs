@@ -23,6 +23,9 @@ enum Command {
     /// Run seeded batches of encounters from a scenario file (headless, on the real combat
     /// systems), with parameter sweeps and reports; `sim round` resolves one round from stdin.
     Sim(SimArgs),
+    /// Drive a server with simulated players over real WebSockets and report latencies,
+    /// throughput, events and broken invariants.
+    Loadtest(bang::loadtest::LoadtestArgs),
     /// Write the JSON Schemas of every frame and payload.
     Schemas {
         #[arg(long, default_value = "schemas")]
@@ -307,6 +310,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Sim(args) => run_sim(args),
+        Command::Loadtest(args) => bang::loadtest::run_cli(args),
         Command::Schemas { out } => {
             let n = bang::schema::write_all(&out).map_err(|e| e.to_string())?;
             println!("wrote {n} schemas to {}", out.display());

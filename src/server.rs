@@ -110,6 +110,7 @@ impl Default for ServerSettings {
 /// A started server: the network thread is accepting, the App is built and restored.
 pub struct Server {
     pub app: App,
+    metrics: Arc<crate::metrics::Metrics>,
     net: NetHandle,
     inbox: crossbeam_channel::Receiver<Inbound>,
     stop: Arc<AtomicBool>,
@@ -128,6 +129,7 @@ impl Server {
         let store = Store::open(&settings.data, settings.durability)
             .map_err(|e| format!("cannot open the store in {}: {e}", settings.data.display()))?;
         let (inbox_tx, inbox_rx) = crossbeam_channel::bounded(settings.inbox_requests.max(1));
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let mut app = build_app(GameSetup {
             universe: universe.clone(),
             clock: GameClock::System,
@@ -151,6 +153,7 @@ impl Server {
             store_plugin,
             BridgePlugin {
                 inbox: inbox_rx.clone(),
+                metrics: metrics.clone(),
             },
         ));
         let restored = restore_world(app.world_mut())?;
@@ -160,12 +163,19 @@ impl Server {
             data = %settings.data.display(),
             "world loaded"
         );
-        let net = spawn_network(settings.net.clone(), inbox_tx, universe, watch_signals)
-            .map_err(|e| format!("cannot listen on {}: {e}", settings.net.listen))?;
+        let net = spawn_network(
+            settings.net.clone(),
+            inbox_tx,
+            universe,
+            metrics.clone(),
+            watch_signals,
+        )
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.net.listen))?;
         tracing::info!(addr = %net.local_addr, "listening (WebSocket at /ws)");
         let stop = net.stop_requested.clone();
         Ok(Server {
             app,
+            metrics,
             net,
             inbox: inbox_rx,
             stop,
@@ -200,7 +210,16 @@ impl Server {
                     .stashed
                     .push_back(item);
             }
+            let started = Instant::now();
             self.app.update();
+            let took = started.elapsed();
+            self.metrics.tick_duration.observe(took.as_secs_f64());
+            if took > Duration::from_millis(50) {
+                tracing::warn!(
+                    ms = took.as_millis() as u64,
+                    "update overran the tick budget"
+                );
+            }
             if let Some(reason) = &self.app.world().resource::<StoreFailed>().0 {
                 return Err(format!("store failure: {reason}"));
             }

@@ -191,6 +191,12 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
             .await,
         (404, "Salvage not available".into())
     );
+    let (_, metrics) = common::http_text(server.addr, "/metrics").await;
+    assert!(
+        metrics.contains("combat_rounds_resolved_total 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("garrison_deployments_total 1"));
     let status = alice
         .ok(
             "combat.status",

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Client, named, start_server};
+use common::{Client, http_get, http_text, named, start_server};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -662,18 +662,22 @@ async fn http_routes_answer_like_the_reference() {
     assert_eq!(status, 422);
     let (status, body) = get("/nope").await;
     assert_eq!((status, body), (404, json!({"detail": "Not Found"})));
-}
-
-/// A minimal HTTP/1.1 GET, so the tests need no HTTP client crate.
-async fn http_get(addr: std::net::SocketAddr, path: String) -> (u16, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    stream.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8(buf).unwrap();
-    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (status, text) = http_text(server.addr, "/metrics").await;
+    assert_eq!(status, 200);
+    for name in [
+        "combat_rounds_resolved_total",
+        "combat_round_duration_seconds",
+        "combat_timeouts_total",
+        "combat_flee_attempts_total",
+        "combat_flee_success_total",
+        "garrison_deployments_total",
+        "toll_payments_total",
+        "toll_payments_failed_total",
+        "websocket_connections",
+        "tick_duration_seconds",
+        "inbox_depth",
+        "slow_client_disconnects_total",
+    ] {
+        assert!(text.contains(name), "/metrics lacks {name}");
+    }
 }

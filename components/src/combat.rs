@@ -214,6 +214,21 @@ pub struct SalvageIndex {
     pub by_id: HashMap<String, Entity>,
 }
 
+/// Counters the combat rules keep for the server's metrics; the server drains them each update.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct CombatStats {
+    pub rounds_resolved: u64,
+    /// Rounds resolved by their deadline rather than by the last action.
+    pub timeouts: u64,
+    pub flee_attempts: u64,
+    pub flee_successes: u64,
+    pub garrison_deployments: u64,
+    pub toll_payments: u64,
+    pub toll_payments_failed: u64,
+    /// Seconds each resolved round was open (game clock), since the last drain.
+    pub round_durations: Vec<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

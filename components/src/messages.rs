@@ -23,6 +23,8 @@ pub struct RequestReceived {
     /// The request's `id`, already converted to the string the reply echoes.
     pub id: String,
     pub request: Request,
+    /// When the frame was read off the socket (for the server's latency metric).
+    pub received: Option<std::time::Instant>,
 }
 
 /// One entry of the action log: a state-changing action and its outcome. Written to the store in
@@ -65,6 +67,8 @@ pub enum FrameQueued {
         id: String,
         endpoint: &'static str,
         body: Result<Box<RawValue>, ApiError>,
+        /// When the request was read off the socket.
+        received: Option<std::time::Instant>,
     },
     Event {
         event: &'static str,

@@ -64,6 +64,7 @@ impl Outboxes {
 
 pub struct BridgePlugin {
     pub inbox: crossbeam_channel::Receiver<Inbound>,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl Plugin for BridgePlugin {
@@ -73,8 +74,14 @@ impl Plugin for BridgePlugin {
             stashed: VecDeque::new(),
         })
         .init_resource::<Outboxes>()
+        .insert_resource(crate::metrics::MetricsRes(self.metrics.clone()))
         .add_systems(PreUpdate, ingest_inbox.in_set(IngestSystems))
-        .add_systems(PostUpdate, flush_frames.in_set(FlushSystems));
+        .add_systems(
+            PostUpdate,
+            (flush_frames, crate::metrics::publish_metrics)
+                .chain()
+                .in_set(FlushSystems),
+        );
     }
 }
 
@@ -85,8 +92,12 @@ pub fn ingest_inbox(
     mut opened: MessageWriter<ConnectionOpened>,
     mut closed: MessageWriter<ConnectionClosed>,
     mut requests: MessageWriter<RequestReceived>,
+    metrics: Option<Res<crate::metrics::MetricsRes>>,
 ) {
     let inbox = &mut *inbox;
+    if let Some(m) = &metrics {
+        m.0.inbox_depth.set(inbox.rx.len() as i64);
+    }
     for _ in 0..MAX_INGEST_PER_UPDATE {
         let item = match inbox.stashed.pop_front() {
             Some(item) => item,
@@ -118,6 +129,7 @@ pub fn flush_frames(
     mut outboxes: ResMut<Outboxes>,
     sessions: Res<Sessions>,
     failed: Option<Res<StoreFailed>>,
+    metrics: Option<Res<crate::metrics::MetricsRes>>,
 ) {
     if failed.is_some_and(|f| f.0.is_some()) {
         frames.clear();
@@ -130,7 +142,14 @@ pub fn flush_frames(
                 id,
                 endpoint,
                 body,
+                received,
             } => {
+                if let (Some(m), Some(at)) = (&metrics, received) {
+                    let labels = vec![("endpoint".to_string(), endpoint.to_string())];
+                    m.0.rpc_latency
+                        .get_or_create(&labels)
+                        .observe(at.elapsed().as_secs_f64());
+                }
                 let text = match body {
                     Ok(result) => encode_ok(id, endpoint, result),
                     Err(error) => encode_error(id, endpoint, error),
@@ -159,6 +178,14 @@ pub fn flush_frames(
                     outboxes.send(conn, &text);
                 }
             }
+        }
+    }
+    if let Some(m) = metrics {
+        m.0.connections.set(outboxes.len() as i64);
+        let slow = outboxes.slow_disconnects;
+        let seen = m.0.slow_disconnects.get();
+        if slow > seen {
+            m.0.slow_disconnects.inc_by(slow - seen);
         }
     }
 }

@@ -20,6 +20,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(server_info))
         .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
         .route("/api/local_map", get(local_map))
         .route("/ws", get(upgrade))
         .fallback(not_found)
@@ -43,6 +44,17 @@ async fn health(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
         "status": "ok",
         "connections": shared.open_connections.load(Ordering::Relaxed),
     }))
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        shared.metrics.render(),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

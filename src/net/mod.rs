@@ -68,6 +68,7 @@ pub(crate) struct Shared {
     pub config: NetConfig,
     pub inbox: crossbeam_channel::Sender<Inbound>,
     pub universe: Arc<Universe>,
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub next_conn: AtomicU64,
     pub open_connections: AtomicUsize,
 }
@@ -108,6 +109,7 @@ pub fn spawn_network(
     config: NetConfig,
     inbox: crossbeam_channel::Sender<Inbound>,
     universe: Arc<Universe>,
+    metrics: Arc<crate::metrics::Metrics>,
     watch_signals: bool,
 ) -> std::io::Result<NetHandle> {
     let listener = std::net::TcpListener::bind(config.listen)?;
@@ -124,6 +126,7 @@ pub fn spawn_network(
         config,
         inbox,
         universe,
+        metrics,
         next_conn: AtomicU64::new(1),
         open_connections: AtomicUsize::new(0),
     });

@@ -117,7 +117,13 @@ async fn read_frames(
             }
             Decoded::Request { id, request } => {
                 let endpoint = request.endpoint_name();
-                let msg = Inbound::Request(RequestReceived { conn, id, request });
+                let received = Some(std::time::Instant::now());
+                let msg = Inbound::Request(RequestReceived {
+                    conn,
+                    id,
+                    request,
+                    received,
+                });
                 match shared.inbox.try_send(msg) {
                     Ok(()) => {}
                     Err(crossbeam_channel::TrySendError::Full(Inbound::Request(r))) => {

@@ -115,6 +115,7 @@ impl SimWorld {
         world.insert_resource(GarrisonIndex::default());
         world.insert_resource(SalvageIndex::default());
         world.insert_resource(CombatUnsaved::default());
+        world.insert_resource(bang_components::combat::CombatStats::default());
     }
 
     /// Runs encounter `index` of a scenario to its end (or `max_rounds`).

@@ -21,16 +21,24 @@ pub fn dispatch_requests(world: &mut World) {
         .resource_mut::<Messages<RequestReceived>>()
         .drain()
         .collect();
-    for RequestReceived { conn, id, request } in requests {
+    for RequestReceived {
+        conn,
+        id,
+        request,
+        received,
+    } in requests
+    {
         let endpoint = request.endpoint_name();
         // A bug in one handler must cost one request, not the server.
-        let outcome = catch_unwind(AssertUnwindSafe(|| handle(world, conn, &id, request)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            handle(world, conn, &id, request, received)
+        }));
         let body = outcome.unwrap_or_else(|_| {
             tracing::error!(endpoint, "request handler panicked");
             Some(Err(ApiError::new(500, "Internal error")))
         });
         if let Some(body) = body {
-            reply(world, conn, id, endpoint, body);
+            reply(world, conn, id, endpoint, body, received);
         }
     }
 }
@@ -42,6 +50,7 @@ fn handle(
     conn: ConnectionId,
     id: &str,
     request: Request,
+    received: Option<std::time::Instant>,
 ) -> Option<Result<Box<RawValue>, ApiError>> {
     let body = match request {
         Request::ServerStatus => {
@@ -95,7 +104,7 @@ fn handle(
                 Err(e) => Err(e),
                 Ok((result, status)) => {
                     let body = to_raw(&result);
-                    reply(world, conn, id.to_string(), "subscribe", body);
+                    reply(world, conn, id.to_string(), "subscribe", body, received);
                     if let (Some(status), Some(character)) = (status, character) {
                         let audience = Audience::Connection(conn, vec![character]);
                         emit(world, STATUS_UPDATE, &status, audience);

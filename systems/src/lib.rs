@@ -109,6 +109,7 @@ impl Plugin for GamePlugin {
             .init_resource::<bang_components::combat::GarrisonIndex>()
             .init_resource::<bang_components::combat::SalvageIndex>()
             .init_resource::<combat::CombatUnsaved>()
+            .init_resource::<bang_components::combat::CombatStats>()
             .insert_resource(combat::CombatRng(self.setup.combat_rng))
             .insert_resource(combat::ids::CombatIds::seeded(self.setup.seed))
             .init_resource::<ports::PortRegenClock>()

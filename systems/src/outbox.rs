@@ -57,11 +57,13 @@ pub fn reply(
     id: String,
     endpoint: &'static str,
     body: Result<Box<RawValue>, ApiError>,
+    received: Option<std::time::Instant>,
 ) {
     world.write_message(FrameQueued::Reply {
         conn,
         id,
         endpoint,
         body,
+        received,
     });
 }

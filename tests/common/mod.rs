@@ -75,9 +75,12 @@ impl Harness {
     pub fn request(&mut self, conn: ConnectionId, request: Request) -> Vec<FrameQueued> {
         let id = self.next_id.to_string();
         self.next_id += 1;
-        self.app
-            .world_mut()
-            .write_message(RequestReceived { conn, id, request });
+        self.app.world_mut().write_message(RequestReceived {
+            conn,
+            id,
+            request,
+            received: None,
+        });
         self.step()
     }
 
@@ -289,4 +292,34 @@ pub fn event_names(frames: &[Value]) -> Vec<String> {
         .filter(|f| f["frame_type"] == "event")
         .map(|f| f["event"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// A minimal HTTP/1.1 GET, so the tests need no HTTP client crate.
+pub async fn http_get(addr: std::net::SocketAddr, path: String) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// A minimal HTTP/1.1 GET returning the raw body.
+pub async fn http_text(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
+    (
+        status,
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
 }

@@ -221,6 +221,12 @@ pub fn act(
             stored.action = CombatAction::Brace;
         }
         pay_processed = Some(ok);
+        let mut stats = world.resource_mut::<bang_components::combat::CombatStats>();
+        if ok {
+            stats.toll_payments += 1;
+        } else {
+            stats.toll_payments_failed += 1;
+        }
     }
     log_action(
         world,

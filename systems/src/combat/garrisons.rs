@@ -251,6 +251,9 @@ pub fn leave_fighters(
     }
     let now = world.resource::<GameClock>().now();
     world.get_mut::<Ship>(entity).expect("ship").fighters -= quantity;
+    world
+        .resource_mut::<bang_components::combat::CombatStats>()
+        .garrison_deployments += 1;
     let g = match garrison_of(world, sector, &id) {
         Some(g) => {
             let mut garrison = world.get_mut::<Garrison>(g).expect("garrison");

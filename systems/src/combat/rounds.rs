@@ -185,6 +185,20 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     }
     e.pending.clear();
     let resolved_round = e.round;
+    {
+        let opened = e.deadline.0 - (rules.round_timeout_secs * 1_000_000.0) as i64;
+        let flees = effective
+            .values()
+            .filter(|a| a.action == CombatAction::Flee)
+            .count() as u64;
+        let mut stats = world.resource_mut::<bang_components::combat::CombatStats>();
+        stats.rounds_resolved += 1;
+        stats.flee_attempts += flees;
+        stats.flee_successes += fled_now.len() as u64;
+        stats
+            .round_durations
+            .push((now.0 - opened).max(0) as f64 / 1e6);
+    }
     let ended = result.is_some();
     if ended {
         e.ended = true;
@@ -313,6 +327,9 @@ pub fn resolve_due_rounds(world: &mut World) {
         .collect();
     due.sort();
     for (_, enc) in due {
+        world
+            .resource_mut::<bang_components::combat::CombatStats>()
+            .timeouts += 1;
         resolve_open_round(world, enc);
         settle(world, enc);
     }

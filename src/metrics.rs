@@ -1,0 +1,235 @@
+//! The server's metrics, in Prometheus text format at `GET /metrics`: the seed's combat counters,
+//! plus connections, RPC latency per endpoint, tick duration, inbox depth and slow-client
+//! disconnects. Shared by the ECS thread (which records) and the network thread (which serves).
+
+use bang_components::combat::CombatStats;
+use bevy_ecs::prelude::*;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+
+type Labels = Vec<(String, String)>;
+
+fn latency_histogram() -> Histogram {
+    // 50 µs … ~1.6 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub rounds_resolved: Counter,
+    pub round_duration: Histogram,
+    pub timeouts: Counter,
+    pub flee_attempts: Counter,
+    pub flee_successes: Counter,
+    pub garrison_deployments: Counter,
+    pub toll_payments: Counter,
+    pub toll_payments_failed: Counter,
+    pub connections: Gauge,
+    pub rpc_latency: Family<Labels, Histogram, fn() -> Histogram>,
+    pub tick_duration: Histogram,
+    pub inbox_depth: Gauge,
+    pub slow_disconnects: Counter,
+    pub active_encounters: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let m = Metrics {
+            rounds_resolved: Counter::default(),
+            round_duration: Histogram::new([0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0]),
+            timeouts: Counter::default(),
+            flee_attempts: Counter::default(),
+            flee_successes: Counter::default(),
+            garrison_deployments: Counter::default(),
+            toll_payments: Counter::default(),
+            toll_payments_failed: Counter::default(),
+            connections: Gauge::default(),
+            rpc_latency: Family::new_with_constructor(latency_histogram),
+            tick_duration: latency_histogram(),
+            inbox_depth: Gauge::default(),
+            slow_disconnects: Counter::default(),
+            active_encounters: Gauge::default(),
+            registry: Registry::default(),
+        };
+        // Counters get `_total` appended by the encoder.
+        registry.register(
+            "combat_rounds_resolved",
+            "Combat rounds resolved",
+            m.rounds_resolved.clone(),
+        );
+        registry.register(
+            "combat_round_duration_seconds",
+            "How long combat rounds stayed open",
+            m.round_duration.clone(),
+        );
+        registry.register(
+            "combat_timeouts",
+            "Combat rounds resolved by their deadline",
+            m.timeouts.clone(),
+        );
+        registry.register(
+            "combat_flee_attempts",
+            "Flee attempts",
+            m.flee_attempts.clone(),
+        );
+        registry.register(
+            "combat_flee_success",
+            "Successful flee attempts",
+            m.flee_successes.clone(),
+        );
+        registry.register(
+            "garrison_deployments",
+            "Garrison deployments",
+            m.garrison_deployments.clone(),
+        );
+        registry.register(
+            "toll_payments",
+            "Toll payments made",
+            m.toll_payments.clone(),
+        );
+        registry.register(
+            "toll_payments_failed",
+            "Toll payments refused (not enough credits, no demand)",
+            m.toll_payments_failed.clone(),
+        );
+        registry.register(
+            "websocket_connections",
+            "Open WebSocket connections",
+            m.connections.clone(),
+        );
+        registry.register(
+            "rpc_latency_seconds",
+            "From a request frame read to its reply queued (after the commit)",
+            m.rpc_latency.clone(),
+        );
+        registry.register(
+            "tick_duration_seconds",
+            "Duration of one game-loop update",
+            m.tick_duration.clone(),
+        );
+        registry.register(
+            "inbox_depth",
+            "Requests waiting for the game loop",
+            m.inbox_depth.clone(),
+        );
+        registry.register(
+            "slow_client_disconnects",
+            "Connections dropped for not reading their events",
+            m.slow_disconnects.clone(),
+        );
+        registry.register(
+            "combat_active_encounters",
+            "Fights in progress",
+            m.active_encounters.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+
+    /// Adds what the combat rules counted since the last drain.
+    pub fn absorb(&self, stats: &mut CombatStats) {
+        self.rounds_resolved
+            .inc_by(std::mem::take(&mut stats.rounds_resolved));
+        self.timeouts.inc_by(std::mem::take(&mut stats.timeouts));
+        self.flee_attempts
+            .inc_by(std::mem::take(&mut stats.flee_attempts));
+        self.flee_successes
+            .inc_by(std::mem::take(&mut stats.flee_successes));
+        self.garrison_deployments
+            .inc_by(std::mem::take(&mut stats.garrison_deployments));
+        self.toll_payments
+            .inc_by(std::mem::take(&mut stats.toll_payments));
+        self.toll_payments_failed
+            .inc_by(std::mem::take(&mut stats.toll_payments_failed));
+        for d in stats.round_durations.drain(..) {
+            self.round_duration.observe(d);
+        }
+    }
+}
+
+/// The metrics as an ECS resource.
+#[derive(Resource, Clone)]
+pub struct MetricsRes(pub Arc<Metrics>);
+
+/// Publishes the update's combat counters and gauges (runs after the flush).
+pub fn publish_metrics(
+    metrics: Res<MetricsRes>,
+    mut stats: ResMut<CombatStats>,
+    encounters: Res<bang_components::combat::EncounterIndex>,
+) {
+    if stats.rounds_resolved > 0
+        || stats.garrison_deployments > 0
+        || stats.toll_payments > 0
+        || stats.toll_payments_failed > 0
+    {
+        metrics.0.absorb(stats.bypass_change_detection());
+    }
+    metrics
+        .0
+        .active_encounters
+        .set(encounters.by_sector.len() as i64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_metrics_are_exposed_with_their_names() {
+        let m = Metrics::new();
+        let mut stats = CombatStats {
+            rounds_resolved: 3,
+            timeouts: 1,
+            flee_attempts: 2,
+            flee_successes: 1,
+            garrison_deployments: 4,
+            toll_payments: 5,
+            toll_payments_failed: 6,
+            round_durations: vec![0.5, 15.0],
+        };
+        m.absorb(&mut stats);
+        assert_eq!(
+            stats,
+            CombatStats::default(),
+            "absorbing drains the counters"
+        );
+        let text = m.render();
+        for line in [
+            "combat_rounds_resolved_total 3",
+            "combat_timeouts_total 1",
+            "combat_flee_attempts_total 2",
+            "combat_flee_success_total 1",
+            "garrison_deployments_total 4",
+            "toll_payments_total 5",
+            "toll_payments_failed_total 6",
+            "combat_round_duration_seconds_count 2",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in:\n{text}");
+        }
+        m.rpc_latency
+            .get_or_create(&vec![("endpoint".into(), "move".into())])
+            .observe(0.001);
+        assert!(
+            m.render()
+                .contains("rpc_latency_seconds_count{endpoint=\"move\"} 1")
+        );
+    }
+}
