@@ -49,6 +49,9 @@ pub struct Limits {
     pub outbox_frames: Option<usize>,
     pub inbox_requests: Option<usize>,
     pub net_threads: Option<usize>,
+    /// Requests per second one connection may send, and the burst it may save up.
+    pub requests_per_sec: Option<f64>,
+    pub request_burst: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

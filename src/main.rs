@@ -266,6 +266,18 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, String> {
     if let Some(v) = l.net_threads {
         s.net.worker_threads = v.max(1);
     }
+    if let Some(v) = l.requests_per_sec {
+        if !(v > 0.0 && v.is_finite()) {
+            return Err("limits.requests_per_sec must be a positive number".into());
+        }
+        s.net.requests_per_sec = v;
+    }
+    if let Some(v) = l.request_burst {
+        if !(v >= 1.0 && v.is_finite()) {
+            return Err("limits.request_burst must be at least 1".into());
+        }
+        s.net.request_burst = v;
+    }
     if let Some(v) = l.inbox_requests {
         s.inbox_requests = v.max(1);
     }

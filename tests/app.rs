@@ -155,6 +155,17 @@ fn subscribing_to_status_sends_the_reply_then_the_status() {
     let mut h = Harness::new();
     let (a, b) = (h.connect(), h.connect());
     h.request(a, join("alice"));
+    // Another connection may not listen in on alice.
+    let frames = h.request(
+        b,
+        Request::Subscribe(SubscribeRequest {
+            event: Some("status.update".into()),
+            character_id: Some("alice".into()),
+            name: None,
+        }),
+    );
+    assert_eq!(reply_of(&frames).unwrap_err().0, 403);
+    h.request(b, join("alice"));
     let frames = h.request(
         b,
         Request::Subscribe(SubscribeRequest {

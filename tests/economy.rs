@@ -232,7 +232,7 @@ async fn many_clients_buying_at_one_port_never_overdraw_it() {
     );
     assert!(total_units > 600, "the port sold out: {total_units}");
     let mut credits = 0;
-    for i in 0..24 {
+    for (i, c) in clients.iter_mut().enumerate() {
         credits += c
             .ok("my_status", json!({"character_id": format!("h{i}")}))
             .await["ship"]["credits"]
@@ -352,7 +352,7 @@ async fn warp_power_is_bought_at_the_depot_and_given_in_the_same_sector() {
         "b's warp power is already at maximum"
     );
     assert_eq!(
-        a.ok("transfer_warp_power", t("b", "a", 500)).await["message"],
+        b.ok("transfer_warp_power", t("b", "a", 500)).await["message"],
         "Insufficient warp power. b only has 300 units"
     );
     assert_eq!(
@@ -631,7 +631,7 @@ async fn kill_9_after_trades_and_chat_loses_nothing_and_the_log_agrees() {
 
     let (mut child, addr) = spawn_bang(data.path());
     let mut c = Client::connect(addr).await;
-    let status = c.ok("my_status", json!({"character_id": "k"})).await;
+    let status = c.ok("join", json!({"character_id": "k"})).await;
     assert_eq!(status["ship"]["credits"], bought["new_credits"]);
     assert_eq!(status["ship"]["cargo"]["equipment"], 5);
     assert_eq!(
@@ -649,8 +649,10 @@ async fn kill_9_after_trades_and_chat_loses_nothing_and_the_log_agrees() {
     child.kill().unwrap();
     child.wait().unwrap();
     let log = read_log(data.path());
-    assert_eq!(log.len(), 4);
-    assert_eq!(log[3]["seq"], 4);
+    // The rejoin and the new message followed, numbered on.
+    assert_eq!(log.len(), 5);
+    assert_eq!(log[3]["event_type"], "character.joined");
+    assert_eq!(log[4]["seq"], 5);
     let store = bang::store::Store::open(data.path(), bang::store::Durability::Normal).unwrap();
     let history = store.chat_messages().unwrap();
     assert_eq!(

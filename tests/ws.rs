@@ -475,12 +475,35 @@ async fn maps_show_what_the_character_has_seen() {
 }
 
 #[tokio::test]
-async fn my_status_and_subscriptions_bind_events_to_the_connection() {
+async fn a_connection_reads_and_binds_only_the_characters_it_joined() {
     let (server, _data) = start_server(20.0);
     let mut a = Client::connect(server.addr).await;
     let mut watcher = Client::connect(server.addr).await;
     a.ok("join", json!({"character_id": "alice"})).await;
     watcher.drain(QUIET).await;
+    // The reference let anyone read or listen in on anyone: bang refuses with 403.
+    for (endpoint, payload) in [
+        ("my_status", json!({"character_id": "alice"})),
+        ("my_map", json!({"character_id": "alice"})),
+        ("move", json!({"character_id": "alice", "to_sector": 1})),
+        (
+            "send_message",
+            json!({"character_id": "alice", "type": "broadcast", "content": "spoof"}),
+        ),
+    ] {
+        assert_eq!(watcher.err(endpoint, payload).await.0, 403, "{endpoint}");
+    }
+    let (_, reply) = watcher
+        .frame(json!({"id": "i0", "type": "identify", "character_id": "alice"}))
+        .await;
+    assert_eq!(reply["error"]["status"], 403);
+    let (_, reply) = watcher
+        .frame(json!({"id": "s0", "type": "subscribe", "event": "status.update", "character_id": "alice"}))
+        .await;
+    assert_eq!(reply["error"]["status"], 403);
+
+    // Joining is how a client takes its character over (for instance after a reconnect).
+    watcher.ok("join", json!({"character_id": "alice"})).await;
     let status = watcher
         .ok("my_status", json!({"character_id": "alice"}))
         .await;
@@ -496,14 +519,14 @@ async fn my_status_and_subscriptions_bind_events_to_the_connection() {
             .await,
         (404, "Character 'zed' not found".into())
     );
+    watcher.drain(QUIET).await;
     a.ok("move", json!({"character_id": "alice", "to_sector": 2}))
         .await;
     let seen = watcher.drain(QUIET).await;
     assert_eq!(named(&seen, "status.update").len(), 1);
     assert_eq!(named(&seen, "character.moved").len(), 1);
 
-    let mut sub = Client::connect(server.addr).await;
-    let (_, reply) = sub
+    let (_, reply) = watcher
         .frame(json!({"id": "s1", "type": "subscribe", "event": "status.update", "character_id": "alice"}))
         .await;
     assert_eq!(reply["endpoint"], "subscribe");
@@ -511,18 +534,20 @@ async fn my_status_and_subscriptions_bind_events_to_the_connection() {
         reply["result"],
         json!({"subscribed": "status.update", "character_id": "alice"})
     );
-    let initial = sub.next_frame().await;
+    let initial = watcher.next_frame().await;
     assert_eq!(initial["event"], "status.update");
     assert_eq!(initial["payload"]["name"], "alice");
     assert_eq!(initial["character_filter"], json!(["alice"]));
-    let (_, reply) = sub
+    let (_, reply) = watcher
         .frame(json!({"id": "s2", "type": "subscribe", "event": "status.update", "character_id": "ghost"}))
         .await;
     assert_eq!(
         reply["error"],
         json!({"status": 404, "detail": "Character 'ghost' not found"})
     );
-    sub.expect_silence(QUIET).await;
+    watcher.expect_silence(QUIET).await;
+
+    let mut sub = Client::connect(server.addr).await;
     let (_, reply) = sub
         .frame(json!({"id": "s3", "type": "subscribe", "event": "chat.message"}))
         .await;
@@ -543,18 +568,13 @@ async fn my_status_and_subscriptions_bind_events_to_the_connection() {
         reply["error"],
         json!({"status": 400, "detail": "Missing character_id"})
     );
-
-    let mut idn = Client::connect(server.addr).await;
-    let (_, reply) = idn.frame(json!({"id": "i1", "type": "identify"})).await;
+    let (_, reply) = sub.frame(json!({"id": "i1", "type": "identify"})).await;
     assert_eq!(reply["error"]["detail"], "Missing name or character_id");
-    let (_, reply) = idn
-        .frame(json!({"id": "i2", "type": "identify", "character_id": "alice"}))
+    // A name that is nobody's character may be used for chat routing.
+    let (_, reply) = sub
+        .frame(json!({"id": "i2", "type": "identify", "name": "lurker"}))
         .await;
     assert_eq!(reply["result"], json!({"identified": true}));
-    a.ok("move", json!({"character_id": "alice", "to_sector": 0}))
-        .await;
-    let seen = idn.drain(QUIET).await;
-    assert_eq!(named(&seen, "character.moved").len(), 1);
 }
 
 #[tokio::test]
@@ -680,4 +700,43 @@ async fn http_routes_answer_like_the_reference() {
     ] {
         assert!(text.contains(name), "/metrics lacks {name}");
     }
+}
+
+#[tokio::test]
+async fn a_flooding_connection_is_throttled_without_hurting_others() {
+    let data = tempfile::tempdir().unwrap();
+    let server = common::start_with(data.path(), |s| {
+        s.net.requests_per_sec = 5.0;
+        s.net.request_burst = 5.0;
+    });
+    let mut flood = Client::connect(server.addr).await;
+    for i in 0..20 {
+        flood
+            .send_text(&json!({"id": format!("f{i}"), "endpoint": "server_status"}).to_string())
+            .await;
+    }
+    let mut ok = 0;
+    let mut limited = 0;
+    for _ in 0..20 {
+        let f = flood.next_frame().await;
+        match f["ok"].as_bool() {
+            Some(true) => ok += 1,
+            _ => {
+                assert_eq!(f["error"]["status"], 429);
+                assert_eq!(f["error"]["code"], "rate_limited");
+                limited += 1;
+            }
+        }
+    }
+    assert!(
+        ok >= 5 && ok <= 7,
+        "the burst passes, a little refill maybe: {ok}"
+    );
+    assert_eq!(ok + limited, 20, "every frame got exactly one answer");
+    // Another connection is unaffected.
+    let mut calm = Client::connect(server.addr).await;
+    assert_eq!(
+        calm.ok("server_status", json!({})).await["status"],
+        "running"
+    );
 }

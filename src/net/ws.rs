@@ -78,6 +78,38 @@ pub(crate) async fn serve_socket(socket: WebSocket, shared: Arc<Shared>) {
     tracing::debug!(conn = conn.0, "connection closed");
 }
 
+/// A token bucket: `rate` tokens a second, at most `burst` saved up.
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64, burst: f64) -> Bucket {
+        Bucket {
+            tokens: burst,
+            rate,
+            burst,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 async fn read_frames(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     conn: ConnectionId,
@@ -87,6 +119,7 @@ async fn read_frames(
     last_heard: &AtomicU64,
     started: Instant,
 ) {
+    let mut bucket = Bucket::new(shared.config.requests_per_sec, shared.config.request_burst);
     loop {
         let msg = tokio::select! {
             m = stream.next() => m,
@@ -94,6 +127,23 @@ async fn read_frames(
         };
         let Some(Ok(msg)) = msg else { return };
         last_heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        if matches!(msg, Message::Text(_) | Message::Binary(_)) && !bucket.take() {
+            // Over the per-connection rate: answered here, the game loop never sees it.
+            let id = match &msg {
+                Message::Text(t) => serde_json::from_str::<serde_json::Value>(t.as_str())
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str().map(str::to_string))),
+                _ => None,
+            }
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let detail = format!(
+                "Too many requests: at most {} per second on one connection",
+                shared.config.requests_per_sec
+            );
+            let error = ApiError::new(429, detail).with_code("rate_limited");
+            reply_here(own_frames, encode_error(&id, "unknown", &error));
+            continue;
+        }
         let text = match msg {
             Message::Text(t) => t,
             Message::Binary(_) => {

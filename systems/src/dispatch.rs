@@ -52,6 +52,9 @@ fn handle(
     request: Request,
     received: Option<std::time::Instant>,
 ) -> Option<Result<Box<RawValue>, ApiError>> {
+    if let Err(e) = crate::ownership::check(world, conn, &request) {
+        return Some(Err(e));
+    }
     let body = match request {
         Request::ServerStatus => {
             let sectors = world.resource::<UniverseRes>().sector_count();

@@ -18,6 +18,7 @@ pub mod dispatch;
 pub mod maps;
 pub mod movement;
 pub mod outbox;
+pub mod ownership;
 pub mod ports;
 pub mod sessions;
 pub mod status;
