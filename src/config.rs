@@ -18,6 +18,8 @@ pub struct ConfigFile {
     pub balance: Option<PathBuf>,
     /// Secret required by the operator endpoints (`reset_ports`, `regenerate_ports`).
     pub admin_token: Option<String>,
+    /// Character id → token; when set, `join` needs `"token"` (and only these ids can join).
+    pub character_tokens: std::collections::BTreeMap<String, String>,
     /// `chacha` (default) or `reference`: the reference's generator, for checking the engine.
     pub combat_rng: Option<RngChoice>,
     pub limits: Limits,

@@ -244,6 +244,7 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, String> {
         None => BalanceSource::Bundled,
     };
     s.admin_token = file.admin_token.filter(|t| !t.is_empty());
+    s.character_tokens = file.character_tokens.clone();
     if let Some(rng) = file.combat_rng {
         s.combat_rng = rng.into();
     }

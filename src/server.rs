@@ -81,6 +81,7 @@ pub struct ServerSettings {
     pub world: WorldSource,
     pub balance: BalanceSource,
     pub admin_token: Option<String>,
+    pub character_tokens: std::collections::BTreeMap<String, String>,
     /// Seed of combat ids and encounter seeds; None draws one from the clock.
     pub seed: Option<u64>,
     pub combat_rng: bang_systems::combat::engine::RngKind,
@@ -97,6 +98,7 @@ impl Default for ServerSettings {
             world: WorldSource::Bundled,
             balance: BalanceSource::Bundled,
             admin_token: None,
+            character_tokens: Default::default(),
             seed: None,
             combat_rng: Default::default(),
             data: PathBuf::from("data"),
@@ -136,6 +138,7 @@ impl Server {
             tick_hz: settings.tick_hz,
             balance,
             admin_token: settings.admin_token.clone(),
+            character_tokens: settings.character_tokens.clone(),
             seed: settings
                 .seed
                 .unwrap_or_else(|| GameClock::System.now().micros() as u64),

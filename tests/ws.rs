@@ -740,3 +740,33 @@ async fn a_flooding_connection_is_throttled_without_hurting_others() {
         "running"
     );
 }
+
+#[tokio::test]
+async fn with_character_tokens_configured_join_needs_the_token() {
+    let data = tempfile::tempdir().unwrap();
+    let server = common::start_with(data.path(), |s| {
+        s.character_tokens
+            .insert("alice".into(), "open-sesame".into());
+    });
+    let mut c = Client::connect(server.addr).await;
+    assert_eq!(c.err("join", json!({"character_id": "alice"})).await.0, 403);
+    assert_eq!(
+        c.err("join", json!({"character_id": "alice", "token": "guess"}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        c.err("join", json!({"character_id": "mallory", "token": "x"}))
+            .await
+            .0,
+        403
+    );
+    let status = c
+        .ok(
+            "join",
+            json!({"character_id": "alice", "token": "open-sesame"}),
+        )
+        .await;
+    assert_eq!(status["name"], "alice");
+}

@@ -222,6 +222,11 @@ mod tests {
     }
 }
 
+/// Character tokens from the server config: when any are configured, `join` needs the joined
+/// character's token (and characters without one cannot be joined).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct CharacterTokens(pub std::collections::BTreeMap<String, String>);
+
 /// The operator's secret for `reset_ports` / `regenerate_ports`; `None` leaves them open (as the
 /// reference does) — set one in the server config for any public server.
 #[derive(Resource, Debug, Clone, Default)]

@@ -77,6 +77,7 @@ impl SimWorld {
             tick_hz: 20.0,
             balance: balance.clone(),
             admin_token: None,
+            character_tokens: Default::default(),
             seed: 0,
             combat_rng: rng,
         });

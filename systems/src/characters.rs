@@ -44,6 +44,16 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
     let id = given(&req.character_id)
         .ok_or_else(|| ApiError::unprocessable("Invalid or missing character_id"))?
         .to_string();
+    let tokens = &world
+        .resource::<bang_components::session::CharacterTokens>()
+        .0;
+    if !tokens.is_empty() && tokens.get(&id) != req.token.as_ref() {
+        return Err(ApiError::new(
+            403,
+            format!("Invalid or missing token for character '{id}'"),
+        )
+        .with_code("bad_token"));
+    }
     if let Some(credits) = req.credits
         && !(0..=MAX_CREDITS).contains(&credits)
     {

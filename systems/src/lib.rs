@@ -70,6 +70,8 @@ pub struct GameSetup {
     pub tick_hz: f64,
     pub balance: Balance,
     pub admin_token: Option<String>,
+    /// Character id → token; empty means joins need no token.
+    pub character_tokens: std::collections::BTreeMap<String, String>,
     /// Seeds combat ids and encounter seeds (fixed in tests and sims, from the clock in a server).
     pub seed: u64,
     pub combat_rng: combat::engine::RngKind,
@@ -105,6 +107,9 @@ impl Plugin for GamePlugin {
             .add_message::<ChatRecorded>()
             .insert_resource(self.setup.balance.clone())
             .insert_resource(AdminToken(self.setup.admin_token.clone()))
+            .insert_resource(bang_components::session::CharacterTokens(
+                self.setup.character_tokens.clone(),
+            ))
             .init_resource::<ChatLog>()
             .init_resource::<bang_components::combat::EncounterIndex>()
             .init_resource::<bang_components::combat::GarrisonIndex>()

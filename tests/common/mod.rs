@@ -49,6 +49,7 @@ impl Harness {
             tick_hz: 20.0,
             balance: Default::default(),
             admin_token: None,
+            character_tokens: Default::default(),
             seed: 1,
             combat_rng: Default::default(),
         });

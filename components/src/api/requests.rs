@@ -140,12 +140,15 @@ pub struct JoinRequest {
     pub credits: Option<i64>,
     /// Start sector for a new character, or a teleport target for a known one.
     pub sector: Option<i64>,
+    /// The character's token, when the server requires character tokens.
+    pub token: Option<String>,
 }
 
 impl Validate for JoinRequest {
     fn validate(&self) -> Result<(), String> {
         check_len("character_id", &self.character_id, MAX_ID_LEN)?;
-        check_len("ship_type", &self.ship_type, MAX_SHORT_TEXT)
+        check_len("ship_type", &self.ship_type, MAX_SHORT_TEXT)?;
+        check_len("token", &self.token, 256)
     }
 }
 

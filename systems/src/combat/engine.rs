@@ -5,9 +5,9 @@
 //! [`RngKind::Reference`] the outcome equals the reference engine's bit for bit (golden vectors in
 //! `tests/golden/combat_vectors.json`).
 
-use super::rng::RoundRng;
+use super::rng::{ChaChaDraws, ReferenceDraws, UnitDraws};
 use bang_components::balance::CombatBalance;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Which random generator draws the rolls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,6 +85,10 @@ pub struct RoundOutcome {
 /// Resolves one round. `participants` in any order (ids are handled in byte order; a repeated id
 /// counts once, its last entry); `actions` keyed by participant id (a missing one counts as a
 /// timed-out brace, one for a non-participant is ignored).
+///
+/// Ids are compared only while sorting the participants and pairing them with their actions and
+/// targets; from there on everything works on participant indices in small stack buffers (heap
+/// ones past [`INLINE`] participants), and the output maps are built once at the end.
 pub fn resolve_round(
     participants: &[Fighter],
     actions: &BTreeMap<String, RoundAction>,
@@ -93,203 +97,405 @@ pub fn resolve_round(
     rng: RngKind,
     balance: &CombatBalance,
 ) -> RoundOutcome {
-    let by_id: BTreeMap<&str, &Fighter> = participants.iter().map(|f| (f.id.as_str(), f)).collect();
-    let mut rng = RoundRng::new(base_seed, round, rng);
+    let Some(first) = participants.first() else {
+        return RoundOutcome {
+            end_state: Some("stalemate".into()),
+            ..RoundOutcome::default()
+        };
+    };
+    let filler = Slot::new(first);
+    let mut inline = [filler; INLINE];
+    let mut heap = Vec::new();
+    let slots = scratch(&mut inline, &mut heap, participants.len(), filler);
+    for (slot, fighter) in slots.iter_mut().zip(participants) {
+        *slot = Slot::new(fighter);
+    }
+    let len = sort_and_dedup(slots);
+    let slots = &mut slots[..len];
+    pair_actions(slots, actions);
 
     // §3.1: normalised actions and round-start mitigation (no draws).
-    let effective: BTreeMap<&str, RoundAction> = by_id
+    for i in 0..slots.len() {
+        normalise(slots, i);
+        let slot = &mut slots[i];
+        slot.mitigation = mitigation(
+            slot.fighter.shields,
+            slot.action == ActionKind::Brace,
+            balance,
+        );
+    }
+
+    // §3.2–3.4 draw: the generator is seeded only when someone flees or attacks.
+    let needs_draws = slots
         .iter()
-        .map(|(&id, f)| (id, normalise(id, f, actions.get(id), &by_id)))
-        .collect();
-    let mitigation: BTreeMap<&str, f64> = by_id
-        .iter()
-        .map(|(&id, f)| {
-            let braced = effective[id].action == ActionKind::Brace;
-            (id, mitigation(f.shields, braced, balance))
-        })
-        .collect();
+        .any(|s| matches!(s.action, ActionKind::Flee | ActionKind::Attack));
+    let fight = if !needs_draws {
+        Fight::default()
+    } else {
+        match rng {
+            RngKind::Reference => fight(slots, &mut ReferenceDraws::new(base_seed, round), balance),
+            RngKind::ChaCha => fight(slots, &mut ChaChaDraws::new(base_seed, round), balance),
+        }
+    };
+
+    // §3.3: early exit when nobody (still present) attacks: nothing lost.
+    if !fight.attacked {
+        let end_state = match fight.first_rolled_fleer {
+            Some(i) => format!("{}_fled", slots[i].fighter.id),
+            None => "stalemate".to_string(),
+        };
+        return outcome(slots, Some(end_state), fight.draws);
+    }
+
+    // §3.5: remaining fighters and shields.
+    for slot in slots.iter_mut() {
+        let lost = slot.offensive.saturating_add(slot.defensive);
+        slot.fighters_remaining = slot.fighter.fighters.saturating_sub(lost).max(0);
+        let braced = slot.action == ActionKind::Brace;
+        slot.shield_loss = shield_loss(slot.defensive, braced, balance);
+        slot.shields_remaining = slot.fighter.shields.saturating_sub(slot.shield_loss).max(0);
+    }
+    let end_state = end_state(slots);
+    outcome(slots, end_state, fight.draws)
+}
+
+/// Participants kept on the stack (more spill to the heap).
+const INLINE: usize = 8;
+
+/// One participant's working state, in id order.
+#[derive(Clone, Copy)]
+struct Slot<'a> {
+    fighter: &'a Fighter,
+    submitted: Option<&'a RoundAction>,
+    /// The effective action, its commit (attacks only) and target index (attacks only).
+    action: ActionKind,
+    commit: i64,
+    target: usize,
+    mitigation: f64,
+    active: bool,
+    fled: bool,
+    current: i64,
+    hits: i64,
+    offensive: i64,
+    defensive: i64,
+    shield_loss: i64,
+    fighters_remaining: i64,
+    shields_remaining: i64,
+}
+
+impl<'a> Slot<'a> {
+    /// Before the round: nothing submitted, nothing lost.
+    fn new(fighter: &'a Fighter) -> Slot<'a> {
+        Slot {
+            fighter,
+            submitted: None,
+            action: ActionKind::Brace,
+            commit: 0,
+            target: 0,
+            mitigation: 0.0,
+            active: true,
+            fled: false,
+            current: fighter.fighters,
+            hits: 0,
+            offensive: 0,
+            defensive: 0,
+            shield_loss: 0,
+            fighters_remaining: fighter.fighters,
+            shields_remaining: fighter.shields,
+        }
+    }
+
+    fn id(&self) -> &'a str {
+        &self.fighter.id
+    }
+}
+
+/// One attacker of §3.4 with what it has left to fire.
+#[derive(Clone, Copy, Default)]
+struct Shooter {
+    attacker: usize,
+    target: usize,
+    remaining: i64,
+    p_hit: f64,
+    hits: i64,
+    offensive: i64,
+}
+
+/// `len` copies of `fill`, on the stack when they fit.
+fn scratch<'b, T: Copy>(
+    inline: &'b mut [T; INLINE],
+    heap: &'b mut Vec<T>,
+    len: usize,
+    fill: T,
+) -> &'b mut [T] {
+    if len <= INLINE {
+        &mut inline[..len]
+    } else {
+        heap.resize(len, fill);
+        heap
+    }
+}
+
+/// Sorts by id (byte order) and keeps the last entry of a repeated id; returns the count left.
+fn sort_and_dedup(slots: &mut [Slot]) -> usize {
+    if slots.is_sorted_by(|a, b| a.id() < b.id()) {
+        return slots.len();
+    }
+    slots.sort_by(|a, b| a.id().cmp(b.id()));
+    let mut kept = 0;
+    for i in 0..slots.len() {
+        if kept > 0 && slots[kept - 1].id() == slots[i].id() {
+            slots[kept - 1] = slots[i];
+        } else {
+            slots[kept] = slots[i];
+            kept += 1;
+        }
+    }
+    kept
+}
+
+/// Gives each slot its submitted action: one merge pass over two id-ordered sequences.
+fn pair_actions<'a>(slots: &mut [Slot<'a>], actions: &'a BTreeMap<String, RoundAction>) {
+    let mut submitted = actions.iter().peekable();
+    for slot in slots.iter_mut() {
+        while let Some(&(id, action)) = submitted.peek() {
+            match id.as_str().cmp(slot.id()) {
+                std::cmp::Ordering::Less => {
+                    submitted.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    slot.submitted = Some(action);
+                    submitted.next();
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+    }
+}
+
+/// The index of participant `id`.
+fn index_of(slots: &[Slot], id: &str) -> Option<usize> {
+    if slots.len() <= INLINE {
+        slots.iter().position(|s| s.id() == id)
+    } else {
+        slots.binary_search_by(|s| s.id().cmp(id)).ok()
+    }
+}
+
+/// §3.1: the action the engine acts on. Attacks are clamped to the fighters at hand and become a
+/// plain brace when nothing is committed or the target is missing, empty, the attacker itself or
+/// not a participant; other actions carry commit 0. (The rest of the effective action, kept from
+/// the submitted one, is rebuilt by [`effective_action`].)
+fn normalise(slots: &mut [Slot], i: usize) {
+    let Some(submitted) = slots[i].submitted else {
+        return; // A timed-out brace, as `Slot::new` left it.
+    };
+    let (action, commit, target) = match submitted.action {
+        ActionKind::Attack => {
+            let commit = submitted.commit.min(slots[i].fighter.fighters).max(0);
+            let target = submitted
+                .target
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .and_then(|t| index_of(slots, t))
+                .filter(|&t| t != i);
+            match target {
+                Some(target) if commit > 0 => (ActionKind::Attack, commit, target),
+                _ => (ActionKind::Brace, 0, 0),
+            }
+        }
+        action => (action, 0, 0),
+    };
+    let slot = &mut slots[i];
+    (slot.action, slot.commit, slot.target) = (action, commit, target);
+}
+
+/// The effective action of a slot as the outcome reports it. `timed_out` is kept as submitted,
+/// a (non-empty) target survives except on an attack turned brace, `destination` only on a flee.
+fn effective_action(slots: &[Slot], slot: &Slot) -> RoundAction {
+    let Some(submitted) = slot.submitted else {
+        return RoundAction::timed_out();
+    };
+    let timed_out = submitted.timed_out;
+    match slot.action {
+        ActionKind::Attack => RoundAction {
+            action: ActionKind::Attack,
+            commit: slot.commit,
+            target: Some(slots[slot.target].fighter.id.clone()),
+            destination: None,
+            timed_out,
+        },
+        ActionKind::Brace if submitted.action == ActionKind::Attack => RoundAction {
+            timed_out,
+            ..RoundAction::brace()
+        },
+        action => RoundAction {
+            action,
+            commit: 0,
+            target: submitted.target.clone().filter(|t| !t.is_empty()),
+            destination: if action == ActionKind::Flee {
+                submitted.destination
+            } else {
+                None
+            },
+            timed_out,
+        },
+    }
+}
+
+/// What the drawing phases leave behind.
+#[derive(Default)]
+struct Fight {
+    draws: u32,
+    /// The first fleer that escaped on a roll (for `{id}_fled`).
+    first_rolled_fleer: Option<usize>,
+    /// Whether an attack phase ran (someone still present attacked).
+    attacked: bool,
+}
+
+/// Counts the doubles handed out.
+struct Counted<'r, D> {
+    source: &'r mut D,
+    draws: u32,
+}
+
+impl<D: UnitDraws> Counted<'_, D> {
+    #[inline(always)]
+    fn next_f64(&mut self) -> f64 {
+        self.draws = self.draws.saturating_add(1);
+        self.source.next_f64()
+    }
+}
+
+/// §3.2 flee rolls, then §3.4 round-robin shots (weakest attacker first); fills in each slot's
+/// `active`, `fled`, hits and losses.
+fn fight<D: UnitDraws>(slots: &mut [Slot], source: &mut D, balance: &CombatBalance) -> Fight {
+    let mut rng = Counted { source, draws: 0 };
+    let mut first_rolled_fleer = None;
 
     // §3.2: flee rolls in id order against the strongest other active participant.
-    let mut active: BTreeSet<&str> = by_id.keys().copied().collect();
-    let mut fled: BTreeSet<&str> = BTreeSet::new();
-    let mut rolled_fleers: Vec<&str> = Vec::new();
-    for (&id, fleer) in &by_id {
-        if effective[id].action != ActionKind::Flee {
+    for i in 0..slots.len() {
+        if slots[i].action != ActionKind::Flee {
             continue;
         }
-        let success = match flee_opponent(id, &active, &by_id) {
+        let success = match flee_opponent(slots, i) {
             // Nobody left to flee from: success without a roll. Like the reference, such a fleer
             // does not count for the `{id}_fled` early exit.
             None => true,
             Some(opponent) => {
-                let chance = flee_chance(fleer, opponent, balance);
+                let chance = flee_chance(slots[i].fighter, slots[opponent].fighter, balance);
                 let won = rng.next_f64() < chance;
-                if won {
-                    rolled_fleers.push(id);
+                if won && first_rolled_fleer.is_none() {
+                    first_rolled_fleer = Some(i);
                 }
                 won
             }
         };
         if success {
-            active.remove(id);
-            fled.insert(id);
+            slots[i].active = false;
+            slots[i].fled = true;
         }
     }
 
-    // §3.3: early exits when nobody (still present) attacks.
-    let attackers: Vec<&str> = active
+    // §3.4: the attackers still present, weakest first (ties: turns per warp, then id).
+    let mut inline = [Shooter::default(); INLINE];
+    let mut heap = Vec::new();
+    let attackers = slots
         .iter()
-        .copied()
-        .filter(|id| effective[id].action == ActionKind::Attack)
-        .collect();
-    if attackers.is_empty() {
-        let end_state = match rolled_fleers.first() {
-            Some(first) => format!("{first}_fled"),
-            None => "stalemate".to_string(),
-        };
-        return RoundOutcome {
-            hits: per_id(&by_id, |_, _| 0),
-            offensive_losses: per_id(&by_id, |_, _| 0),
-            defensive_losses: per_id(&by_id, |_, _| 0),
-            shield_loss: per_id(&by_id, |_, _| 0),
-            fighters_remaining: per_id(&by_id, |_, f| f.fighters),
-            shields_remaining: per_id(&by_id, |_, f| f.shields),
-            flee_results: per_id(&by_id, |id, _| fled.contains(id)),
-            end_state: Some(end_state),
-            effective_actions: per_id(&by_id, |id, _| effective[id].clone()),
-            draws: rng.draws(),
+        .filter(|s| s.active && s.action == ActionKind::Attack)
+        .count();
+    let order = scratch(&mut inline, &mut heap, attackers, Shooter::default());
+    let candidates = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.active && s.action == ActionKind::Attack);
+    for (shooter, (i, slot)) in order.iter_mut().zip(candidates) {
+        let target = &slots[slot.target];
+        *shooter = Shooter {
+            attacker: i,
+            target: slot.target,
+            // A target that fled is never shot at (`active` no longer changes).
+            remaining: if target.active { slot.commit } else { 0 },
+            p_hit: hit_chance(target.mitigation, slot.mitigation, balance),
+            hits: 0,
+            offensive: 0,
         };
     }
-
-    // §3.4: round-robin shots, weakest attacker first.
-    let mut order = attackers;
-    order.sort_by_key(|&id| (by_id[id].fighters, by_id[id].turns_per_warp, id));
-    let mut remaining: Vec<i64> = order.iter().map(|&id| effective[id].commit).collect();
-    let mut current: BTreeMap<&str, i64> = by_id.iter().map(|(&id, f)| (id, f.fighters)).collect();
-    let mut hits: BTreeMap<&str, i64> = by_id.keys().map(|&id| (id, 0)).collect();
-    let mut offensive = hits.clone();
-    let mut defensive = hits.clone();
+    order.sort_unstable_by_key(|s| {
+        let f = slots[s.attacker].fighter;
+        (f.fighters, f.turns_per_warp, s.attacker)
+    });
     loop {
         let mut fired = false;
-        for (slot, &attacker) in order.iter().enumerate() {
-            if remaining[slot] <= 0 {
+        for shooter in order.iter_mut() {
+            if shooter.remaining <= 0 {
                 continue;
             }
-            let target = effective[attacker]
-                .target
-                .as_deref()
-                .expect("a normalised attack has a participant target");
-            if current[attacker] <= 0 || !active.contains(target) || current[target] <= 0 {
-                remaining[slot] = 0;
+            if slots[shooter.attacker].current <= 0 || slots[shooter.target].current <= 0 {
+                shooter.remaining = 0;
                 continue;
             }
-            remaining[slot] -= 1;
+            shooter.remaining -= 1;
             fired = true;
-            let p_hit = hit_chance(mitigation[target], mitigation[attacker], balance);
-            if rng.next_f64() < p_hit {
-                *hits.get_mut(attacker).expect("participant") += 1;
-                *defensive.get_mut(target).expect("participant") += 1;
-                *current.get_mut(target).expect("participant") -= 1;
+            if rng.next_f64() < shooter.p_hit {
+                shooter.hits += 1;
+                let target = &mut slots[shooter.target];
+                target.defensive += 1;
+                target.current -= 1;
             } else {
-                *offensive.get_mut(attacker).expect("participant") += 1;
-                *current.get_mut(attacker).expect("participant") -= 1;
+                shooter.offensive += 1;
+                slots[shooter.attacker].current -= 1;
             }
         }
         if !fired {
             break;
         }
     }
-
-    // §3.5: remaining fighters and shields.
-    let fighters_remaining = per_id(&by_id, |id, f| {
-        let lost = offensive[id].saturating_add(defensive[id]);
-        f.fighters.saturating_sub(lost).max(0)
-    });
-    let shield_loss = per_id(&by_id, |id, _| {
-        let braced = effective[id].action == ActionKind::Brace;
-        shield_loss(defensive[id], braced, balance)
-    });
-    let shields_remaining = per_id(&by_id, |id, f| {
-        f.shields.saturating_sub(shield_loss[id]).max(0)
-    });
-    let end_state = end_state(&by_id, &fighters_remaining, &fled);
-
-    RoundOutcome {
-        hits: per_id(&by_id, |id, _| hits[id]),
-        offensive_losses: per_id(&by_id, |id, _| offensive[id]),
-        defensive_losses: per_id(&by_id, |id, _| defensive[id]),
-        shield_loss,
-        fighters_remaining,
-        shields_remaining,
-        flee_results: per_id(&by_id, |id, _| fled.contains(id)),
-        end_state,
-        effective_actions: per_id(&by_id, |id, _| effective[id].clone()),
-        draws: rng.draws(),
+    for shooter in order.iter() {
+        let slot = &mut slots[shooter.attacker];
+        slot.hits = shooter.hits;
+        slot.offensive = shooter.offensive;
+    }
+    Fight {
+        draws: rng.draws,
+        first_rolled_fleer,
+        attacked: attackers > 0,
     }
 }
 
-/// One value per participant, keyed by id.
-fn per_id<T>(
-    by_id: &BTreeMap<&str, &Fighter>,
-    mut value: impl FnMut(&str, &Fighter) -> T,
-) -> BTreeMap<String, T> {
-    by_id
-        .iter()
-        .map(|(&id, f)| (id.to_string(), value(id, f)))
-        .collect()
-}
-
-/// §3.1: the action the engine acts on. Attacks are clamped to the fighters at hand and become a
-/// plain brace when nothing is committed or the target is missing, empty, the attacker itself or
-/// not a participant. Other actions carry commit 0 and keep their (non-empty) target;
-/// `destination` survives only on a flee. `timed_out` is kept as submitted.
-fn normalise(
-    id: &str,
-    fighter: &Fighter,
-    submitted: Option<&RoundAction>,
-    by_id: &BTreeMap<&str, &Fighter>,
-) -> RoundAction {
-    let Some(submitted) = submitted else {
-        return RoundAction::timed_out();
-    };
-    let target = submitted.target.clone().filter(|t| !t.is_empty());
-    let timed_out = submitted.timed_out;
-    match submitted.action {
-        ActionKind::Attack => {
-            let commit = submitted.commit.min(fighter.fighters).max(0);
-            let target_ok = target
-                .as_deref()
-                .is_some_and(|t| t != id && by_id.contains_key(t));
-            if commit > 0 && target_ok {
-                RoundAction {
-                    action: ActionKind::Attack,
-                    commit,
-                    target,
-                    destination: None,
-                    timed_out,
-                }
-            } else {
-                RoundAction {
-                    timed_out,
-                    ..RoundAction::brace()
-                }
-            }
+/// The outcome's maps, built once at the end: the six numeric ones are clones of one map keyed by
+/// id with their values overwritten in (id) order, so only that one compares keys.
+fn outcome(slots: &[Slot], end_state: Option<String>, draws: u32) -> RoundOutcome {
+    let hits = per_id(slots, |s| s.hits);
+    let numbers = |value: fn(&Slot) -> i64| {
+        let mut map = hits.clone();
+        for (v, slot) in map.values_mut().zip(slots) {
+            *v = value(slot);
         }
-        ActionKind::Flee => RoundAction {
-            action: ActionKind::Flee,
-            commit: 0,
-            target,
-            destination: submitted.destination,
-            timed_out,
-        },
-        action => RoundAction {
-            action,
-            commit: 0,
-            target,
-            destination: None,
-            timed_out,
-        },
+        map
+    };
+    RoundOutcome {
+        offensive_losses: numbers(|s| s.offensive),
+        defensive_losses: numbers(|s| s.defensive),
+        shield_loss: numbers(|s| s.shield_loss),
+        fighters_remaining: numbers(|s| s.fighters_remaining),
+        shields_remaining: numbers(|s| s.shields_remaining),
+        hits,
+        flee_results: per_id(slots, |s| s.fled),
+        end_state,
+        effective_actions: per_id(slots, |s| effective_action(slots, s)),
+        draws,
     }
+}
+
+/// One value per participant, keyed by id (inserted in id order).
+fn per_id<T>(slots: &[Slot], mut value: impl FnMut(&Slot) -> T) -> BTreeMap<String, T> {
+    let mut map = BTreeMap::new();
+    for slot in slots {
+        map.insert(slot.fighter.id.clone(), value(slot));
+    }
+    map
 }
 
 /// Python's `min(a, b)`: `b` only when strictly smaller.
@@ -342,22 +548,6 @@ fn flee_chance(fleer: &Fighter, opponent: &Fighter, balance: &CombatBalance) -> 
     )
 }
 
-/// The other active participant with the most round-start fighters; ties go to the smallest id.
-fn flee_opponent<'a>(
-    fleer: &str,
-    active: &BTreeSet<&str>,
-    by_id: &BTreeMap<&str, &'a Fighter>,
-) -> Option<&'a Fighter> {
-    let mut best: Option<&'a Fighter> = None;
-    for &id in active.iter().filter(|&&id| id != fleer) {
-        let candidate = by_id[id];
-        if best.is_none_or(|b| candidate.fighters > b.fighters) {
-            best = Some(candidate);
-        }
-    }
-    best
-}
-
 /// `ceil(defensive × ablation)`, then `ceil(· × brace multiplier)` when bracing (in doubles, as
 /// the reference).
 fn shield_loss(defensive: i64, braced: bool, balance: &CombatBalance) -> i64 {
@@ -369,40 +559,47 @@ fn shield_loss(defensive: i64, braced: bool, balance: &CombatBalance) -> i64 {
     }
 }
 
-/// §3.6: the end state after an attack phase.
-fn end_state(
-    by_id: &BTreeMap<&str, &Fighter>,
-    fighters_remaining: &BTreeMap<String, i64>,
-    fled: &BTreeSet<&str>,
-) -> Option<String> {
-    let alive: Vec<&str> = by_id
-        .keys()
-        .copied()
-        .filter(|&id| fighters_remaining[id] > 0 && !fled.contains(id))
-        .collect();
-    match alive.as_slice() {
-        [] => {
-            let anyone_has_fighters = fighters_remaining.values().any(|&f| f > 0);
-            if !fled.is_empty() && anyone_has_fighters {
-                Some("stalemate".into())
-            } else {
-                Some("mutual_defeat".into())
-            }
+/// The other active participant with the most round-start fighters; ties go to the smallest id.
+fn flee_opponent(slots: &[Slot], fleer: usize) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, slot) in slots.iter().enumerate() {
+        if i == fleer || !slot.active {
+            continue;
         }
-        [winner] => {
-            let losers: Vec<&str> = by_id
-                .keys()
-                .copied()
-                .filter(|&id| id != *winner && !fled.contains(id) && fighters_remaining[id] <= 0)
-                .collect();
-            match losers.as_slice() {
-                [] => Some("stalemate".into()),
-                [loser] => Some(format!("{loser}_defeated")),
-                _ => Some("victory".into()),
-            }
+        if best.is_none_or(|b| slot.fighter.fighters > slots[b].fighter.fighters) {
+            best = Some(i);
         }
-        _ => None,
     }
+    best
+}
+
+/// §3.6: the end state after an attack phase.
+fn end_state(slots: &[Slot]) -> Option<String> {
+    let mut alive = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.fighters_remaining > 0 && !s.fled);
+    let Some((winner, _)) = alive.next() else {
+        let anyone_fled = slots.iter().any(|s| s.fled);
+        let anyone_has_fighters = slots.iter().any(|s| s.fighters_remaining > 0);
+        return Some(if anyone_fled && anyone_has_fighters {
+            "stalemate".into()
+        } else {
+            "mutual_defeat".into()
+        });
+    };
+    if alive.next().is_some() {
+        return None;
+    }
+    let mut losers = slots
+        .iter()
+        .enumerate()
+        .filter(|&(i, s)| i != winner && !s.fled && s.fighters_remaining <= 0);
+    Some(match (losers.next(), losers.next()) {
+        (None, _) => "stalemate".into(),
+        (Some((_, loser)), None) => format!("{}_defeated", loser.id()),
+        (Some(_), Some(_)) => "victory".into(),
+    })
 }
 
 #[cfg(test)]

@@ -10,13 +10,58 @@
 //!   `round`, each draw the top 53 bits of one `next_u64()` scaled by 2^-53, so every double in
 //!   `[0, 1)` with a 2^-53 grid is equally likely. Portable and stable across platforms and
 //!   processes (`rand_chacha` documents its output as reproducible).
+//!
+//! Both generators live inline (no box, no dynamic dispatch). The engine is monomorphised over
+//! [`UnitDraws`], so a draw in its shot loop is a direct, inlinable call.
 
 use super::engine::RngKind;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 
-/// 2^53, the denominator of every 53-bit draw.
-const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
+/// 2^-53: scaling a 53-bit integer by it is exact, the same as dividing by 2^53.
+const TWO_POW_MINUS_53: f64 = 1.0 / 9_007_199_254_740_992.0;
+
+/// A source of the round's doubles in `[0, 1)`.
+pub(crate) trait UnitDraws {
+    fn next_f64(&mut self) -> f64;
+}
+
+/// [`RngKind::Reference`]'s generator for one round.
+pub(crate) struct ReferenceDraws(Mt19937);
+
+impl ReferenceDraws {
+    pub(crate) fn new(base_seed: i64, round: u32) -> ReferenceDraws {
+        ReferenceDraws(Mt19937::python_seeded(reference_round_seed(
+            base_seed, round,
+        )))
+    }
+}
+
+impl UnitDraws for ReferenceDraws {
+    #[inline]
+    fn next_f64(&mut self) -> f64 {
+        self.0.python_random()
+    }
+}
+
+/// [`RngKind::ChaCha`]'s generator for one round.
+pub(crate) struct ChaChaDraws(ChaCha8Rng);
+
+impl ChaChaDraws {
+    pub(crate) fn new(base_seed: i64, round: u32) -> ChaChaDraws {
+        let mut rng = ChaCha8Rng::seed_from_u64(base_seed as u64);
+        rng.set_stream(u64::from(round));
+        ChaChaDraws(rng)
+    }
+}
+
+impl UnitDraws for ChaChaDraws {
+    #[inline]
+    fn next_f64(&mut self) -> f64 {
+        // Below 2^53 the signed conversion is exact and one instruction (the unsigned one is not).
+        ((self.0.next_u64() >> 11) as i64) as f64 * TWO_POW_MINUS_53
+    }
+}
 
 /// The generator of one round; counts what it hands out.
 pub struct RoundRng {
@@ -24,23 +69,21 @@ pub struct RoundRng {
     draws: u32,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per round, built in place; boxing it cost an allocation per round"
+)]
 enum Source {
-    Reference(Box<Mt19937>),
-    ChaCha(Box<ChaCha8Rng>),
+    Reference(ReferenceDraws),
+    ChaCha(ChaChaDraws),
 }
 
 impl RoundRng {
     /// The generator for round `round` of the encounter seeded `base_seed`.
     pub fn new(base_seed: i64, round: u32, kind: RngKind) -> RoundRng {
         let source = match kind {
-            RngKind::Reference => Source::Reference(Box::new(Mt19937::python_seeded(
-                reference_round_seed(base_seed, round),
-            ))),
-            RngKind::ChaCha => {
-                let mut rng = ChaCha8Rng::seed_from_u64(base_seed as u64);
-                rng.set_stream(u64::from(round));
-                Source::ChaCha(Box::new(rng))
-            }
+            RngKind::Reference => Source::Reference(ReferenceDraws::new(base_seed, round)),
+            RngKind::ChaCha => Source::ChaCha(ChaChaDraws::new(base_seed, round)),
         };
         RoundRng { source, draws: 0 }
     }
@@ -49,8 +92,8 @@ impl RoundRng {
     pub fn next_f64(&mut self) -> f64 {
         self.draws = self.draws.saturating_add(1);
         match &mut self.source {
-            Source::Reference(mt) => mt.python_random(),
-            Source::ChaCha(rng) => (rng.next_u64() >> 11) as f64 / TWO_POW_53,
+            Source::Reference(mt) => mt.next_f64(),
+            Source::ChaCha(rng) => rng.next_f64(),
         }
     }
 
@@ -103,6 +146,22 @@ const MATRIX_A: u32 = 0x9908_b0df;
 const UPPER_MASK: u32 = 0x8000_0000;
 const LOWER_MASK: u32 = 0x7fff_ffff;
 
+/// `init_genrand(19650218)`, where every `init_by_array` starts: a constant, so computed at compile
+/// time rather than once per round.
+const INIT_GENRAND_19650218: [u32; MT_N] = {
+    let mut state = [0u32; MT_N];
+    state[0] = 19_650_218;
+    let mut i = 1;
+    while i < MT_N {
+        let prev = state[i - 1];
+        state[i] = 1_812_433_253u32
+            .wrapping_mul(prev ^ (prev >> 30))
+            .wrapping_add(i as u32);
+        i += 1;
+    }
+    state
+};
+
 /// MT19937 as CPython's `random.Random` runs it.
 pub struct Mt19937 {
     state: [u32; MT_N],
@@ -123,21 +182,12 @@ impl Mt19937 {
         }
     }
 
-    fn by_seed(seed: u32) -> Mt19937 {
-        let mut state = [0u32; MT_N];
-        state[0] = seed;
-        for i in 1..MT_N {
-            let prev = state[i - 1];
-            state[i] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(i as u32);
-        }
-        Mt19937 { state, index: MT_N }
-    }
-
     /// The reference `init_by_array` (non-empty `key`).
     fn by_array(key: &[u32]) -> Mt19937 {
-        let mut mt = Mt19937::by_seed(19_650_218);
+        let mut mt = Mt19937 {
+            state: INIT_GENRAND_19650218,
+            index: MT_N,
+        };
         let s = &mut mt.state;
         let mut i = 1usize;
         let mut j = 0usize;
@@ -170,17 +220,27 @@ impl Mt19937 {
         mt
     }
 
+    /// The next 624 words, in place (the reference's loop, split so no index wraps).
+    #[inline(never)]
     fn twist(&mut self) {
-        let s = &mut self.state;
-        for k in 0..MT_N {
-            let y = (s[k] & UPPER_MASK) | (s[(k + 1) % MT_N] & LOWER_MASK);
-            let mag = if y & 1 == 1 { MATRIX_A } else { 0 };
-            s[k] = s[(k + MT_M) % MT_N] ^ (y >> 1) ^ mag;
+        #[inline(always)]
+        fn word(current: u32, next: u32, far: u32) -> u32 {
+            let y = (current & UPPER_MASK) | (next & LOWER_MASK);
+            far ^ (y >> 1) ^ ((y & 1).wrapping_neg() & MATRIX_A)
         }
+        let s = &mut self.state;
+        for k in 0..MT_N - MT_M {
+            s[k] = word(s[k], s[k + 1], s[k + MT_M]);
+        }
+        for k in MT_N - MT_M..MT_N - 1 {
+            s[k] = word(s[k], s[k + 1], s[k + MT_M - MT_N]);
+        }
+        s[MT_N - 1] = word(s[MT_N - 1], s[0], s[MT_M - 1]);
         self.index = 0;
     }
 
     /// The next tempered 32-bit output.
+    #[inline]
     pub fn next_u32(&mut self) -> u32 {
         if self.index >= MT_N {
             self.twist();
@@ -194,10 +254,12 @@ impl Mt19937 {
     }
 
     /// Python's `random()`: 53 random bits from two outputs, as a double in `[0, 1)`.
+    #[inline]
     pub fn python_random(&mut self) -> f64 {
         let a = f64::from(self.next_u32() >> 5);
         let b = f64::from(self.next_u32() >> 6);
-        (a * 67_108_864.0 + b) / TWO_POW_53
+        // Exact in doubles (a 53-bit integer), so scaling by 2^-53 equals Python's division.
+        (a * 67_108_864.0 + b) * TWO_POW_MINUS_53
     }
 }
 
@@ -288,6 +350,100 @@ mod tests {
                 assert!((0.0..1.0).contains(&u));
             }
             assert_eq!(rng.draws(), 10_000);
+        }
+    }
+
+    /// First draws and a checksum of 5000 (several MT twists, many ChaCha blocks) per generator,
+    /// pinned from the original boxed implementation (the Reference ones equal CPython's).
+    #[test]
+    fn draws_are_pinned() {
+        let pins: [(RngKind, i64, u32, [f64; 3], u64); 8] = [
+            (
+                RngKind::Reference,
+                0,
+                1,
+                [
+                    0.6530580220413663,
+                    0.5109083674124909,
+                    0.0024877555329230194,
+                ],
+                0x25f9_3c09_8311_a274,
+            ),
+            (
+                RngKind::Reference,
+                1234,
+                2,
+                [0.8659339681777345, 0.936020625056528, 0.902324955978402],
+                0x6e6a_612d_5d5b_7f78,
+            ),
+            (
+                RngKind::Reference,
+                -7,
+                900,
+                [0.0200897439779697, 0.5189623161531804, 0.3226213791314134],
+                0xbc19_5e48_7c2f_7a95,
+            ),
+            (
+                RngKind::Reference,
+                i64::MIN,
+                3,
+                [0.61689860794213, 0.0730189824141887, 0.7267702063017883],
+                0x44de_2172_15fd_5e51,
+            ),
+            (
+                RngKind::ChaCha,
+                0,
+                1,
+                [0.755531016687046, 0.7381167640990809, 0.5899972116915172],
+                0x9441_0d12_4780_6637,
+            ),
+            (
+                RngKind::ChaCha,
+                1234,
+                2,
+                [0.6390375531053984, 0.8433399444031913, 0.7388263945000996],
+                0xc580_96f2_0022_e880,
+            ),
+            (
+                RngKind::ChaCha,
+                -7,
+                900,
+                [0.04993211437060452, 0.896249968024676, 0.6530108225567667],
+                0x361e_4ab8_bc93_f31c,
+            ),
+            (
+                RngKind::ChaCha,
+                i64::MIN,
+                3,
+                [0.28142821268087914, 0.7913891523981064, 0.8832043977698382],
+                0x7e72_b819_15fd_50b8,
+            ),
+        ];
+        for (kind, seed, round, first, checksum) in pins {
+            let mut rng = RoundRng::new(seed, round, kind);
+            let mut acc = 0u64;
+            for i in 0..5000 {
+                let u = rng.next_f64();
+                if i < 3 {
+                    assert_eq!(u, first[i], "{kind:?} {seed} {round} draw {i}");
+                }
+                acc = acc.rotate_left(7) ^ u.to_bits();
+            }
+            assert_eq!(acc, checksum, "{kind:?} {seed} {round}");
+        }
+    }
+
+    /// The ChaCha draw is its definition: the top 53 bits of `next_u64()` divided by 2^53.
+    #[test]
+    fn chacha_draw_matches_its_definition() {
+        for (seed, round) in [(0i64, 1u32), (-1, 7), (i64::MAX, 65_000)] {
+            let mut plain = ChaCha8Rng::seed_from_u64(seed as u64);
+            plain.set_stream(u64::from(round));
+            let mut rng = RoundRng::new(seed, round, RngKind::ChaCha);
+            for _ in 0..1000 {
+                let expected = (plain.next_u64() >> 11) as f64 / 9_007_199_254_740_992.0;
+                assert_eq!(rng.next_f64().to_bits(), expected.to_bits());
+            }
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use super::*;
 use rand_chacha::ChaCha8Rng;
+
+mod oracle;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 
 fn fighter(id: &str, fighters: i64, shields: i64, tpw: i64) -> Fighter {
@@ -259,4 +261,102 @@ fn chacha_rounds_differ_and_repeat() {
         "rounds draw differently"
     );
     assert_ne!(run(9, 1).hits, reference(&parts, &acts, 9, 1).hits);
+}
+
+/// An adversarial round for the oracle: 0–12 participants drawn with repeats from ids that share
+/// prefixes, differ in case, are empty or not ASCII; negative and extreme numbers; actions for
+/// non-participants, bad targets, stray destinations and targets, any `timed_out`.
+fn wild_round(src: &mut ChaCha8Rng) -> (Vec<Fighter>, BTreeMap<String, RoundAction>) {
+    const IDS: [&str; 12] = [
+        "a",
+        "b",
+        "c",
+        "ab",
+        "a\0",
+        "",
+        "garrison:1:a",
+        "pod",
+        "zz",
+        "Z",
+        "\u{e9}",
+        "b ",
+    ];
+    let below = |src: &mut ChaCha8Rng, n: u64| (src.next_u64() % n) as i64;
+    let pick = |src: &mut ChaCha8Rng| IDS[(src.next_u64() % IDS.len() as u64) as usize];
+    let count = below(src, 13);
+    let parts = (0..count)
+        .map(|_| {
+            let shields = match below(src, 10) {
+                0 => i64::MAX,
+                1 => i64::MIN,
+                _ => below(src, 2000) - 10,
+            };
+            let tpw = match below(src, 12) {
+                0 => i64::MAX,
+                1 => i64::MIN,
+                _ => below(src, 10) - 2,
+            };
+            fighter(pick(src), below(src, 160) - 4, shields, tpw)
+        })
+        .collect();
+    let mut acts = BTreeMap::new();
+    for id in IDS {
+        let target = match below(src, 8) {
+            0 => None,
+            _ => Some(pick(src).to_string()),
+        };
+        let action = match below(src, 7) {
+            0 => continue,
+            1..=3 => ActionKind::Attack,
+            4 => ActionKind::Flee,
+            5 => ActionKind::Pay,
+            _ => ActionKind::Brace,
+        };
+        let action = RoundAction {
+            action,
+            commit: below(src, 220) - 20,
+            target,
+            destination: (below(src, 2) == 0).then(|| below(src, 9) as u32),
+            timed_out: below(src, 4) == 0,
+        };
+        acts.insert(id.to_string(), action);
+    }
+    (parts, acts)
+}
+
+#[test]
+fn agrees_with_the_original_engine() {
+    let mut src = ChaCha8Rng::seed_from_u64(0x0dd_ba11);
+    let certain = |p| CombatBalance {
+        min_hit: p,
+        max_hit: p,
+        ..CombatBalance::default()
+    };
+    let balances = [
+        CombatBalance::default(),
+        certain(1.0),
+        certain(0.0),
+        CombatBalance {
+            flee_min: 0.0,
+            flee_max: 1.0,
+            flee_step: 0.35,
+            mitigation_cap: 0.9,
+            ..CombatBalance::default()
+        },
+    ];
+    for case in 0..12_000u32 {
+        let (parts, acts) = if case % 4 == 0 {
+            random_round(&mut src)
+        } else {
+            wild_round(&mut src)
+        };
+        let seed = src.next_u64() as i64;
+        let round = (src.next_u64() % 1000) as u32;
+        let balance = &balances[case as usize % balances.len()];
+        for kind in [RngKind::Reference, RngKind::ChaCha] {
+            let fast = resolve_round(&parts, &acts, seed, round, kind, balance);
+            let slow = oracle::resolve_round(&parts, &acts, seed, round, kind, balance);
+            assert_eq!(fast, slow, "case {case} {kind:?}: {parts:?} {acts:?}");
+        }
+    }
 }
