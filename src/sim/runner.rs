@@ -47,6 +47,13 @@ pub struct SimWorld {
     app: App,
 }
 
+impl SimWorld {
+    /// The World after the last encounter (for checks and tests).
+    pub fn world(&self) -> &World {
+        self.app.world()
+    }
+}
+
 fn sim_universe() -> Arc<Universe> {
     let sectors = vec![
         Sector {

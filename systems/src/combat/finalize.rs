@@ -89,12 +89,13 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
             .resource_mut::<CombatUnsaved>()
             .garrisons
             .push(e.sector);
+        // With nobody to claim it, the bank goes back to the owner: credits are never destroyed.
+        let heir = victor(&e, &p.id).unwrap_or_else(|| p.owner.clone());
         if bank > 0
-            && let Some(v) = victor(&e, &p.id)
-            && let Some(c) = world.resource::<CharacterIndex>().get(&v)
+            && let Some(c) = world.resource::<CharacterIndex>().get(&heir)
         {
             world.get_mut::<Credits>(c).expect("credits").0 += bank;
-            garrison_owners.push(v);
+            garrison_owners.push(heir);
         }
     }
     if !garrison_owners.is_empty() {
