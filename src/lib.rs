@@ -2,6 +2,7 @@
 //! line, around the gameplay in `bang-systems`.
 
 pub mod config;
+pub mod import;
 pub mod loadtest;
 pub mod metrics;
 pub mod net;

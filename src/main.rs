@@ -26,6 +26,19 @@ enum Command {
     /// Drive a server with simulated players over real WebSockets and report latencies,
     /// throughput, events and broken invariants.
     Loadtest(bang::loadtest::LoadtestArgs),
+    /// Import a reference server's world-data directory (knowledge files, port states,
+    /// garrisons, chat messages) into an empty bang data directory.
+    Import {
+        /// The reference's world-data directory
+        #[arg(long)]
+        from: PathBuf,
+        /// bang's data directory to create [default: ./data]
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The universe the world was played in [default: ./world-data if present, else built in]
+        #[arg(long)]
+        world_data: Option<PathBuf>,
+    },
     /// Write the JSON Schemas of every frame and payload.
     Schemas {
         #[arg(long, default_value = "schemas")]
@@ -323,6 +336,33 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Sim(args) => run_sim(args),
+        Command::Import {
+            from,
+            data,
+            world_data,
+        } => {
+            let world = match world_data {
+                Some(dir) => WorldSource::Dir(dir),
+                None if PathBuf::from("world-data/universe_structure.json").exists() => {
+                    WorldSource::Dir(PathBuf::from("world-data"))
+                }
+                None => WorldSource::Bundled,
+            };
+            let universe = world.load()?;
+            let s = bang::import::import(&from, &data, &universe)?;
+            println!(
+                "imported {} characters, {} ports, {} garrisons, {} messages into {}",
+                s.characters,
+                s.ports,
+                s.garrisons,
+                s.messages,
+                data.display()
+            );
+            for line in &s.skipped {
+                println!("  skipped {line}");
+            }
+            Ok(())
+        }
         Command::Loadtest(args) => bang::loadtest::run_cli(args),
         Command::Schemas { out } => {
             let n = bang::schema::write_all(&out).map_err(|e| e.to_string())?;

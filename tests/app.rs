@@ -263,6 +263,7 @@ mod conservation {
                     ship_type: Some("atlas_hauler".into()),
                     credits: Some(5_000),
                     sector: Some(PORT as i64),
+                    token: None,
                 }));
                 // Give every trader something the port buys.
                 let e = h.app.world().resource::<CharacterIndex>().get(&format!("t{t}")).unwrap();

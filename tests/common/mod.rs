@@ -324,3 +324,34 @@ pub async fn http_text(addr: std::net::SocketAddr, path: &str) -> (u16, String) 
         text.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
     )
 }
+
+impl Client {
+    /// Like `rpc`, but `None` for the reply if the connection dies first.
+    pub async fn rpc_or_lost(
+        &mut self,
+        endpoint: &str,
+        payload: Value,
+    ) -> (Vec<Value>, Option<Value>) {
+        let id = format!("r{}", self.next_id);
+        self.next_id += 1;
+        let frame = json!({"id": id, "type": "rpc", "endpoint": endpoint, "payload": payload});
+        if self
+            .ws
+            .send(Message::text(frame.to_string()))
+            .await
+            .is_err()
+        {
+            return (Vec::new(), None);
+        }
+        let mut events = Vec::new();
+        loop {
+            let Some(f) = self.next_frame_within(FRAME_WAIT).await else {
+                return (events, None);
+            };
+            if f["frame_type"] == "rpc" && f["id"] == id {
+                return (events, Some(f));
+            }
+            events.push(f);
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! `bang import`: move an existing reference world (its world-data directory) into bang's store:
+//! character knowledge files, port states, garrisons and chat messages.
+
+use crate::store::{Changes, CharacterRow, Durability, Store};
+use bang_components::api::events::ChatMessage;
+use bang_components::api::payloads::PortSnapshot;
+use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
+use bang_components::combat::{Garrison, GarrisonMode};
+use bang_components::ships::ShipType;
+use bang_components::time::Timestamp;
+use bang_components::universe::{Planet, Universe};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub characters: usize,
+    pub ports: usize,
+    pub garrisons: usize,
+    pub messages: usize,
+    /// Files or records left out, with the reason.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct KnowledgeFile {
+    character_id: String,
+    #[serde(default)]
+    sectors_visited: BTreeMap<String, VisitFile>,
+    #[serde(default)]
+    first_visit: Option<String>,
+    #[serde(default)]
+    last_update: Option<String>,
+    #[serde(default)]
+    ship_config: Option<ShipConfigFile>,
+    #[serde(default)]
+    credits: Option<Value>,
+    #[serde(default)]
+    current_sector: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct VisitFile {
+    #[serde(default)]
+    last_visited: Option<String>,
+    #[serde(default)]
+    port: Option<PortSnapshot>,
+    #[serde(default)]
+    planets: Vec<Planet>,
+    #[serde(default)]
+    adjacent_sectors: Vec<u32>,
+}
+
+#[derive(Deserialize)]
+struct ShipConfigFile {
+    ship_type: String,
+    #[serde(default)]
+    cargo: BTreeMap<String, Value>,
+    #[serde(default)]
+    current_warp_power: Option<Value>,
+    #[serde(default)]
+    current_shields: Option<Value>,
+    #[serde(default)]
+    current_fighters: Option<Value>,
+}
+
+/// The reference coerced numbers leniently (`"500"` loads as 500); so does the import.
+fn int(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn ts(text: &Option<String>) -> Option<Timestamp> {
+    text.as_deref().and_then(Timestamp::parse)
+}
+
+fn character(file: KnowledgeFile, order: u64, universe: &Universe) -> Result<CharacterRow, String> {
+    let sector = file
+        .current_sector
+        .ok_or("no current_sector (never finished a join)")?;
+    if !universe.contains(sector) {
+        return Err(format!("current_sector {sector} is outside this universe"));
+    }
+    let ship = match file.ship_config {
+        None => Ship::new(ShipType::DEFAULT),
+        Some(cfg) => {
+            let ship_type = ShipType::parse_requested(&cfg.ship_type)
+                .ok_or_else(|| format!("unknown ship type {:?}", cfg.ship_type))?;
+            let stats = ship_type.stats();
+            let mut ship = Ship::new(ship_type);
+            for (i, key) in ["fuel_ore", "organics", "equipment"].iter().enumerate() {
+                ship.cargo[i] = int(cfg.cargo.get(*key)).unwrap_or(0).max(0);
+            }
+            // Hand-edited files could exceed the hull (the reference never clamped): clamp here.
+            ship.warp_power = int(cfg.current_warp_power.as_ref())
+                .unwrap_or(stats.warp_power_capacity as i64)
+                .clamp(0, stats.warp_power_capacity as i64);
+            ship.shields = int(cfg.current_shields.as_ref())
+                .unwrap_or(stats.max_shields as i64)
+                .clamp(0, stats.max_shields as i64);
+            ship.fighters = int(cfg.current_fighters.as_ref())
+                .unwrap_or(stats.max_fighters as i64)
+                .clamp(0, stats.max_fighters as i64);
+            ship
+        }
+    };
+    let mut knowledge = MapKnowledge {
+        first_visit: ts(&file.first_visit),
+        last_update: ts(&file.last_update),
+        ..Default::default()
+    };
+    for (key, v) in file.sectors_visited {
+        let Ok(id) = key.parse::<u32>() else { continue };
+        if !universe.contains(id as i64) {
+            continue;
+        }
+        let visit = Visit {
+            last_visited: ts(&v.last_visited).unwrap_or_default(),
+            port: v.port,
+            planets: v.planets,
+            adjacent: v.adjacent_sectors,
+        };
+        knowledge.visited.insert(id, visit);
+        knowledge.unsaved.push(id);
+    }
+    Ok(CharacterRow {
+        id: file.character_id,
+        order: WorldOrder(order),
+        sector: sector as u32,
+        ship,
+        credits: int(file.credits.as_ref()).unwrap_or(1000).max(0),
+        last_active: ts(&file.last_update).unwrap_or_default(),
+        knowledge,
+    })
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// Imports `from` (a reference world-data directory) into the store in `data`, checking every
+/// record against `universe`. Refuses a data directory that already holds characters.
+pub fn import(from: &Path, data: &Path, universe: &Universe) -> Result<ImportSummary, String> {
+    let mut store = Store::open(data, Durability::Full).map_err(|e| e.to_string())?;
+    if !store
+        .load_characters()
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
+        return Err(format!(
+            "{} already holds characters: import into an empty data directory",
+            data.display()
+        ));
+    }
+    store
+        .set_meta("sector_count", &universe.sector_count().to_string())
+        .map_err(|e| e.to_string())?;
+    let mut summary = ImportSummary::default();
+    let mut changes = Changes::default();
+
+    // Characters, in file-name order (the reference's world order).
+    let dir = from.join("character-map-knowledge");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "json"));
+    files.sort();
+    let mut seen = std::collections::BTreeSet::new();
+    for path in files {
+        let name = path.display().to_string();
+        let parsed: Result<KnowledgeFile, String> =
+            read_json(&path).and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()));
+        match parsed.and_then(|f| character(f, changes.characters.len() as u64, universe)) {
+            Ok(row) if seen.insert(row.id.clone()) => {
+                for (&sector, visit) in &row.knowledge.visited {
+                    changes.visits.push((row.id.clone(), sector, visit.clone()));
+                }
+                changes.characters.push(row);
+            }
+            Ok(row) => summary
+                .skipped
+                .push(format!("{name}: duplicate character {}", row.id)),
+            Err(e) => summary.skipped.push(format!("{name}: {e}")),
+        }
+    }
+    summary.characters = changes.characters.len();
+
+    // Port stocks.
+    if let Ok(entries) = std::fs::read_dir(from.join("port-states")) {
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let v = match read_json(&path) {
+                Ok(v) => v,
+                Err(e) => {
+                    summary.skipped.push(format!("{}: {e}", path.display()));
+                    continue;
+                }
+            };
+            let sector = int(v.get("sector_id")).unwrap_or(-1);
+            let port = universe
+                .contains(sector)
+                .then(|| universe.sector(sector as u32).port.as_ref())
+                .flatten();
+            let Some(port) = port else {
+                summary.skipped.push(format!(
+                    "{}: sector {sector} has no port in this universe",
+                    path.display()
+                ));
+                continue;
+            };
+            let mut stock = [0i64; 3];
+            for (i, key) in ["FO", "OG", "EQ"].iter().enumerate() {
+                stock[i] = int(v["stock"].get(*key))
+                    .unwrap_or(port.stock[i])
+                    .clamp(0, port.max_capacity[i]);
+            }
+            changes.ports.push((sector as u32, stock));
+        }
+    }
+    summary.ports = changes.ports.len();
+
+    // Garrisons.
+    if let Ok(doc) = read_json(&from.join("sector_garrisons.json")) {
+        for s in doc["sectors"].as_array().into_iter().flatten() {
+            let sector = int(s.get("sector")).unwrap_or(-1);
+            if !universe.contains(sector) {
+                summary.skipped.push(format!(
+                    "garrison in sector {sector}: outside this universe"
+                ));
+                continue;
+            }
+            // One owner per sector in bang: the first listed garrison wins.
+            if let Some(g) = s["garrisons"].as_array().and_then(|g| g.first()) {
+                let mode = g["mode"]
+                    .as_str()
+                    .and_then(GarrisonMode::parse)
+                    .unwrap_or(GarrisonMode::Offensive);
+                let fighters = int(g.get("fighters")).unwrap_or(0);
+                if fighters <= 0 {
+                    continue;
+                }
+                let garrison = Garrison {
+                    sector: sector as u32,
+                    owner: g["owner_id"].as_str().unwrap_or_default().to_string(),
+                    fighters,
+                    mode,
+                    toll_amount: int(g.get("toll_amount")).unwrap_or(0).max(0),
+                    toll_balance: int(g.get("toll_balance")).unwrap_or(0).max(0),
+                    deployed_at: g["deployed_at"]
+                        .as_str()
+                        .and_then(Timestamp::parse)
+                        .unwrap_or_default(),
+                };
+                changes.garrisons.push((sector as u32, Some(garrison)));
+            }
+        }
+    }
+    summary.garrisons = changes.garrisons.len();
+
+    // Chat history: the broadcast log and every inbox, by id.
+    let mut messages: BTreeMap<i64, ChatMessage> = BTreeMap::new();
+    let mut logs = vec![from.join("messages/broadcast.jsonl")];
+    if let Ok(entries) = std::fs::read_dir(from.join("messages/inbox")) {
+        let mut inboxes: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        inboxes.sort();
+        logs.extend(inboxes);
+    }
+    for log in logs {
+        let Ok(text) = std::fs::read_to_string(&log) else {
+            continue;
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                summary
+                    .skipped
+                    .push(format!("{}: unreadable line", log.display()));
+                continue;
+            };
+            let (Some(id), Some(ts)) = (
+                int(v.get("id")),
+                v["timestamp"].as_str().and_then(Timestamp::parse),
+            ) else {
+                continue;
+            };
+            messages.entry(id).or_insert(ChatMessage {
+                id,
+                timestamp: ts,
+                message_type: v["type"].as_str().unwrap_or("broadcast").to_string(),
+                from_name: v["from_name"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v["from_name"].to_string()),
+                content: v["content"].as_str().unwrap_or_default().to_string(),
+                to_name: v["to_name"].as_str().map(str::to_string),
+            });
+        }
+    }
+    summary.messages = messages.len();
+    changes.chat = messages.into_values().collect();
+
+    store.commit(&mut changes).map_err(|e| e.to_string())?;
+    Ok(summary)
+}

@@ -1,0 +1,184 @@
+//! Fuzzing frame decoding and request dispatch (proptest: it runs in CI, unlike cargo-fuzz).
+//! Every input gets exactly one answer; bad input is a 4xx naming the problem, never a 500 or a
+//! panic. CI runs a few thousand inputs; `BANG_FUZZ_CASES=20000 cargo test --release --test fuzz`
+//! runs a long campaign (each case is 50 frames; see docs/BENCHMARKS.md for the recorded run).
+
+mod common;
+
+use bang::net::frames::{Decoded, decode};
+use bang_components::api::Endpoint;
+use bang_components::messages::FrameQueued;
+use common::Harness;
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+const FIELDS: &[&str] = &[
+    "character_id",
+    "to_sector",
+    "to",
+    "from_sector",
+    "sector",
+    "ship_type",
+    "credits",
+    "commodity",
+    "quantity",
+    "trade_type",
+    "units",
+    "from_character_id",
+    "to_character_id",
+    "fraction",
+    "type",
+    "content",
+    "to_name",
+    "combat_id",
+    "action",
+    "commit",
+    "target_id",
+    "round",
+    "mode",
+    "toll_amount",
+    "salvage_id",
+    "max_hops",
+    "max_sectors",
+    "current_sector",
+    "include_logs",
+    "name",
+    "event",
+    "token",
+    "admin_token",
+];
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        (-5i64..20).prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        Just(json!(u64::MAX)),
+        "[a-z0-9_.:-]{0,12}".prop_map(Value::String),
+        prop_oneof![
+            Just("c0"),
+            Just("c1"),
+            Just("ghost"),
+            Just("buy"),
+            Just("sell"),
+            Just("fuel_ore"),
+            Just("attack"),
+            Just("flee"),
+            Just("pay"),
+            Just("toll"),
+            Just("broadcast"),
+            Just("direct"),
+            Just("status.update"),
+            Just("chat.message")
+        ]
+        .prop_map(|s| json!(s)),
+        "\\PC{0,300}".prop_map(Value::String),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn payload() -> impl Strategy<Value = Value> {
+    proptest::collection::vec((proptest::sample::select(FIELDS), value()), 0..6).prop_map(|kv| {
+        let mut m = Map::new();
+        for (k, v) in kv {
+            m.insert(k.to_string(), v);
+        }
+        Value::Object(m)
+    })
+}
+
+fn endpoint() -> impl Strategy<Value = Value> {
+    let names: Vec<&'static str> = Endpoint::ALL.iter().map(|e| e.name()).collect();
+    prop_oneof![
+        8 => proptest::sample::select(names).prop_map(|n| json!(n)),
+        1 => scalar(),
+    ]
+}
+
+/// A frame: mostly well-formed envelopes with hostile payloads, sometimes garbage.
+fn frame() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => (proptest::option::of(scalar()), proptest::option::of(prop_oneof![Just(json!("rpc")), Just(json!("identify")), Just(json!("subscribe")), scalar()]), endpoint(), proptest::option::of(prop_oneof![4 => payload(), 1 => value()]), payload())
+            .prop_map(|(id, ty, ep, pl, extra)| {
+                let mut m = match extra { Value::Object(m) => m, _ => Map::new() };
+                if let Some(id) = id { m.insert("id".into(), id); }
+                if let Some(ty) = ty { m.insert("type".into(), ty); }
+                m.insert("endpoint".into(), ep);
+                if let Some(pl) = pl { m.insert("payload".into(), pl); }
+                Value::Object(m).to_string()
+            }),
+        1 => value().prop_map(|v| v.to_string()),
+        1 => "\\PC{0,200}",
+    ]
+}
+
+/// A world with two characters on connection 1 and a fight under way.
+fn harness() -> Harness {
+    let mut h = Harness::new();
+    let conn = h.connect();
+    for id in ["c0", "c1"] {
+        let req =
+            bang_components::api::Request::Join(bang_components::api::requests::JoinRequest {
+                character_id: Some(id.into()),
+                ..Default::default()
+            });
+        h.request(conn, req);
+    }
+    h
+}
+
+fn check(h: &mut Harness, text: &str) -> Result<(), TestCaseError> {
+    match decode(text) {
+        Decoded::Refused { error, .. } => {
+            prop_assert!((400..500).contains(&error.status), "{text} -> {error:?}");
+            prop_assert!(!error.detail.is_empty());
+        }
+        Decoded::Request { request, .. } => {
+            let conn = bang_components::session::ConnectionId(1);
+            let frames = h.request(conn, request);
+            let replies: Vec<&FrameQueued> = frames
+                .iter()
+                .filter(|f| matches!(f, FrameQueued::Reply { .. }))
+                .collect();
+            prop_assert_eq!(replies.len(), 1, "exactly one reply to {}", text);
+            if let FrameQueued::Reply { body: Err(e), .. } = replies[0] {
+                prop_assert!((400..500).contains(&e.status), "{text} -> {e:?}");
+                prop_assert!(!e.detail.is_empty());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("BANG_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Batches of 50 hostile frames against one live world.
+    #[test]
+    fn every_frame_gets_one_answer_and_never_a_500(frames in proptest::collection::vec(frame(), 50)) {
+        let mut h = harness();
+        for text in &frames {
+            check(&mut h, text)?;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! `bang import`: a reference world-data directory moves into bang's store.
+
+mod common;
+
+use common::{Client, small_world_dir, start_server_in};
+use serde_json::json;
+use std::process::Command;
+
+fn write(path: std::path::PathBuf, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[tokio::test]
+async fn a_reference_world_is_imported_and_served() {
+    let reference = tempfile::tempdir().unwrap();
+    let r = reference.path();
+    write(r.join("character-map-knowledge/alice.json"), &json!({
+        "character_id": "alice",
+        "sectors_visited": {"1": {"sector_id": 1, "last_visited": "2025-09-28T12:01:00.000001+00:00", "port": null, "planets": [], "adjacent_sectors": [0, 3, 4]}},
+        "total_sectors_visited": 1,
+        "first_visit": "2025-09-28T12:00:00+00:00",
+        "last_update": "2025-09-28T12:01:00.000001+00:00",
+        "ship_config": {"ship_type": "wayfarer_freighter", "cargo": {"fuel_ore": 12, "organics": "3", "equipment": 0},
+                        "current_warp_power": 700, "current_shields": 250, "current_fighters": 9999, "equipped_modules": []},
+        "credits": 4321,
+        "current_sector": 1
+    }).to_string());
+    // Never finished a join: skipped, as the reference skipped it at start-up.
+    write(
+        r.join("character-map-knowledge/ghost.json"),
+        &json!({"character_id": "ghost", "current_sector": null}).to_string(),
+    );
+    write(r.join("character-map-knowledge/broken.json"), "{not json");
+    write(r.join("port-states/sector_1.json"), &json!({"sector_id": 1, "port_class": 1, "code": "BBS",
+        "stock": {"FO": 900, "OG": 300, "EQ": 100}, "max_capacity": {"FO": 1000, "OG": 1000, "EQ": 1000},
+        "last_updated": "2025-09-28T12:00:00+00:00"}).to_string());
+    write(r.join("sector_garrisons.json"), &json!({"meta": {"version": 1}, "sectors": [{"sector": 3, "garrisons": [
+        {"owner_id": "alice", "fighters": 40, "mode": "toll", "toll_amount": 25, "toll_balance": 75, "deployed_at": "2025-09-28T12:00:00+00:00"}]}]}).to_string());
+    write(
+        r.join("messages/broadcast.jsonl"),
+        "{\"id\": 1, \"timestamp\": \"2025-09-28T12:00:00+00:00\", \"type\": \"broadcast\", \"from_character_id\": \"alice\", \"from_name\": \"alice\", \"content\": \"hi\"}\n",
+    );
+    write(
+        r.join("messages/inbox/bob.jsonl"),
+        "{\"id\": 2, \"timestamp\": \"2025-09-28T12:00:01+00:00\", \"type\": \"direct\", \"from_character_id\": \"alice\", \"from_name\": \"alice\", \"content\": \"psst\", \"to_name\": \"bob\"}\n",
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bang"))
+        .args(["import", "--from"])
+        .arg(r)
+        .arg("--data")
+        .arg(data.path())
+        .arg("--world-data")
+        .arg(small_world_dir())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("imported 1 characters, 1 ports, 1 garrisons, 2 messages"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ghost.json") && stdout.contains("broken.json"),
+        "skips are reported: {stdout}"
+    );
+    // A second import into the same data directory is refused.
+    let again = Command::new(env!("CARGO_BIN_EXE_bang"))
+        .args(["import", "--from"])
+        .arg(r)
+        .arg("--data")
+        .arg(data.path())
+        .arg("--world-data")
+        .arg(small_world_dir())
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    let server = start_server_in(data.path(), 20.0, bang::net::NetConfig::default());
+    let mut c = Client::connect(server.addr).await;
+    let status = c.ok("join", json!({"character_id": "alice"})).await;
+    assert_eq!(status["sector"], 1);
+    assert_eq!(status["ship"]["ship_type"], "wayfarer_freighter");
+    assert_eq!(status["ship"]["credits"], 4321);
+    assert_eq!(
+        status["ship"]["cargo"],
+        json!({"fuel_ore": 12, "organics": 3, "equipment": 0})
+    );
+    assert_eq!(status["ship"]["fighters"], 600, "clamped to the hull");
+    assert_eq!(
+        status["sector_contents"]["port"]["last_seen_stock"],
+        json!({"fuel_ore": 900, "organics": 300, "equipment": 100})
+    );
+    let map = c.ok("my_map", json!({"character_id": "alice"})).await;
+    assert_eq!(map["first_visit"], "2025-09-28T12:00:00+00:00");
+    c.ok("move", json!({"character_id": "alice", "to_sector": 3}))
+        .await;
+    let here = c.ok("my_status", json!({"character_id": "alice"})).await;
+    let g = &here["sector_contents"]["garrisons"][0];
+    assert_eq!(
+        (
+            g["fighters"].clone(),
+            g["toll_balance"].clone(),
+            g["is_friendly"].clone()
+        ),
+        (json!(40), json!(75), json!(true))
+    );
+    // Message ids continue after the imported history.
+    assert_eq!(
+        c.ok(
+            "send_message",
+            json!({"character_id": "alice", "type": "broadcast", "content": "back"})
+        )
+        .await["id"],
+        3
+    );
+}
