@@ -770,3 +770,51 @@ async fn with_character_tokens_configured_join_needs_the_token() {
         .await;
     assert_eq!(status["name"], "alice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_connections_opened_and_dropped_leave_the_server_serving() {
+    let data = tempfile::tempdir().unwrap();
+    let server = common::start_with(data.path(), |s| s.net.max_connections = 1500);
+    let addr = server.addr;
+    let attempts: Vec<_> = (0..2000)
+        .map(|_| {
+            tokio::spawn(async move {
+                tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+                    .await
+                    .ok()
+            })
+        })
+        .collect();
+    let mut open = Vec::new();
+    let mut refused = 0;
+    for a in attempts {
+        match a.await.unwrap() {
+            Some((ws, _)) => open.push(ws),
+            None => refused += 1,
+        }
+    }
+    assert!(open.len() <= 1500, "the limit holds: {}", open.len());
+    assert!(open.len() >= 1000, "most got in: {}", open.len());
+    assert_eq!(open.len() + refused, 2000);
+    // While they are all open, someone else is still served... once a slot frees up.
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut c = Client::connect(addr).await;
+    assert_eq!(c.ok("server_status", json!({})).await["status"], "running");
+    // Drop them all abruptly (no close handshake).
+    drop(open);
+    let mut connections = u64::MAX;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (_, health) = common::http_get(addr, "/healthz".into()).await;
+        connections = health["connections"].as_u64().unwrap();
+        if connections <= 1 {
+            break;
+        }
+    }
+    assert!(
+        connections <= 1,
+        "dropped connections are cleaned up: {connections} left"
+    );
+    c.ok("join", json!({"character_id": "survivor"})).await;
+}
