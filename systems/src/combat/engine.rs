@@ -7,6 +7,7 @@
 
 use super::rng::{ChaChaDraws, ReferenceDraws, UnitDraws};
 use bang_components::balance::CombatBalance;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// Which random generator draws the rolls.
@@ -87,8 +88,8 @@ pub struct RoundOutcome {
 /// timed-out brace, one for a non-participant is ignored).
 ///
 /// Ids are compared only while sorting the participants and pairing them with their actions and
-/// targets; from there on everything works on participant indices in small stack buffers (heap
-/// ones past [`INLINE`] participants), and the output maps are built once at the end.
+/// targets; from there on everything works on participant indices in small stack buffers (on the
+/// heap past eight participants), and the output maps are built once at the end.
 pub fn resolve_round(
     participants: &[Fighter],
     actions: &BTreeMap<String, RoundAction>,
@@ -125,7 +126,7 @@ pub fn resolve_round(
         );
     }
 
-    // §3.2–3.4 draw: the generator is seeded only when someone flees or attacks.
+    // §3.2–3.4 (the only phases that draw; the generator is seeded only if someone may draw).
     let needs_draws = slots
         .iter()
         .any(|s| matches!(s.action, ActionKind::Flee | ActionKind::Attack));
@@ -184,7 +185,7 @@ struct Slot<'a> {
 }
 
 impl<'a> Slot<'a> {
-    /// Before the round: nothing submitted, nothing lost.
+    /// Before the round: nothing submitted, nothing lost (what the §3.3 early exit reports).
     fn new(fighter: &'a Fighter) -> Slot<'a> {
         Slot {
             fighter,
@@ -260,15 +261,15 @@ fn pair_actions<'a>(slots: &mut [Slot<'a>], actions: &'a BTreeMap<String, RoundA
     for slot in slots.iter_mut() {
         while let Some(&(id, action)) = submitted.peek() {
             match id.as_str().cmp(slot.id()) {
-                std::cmp::Ordering::Less => {
+                Ordering::Less => {
                     submitted.next();
                 }
-                std::cmp::Ordering::Equal => {
+                Ordering::Equal => {
                     slot.submitted = Some(action);
                     submitted.next();
                     break;
                 }
-                std::cmp::Ordering::Greater => break,
+                Ordering::Greater => break,
             }
         }
     }
@@ -334,11 +335,7 @@ fn effective_action(slots: &[Slot], slot: &Slot) -> RoundAction {
             action,
             commit: 0,
             target: submitted.target.clone().filter(|t| !t.is_empty()),
-            destination: if action == ActionKind::Flee {
-                submitted.destination
-            } else {
-                None
-            },
+            destination: submitted.destination.filter(|_| action == ActionKind::Flee),
             timed_out,
         },
     }
@@ -354,25 +351,13 @@ struct Fight {
     attacked: bool,
 }
 
-/// Counts the doubles handed out.
-struct Counted<'r, D> {
-    source: &'r mut D,
-    draws: u32,
-}
-
-impl<D: UnitDraws> Counted<'_, D> {
-    #[inline(always)]
-    fn next_f64(&mut self) -> f64 {
-        self.draws = self.draws.saturating_add(1);
-        self.source.next_f64()
-    }
-}
-
 /// §3.2 flee rolls, then §3.4 round-robin shots (weakest attacker first); fills in each slot's
 /// `active`, `fled`, hits and losses.
-fn fight<D: UnitDraws>(slots: &mut [Slot], source: &mut D, balance: &CombatBalance) -> Fight {
-    let mut rng = Counted { source, draws: 0 };
+fn fight<D: UnitDraws>(slots: &mut [Slot], rng: &mut D, balance: &CombatBalance) -> Fight {
     let mut first_rolled_fleer = None;
+    // Every flee roll and every shot draws exactly once, so the draws are counted after the loops
+    // (saturating at u32::MAX, as counting each draw would).
+    let mut rolls = 0u64;
 
     // §3.2: flee rolls in id order against the strongest other active participant.
     for i in 0..slots.len() {
@@ -385,6 +370,7 @@ fn fight<D: UnitDraws>(slots: &mut [Slot], source: &mut D, balance: &CombatBalan
             None => true,
             Some(opponent) => {
                 let chance = flee_chance(slots[i].fighter, slots[opponent].fighter, balance);
+                rolls += 1;
                 let won = rng.next_f64() < chance;
                 if won && first_rolled_fleer.is_none() {
                     first_rolled_fleer = Some(i);
@@ -418,8 +404,7 @@ fn fight<D: UnitDraws>(slots: &mut [Slot], source: &mut D, balance: &CombatBalan
             // A target that fled is never shot at (`active` no longer changes).
             remaining: if target.active { slot.commit } else { 0 },
             p_hit: hit_chance(target.mitigation, slot.mitigation, balance),
-            hits: 0,
-            offensive: 0,
+            ..Shooter::default()
         };
     }
     order.sort_unstable_by_key(|s| {
@@ -452,13 +437,15 @@ fn fight<D: UnitDraws>(slots: &mut [Slot], source: &mut D, balance: &CombatBalan
             break;
         }
     }
+    let mut shots = 0u64;
     for shooter in order.iter() {
         let slot = &mut slots[shooter.attacker];
         slot.hits = shooter.hits;
         slot.offensive = shooter.offensive;
+        shots += (shooter.hits + shooter.offensive) as u64;
     }
     Fight {
-        draws: rng.draws,
+        draws: u32::try_from(rolls + shots).unwrap_or(u32::MAX),
         first_rolled_fleer,
         attacked: attackers > 0,
     }
@@ -563,10 +550,10 @@ fn shield_loss(defensive: i64, braced: bool, balance: &CombatBalance) -> i64 {
 fn flee_opponent(slots: &[Slot], fleer: usize) -> Option<usize> {
     let mut best: Option<usize> = None;
     for (i, slot) in slots.iter().enumerate() {
-        if i == fleer || !slot.active {
-            continue;
-        }
-        if best.is_none_or(|b| slot.fighter.fighters > slots[b].fighter.fighters) {
+        if i != fleer
+            && slot.active
+            && best.is_none_or(|b| slot.fighter.fighters > slots[b].fighter.fighters)
+        {
             best = Some(i);
         }
     }

@@ -176,48 +176,50 @@ impl Mt19937 {
         let low = magnitude as u32;
         let high = (magnitude >> 32) as u32;
         if high == 0 {
-            Mt19937::by_array(&[low])
+            Mt19937::by_array([low])
         } else {
-            Mt19937::by_array(&[low, high])
+            Mt19937::by_array([low, high])
         }
     }
 
-    /// The reference `init_by_array` (non-empty `key`).
-    fn by_array(key: &[u32]) -> Mt19937 {
-        let mut mt = Mt19937 {
-            state: INIT_GENRAND_19650218,
-            index: MT_N,
-        };
-        let s = &mut mt.state;
-        let mut i = 1usize;
-        let mut j = 0usize;
-        for _ in 0..MT_N.max(key.len()) {
-            let prev = s[i - 1];
-            s[i] = (s[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525))
+    /// The reference `init_by_array` for a key of `K` words (`1 <= K < MT_N`, so the key loop
+    /// runs `MT_N` times). The reference's index wrap-arounds (`i` back to 1 after copying the
+    /// last word to the first) fall at fixed steps, so they are unrolled out of the loops.
+    fn by_array<const K: usize>(key: [u32; K]) -> Mt19937 {
+        const { assert!(K >= 1 && K < MT_N) };
+        // Step `t` of the key loop, with `j = t mod K`.
+        let keyed = |word: u32, prev: u32, t: usize| {
+            let j = t % K;
+            (word ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525))
                 .wrapping_add(key[j])
-                .wrapping_add(j as u32);
-            i += 1;
-            j += 1;
-            if i >= MT_N {
-                s[0] = s[MT_N - 1];
-                i = 1;
-            }
-            if j >= key.len() {
-                j = 0;
-            }
+                .wrapping_add(j as u32)
+        };
+        let mixed = |word: u32, prev: u32, i: usize| {
+            (word ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32)
+        };
+        let mut s = INIT_GENRAND_19650218;
+        // Key loop: steps 0..MT_N-1 write words 1..MT_N, then the wrap, then the last step writes
+        // word 1 again.
+        let mut prev = s[0];
+        for (t, word) in s[1..].iter_mut().enumerate() {
+            prev = keyed(*word, prev, t);
+            *word = prev;
         }
-        for _ in 0..MT_N - 1 {
-            let prev = s[i - 1];
-            s[i] =
-                (s[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
-            i += 1;
-            if i >= MT_N {
-                s[0] = s[MT_N - 1];
-                i = 1;
-            }
+        s[0] = prev;
+        s[1] = keyed(s[1], prev, MT_N - 1);
+        // Second loop (MT_N - 1 steps): words 2..MT_N, the wrap, then word 1.
+        prev = s[1];
+        for (i, word) in s.iter_mut().enumerate().skip(2) {
+            prev = mixed(*word, prev, i);
+            *word = prev;
         }
+        s[0] = prev;
+        s[1] = mixed(s[1], prev, 1);
         s[0] = 0x8000_0000;
-        mt
+        Mt19937 {
+            state: s,
+            index: MT_N,
+        }
     }
 
     /// The next 624 words, in place (the reference's loop, split so no index wraps).
@@ -424,8 +426,8 @@ mod tests {
             let mut acc = 0u64;
             for i in 0..5000 {
                 let u = rng.next_f64();
-                if i < 3 {
-                    assert_eq!(u, first[i], "{kind:?} {seed} {round} draw {i}");
+                if let Some(&expected) = first.get(i) {
+                    assert_eq!(u, expected, "{kind:?} {seed} {round} draw {i}");
                 }
                 acc = acc.rotate_left(7) ^ u.to_bits();
             }
