@@ -223,6 +223,7 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         participants: e
             .participants
             .iter()
+            .filter(|_| !quiet)
             .map(|p| {
                 (
                     p.id.clone(),
@@ -232,6 +233,7 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
             .collect::<IndexMap<_, _>>(),
         actions: effective
             .iter()
+            .filter(|_| !quiet)
             .map(|(k, a)| (k.clone(), action_view(a)))
             .collect(),
         sector: e.sector,
