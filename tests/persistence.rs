@@ -4,7 +4,7 @@
 mod common;
 
 use bang::net::NetConfig;
-use common::{Client, spawn_bang, start_server_in};
+use common::{Client, act, spawn_bang, start_server_in};
 use serde_json::json;
 
 #[tokio::test]
@@ -89,6 +89,74 @@ async fn kill_9_right_after_a_move_reply_keeps_the_move() {
     assert_eq!(status["ship"]["warp_power"], 297);
     let map = c.ok("my_map", json!({"character_id": "alice"})).await;
     assert_eq!(map["total_sectors_visited"], 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn a_fight_survives_a_kill_9_and_ends_normally() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, addr) = common::spawn_bang(data.path());
+    let mut a = Client::connect(addr).await;
+    a.ok("join", json!({"character_id": "a"})).await;
+    let mut b = Client::connect(addr).await;
+    b.ok("join", json!({"character_id": "b"})).await;
+    let (_, reply) = a.rpc("combat.initiate", json!({"character_id": "a"})).await;
+    let combat_id = reply["result"]["combat_id"].as_str().unwrap().to_string();
+    // Round 1 resolves; in round 2, b's action is acknowledged, then the server dies.
+    act(
+        &mut a,
+        "a",
+        &combat_id,
+        json!({"action": "attack", "commit": 30, "target_id": "b"}),
+    )
+    .await;
+    let (_, r) = act(
+        &mut b,
+        "b",
+        &combat_id,
+        json!({"action": "attack", "commit": 30, "target_id": "a"}),
+    )
+    .await;
+    assert_eq!(r["round"], 2);
+    let after_round_1 = r["outcome"]["fighters_remaining"].clone();
+    let (_, r) = act(
+        &mut b,
+        "b",
+        &combat_id,
+        json!({"action": "brace", "round": 2}),
+    )
+    .await;
+    assert_eq!(r["round_resolved"], false);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr) = common::spawn_bang(data.path());
+    let mut a = Client::connect(addr).await;
+    let mut b = Client::connect(addr).await;
+    b.ok("join", json!({"character_id": "b"})).await;
+    let status = a.ok("combat.status", json!({"combat_id": combat_id})).await;
+    assert_eq!(status["round"], 2, "the same fight, the same round");
+    assert_eq!(status["participants"]["a"]["fighters"], after_round_1["a"]);
+    // b's acknowledged brace is still pending: a's action completes round 2.
+    a.ok("join", json!({"character_id": "a"})).await;
+    let (_, r) = act(
+        &mut a,
+        "a",
+        &combat_id,
+        json!({"action": "brace", "round": 2}),
+    )
+    .await;
+    assert_eq!(r["round_resolved"], true);
+    assert_eq!(r["outcome"]["actions"]["b"]["action"], "brace");
+    assert_eq!(r["outcome"]["actions"]["b"]["timed_out"], false);
+    assert_eq!(r["outcome"]["result"], "stalemate");
+    assert_eq!(r["ended"], true);
+    // The ships carry the fight's losses.
+    let s = b.ok("my_status", json!({"character_id": "b"})).await;
+    assert_eq!(s["ship"]["fighters"], after_round_1["b"]);
+    b.ok("move", json!({"character_id": "b", "to_sector": 1}))
+        .await;
     child.kill().unwrap();
     child.wait().unwrap();
 }

@@ -355,3 +355,37 @@ impl Client {
         }
     }
 }
+
+/// A server on the small world with seed 42 and the given round timeout.
+pub fn combat_server(round_timeout_secs: f64) -> (bang::server::RunningServer, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let mut balance = bang_components::balance::Balance::default();
+    balance.combat.round_timeout_secs = round_timeout_secs;
+    let s = start_with(data.path(), |s| {
+        s.seed = Some(42);
+        s.balance = bang::server::BalanceSource::Value(Box::new(balance));
+    });
+    (s, data)
+}
+
+/// A connection that joined `id` (with extra join fields).
+pub async fn joined(server: &bang::server::RunningServer, id: &str, extra: Value) -> Client {
+    let mut c = Client::connect(server.addr).await;
+    let mut payload = json!({"character_id": id});
+    for (k, v) in extra.as_object().unwrap() {
+        payload[k] = v.clone();
+    }
+    c.ok("join", payload).await;
+    c
+}
+
+/// Submits a combat action and returns (events before the reply, the result).
+pub async fn act(c: &mut Client, id: &str, combat_id: &str, action: Value) -> (Vec<Value>, Value) {
+    let mut payload = json!({"character_id": id, "combat_id": combat_id});
+    for (k, v) in action.as_object().unwrap() {
+        payload[k] = v.clone();
+    }
+    let (events, reply) = c.rpc("combat.action", payload).await;
+    assert_eq!(reply["ok"], true, "combat.action failed: {reply}");
+    (events, reply["result"].clone())
+}

@@ -64,9 +64,11 @@ pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
     let now = world.resource::<GameClock>().now();
     let rules = world.resource::<Balance>().combat.clone();
     // Most fights have no garrison: nothing to do, and nothing to copy.
-    let has_garrison = world
-        .get::<Encounter>(enc)
-        .is_some_and(|e| e.participants.iter().any(|p| p.kind == CombatantKind::Garrison));
+    let has_garrison = world.get::<Encounter>(enc).is_some_and(|e| {
+        e.participants
+            .iter()
+            .any(|p| p.kind == CombatantKind::Garrison)
+    });
     if !has_garrison {
         return;
     }
