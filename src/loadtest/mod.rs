@@ -1,13 +1,383 @@
-//! `bang loadtest`: simulated players over real WebSockets (being written).
+//! `bang loadtest`: thousands of simulated players, each a tokio task with its own WebSocket,
+//! against a running server. They join, move, trade, chat, deploy toll garrisons and fight their
+//! partner to the end; the run reports latencies, throughput, events and broken invariants.
+//!
+//! - [`player`]: one simulated player: its connection, its state and its loop.
+//! - [`inbound`]: what a player reads: replies (timed, checked) and events.
+//! - [`actions`]: what a player does next, and what it answers in a fight.
+//! - [`stats`]: histograms, counters, combats and violations shared by all players.
+//! - [`report`]: the JSON report and the human summary.
+//! - [`wire`]: the parts of the server's frames the players read.
+
+mod actions;
+mod inbound;
+mod player;
+mod report;
+mod stats;
+mod wire;
+
+pub use report::Report;
+
+use player::{Phase, PlayerSpec};
+use stats::Shared;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, watch};
 
 /// Options of `bang loadtest`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct LoadtestArgs {
-    /// Server address (host:port)
+    /// Server address (host:port); players connect to ws://ADDR/ws
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub addr: String,
+    /// Number of simulated players (each with its own connection and character)
+    #[arg(long, default_value_t = 100)]
+    pub players: usize,
+    /// Seconds over which the players connect, evenly spread
+    #[arg(long, default_value_t = 10.0)]
+    pub ramp_up: f64,
+    /// Seconds from the first connection until players stop starting new actions
+    #[arg(long, default_value_t = 60.0)]
+    pub duration: f64,
+    /// Seconds after the stop for running fights to finish before everyone disconnects
+    #[arg(long, default_value_t = 20.0)]
+    pub grace: f64,
+    /// Pause between a player's actions, milliseconds: MIN,MAX (uniform)
+    #[arg(long, default_value = "500,2000", value_name = "MIN,MAX")]
+    pub think_ms: String,
+    /// Action weights: move=W,trade=W,chat=W,fight=W,toll=W (kinds left out weigh 0)
+    #[arg(
+        long,
+        default_value = "move=30,trade=20,chat=5,fight=35,toll=10",
+        value_name = "KIND=W,..."
+    )]
+    pub mix: String,
+    /// Seed of the players' choices
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Character ids are PREFIX-0, PREFIX-1, … [default: a random short tag, so reruns against
+    /// the same data directory use new characters]
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// Write the JSON report to this file (`-` for stdout; the summary then goes to stderr)
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// No live progress
+    #[arg(long)]
+    pub quiet: bool,
+    /// Connections being opened and joined at the same time
+    #[arg(long, default_value_t = 64)]
+    pub connect_concurrency: usize,
+    /// The server's process id: its resident memory and CPU time (from /proc) go in the report
+    #[arg(long)]
+    pub server_pid: Option<u32>,
 }
 
-pub fn run_cli(_args: LoadtestArgs) -> Result<(), String> {
-    Err("loadtest is not written yet".into())
+impl LoadtestArgs {
+    /// Options as on the command line (without the subcommand), e.g. for tests:
+    /// `LoadtestArgs::parse_from(["--addr", "127.0.0.1:9000", "--players", "20"])`.
+    pub fn parse_from<I, T>(args: I) -> Result<LoadtestArgs, String>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: LoadtestArgs,
+        }
+        let argv = std::iter::once(std::ffi::OsString::from("loadtest"))
+            .chain(args.into_iter().map(Into::into));
+        Wrapper::try_parse_from(argv)
+            .map(|w| w.args)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Relative weights of the actions a player picks between.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Mix {
+    pub weights: [u32; 5],
+}
+
+pub(crate) const ACTION_KINDS: [&str; 5] = ["move", "trade", "chat", "fight", "toll"];
+
+impl Mix {
+    fn parse(s: &str) -> Result<Mix, String> {
+        let mut weights = [0u32; 5];
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("--mix: expected KIND=WEIGHT, got {part:?}"))?;
+            let i = ACTION_KINDS
+                .iter()
+                .position(|a| *a == k.trim())
+                .ok_or_else(|| {
+                    format!("--mix: unknown action {k:?} (move, trade, chat, fight, toll)")
+                })?;
+            weights[i] = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("--mix: weight of {k} is not a whole number: {v:?}"))?;
+        }
+        if weights.iter().all(|w| *w == 0) {
+            return Err("--mix: at least one weight must be positive".into());
+        }
+        Ok(Mix { weights })
+    }
+}
+
+/// The validated options.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub addr: String,
+    pub players: usize,
+    pub ramp_up: Duration,
+    pub duration: Duration,
+    pub grace: Duration,
+    pub think_ms: (u64, u64),
+    pub mix: Mix,
+    pub seed: u64,
+    pub prefix: String,
+    pub sectors: u32,
+    /// Sectors from here on are where characters go when they stop (never homes or destinations),
+    /// so a later run against the same data finds no idle characters in its homes.
+    pub park_from: u32,
+    pub connect_concurrency: usize,
+}
+
+impl Config {
+    /// `prefix-`: ids of this run's characters start with it.
+    pub fn id_prefix(&self) -> String {
+        format!("{}-", self.prefix)
+    }
+
+    pub fn is_park(&self, sector: u32) -> bool {
+        sector >= self.park_from
+    }
+}
+
+fn parse_think(s: &str) -> Result<(u64, u64), String> {
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("--think-ms: not a number of milliseconds: {v:?}"))
+    };
+    let (lo, hi) = match s.split_once(',') {
+        Some((a, b)) => (parse(a)?, parse(b)?),
+        None => {
+            let v = parse(s)?;
+            (v, v)
+        }
+    };
+    if lo > hi {
+        return Err(format!("--think-ms: MIN {lo} is above MAX {hi}"));
+    }
+    Ok((lo, hi))
+}
+
+fn secs(name: &str, v: f64) -> Result<Duration, String> {
+    if !v.is_finite() || !(0.0..=1e6).contains(&v) {
+        return Err(format!("--{name}: expected seconds ≥ 0, got {v}"));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+fn random_prefix() -> String {
+    let u = uuid::Uuid::new_v4().simple().to_string();
+    format!("lt{}", &u[..6])
+}
+
+/// Runs the whole load against `args.addr` and returns the report (violations included; the
+/// caller decides what they mean). Errors only if the run could not take place.
+pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
+    if args.players == 0 {
+        return Err("--players must be at least 1".into());
+    }
+    let addr = resolve(&args.addr)?;
+    let sectors = player::probe(addr).await?;
+    if sectors == 0 {
+        return Err("the server reports a universe of 0 sectors".into());
+    }
+    let park_count = (sectors / 100).clamp(1, 50).min(sectors.saturating_sub(1));
+    let cfg = Arc::new(Config {
+        addr: addr.to_string(),
+        players: args.players,
+        ramp_up: secs("ramp-up", args.ramp_up)?,
+        duration: secs("duration", args.duration)?,
+        grace: secs("grace", args.grace)?,
+        think_ms: parse_think(&args.think_ms)?,
+        mix: Mix::parse(&args.mix)?,
+        seed: args.seed,
+        prefix: args.prefix.clone().unwrap_or_else(random_prefix),
+        sectors,
+        park_from: sectors - park_count,
+        connect_concurrency: args.connect_concurrency.max(1),
+    });
+    let progress = report::Progress::new(!args.quiet, cfg.players);
+    let probe = report::ProcessProbe::start(args.server_pid);
+
+    let t0 = Instant::now();
+    let shared = Arc::new(Shared::new(t0));
+    shared.live.busy.store(cfg.players, Ordering::SeqCst);
+    let (phase_tx, phase_rx) = watch::channel(Phase::Run);
+    let gate = Arc::new(Semaphore::new(cfg.connect_concurrency));
+    // Everyone starts within the run, even with a ramp-up longer than it.
+    let ramp = cfg.ramp_up.min(cfg.duration);
+    let homes = cfg.park_from.max(1);
+    let mut handles = Vec::with_capacity(cfg.players);
+    for i in 0..cfg.players {
+        let pair = i / 2;
+        let partner = i ^ 1;
+        let spec = PlayerSpec {
+            index: i,
+            id: format!("{}-{i}", cfg.prefix),
+            partner: (partner < cfg.players).then(|| format!("{}-{partner}", cfg.prefix)),
+            home: ((pair as u64 * 7919) % homes as u64) as u32,
+            keeper: i % 2 == 0,
+            start_at: t0 + ramp.mul_f64(i as f64 / cfg.players as f64),
+            seed: cfg
+                .seed
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .wrapping_add(i as u64),
+        };
+        handles.push(tokio::spawn(player::run(
+            spec,
+            cfg.clone(),
+            shared.clone(),
+            phase_rx.clone(),
+            gate.clone(),
+        )));
+    }
+    drop(phase_rx);
+
+    // The clock: stop new actions at the end of the run, disconnect once every player is idle or
+    // the grace period is over.
+    let stop_at = t0 + cfg.duration;
+    let grace_end = stop_at + cfg.grace;
+    let mut phase = Phase::Run;
+    let mut stopped_at = None;
+    let mut drained_at = None;
+    let mut idle_since: Option<Instant> = None;
+    let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticker.tick().await;
+        let now = Instant::now();
+        progress.update(&shared, phase, now);
+        probe.sample();
+        match phase {
+            Phase::Run if now >= stop_at => {
+                phase = Phase::Stop;
+                shared.live.stopped.store(true, Ordering::Relaxed);
+                stopped_at = Some(now);
+                let _ = phase_tx.send(phase);
+            }
+            Phase::Stop => {
+                let idle = shared.live.busy.load(Ordering::SeqCst) == 0;
+                idle_since = if idle { idle_since.or(Some(now)) } else { None };
+                let settled = idle_since.is_some_and(|t| now - t >= Duration::from_millis(300));
+                if settled || now >= grace_end {
+                    phase = Phase::Close;
+                    drained_at = Some(now);
+                    let _ = phase_tx.send(phase);
+                }
+            }
+            Phase::Close => {
+                if handles.iter().all(|h| h.is_finished()) {
+                    break;
+                }
+                // Players give up on their own after their cleanup and close timeouts.
+                if now >= drained_at.unwrap_or(now) + Duration::from_secs(15) {
+                    for h in &handles {
+                        h.abort();
+                    }
+                    break;
+                }
+            }
+            Phase::Run => {}
+        }
+    }
+    for h in handles {
+        let _ = h.await;
+    }
+    progress.finish();
+    let end = Instant::now();
+    let load_secs = stopped_at.unwrap_or(end).duration_since(t0).as_secs_f64();
+    let drain_secs = drained_at
+        .zip(stopped_at)
+        .map_or(0.0, |(d, s)| (d - s).as_secs_f64());
+    Ok(Report::build(
+        &cfg,
+        &shared,
+        report::Timing {
+            load_secs,
+            drain_secs,
+            total_secs: (end - t0).as_secs_f64(),
+        },
+        probe.finish(),
+    ))
+}
+
+fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    addr.to_socket_addrs()
+        .map_err(|e| format!("--addr {addr}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("--addr {addr}: no address"))
+}
+
+/// `bang loadtest`: runs, writes the report, prints the summary; an error if an invariant broke.
+pub fn run_cli(args: LoadtestArgs) -> Result<(), String> {
+    report::raise_open_files(args.players as u64 + 256);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let report = runtime.block_on(run(&args))?;
+    let json = serde_json::to_string_pretty(&report.json).map_err(|e| e.to_string())? + "\n";
+    let stdout_taken = args.report.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if let Some(path) = &args.report {
+        if stdout_taken {
+            print!("{json}");
+        } else {
+            std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    let summary = report.summary();
+    if stdout_taken {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(format!(
+            "loadtest: {} invariant violation(s)",
+            report.violations
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse() {
+        let m = Mix::parse("move=1, fight=3").unwrap();
+        assert_eq!(m.weights, [1, 0, 0, 3, 0]);
+        assert!(Mix::parse("dance=1").is_err());
+        assert!(Mix::parse("move=0").is_err());
+        assert_eq!(parse_think("100,300").unwrap(), (100, 300));
+        assert_eq!(parse_think("50").unwrap(), (50, 50));
+        assert!(parse_think("3,1").is_err());
+        let a = LoadtestArgs::parse_from(["--players", "4", "--prefix", "x"]).unwrap();
+        assert_eq!((a.players, a.prefix.as_deref()), (4, Some("x")));
+    }
 }

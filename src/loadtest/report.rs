@@ -1,0 +1,415 @@
+//! The end of a run: the JSON report, the short human summary, the live progress line, and the
+//! process figures read from /proc (this process, and the server's if its pid is given).
+
+use super::Config;
+use super::player::Phase;
+use super::stats::{Shared, Violation, round2};
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// How long the parts of the run took.
+pub(crate) struct Timing {
+    /// From the first connection to the stop (the rates are over this span).
+    pub load_secs: f64,
+    /// From the stop until every fight was over (or the grace period ran out).
+    pub drain_secs: f64,
+    pub total_secs: f64,
+}
+
+/// The outcome of a run: the full JSON report and the figures tests and the exit status need.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub json: Value,
+    pub players: usize,
+    pub players_joined: u64,
+    pub requests_sent: u64,
+    pub replies: u64,
+    pub events: u64,
+    pub combats_started: u64,
+    pub combats_ended: u64,
+    pub expected_errors: u64,
+    pub unexpected_errors: u64,
+    pub replies_missing: u64,
+    pub replies_unexpected: u64,
+    pub combats_not_ended: u64,
+    pub connections_dropped: u64,
+    /// Every broken invariant, counted.
+    pub violations: u64,
+    summary: String,
+}
+
+impl Report {
+    /// No invariant broke.
+    pub fn ok(&self) -> bool {
+        self.violations == 0
+    }
+
+    /// A few lines for people.
+    pub fn summary(&self) -> String {
+        self.summary.clone()
+    }
+
+    pub(crate) fn build(cfg: &Config, shared: &Shared, t: Timing, procs: Value) -> Report {
+        let s = shared.stats();
+        let live = &shared.live;
+        let mut body = s.to_json(t.load_secs);
+        let violations: serde_json::Map<String, Value> = Violation::ALL
+            .iter()
+            .map(|v| (v.name().to_string(), json!(s.violation_count(*v))))
+            .collect();
+        let total_violations: u64 = Violation::ALL.iter().map(|v| s.violation_count(*v)).sum();
+        let expected_errors: u64 = s.expected.values().sum();
+        let unexpected_errors: u64 = s.unexpected.values().sum();
+        let replies: u64 = s.endpoints.values().map(|e| e.ok + e.errors).sum();
+        let events: u64 = s.events.values().sum();
+        let obj = body.as_object_mut().expect("an object");
+        obj.insert(
+            "config".into(),
+            json!({
+                "addr": cfg.addr,
+                "players": cfg.players,
+                "ramp_up_secs": cfg.ramp_up.as_secs_f64(),
+                "duration_secs": cfg.duration.as_secs_f64(),
+                "grace_secs": cfg.grace.as_secs_f64(),
+                "think_ms": [cfg.think_ms.0, cfg.think_ms.1],
+                "mix": super::ACTION_KINDS.iter().zip(cfg.mix.weights).map(|(k, w)| (k.to_string(), json!(w))).collect::<serde_json::Map<_, _>>(),
+                "seed": cfg.seed,
+                "prefix": cfg.prefix,
+                "sectors": cfg.sectors,
+                "park_sectors": [cfg.park_from, cfg.sectors - 1],
+            }),
+        );
+        obj.insert(
+            "time".into(),
+            json!({
+                "load_secs": round2(t.load_secs),
+                "drain_secs": round2(t.drain_secs),
+                "total_secs": round2(t.total_secs),
+            }),
+        );
+        obj.insert(
+            "players".into(),
+            json!({
+                "configured": cfg.players,
+                "joined": live.joined.load(Ordering::Relaxed),
+                "requests_sent": live.sent.load(Ordering::Relaxed),
+            }),
+        );
+        obj.insert(
+            "invariants".into(),
+            json!({
+                "ok": total_violations == 0,
+                "violations": total_violations,
+                "by_kind": violations,
+                "samples": s.samples,
+            }),
+        );
+        obj.insert("processes".into(), procs);
+        let mut r = Report {
+            players: cfg.players,
+            players_joined: live.joined.load(Ordering::Relaxed) as u64,
+            requests_sent: live.sent.load(Ordering::Relaxed),
+            replies,
+            events,
+            combats_started: s.combats_started(),
+            combats_ended: s.combats_ended(),
+            expected_errors,
+            unexpected_errors,
+            replies_missing: s.violation_count(Violation::ReplyMissing),
+            replies_unexpected: s.violation_count(Violation::ReplyUnexpected),
+            combats_not_ended: s.violation_count(Violation::CombatNotEnded),
+            connections_dropped: s.violation_count(Violation::ConnectionDropped),
+            violations: total_violations,
+            json: body,
+            summary: String::new(),
+        };
+        drop(s);
+        r.summary = summarize(&r, &t);
+        r
+    }
+}
+
+fn ms(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) if x >= 100.0 => format!("{x:.0}"),
+        Some(x) if x >= 10.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.2}"),
+        None => "-".into(),
+    }
+}
+
+fn summarize(r: &Report, t: &Timing) -> String {
+    use std::fmt::Write;
+    let j = &r.json;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "loadtest: {}/{} players joined; {:.1} s of load, {:.1} s to finish the fights",
+        r.players_joined, r.players, t.load_secs, t.drain_secs
+    );
+    let lat = &j["requests"]["latency_ms"];
+    let _ = writeln!(
+        out,
+        "requests: {} sent, {} replies, {} replies/s; latency ms p50 {} p90 {} p99 {} max {}",
+        r.requests_sent,
+        r.replies,
+        j["requests"]["rps"],
+        ms(&lat["p50"]),
+        ms(&lat["p90"]),
+        ms(&lat["p99"]),
+        ms(&lat["max"])
+    );
+    if let Some(eps) = j["endpoints"].as_object() {
+        for (name, e) in eps {
+            let l = &e["latency_ms"];
+            let _ = writeln!(
+                out,
+                "  {name:<34} {:>8} ({:>7}/s, {:>5} err)  p50 {:>6} p90 {:>6} p99 {:>6} max {:>6}",
+                e["count"],
+                e["rps"],
+                e["errors"],
+                ms(&l["p50"]),
+                ms(&l["p90"]),
+                ms(&l["p99"]),
+                ms(&l["max"])
+            );
+        }
+    }
+    let c = &j["combats"];
+    let _ = writeln!(
+        out,
+        "combats: {} started, {} ended ({}/s), peak {} open; rounds p50 {} max {}; ends {}",
+        r.combats_started,
+        r.combats_ended,
+        c["ended_per_sec"],
+        c["peak_open"],
+        c["rounds"]["p50"],
+        c["rounds"]["max"],
+        c["end_states"]
+    );
+    let _ = writeln!(
+        out,
+        "events: {} received ({}/s)",
+        r.events, j["events"]["per_sec"]
+    );
+    let _ = writeln!(
+        out,
+        "errors: {} expected refusals, {} unexpected",
+        r.expected_errors, r.unexpected_errors
+    );
+    if let Some(u) = j["errors"]["unexpected_by_endpoint"].as_object() {
+        for (k, n) in u.iter().take(10) {
+            let _ = writeln!(out, "  unexpected: {n} × {k}");
+        }
+    }
+    if r.ok() {
+        let _ = writeln!(
+            out,
+            "invariants: OK (every reply arrived once, every combat ended, no unexpected error)"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "invariants: BROKEN, {} violation(s): {}",
+            r.violations, j["invariants"]["by_kind"]
+        );
+        if let Some(samples) = j["invariants"]["samples"].as_array() {
+            for s in samples.iter().take(5) {
+                let _ = writeln!(out, "  e.g. {}", s.as_str().unwrap_or(""));
+            }
+        }
+    }
+    out
+}
+
+/// The live progress line on stderr: an indicatif spinner on a terminal, a plain line every
+/// five seconds otherwise.
+pub(crate) struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    plain: bool,
+    players: usize,
+    last: Mutex<(Instant, u64, Instant)>,
+}
+
+impl Progress {
+    pub fn new(enabled: bool, players: usize) -> Progress {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let bar = (enabled && terminal).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .expect("valid template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        let now = Instant::now();
+        Progress {
+            bar,
+            plain: enabled && !terminal,
+            players,
+            last: Mutex::new((now, 0, now)),
+        }
+    }
+
+    pub fn update(&self, shared: &Shared, phase: Phase, now: Instant) {
+        if self.bar.is_none() && !self.plain {
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let every = if self.plain {
+            Duration::from_secs(5)
+        } else {
+            Duration::from_millis(500)
+        };
+        if now - last.0 < every {
+            return;
+        }
+        let l = &shared.live;
+        let replies = l.replies.load(Ordering::Relaxed);
+        let rps = (replies - last.1) as f64 / (now - last.0).as_secs_f64().max(1e-3);
+        *last = (now, replies, last.2);
+        let started = l.combats_started.load(Ordering::Relaxed);
+        let ended = l.combats_ended.load(Ordering::Relaxed);
+        let msg = format!(
+            "{phase:?}: {}/{} connected ({} joined) | {rps:.0} replies/s | {} open combats ({started} started, {ended} ended) | {} events | {} unexpected errors",
+            l.connected.load(Ordering::Relaxed),
+            self.players,
+            l.joined.load(Ordering::Relaxed),
+            started.saturating_sub(ended),
+            l.events.load(Ordering::Relaxed),
+            l.unexpected_errors.load(Ordering::Relaxed),
+        );
+        match &self.bar {
+            Some(bar) => bar.set_message(msg),
+            None => eprintln!("[{:>5.1} s] {msg}", (now - last.2).as_secs_f64()),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// utime + stime of a process ("self" for this one), in clock ticks.
+fn cpu_ticks(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Resident memory of a process, KiB.
+fn rss_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// CPU and memory of this process and, if given, the server's, over the run.
+pub(crate) struct ProcessProbe {
+    server: Option<String>,
+    started: Instant,
+    cpu0: (Option<u64>, Option<u64>),
+    peak_rss: Mutex<(u64, u64)>,
+    last_sample: Mutex<Instant>,
+}
+
+/// Clock ticks per second of /proc/PID/stat on Linux.
+const CLK_TCK: f64 = 100.0;
+
+impl ProcessProbe {
+    pub fn start(server_pid: Option<u32>) -> ProcessProbe {
+        let server = server_pid.map(|p| p.to_string());
+        let now = Instant::now();
+        ProcessProbe {
+            cpu0: (cpu_ticks("self"), server.as_deref().and_then(cpu_ticks)),
+            server,
+            started: now,
+            peak_rss: Mutex::new((0, 0)),
+            last_sample: Mutex::new(now),
+        }
+    }
+
+    /// Reads the resident memory (at most once a second) to keep the peaks.
+    pub fn sample(&self) {
+        let mut last = self.last_sample.lock().unwrap_or_else(|p| p.into_inner());
+        if last.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        *last = Instant::now();
+        let mut peak = self.peak_rss.lock().unwrap_or_else(|p| p.into_inner());
+        peak.0 = peak.0.max(rss_kib("self").unwrap_or(0));
+        if let Some(s) = &self.server {
+            peak.1 = peak.1.max(rss_kib(s).unwrap_or(0));
+        }
+    }
+
+    pub fn finish(&self) -> Value {
+        self.sample();
+        let wall = self.started.elapsed().as_secs_f64().max(1e-3);
+        let pct = |a: Option<u64>, b: Option<u64>| -> Option<f64> {
+            Some(round2(
+                (b?.checked_sub(a?)? as f64) / CLK_TCK / wall * 100.0,
+            ))
+        };
+        let peak = *self.peak_rss.lock().unwrap_or_else(|p| p.into_inner());
+        let client = json!({
+            "cpu_pct_of_one_core": pct(self.cpu0.0, cpu_ticks("self")),
+            "rss_peak_kib": (peak.0 > 0).then_some(peak.0),
+        });
+        let server = self.server.as_deref().map(|s| {
+            json!({
+                "pid": s,
+                "cpu_pct_of_one_core": pct(self.cpu0.1, cpu_ticks(s)),
+                "rss_peak_kib": (peak.1 > 0).then_some(peak.1),
+                "rss_end_kib": rss_kib(s),
+            })
+        });
+        json!({"client": client, "server": server})
+    }
+}
+
+/// Raises this process's open-file limit toward `want` (one socket per player), as far as the
+/// hard limit allows, with util-linux `prlimit` (no libc binding here). Best effort: with too low
+/// a limit the extra connections fail and are reported.
+pub(crate) fn raise_open_files(want: u64) {
+    let read = || -> Option<(u64, Option<u64>)> {
+        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        let mut parts = line["Max open files".len()..].split_whitespace();
+        let soft = parts.next()?.parse().ok()?;
+        let hard = parts.next()?;
+        Some((soft, hard.parse().ok()))
+    };
+    let Some((soft, hard)) = read() else {
+        return;
+    };
+    if soft >= want {
+        return;
+    }
+    let target = hard.map_or(want.max(65_536), |h| h.min(want.max(65_536)));
+    let pid = std::process::id().to_string();
+    let ok = std::process::Command::new("prlimit")
+        .args(["--pid", &pid, &format!("--nofile={target}:")])
+        .status()
+        .is_ok_and(|s| s.success());
+    let now = read().map_or(soft, |l| l.0);
+    if !ok || now < want {
+        eprintln!(
+            "loadtest: open-file limit is {now}, below the {want} wanted; raise it (ulimit -n) or expect failed connections"
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! `bang loadtest` against an in-process server on the small test world: a short run with
+//! players that think fast, so fights start and end within seconds.
+
+mod common;
+
+use bang::loadtest::{LoadtestArgs, run};
+use bang::server::BalanceSource;
+use bang_components::balance::Balance;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error() {
+    let data = tempfile::tempdir().unwrap();
+    let mut balance = Balance::default();
+    // A round nobody finishes would wait this long; players answer well within it.
+    balance.combat.round_timeout_secs = 3.0;
+    let server = common::start_with(data.path(), |s| {
+        s.seed = Some(7);
+        s.balance = BalanceSource::Value(Box::new(balance));
+    });
+    let addr = server.addr.to_string();
+    let args = LoadtestArgs::parse_from([
+        "--addr",
+        addr.as_str(),
+        "--players",
+        "20",
+        "--ramp-up",
+        "1",
+        "--duration",
+        "5",
+        "--grace",
+        "10",
+        "--think-ms",
+        "50,250",
+        "--mix",
+        "move=25,trade=20,chat=10,fight=35,toll=10",
+        "--seed",
+        "3",
+        "--prefix",
+        "t",
+        "--quiet",
+    ])
+    .unwrap();
+    let started = Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(25), run(&args))
+        .await
+        .expect("the run stops by itself")
+        .expect("the run takes place");
+    let took = started.elapsed();
+    let summary = report.summary();
+    assert!(took < Duration::from_secs(20), "took {took:?}\n{summary}");
+    assert_eq!(report.players_joined, 20, "{summary}");
+    assert!(report.combats_started > 0, "{summary}");
+    assert_eq!(report.combats_ended, report.combats_started, "{summary}");
+    assert_eq!(report.combats_not_ended, 0, "{summary}");
+    assert_eq!(report.replies, report.requests_sent, "{summary}");
+    assert_eq!(report.replies_missing, 0, "{summary}");
+    assert_eq!(report.replies_unexpected, 0, "{summary}");
+    assert_eq!(report.unexpected_errors, 0, "{summary}");
+    assert_eq!(report.connections_dropped, 0, "{summary}");
+    assert!(report.ok(), "{summary}");
+    // The report has what a load tester reads.
+    let j = &report.json;
+    for endpoint in ["join", "move", "combat.initiate", "combat.action"] {
+        let e = &j["endpoints"][endpoint];
+        assert!(e["count"].as_u64().unwrap_or(0) > 0, "{endpoint}: {e}");
+        assert!(e["latency_ms"]["p99"].is_number(), "{endpoint}: {e}");
+    }
+    assert!(j["events"]["by_kind"]["combat.ended"].as_u64().unwrap_or(0) > 0);
+    assert!(j["combats"]["started_per_sec"].as_f64().unwrap() > 0.0);
+    assert_eq!(j["invariants"]["ok"], true);
+    server.stop().unwrap();
+}
