@@ -157,6 +157,11 @@ pub fn spawn_network(
                         std::future::pending::<()>().await;
                     }
                 };
+                // No Nagle: a reply queued behind an event frame must not wait ~40 ms for the
+                // client's delayed ACK (writes are batched per connection instead).
+                let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
+                    let _ = s.set_nodelay(true);
+                });
                 let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                     tokio::select! {
                         _ = shutdown_rx => {}

@@ -208,7 +208,20 @@ async fn write_frames(
         tokio::select! {
             frame = frames.recv() => {
                 let Some(frame) = frame else { break };
-                if sink.send(Message::Text(frame)).await.is_err() {
+                // Write everything already queued, then flush once: one write for a burst of
+                // events and the reply behind them.
+                if sink.feed(Message::Text(frame)).await.is_err() {
+                    return;
+                }
+                let mut batched = 1;
+                while batched < 64 {
+                    let Ok(more) = frames.try_recv() else { break };
+                    if sink.feed(Message::Text(more)).await.is_err() {
+                        return;
+                    }
+                    batched += 1;
+                }
+                if sink.flush().await.is_err() {
                     return;
                 }
             }
