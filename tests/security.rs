@@ -228,3 +228,23 @@ async fn thousands_of_connections_opened_and_dropped_leave_the_server_serving() 
     );
     c.ok("join", json!({"character_id": "survivor"})).await;
 }
+
+#[tokio::test]
+async fn a_join_is_announced_to_its_sector_not_to_everyone() {
+    let (server, _data) = start_server(20.0);
+    let mut far = Client::connect(server.addr).await;
+    far.ok("join", json!({"character_id": "far", "sector": 5}))
+        .await;
+    let mut near = Client::connect(server.addr).await;
+    near.ok("join", json!({"character_id": "near"})).await;
+    far.drain(QUIET).await;
+    near.drain(QUIET).await;
+    let mut newcomer = Client::connect(server.addr).await;
+    newcomer
+        .ok("join", json!({"character_id": "newcomer"}))
+        .await;
+    let heard = near.drain(QUIET).await;
+    assert_eq!(named(&heard, "character.joined").len(), 1);
+    // The reference broadcast every join to every connection.
+    far.expect_silence(QUIET).await;
+}

@@ -56,11 +56,11 @@ async fn join_returns_the_full_status_and_events_reach_the_joiner_first() {
     );
     assert_eq!(contents["adjacent_sectors"], json!([1, 2, 5]));
     assert_eq!(contents["port"], Value::Null);
-    // character.joined (broadcast, no filter) then status.update (filtered to alice).
+    // character.joined (to the joiner and its sector, not to everyone) then status.update.
     assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(events[0]["event"], "character.joined");
     assert_eq!(events[0]["gg-action"], "character.joined");
-    assert!(events[0].get("character_filter").is_none());
+    assert_eq!(events[0]["character_filter"], json!(["alice"]));
     assert_eq!(events[0]["payload"]["sector"], 0);
     assert_eq!(events[1]["event"], "status.update");
     assert_eq!(events[1]["character_filter"], json!(["alice"]));

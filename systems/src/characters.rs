@@ -82,7 +82,15 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
                 sector: start as SectorId,
                 timestamp: now,
             };
-            emit(world, CHARACTER_JOINED, &joined, Audience::Everyone);
+            // The joiner and those in its sector hear of it. The reference told every
+            // connection (leaking every id, and O(players²) frames as players join).
+            let mut to = vec![id.clone()];
+            to.extend(crate::status::others_in_sector(
+                world,
+                start as SectorId,
+                entity,
+            ));
+            emit(world, CHARACTER_JOINED, &joined, Audience::Characters(to));
             entity
         }
         Some(entity) => {
