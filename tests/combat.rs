@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{act, combat_server as server, event_names, joined, named};
+use common::{act, combat_server as server, event_names, joined, named, toll_gate};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -206,11 +206,7 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
 #[tokio::test]
 async fn a_toll_paid_on_first_contact_ends_the_fight_as_toll_satisfied() {
     let (server, _data) = server(15.0);
-    let mut keeper = joined(&server, "keeper", json!({"sector": 1})).await;
-    keeper.ok("combat.leave_fighters", json!({"character_id": "keeper", "sector": 1, "quantity": 40, "mode": "toll", "toll_amount": 25})).await;
-    keeper
-        .ok("move", json!({"character_id": "keeper", "to_sector": 0}))
-        .await;
+    let mut keeper = toll_gate(&server, 40).await;
     let mut runner = joined(&server, "runner", json!({})).await;
     keeper.drain(QUIET).await;
 
@@ -291,11 +287,7 @@ async fn a_toll_paid_on_first_contact_ends_the_fight_as_toll_satisfied() {
 #[tokio::test]
 async fn a_toll_paid_in_a_later_round_turns_the_garrison_attack_into_a_brace() {
     let (server, _data) = server(15.0);
-    let mut keeper = joined(&server, "keeper", json!({"sector": 1})).await;
-    keeper.ok("combat.leave_fighters", json!({"character_id": "keeper", "sector": 1, "quantity": 40, "mode": "toll", "toll_amount": 25})).await;
-    keeper
-        .ok("move", json!({"character_id": "keeper", "to_sector": 0}))
-        .await;
+    let mut keeper = toll_gate(&server, 40).await;
     let mut runner = joined(&server, "runner", json!({})).await;
     let (events, _) = runner
         .rpc("move", json!({"character_id": "runner", "to_sector": 1}))
@@ -350,11 +342,7 @@ async fn a_toll_paid_in_a_later_round_turns_the_garrison_attack_into_a_brace() {
 #[tokio::test]
 async fn a_toll_demand_answered_by_fleeing_ends_with_the_runner_gone() {
     let (server, _data) = server(15.0);
-    let mut keeper = joined(&server, "keeper", json!({"sector": 1})).await;
-    keeper.ok("combat.leave_fighters", json!({"character_id": "keeper", "sector": 1, "quantity": 40, "mode": "toll", "toll_amount": 25})).await;
-    keeper
-        .ok("move", json!({"character_id": "keeper", "to_sector": 0}))
-        .await;
+    let mut keeper = toll_gate(&server, 40).await;
     let mut runner = joined(&server, "runner", json!({})).await;
     let (events, _) = runner
         .rpc("move", json!({"character_id": "runner", "to_sector": 1}))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{act, combat_server as server, event_names, joined, named};
+use common::{act, combat_server as server, event_names, joined, named, toll_gate};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -287,11 +287,7 @@ async fn arrivals_do_not_drag_offline_players_into_fights() {
 #[tokio::test]
 async fn a_destroyed_toll_garrison_pays_its_bank_once_to_its_destroyer() {
     let (server, _data) = server(15.0);
-    let mut keeper = joined(&server, "keeper", json!({"sector": 1})).await;
-    keeper.ok("combat.leave_fighters", json!({"character_id": "keeper", "sector": 1, "quantity": 5, "mode": "toll", "toll_amount": 25})).await;
-    keeper
-        .ok("move", json!({"character_id": "keeper", "to_sector": 0}))
-        .await;
+    let _keeper = toll_gate(&server, 5).await;
     // A first visitor pays the toll: the bank holds 25.
     let mut payer = joined(&server, "payer", json!({})).await;
     let (events, _) = payer

@@ -389,3 +389,14 @@ pub async fn act(c: &mut Client, id: &str, combat_id: &str, action: Value) -> (V
     assert_eq!(reply["ok"], true, "combat.action failed: {reply}");
     (events, reply["result"].clone())
 }
+
+/// "keeper" stations `fighters` in sector 1 as a toll garrison (25 credits) and waits in sector 0.
+pub async fn toll_gate(server: &bang::server::RunningServer, fighters: i64) -> Client {
+    let mut keeper = joined(server, "keeper", json!({"sector": 1})).await;
+    let deploy = json!({"character_id": "keeper", "sector": 1, "quantity": fighters, "mode": "toll", "toll_amount": 25});
+    keeper.ok("combat.leave_fighters", deploy).await;
+    keeper
+        .ok("move", json!({"character_id": "keeper", "to_sector": 0}))
+        .await;
+    keeper
+}
