@@ -342,7 +342,7 @@ async fn a_toll_paid_in_a_later_round_turns_the_garrison_attack_into_a_brace() {
 #[tokio::test]
 async fn a_toll_demand_answered_by_fleeing_ends_with_the_runner_gone() {
     let (server, _data) = server(15.0);
-    let mut keeper = toll_gate(&server, 40).await;
+    let _keeper = toll_gate(&server, 40).await;
     let mut runner = joined(&server, "runner", json!({})).await;
     let (events, _) = runner
         .rpc("move", json!({"character_id": "runner", "to_sector": 1}))
