@@ -112,7 +112,15 @@ fn sweeps_cover_the_grid_and_move_the_numbers() {
         red_wins(10, 0.7)
     );
     assert!(Sweep::parse("nonsense").is_err());
-    assert!(Sweep::parse("scenario.sides.0.strategy.commit=").is_ok());
+    assert!(Sweep::parse("scenario.sides.0.strategy.commit=").is_err());
+    assert!(Sweep::parse("scenario.sides.0.strategy.commit=5,,6").is_err());
+    assert_eq!(
+        Sweep::parse("balance.combat.base_hit=0.3,1")
+            .unwrap()
+            .values
+            .len(),
+        2
+    );
     let bad = vec![Sweep::parse("scenario.sides.9.strategy.commit=1").unwrap()];
     assert!(run(&opts(scenario("kestrel-duel.toml"), 10, 1, bad)).is_err());
 }

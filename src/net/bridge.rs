@@ -130,6 +130,8 @@ pub fn flush_frames(
     sessions: Res<Sessions>,
     failed: Option<Res<StoreFailed>>,
     metrics: Option<Res<crate::metrics::MetricsRes>>,
+    // Each endpoint's histogram, looked up once: the family lookup allocates its label set.
+    mut latency: Local<HashMap<&'static str, prometheus_client::metrics::histogram::Histogram>>,
 ) {
     if failed.is_some_and(|f| f.0.is_some()) {
         frames.clear();
@@ -145,9 +147,12 @@ pub fn flush_frames(
                 received,
             } => {
                 if let (Some(m), Some(at)) = (&metrics, received) {
-                    let labels = vec![("endpoint".to_string(), endpoint.to_string())];
-                    m.0.rpc_latency
-                        .get_or_create(&labels)
+                    latency
+                        .entry(*endpoint)
+                        .or_insert_with(|| {
+                            let labels = vec![("endpoint".to_string(), endpoint.to_string())];
+                            m.0.rpc_latency.get_or_create_owned(&labels)
+                        })
                         .observe(at.elapsed().as_secs_f64());
                 }
                 let text = match body {

@@ -201,6 +201,9 @@ impl Sweep {
                 "--sweep {key}: keys start with `scenario.` or `balance.`"
             ));
         }
+        if values.split(',').any(|v| v.trim().is_empty()) {
+            return Err(format!("--sweep {key}: empty value in {values:?}"));
+        }
         let values = values
             .split(',')
             .map(|v| {
