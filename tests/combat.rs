@@ -165,7 +165,10 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
     );
     assert!(metrics.contains("garrison_deployments_total 1"));
     // One histogram per endpoint, fed by every reply (two combat.action replies so far).
-    assert!(metrics.contains("rpc_latency_seconds_count{endpoint=\"combat.action\"} 2"), "{metrics}");
+    assert!(
+        metrics.contains("rpc_latency_seconds_count{endpoint=\"combat.action\"} 2"),
+        "{metrics}"
+    );
     let status = alice
         .ok(
             "combat.status",
