@@ -106,6 +106,11 @@ struct SimArgs {
     /// No progress bar
     #[arg(long)]
     quiet: bool,
+    /// How encounters are played: `app` (a game App per worker, every action through
+    /// `combat.action`), `batched` (many encounters per World; ship-only scenarios), or `auto`
+    /// (batched when possible). Both give the same results.
+    #[arg(long, value_enum, default_value_t = bang::sim::SimPath::Auto)]
+    path: bang::sim::SimPath,
 }
 
 #[derive(Subcommand)]
@@ -182,7 +187,11 @@ fn run_sim(args: SimArgs) -> Result<(), String> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, 256);
+    if args.path == bang::sim::SimPath::Batched && !bang::sim::batch::supports(&scenario) {
+        return Err("--path batched plays ship-only scenarios; this one has garrisons".into());
+    }
     let opts = bang::sim::SimOptions {
+        path: args.path,
         scenario,
         balance: balance_source(args.balance).load()?,
         encounters: args.encounters,

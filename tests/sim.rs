@@ -2,7 +2,7 @@
 //! vectors, the command line end to end, and the HTML report in a real browser.
 
 use bang::sim::scenario::{Scenario, Sweep};
-use bang::sim::{SimOptions, run};
+use bang::sim::{SimOptions, SimPath, run};
 use bang_components::balance::{Balance, CombatBalance};
 use bang_systems::combat::engine::RngKind;
 use serde_json::Value;
@@ -26,6 +26,7 @@ fn opts(s: Scenario, n: u64, threads: usize, sweeps: Vec<Sweep>) -> SimOptions {
         sweeps,
         rng: RngKind::ChaCha,
         progress: false,
+        path: SimPath::Auto,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The headless sim runner for designers: seeded batches of encounters on the real combat
 //! systems (virtual time, many Worlds on worker threads), parameter sweeps, and reports.
 
+pub mod batch;
 pub mod html;
 pub mod report;
 pub mod round;
@@ -10,8 +11,8 @@ pub mod strategy;
 
 use bang_components::balance::Balance;
 use bang_systems::combat::engine::RngKind;
-use report::{PointReport, Report, summarise};
-use runner::{EncounterResult, SimWorld};
+use report::{PointReport, Report, Totals, summarise};
+use runner::SimWorld;
 use scenario::{Scenario, Sweep, apply, grid};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -25,40 +26,65 @@ pub struct SimOptions {
     pub sweeps: Vec<Sweep>,
     pub rng: RngKind,
     pub progress: bool,
+    pub path: SimPath,
 }
 
-/// Runs `n` encounters of one configuration on `threads` workers. Encounter `i` always gets the
-/// same seed, and results are put back in index order: the output is the same for any thread count.
+/// Which machinery plays the encounters (both give the same results; `tests/sim.rs` checks it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SimPath {
+    /// Batched when the scenario allows it (no garrisons), else the App.
+    #[default]
+    Auto,
+    /// One game App per worker, a fresh fight per encounter, every action through `combat.action`.
+    App,
+    /// Many encounters per World, advanced together (ship-only scenarios).
+    Batched,
+}
+
+/// Runs `opts.encounters` encounters of one configuration (the scenario and balance of one grid
+/// point) on `opts.threads` workers and totals them. Encounter `i`
+/// always gets the same seed and the totals are integers: the output is the same for any thread
+/// count.
 pub fn run_batch(
+    opts: &SimOptions,
     scenario: &Scenario,
     balance: &Balance,
-    n: u64,
-    seed: u64,
-    threads: usize,
-    rng: RngKind,
     progress: &indicatif::ProgressBar,
-) -> Vec<EncounterResult> {
-    const CHUNK: u64 = 256;
+) -> Totals {
+    let (n, seed, rng) = (opts.encounters, opts.seed, opts.rng);
+    let batched = match opts.path {
+        SimPath::App => false,
+        SimPath::Auto | SimPath::Batched => batch::supports(scenario),
+    };
+    let chunk: u64 = if batched { batch::BATCH } else { 256 };
     let next = AtomicU64::new(0);
-    let threads = threads.max(1);
-    let mut parts: Vec<Vec<(u64, EncounterResult)>> = std::thread::scope(|s| {
+    let threads = opts.threads.max(1);
+    let parts: Vec<Totals> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut world = SimWorld::new(balance, rng);
-                    let mut out = Vec::new();
-                    loop {
-                        let start = next.fetch_add(CHUNK, Ordering::Relaxed);
-                        if start >= n {
-                            break;
+                    let mut totals = Totals::default();
+                    let claim = || {
+                        let start = next.fetch_add(chunk, Ordering::Relaxed);
+                        (start < n).then(|| (start, (start + chunk).min(n)))
+                    };
+                    if batched {
+                        let mut world =
+                            batch::BatchWorld::new(scenario, &balance.combat, rng, seed);
+                        while let Some((start, end)) = claim() {
+                            world.run(start, end, &mut totals);
+                            progress.inc(end - start);
                         }
-                        let end = (start + CHUNK).min(n);
-                        for i in start..end {
-                            out.push((i, world.run(scenario, seed, i)));
+                    } else {
+                        let mut world = SimWorld::new(balance, rng);
+                        while let Some((start, end)) = claim() {
+                            for i in start..end {
+                                totals.add(&world.run(scenario, seed, i));
+                            }
+                            progress.inc(end - start);
                         }
-                        progress.inc(end - start);
                     }
-                    out
+                    totals
                 })
             })
             .collect();
@@ -67,9 +93,12 @@ pub fn run_batch(
             .map(|h| h.join().expect("sim worker panicked"))
             .collect()
     });
-    let mut all: Vec<(u64, EncounterResult)> = parts.drain(..).flatten().collect();
-    all.sort_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, r)| r).collect()
+    // Integer totals: the merge order cannot change the sums.
+    let mut all = Totals::default();
+    for part in parts {
+        all.merge(part);
+    }
+    all
 }
 
 pub fn run(opts: &SimOptions) -> Result<Report, String> {
@@ -90,18 +119,10 @@ pub fn run(opts: &SimOptions) -> Result<Report, String> {
     let mut reports = Vec::with_capacity(points.len());
     for point in points {
         let (scenario, balance) = apply(&opts.scenario, &opts.balance, &point)?;
-        let results = run_batch(
-            &scenario,
-            &balance,
-            opts.encounters,
-            opts.seed,
-            opts.threads,
-            opts.rng,
-            &bar,
-        );
+        let totals = run_batch(opts, &scenario, &balance, &bar);
         reports.push(PointReport {
             params: point.into_iter().collect(),
-            summary: summarise(&results),
+            summary: summarise(&totals),
         });
     }
     bar.finish_and_clear();

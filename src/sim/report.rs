@@ -70,83 +70,134 @@ pub struct Summary {
     pub toll_credits_mean: f64,
 }
 
-pub fn summarise(results: &[EncounterResult]) -> Summary {
-    let n = results.len() as u64;
-    let mut outcome_counts: BTreeMap<String, u64> = BTreeMap::new();
-    for r in results {
-        *outcome_counts.entry(r.outcome.clone()).or_default() += 1;
-    }
-    let mut rounds: Vec<u32> = results.iter().map(|r| r.rounds).collect();
-    rounds.sort_unstable();
-    let pick = |q: f64| -> f64 {
-        if rounds.is_empty() {
-            0.0
-        } else {
-            rounds[((rounds.len() - 1) as f64 * q).round() as usize] as f64
+/// One side's running totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SideTotals {
+    /// Whether the side had anything in the fight (ships or garrisons) in some encounter.
+    pub fought: bool,
+    pub fighters_lost: i64,
+    pub shields_lost: i64,
+    pub flee_attempts: u64,
+    pub flee_successes: u64,
+}
+
+/// The running totals of one grid point. Only integers, so encounters added in any order (by any
+/// number of threads) give the same summary, bit for bit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub encounters: u64,
+    pub outcomes: BTreeMap<String, u64>,
+    /// Encounters by the number of rounds they played.
+    pub rounds: BTreeMap<u32, u64>,
+    pub sides: BTreeMap<String, SideTotals>,
+    /// Encounters where at least one toll was paid, and the credits paid in all.
+    pub with_tolls: u64,
+    pub toll_credits: i64,
+}
+
+impl Totals {
+    pub fn add(&mut self, r: &EncounterResult) {
+        self.encounters += 1;
+        *self.outcomes.entry(r.outcome.clone()).or_default() += 1;
+        *self.rounds.entry(r.rounds).or_default() += 1;
+        for (side, lost) in &r.fighters_lost {
+            let t = self.sides.entry(side.clone()).or_default();
+            t.fought = true;
+            t.fighters_lost += lost;
         }
+        for (name, lost) in &r.shields_lost {
+            self.side(name).shields_lost += lost;
+        }
+        for (name, n) in &r.flee_attempts {
+            self.side(name).flee_attempts += u64::from(*n);
+        }
+        for (name, n) in &r.flee_successes {
+            self.side(name).flee_successes += u64::from(*n);
+        }
+        self.with_tolls += u64::from(r.tolls_paid > 0);
+        self.toll_credits += r.toll_credits;
+    }
+
+    fn side(&mut self, name: &str) -> &mut SideTotals {
+        self.sides.entry(name.to_string()).or_default()
+    }
+
+    pub fn merge(&mut self, other: Totals) {
+        self.encounters += other.encounters;
+        for (k, n) in other.outcomes {
+            *self.outcomes.entry(k).or_default() += n;
+        }
+        for (k, n) in other.rounds {
+            *self.rounds.entry(k).or_default() += n;
+        }
+        for (k, o) in other.sides {
+            let t = self.sides.entry(k).or_default();
+            t.fought |= o.fought;
+            t.fighters_lost += o.fighters_lost;
+            t.shields_lost += o.shields_lost;
+            t.flee_attempts += o.flee_attempts;
+            t.flee_successes += o.flee_successes;
+        }
+        self.with_tolls += other.with_tolls;
+        self.toll_credits += other.toll_credits;
+    }
+}
+
+pub fn summarise(t: &Totals) -> Summary {
+    let n = t.encounters;
+    let mean = |sum: f64| -> f64 { if n == 0 { 0.0 } else { round6(sum / n as f64) } };
+    // The value at sorted position round((n − 1) × q), read off the histogram.
+    let pick = |q: f64| -> f64 {
+        if n == 0 {
+            return 0.0;
+        }
+        let at = ((n - 1) as f64 * q).round() as u64;
+        let mut seen = 0;
+        for (&rounds, &count) in &t.rounds {
+            seen += count;
+            if seen > at {
+                return f64::from(rounds);
+            }
+        }
+        0.0
     };
-    let mean = |xs: &mut dyn Iterator<Item = f64>| -> f64 {
-        let (s, c) = xs.fold((0.0, 0u64), |(s, c), x| (s + x, c + 1));
-        if c == 0 { 0.0 } else { round6(s / c as f64) }
-    };
-    let mut side_names: Vec<String> = results
+    let rounds_sum: u64 = t.rounds.iter().map(|(r, c)| u64::from(*r) * c).sum();
+    let sides = t
+        .sides
         .iter()
-        .flat_map(|r| r.fighters_lost.keys().cloned())
-        .collect();
-    side_names.sort();
-    side_names.dedup();
-    let sides = side_names
-        .into_iter()
-        .map(|s| {
-            let attempts: u64 = results
-                .iter()
-                .map(|r| *r.flee_attempts.get(&s).unwrap_or(&0) as u64)
-                .sum();
-            let successes: u64 = results
-                .iter()
-                .map(|r| *r.flee_successes.get(&s).unwrap_or(&0) as u64)
-                .sum();
+        .filter(|(_, s)| s.fought)
+        .map(|(name, s)| {
             let stats = SideStats {
-                fighters_lost_mean: mean(
-                    &mut results
-                        .iter()
-                        .map(|r| *r.fighters_lost.get(&s).unwrap_or(&0) as f64),
-                ),
-                shields_lost_mean: mean(
-                    &mut results
-                        .iter()
-                        .map(|r| *r.shields_lost.get(&s).unwrap_or(&0) as f64),
-                ),
-                flee_attempts: attempts,
-                flee_successes: successes,
-                flee_success_rate: if attempts == 0 {
+                fighters_lost_mean: mean(s.fighters_lost as f64),
+                shields_lost_mean: mean(s.shields_lost as f64),
+                flee_attempts: s.flee_attempts,
+                flee_successes: s.flee_successes,
+                flee_success_rate: if s.flee_attempts == 0 {
                     0.0
                 } else {
-                    round6(successes as f64 / attempts as f64)
+                    round6(s.flee_successes as f64 / s.flee_attempts as f64)
                 },
             };
-            (s, stats)
+            (name.clone(), stats)
         })
         .collect();
     Summary {
         encounters: n,
-        outcomes: outcome_counts
-            .into_iter()
-            .map(|(k, c)| (k, wilson(c, n)))
+        outcomes: t
+            .outcomes
+            .iter()
+            .map(|(k, c)| (k.clone(), wilson(*c, n)))
             .collect(),
         rounds: RoundsStats {
-            mean: mean(&mut rounds.iter().map(|r| *r as f64)),
+            mean: mean(rounds_sum as f64),
             median: pick(0.5),
             p90: pick(0.9),
-            min: rounds.first().copied().unwrap_or(0),
-            max: rounds.last().copied().unwrap_or(0),
+            min: t.rounds.keys().next().copied().unwrap_or(0),
+            max: t.rounds.keys().next_back().copied().unwrap_or(0),
         },
         sides,
-        tolls_paid: wilson(
-            results.iter().filter(|r| r.tolls_paid > 0).count() as u64,
-            n,
-        ),
-        toll_credits_mean: mean(&mut results.iter().map(|r| r.toll_credits as f64)),
+        tolls_paid: wilson(t.with_tolls, n),
+        toll_credits_mean: mean(t.toll_credits as f64),
     }
 }
 

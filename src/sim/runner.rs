@@ -3,7 +3,7 @@
 //! does not depend on the number of threads.
 
 use super::scenario::{Scenario, Side};
-use super::strategy::{decide, roll_for};
+use super::strategy::{decide, roll_for, strategy_at};
 use bang_components::api::combat::CombatActionRequest;
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterId, CharacterIndex, SectorOccupants, Ship};
@@ -206,15 +206,9 @@ impl SimWorld {
                     .enumerate()
                     .filter(|(_, p)| p.kind == CombatantKind::Character)
                     .map(|(n, me)| {
-                        let spec = specs[side_of[&me.id].as_str()];
-                        let strategy = spec
-                            .phases
-                            .iter()
-                            .filter(|ph| ph.from_round <= e.round)
-                            .max_by_key(|ph| ph.from_round)
-                            .map_or(&spec.strategy, |ph| &ph.strategy);
-                        let mut roll = roll_for(eseed, index, e.round, n);
-                        let d = decide(strategy, me, e, &side_of, &mut roll);
+                        let strategy = strategy_at(specs[side_of[&me.id].as_str()], e.round);
+                        let roll = || roll_for(eseed, index, e.round, n);
+                        let d = decide(strategy, me, e, &side_of, roll);
                         CombatActionRequest {
                             character_id: Some(me.id.clone()),
                             combat_id: Some(combat_id.clone()),

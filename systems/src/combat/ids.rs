@@ -23,6 +23,12 @@ impl CombatIds {
         )
     }
 
+    /// Moves past one id without formatting it (what [`Self::next_id`] draws).
+    pub fn skip_id(&mut self) {
+        self.0.random::<u64>();
+        self.0.random::<u64>();
+    }
+
     /// A new encounter's seed for its round generator.
     pub fn next_seed(&mut self) -> i64 {
         self.0.random::<i64>()

@@ -21,9 +21,25 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 /// 2^-53: scaling a 53-bit integer by it is exact, the same as dividing by 2^53.
 const TWO_POW_MINUS_53: f64 = 1.0 / 9_007_199_254_740_992.0;
 
-/// A source of the round's doubles in `[0, 1)`.
+/// A source of the round's doubles in `[0, 1)`. Both generators' doubles are `k × 2^-53` for a
+/// 53-bit integer `k`, so a caller comparing many draws with one probability can compare `k` with
+/// [`grid_threshold`] instead, with the same result.
 pub(crate) trait UnitDraws {
-    fn next_f64(&mut self) -> f64;
+    /// The next `k`, below 2^53.
+    fn next_k53(&mut self) -> u64;
+
+    #[inline]
+    fn next_f64(&mut self) -> f64 {
+        // Below 2^53 the signed conversion is exact and one instruction (the unsigned one is not).
+        (self.next_k53() as i64) as f64 * TWO_POW_MINUS_53
+    }
+}
+
+/// The `t` with `k < t ⇔ k × 2^-53 < p` for every 53-bit `k` (`p × 2^53` is exact, and `k` is
+/// an integer, so rounding up is the whole conversion; NaN and negatives give 0: never).
+#[inline]
+pub(crate) fn grid_threshold(p: f64) -> u64 {
+    (p * 9_007_199_254_740_992.0).ceil() as u64
 }
 
 /// [`RngKind::Reference`]'s generator for one round.
@@ -38,6 +54,11 @@ impl ReferenceDraws {
 }
 
 impl UnitDraws for ReferenceDraws {
+    #[inline]
+    fn next_k53(&mut self) -> u64 {
+        self.0.python_k53()
+    }
+
     #[inline]
     fn next_f64(&mut self) -> f64 {
         self.0.python_random()
@@ -57,9 +78,8 @@ impl ChaChaDraws {
 
 impl UnitDraws for ChaChaDraws {
     #[inline]
-    fn next_f64(&mut self) -> f64 {
-        // Below 2^53 the signed conversion is exact and one instruction (the unsigned one is not).
-        ((self.0.next_u64() >> 11) as i64) as f64 * TWO_POW_MINUS_53
+    fn next_k53(&mut self) -> u64 {
+        self.0.next_u64() >> 11
     }
 }
 
@@ -257,6 +277,13 @@ impl Mt19937 {
 
     /// Python's `random()`: 53 random bits from two outputs, as a double in `[0, 1)`.
     #[inline]
+    /// The 53-bit integer behind [`Self::python_random`]: `(a >> 5) × 2^26 + (b >> 6)`.
+    pub fn python_k53(&mut self) -> u64 {
+        let a = u64::from(self.next_u32() >> 5);
+        let b = u64::from(self.next_u32() >> 6);
+        (a << 26) | b
+    }
+
     pub fn python_random(&mut self) -> f64 {
         let a = f64::from(self.next_u32() >> 5);
         let b = f64::from(self.next_u32() >> 6);
