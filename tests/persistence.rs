@@ -135,8 +135,18 @@ async fn a_fight_survives_a_kill_9_and_ends_normally() {
     let mut a = Client::connect(addr).await;
     let mut b = Client::connect(addr).await;
     b.ok("join", json!({"character_id": "b"})).await;
-    let status = a.ok("combat.status", json!({"combat_id": combat_id})).await;
+    let status = a
+        .ok(
+            "combat.status",
+            json!({"combat_id": combat_id, "include_logs": true}),
+        )
+        .await;
     assert_eq!(status["round"], 2, "the same fight, the same round");
+    // Round 1's log (stored apart from the fight's state) came back with it.
+    let logs = status["logs"].as_array().expect("logs");
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0]["round"], 1);
+    assert_eq!(logs[0]["actions"]["a"]["action"], "attack");
     assert_eq!(status["participants"]["a"]["fighters"], after_round_1["a"]);
     // b's acknowledged brace is still pending: a's action completes round 2.
     a.ok("join", json!({"character_id": "a"})).await;
@@ -151,6 +161,13 @@ async fn a_fight_survives_a_kill_9_and_ends_normally() {
     assert_eq!(r["outcome"]["actions"]["b"]["action"], "brace");
     assert_eq!(r["outcome"]["actions"]["b"]["timed_out"], false);
     assert_eq!(r["outcome"]["result"], "stalemate");
+    let rounds: Vec<i64> = r["outcome"]["logs"]
+        .as_array()
+        .expect("logs")
+        .iter()
+        .map(|l| l["round"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rounds, vec![1, 2], "the whole history, once each");
     assert_eq!(r["ended"], true);
     // The ships carry the fight's losses.
     let s = b.ok("my_status", json!({"character_id": "b"})).await;

@@ -102,6 +102,9 @@ pub struct Encounter {
     /// In joining order.
     pub participants: Vec<Participant>,
     pub pending: BTreeMap<String, StoredAction>,
+    /// Stored apart from the encounter (one row per round), so saving a fight writes only what
+    /// changed; still read from older rows that carried them.
+    #[serde(default, skip_serializing)]
     pub logs: Vec<RoundLog>,
     pub initiator: Option<String>,
     pub created_at: Timestamp,

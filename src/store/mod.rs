@@ -79,6 +79,12 @@ CREATE TABLE IF NOT EXISTS chat_messages (
 CREATE TABLE IF NOT EXISTS garrisons (sector INTEGER PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS salvage (salvage_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounters (combat_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS encounter_rounds (
+    combat_id TEXT NOT NULL,
+    round_index INTEGER NOT NULL,
+    log TEXT NOT NULL,
+    PRIMARY KEY (combat_id, round_index)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ports (
     sector INTEGER PRIMARY KEY,
     fuel_ore INTEGER NOT NULL,
@@ -113,7 +119,15 @@ pub struct Changes {
     /// Combat state by key: `Some` is saved, `None` deleted.
     pub garrisons: Vec<(SectorId, Option<Garrison>)>,
     pub salvage: Vec<(String, Option<Salvage>)>,
-    pub encounters: Vec<(String, Option<Encounter>)>,
+    pub encounters: Vec<(String, Option<EncounterRow>)>,
+}
+
+/// An active encounter as written: its state without the round logs (JSON), and the logs
+/// resolved since it was last saved (index in the log, JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncounterRow {
+    pub state: String,
+    pub new_rounds: Vec<(usize, String)>,
 }
 
 impl Changes {
@@ -131,6 +145,58 @@ impl Changes {
 
 pub struct Store {
     conn: Connection,
+    /// Declared after `conn`, so it stops after the writer has closed (and checkpointed).
+    _checkpoints: Checkpointer,
+}
+
+/// Copies the WAL back into the database file from a thread of its own. SQLite would otherwise
+/// do it inside a commit every thousand pages, with an fsync of the database file, on the game
+/// loop: a stall of several milliseconds for whichever update hit it. A passive checkpoint never
+/// blocks the writer, and durability does not depend on it (a commit is durable once in the WAL).
+struct Checkpointer {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+    fn start(path: &Path) -> StoreResult<Checkpointer> {
+        let conn = Connection::open(path)?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("bang-checkpoint".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(Self::EVERY)
+                {
+                    let done = conn
+                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
+                    if let Err(e) = done {
+                        tracing::debug!(error = %e, "checkpoint skipped");
+                    }
+                }
+            })
+            .map_err(|e| {
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(format!("cannot start the checkpoint thread: {e}")),
+                )
+            })?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 fn ship_type_from(text: &str) -> Option<ShipType> {
@@ -163,8 +229,14 @@ impl Store {
         };
         conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Checkpoints run on their own thread (see `Checkpointer`).
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Store { conn })
+        let checkpoints = Checkpointer::start(&dir.join("bang.db"))?;
+        Ok(Store {
+            conn,
+            _checkpoints: checkpoints,
+        })
     }
 
     pub fn meta(&self, key: &str) -> StoreResult<Option<String>> {
@@ -293,13 +365,28 @@ impl Store {
             }
             Ok(out)
         }
+        let mut encounters: Vec<Encounter> = all(
+            &self.conn,
+            "SELECT state FROM encounters ORDER BY combat_id",
+        )?;
+        let mut rounds = self.conn.prepare(
+            "SELECT log FROM encounter_rounds WHERE combat_id = ?1 ORDER BY round_index",
+        )?;
+        for e in &mut encounters {
+            let mut rows = rounds.query([&e.combat_id])?;
+            let mut logs = Vec::new();
+            while let Some(r) = rows.next()? {
+                logs.push(json_col(&r.get::<_, String>(0)?)?);
+            }
+            // Rows written before the logs moved to their own table still carry them.
+            if !logs.is_empty() {
+                e.logs = logs;
+            }
+        }
         Ok((
             all(&self.conn, "SELECT state FROM garrisons ORDER BY sector")?,
             all(&self.conn, "SELECT state FROM salvage ORDER BY salvage_id")?,
-            all(
-                &self.conn,
-                "SELECT state FROM encounters ORDER BY combat_id",
-            )?,
+            encounters,
         ))
     }
 
@@ -444,7 +531,28 @@ impl Store {
                 put(&tx, "salvage", "salvage_id", id, s.as_ref())?;
             }
             for (id, e) in &changes.encounters {
-                put(&tx, "encounters", "combat_id", id, e.as_ref())?;
+                match e {
+                    Some(row) => {
+                        tx.prepare_cached(
+                            "INSERT INTO encounters (combat_id, state) VALUES (?1, ?2)
+                             ON CONFLICT(combat_id) DO UPDATE SET state = excluded.state",
+                        )?
+                        .execute(params![id, row.state])?;
+                        let mut round = tx.prepare_cached(
+                            "INSERT OR REPLACE INTO encounter_rounds (combat_id, round_index, log)
+                             VALUES (?1, ?2, ?3)",
+                        )?;
+                        for (index, log) in &row.new_rounds {
+                            round.execute(params![id, *index as i64, log])?;
+                        }
+                    }
+                    None => {
+                        tx.prepare_cached("DELETE FROM encounters WHERE combat_id = ?1")?
+                            .execute(params![id])?;
+                        tx.prepare_cached("DELETE FROM encounter_rounds WHERE combat_id = ?1")?
+                            .execute(params![id])?;
+                    }
+                }
             }
             let mut action = tx.prepare_cached(
                 "INSERT INTO action_log (timestamp, event_type, actor_id, session_id, data, result, metadata)
@@ -491,6 +599,30 @@ mod tests {
             credits: 1234,
             last_active: Timestamp(99),
             knowledge,
+        }
+    }
+
+    #[test]
+    fn checkpoints_reach_the_database_file_without_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+        let db = dir.path().join("bang.db");
+        let before = std::fs::metadata(&db).unwrap().len();
+        let mut changes = Changes {
+            characters: (0..500).map(|i| row(&format!("c{i}"), i)).collect(),
+            ..Default::default()
+        };
+        store.commit(&mut changes).unwrap();
+        // The writer never checkpoints (autocheckpoint is off); the checkpoint thread copies the
+        // committed pages into the database file within a few of its periods.
+        let deadline = std::time::Instant::now() + Checkpointer::EVERY * 20;
+        while std::fs::metadata(&db).unwrap().len() <= before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint reached {}",
+                db.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
 

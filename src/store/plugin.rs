@@ -2,7 +2,7 @@
 //! what changed and commit it before the update's frames are flushed.
 
 use super::action_log::{ActionLogFiles, LogEntry};
-use super::{Changes, CharacterRow, Store};
+use super::{Changes, CharacterRow, EncounterRow, Store};
 use bang_components::balance::Balance;
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, SectorOccupants,
@@ -21,6 +21,7 @@ use bang_systems::combat::CombatUnsaved;
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use serde_json::value::RawValue;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// The open store. A mutex only because resources must be `Sync`; only the ECS thread uses it.
@@ -73,6 +74,8 @@ impl Plugin for StorePlugin {
                 boot: self.boot.clone(),
             })
             .init_resource::<StoreFailed>()
+            // Empty after a restart: a restored fight's next save rewrites its rounds once.
+            .init_resource::<SavedRounds>()
             .add_systems(PostUpdate, persist_changes.in_set(PersistSystems));
     }
 }
@@ -114,7 +117,13 @@ pub struct CombatState<'w, 's> {
     garrisons: Query<'w, 's, &'static Garrison>,
     salvage: Query<'w, 's, &'static Salvage>,
     encounters: Query<'w, 's, &'static Encounter>,
+    saved_rounds: ResMut<'w, SavedRounds>,
 }
+
+/// How many round logs of each active encounter are already in the store: saving a fight writes
+/// only the rounds resolved since.
+#[derive(Resource, Debug, Default)]
+pub struct SavedRounds(HashMap<String, usize>);
 
 impl CombatState<'_, '_> {
     /// Turns the unsaved keys into rows to write (present) or delete (gone, or an ended fight).
@@ -153,11 +162,36 @@ impl CombatState<'_, '_> {
                 .by_id
                 .get(&id)
                 .and_then(|e| self.encounters.get(*e).ok())
-                .filter(|e| !e.ended)
-                .cloned();
-            changes.encounters.push((id, e));
+                .filter(|e| !e.ended);
+            let row = match e {
+                None => {
+                    self.saved_rounds.0.remove(&id);
+                    None
+                }
+                Some(e) => {
+                    let saved = self.saved_rounds.0.get(&id).copied().unwrap_or(0);
+                    let new_rounds = e
+                        .logs
+                        .iter()
+                        .enumerate()
+                        .skip(saved)
+                        .map(|(i, log)| (i, to_json(log)))
+                        .collect();
+                    self.saved_rounds.0.insert(id.clone(), e.logs.len());
+                    Some(EncounterRow {
+                        state: to_json(e),
+                        new_rounds,
+                    })
+                }
+            };
+            changes.encounters.push((id, row));
         }
     }
+}
+
+/// Combat state as stored: plain data, so serialising it cannot fail.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("combat state serialises")
 }
 
 /// Writes every character, visit and port changed in this update in one transaction.
@@ -357,6 +391,7 @@ fn restore_combat(
         if enc.deadline < fresh {
             enc.deadline = fresh;
         }
+
         let ids: Vec<String> = enc.participants.iter().map(|p| p.id.clone()).collect();
         let (sector, combat_id) = (enc.sector, enc.combat_id.clone());
         let e = world.spawn(enc).id();
