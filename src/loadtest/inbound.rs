@@ -275,11 +275,9 @@ impl Player {
         }
     }
 
-    /// How long a player takes to answer a round: half its think time, capped well below the
-    /// round deadline.
+    /// How long a player takes to answer a round (`--combat-think-ms`).
     fn combat_think(&mut self) -> Duration {
-        let (lo, hi) = self.cfg.think_ms;
-        let ms = self.rng.random_range(lo / 2..=hi / 2).min(5_000);
-        Duration::from_millis(ms)
+        let (lo, hi) = self.cfg.combat_think_ms;
+        Duration::from_millis(self.rng.random_range(lo..=hi))
     }
 }

@@ -48,6 +48,10 @@ pub struct LoadtestArgs {
     /// Pause between a player's actions, milliseconds: MIN,MAX (uniform)
     #[arg(long, default_value = "500,2000", value_name = "MIN,MAX")]
     pub think_ms: String,
+    /// How long a player takes to answer a combat round, milliseconds: MIN,MAX (uniform; at most
+    /// 14,000, under the 15 s round deadline) [default: half the think time, at most 5,000]
+    #[arg(long, value_name = "MIN,MAX")]
+    pub combat_think_ms: Option<String>,
     /// Action weights: move=W,trade=W,chat=W,fight=W,toll=W (kinds left out weigh 0)
     #[arg(
         long,
@@ -140,6 +144,7 @@ pub(crate) struct Config {
     pub duration: Duration,
     pub grace: Duration,
     pub think_ms: (u64, u64),
+    pub combat_think_ms: (u64, u64),
     pub mix: Mix,
     pub seed: u64,
     pub prefix: String,
@@ -180,6 +185,21 @@ fn parse_think(s: &str) -> Result<(u64, u64), String> {
     Ok((lo, hi))
 }
 
+/// `--combat-think-ms`, or half of `--think-ms` (at most 5 s).
+fn combat_think(args: &LoadtestArgs) -> Result<(u64, u64), String> {
+    let Some(text) = &args.combat_think_ms else {
+        let (lo, hi) = parse_think(&args.think_ms)?;
+        return Ok(((lo / 2).min(5_000), (hi / 2).min(5_000)));
+    };
+    let (lo, hi) = parse_think(text).map_err(|e| e.replace("--think-ms", "--combat-think-ms"))?;
+    if hi > 14_000 {
+        return Err(format!(
+            "--combat-think-ms: MAX {hi} would miss the 15 s round deadline (at most 14000)"
+        ));
+    }
+    Ok((lo, hi))
+}
+
 fn secs(name: &str, v: f64) -> Result<Duration, String> {
     if !v.is_finite() || !(0.0..=1e6).contains(&v) {
         return Err(format!("--{name}: expected seconds ≥ 0, got {v}"));
@@ -211,6 +231,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
         duration: secs("duration", args.duration)?,
         grace: secs("grace", args.grace)?,
         think_ms: parse_think(&args.think_ms)?,
+        combat_think_ms: combat_think(args)?,
         mix: Mix::parse(&args.mix)?,
         seed: args.seed,
         prefix: args.prefix.clone().unwrap_or_else(random_prefix),

@@ -119,7 +119,9 @@ pub(crate) struct Player {
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Parking everyone at the end is a burst of joins (10,000 of them at once in the large runs):
+/// give the server time to answer them all before counting a reply as missing.
+const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 async fn connect(addr: &str) -> Result<Ws, String> {

@@ -74,6 +74,7 @@ impl Report {
                 "duration_secs": cfg.duration.as_secs_f64(),
                 "grace_secs": cfg.grace.as_secs_f64(),
                 "think_ms": [cfg.think_ms.0, cfg.think_ms.1],
+                "combat_think_ms": [cfg.combat_think_ms.0, cfg.combat_think_ms.1],
                 "mix": super::ACTION_KINDS.iter().zip(cfg.mix.weights).map(|(k, w)| (k.to_string(), json!(w))).collect::<serde_json::Map<_, _>>(),
                 "seed": cfg.seed,
                 "prefix": cfg.prefix,

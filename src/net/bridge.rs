@@ -3,7 +3,7 @@
 
 use super::frames::{encode_error, encode_event, encode_ok};
 use super::{Inbound, Outbox};
-use crate::store::plugin::StoreFailed;
+use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use bang_components::messages::{
     Audience, ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived,
@@ -12,7 +12,11 @@ use bang_components::session::{ConnectionId, Sessions};
 use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
+use prometheus_client::metrics::histogram::Histogram;
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 use tokio::sync::mpsc::error::TrySendError;
 
 /// Most inbox items taken in one update, so one update (and its commit) stays short under load.
@@ -28,9 +32,10 @@ pub struct Inbox {
 /// Every open connection's outbox.
 #[derive(Resource, Default)]
 pub struct Outboxes {
-    map: HashMap<ConnectionId, Outbox>,
-    /// Connections dropped for not keeping up, since start.
-    pub slow_disconnects: u64,
+    map: HashMap<ConnectionId, Arc<Outbox>>,
+    /// Connections dropped for not keeping up, since start (counted where frames are delivered,
+    /// which may be the store's writer thread).
+    pub slow_disconnects: Arc<AtomicU64>,
 }
 
 impl Outboxes {
@@ -42,23 +47,32 @@ impl Outboxes {
         self.map.is_empty()
     }
 
-    /// Queues a frame; a client whose outbox is full is told to close and forgotten.
+    /// Queues a frame now; a connection that cannot take it any more is forgotten.
+    #[cfg(test)]
     fn send(&mut self, conn: ConnectionId, frame: &Utf8Bytes) {
         let Some(outbox) = self.map.get(&conn) else {
             return;
         };
-        match outbox.frames.try_send(frame.clone()) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
+        if !deliver(conn, outbox, frame.clone(), &self.slow_disconnects) {
+            self.map.remove(&conn);
+        }
+    }
+}
+
+/// Queues a frame on one outbox; a client whose outbox is full is told to close (once). Returns
+/// whether the connection can still take frames.
+fn deliver(conn: ConnectionId, outbox: &Outbox, frame: Utf8Bytes, slow: &AtomicU64) -> bool {
+    match outbox.frames.try_send(frame) {
+        Ok(()) => true,
+        Err(TrySendError::Full(_)) => {
+            if !*outbox.kick.borrow() {
                 tracing::warn!(conn = conn.0, "client too slow; disconnecting it");
                 let _ = outbox.kick.send(true);
-                self.map.remove(&conn);
-                self.slow_disconnects += 1;
+                slow.fetch_add(1, Ordering::Relaxed);
             }
-            Err(TrySendError::Closed(_)) => {
-                self.map.remove(&conn);
-            }
+            false
         }
+        Err(TrySendError::Closed(_)) => false,
     }
 }
 
@@ -108,7 +122,7 @@ pub fn ingest_inbox(
         };
         match item {
             Inbound::Opened { conn, outbox } => {
-                outboxes.map.insert(conn, outbox);
+                outboxes.map.insert(conn, Arc::new(outbox));
                 opened.write(ConnectionOpened(conn));
             }
             Inbound::Closed { conn } => {
@@ -122,21 +136,25 @@ pub fn ingest_inbox(
     }
 }
 
-/// Encodes each frame once and queues it for its recipients. Nothing leaves if the store failed
-/// to commit this update: those replies would acknowledge work that is not on disk.
+/// Encodes each frame once and resolves its recipients; the frames leave once this update's
+/// changes are committed (the store's writer delivers them, in update order), or at once when
+/// there is no store. Nothing leaves if the store failed: those replies would acknowledge work
+/// that is not on disk.
 pub fn flush_frames(
     mut frames: MessageReader<FrameQueued>,
-    mut outboxes: ResMut<Outboxes>,
+    outboxes: Res<Outboxes>,
     sessions: Res<Sessions>,
     failed: Option<Res<StoreFailed>>,
+    after_commit: Option<ResMut<AfterCommitQueue>>,
     metrics: Option<Res<crate::metrics::MetricsRes>>,
     // Each endpoint's histogram, looked up once: the family lookup allocates its label set.
-    mut latency: Local<HashMap<&'static str, prometheus_client::metrics::histogram::Histogram>>,
+    mut latency: Local<HashMap<&'static str, Histogram>>,
 ) {
     if failed.is_some_and(|f| f.0.is_some()) {
         frames.clear();
         return;
     }
+    let mut out = Deliveries::default();
     for frame in frames.read() {
         match frame {
             FrameQueued::Reply {
@@ -146,20 +164,28 @@ pub fn flush_frames(
                 body,
                 received,
             } => {
-                if let (Some(m), Some(at)) = (&metrics, received) {
-                    latency
-                        .entry(*endpoint)
-                        .or_insert_with(|| {
-                            let labels = vec![("endpoint".to_string(), endpoint.to_string())];
-                            m.0.rpc_latency.get_or_create_owned(&labels)
-                        })
-                        .observe(at.elapsed().as_secs_f64());
-                }
+                let Some(outbox) = outboxes.map.get(conn) else {
+                    continue;
+                };
                 let text = match body {
                     Ok(result) => encode_ok(id, endpoint, result),
                     Err(error) => encode_error(id, endpoint, error),
                 };
-                outboxes.send(*conn, &Utf8Bytes::from(text));
+                let timer = match (&metrics, received) {
+                    (Some(m), Some(at)) => Some((
+                        latency
+                            .entry(*endpoint)
+                            .or_insert_with(|| {
+                                let labels = vec![("endpoint".to_string(), endpoint.to_string())];
+                                m.0.rpc_latency.get_or_create_owned(&labels)
+                            })
+                            .clone(),
+                        *at,
+                    )),
+                    _ => None,
+                };
+                out.frames
+                    .push((*conn, outbox.clone(), Utf8Bytes::from(text), timer));
             }
             FrameQueued::Event {
                 event,
@@ -180,17 +206,57 @@ pub fn flush_frames(
                 }
                 let text = Utf8Bytes::from(encode_event(event, payload, filter));
                 for conn in recipients {
-                    outboxes.send(conn, &text);
+                    if let Some(outbox) = outboxes.map.get(&conn) {
+                        out.frames.push((conn, outbox.clone(), text.clone(), None));
+                    }
                 }
             }
         }
     }
+    // A connection that went away (closed, or kicked for being slow) is forgotten when its socket
+    // task reports it closed: frames queued for it until then are dropped.
     if let Some(m) = metrics {
         m.0.connections.set(outboxes.len() as i64);
-        let slow = outboxes.slow_disconnects;
+        let slow = outboxes.slow_disconnects.load(Ordering::Relaxed);
         let seen = m.0.slow_disconnects.get();
         if slow > seen {
             m.0.slow_disconnects.inc_by(slow - seen);
+        }
+    }
+    if out.frames.is_empty() {
+        return;
+    }
+    out.slow = outboxes.slow_disconnects.clone();
+    match after_commit {
+        Some(mut queue) => queue.0.push(Box::new(move || out.deliver())),
+        None => out.deliver(),
+    }
+}
+
+/// A frame for one connection, and for a reply its endpoint's latency histogram and when the
+/// request was read.
+type Delivery = (
+    ConnectionId,
+    Arc<Outbox>,
+    Utf8Bytes,
+    Option<(Histogram, Instant)>,
+);
+
+/// One update's frames, each with its connection's outbox (and, for a reply, the endpoint's
+/// latency histogram and when the request was read).
+#[derive(Default)]
+struct Deliveries {
+    frames: Vec<Delivery>,
+    slow: Arc<AtomicU64>,
+}
+
+impl Deliveries {
+    fn deliver(self) {
+        for (conn, outbox, frame, timer) in self.frames {
+            if let Some((histogram, at)) = timer {
+                histogram.observe(at.elapsed().as_secs_f64());
+            }
+            deliver(conn, &outbox, frame, &self.slow);
         }
     }
 }
@@ -206,7 +272,9 @@ mod tests {
         let (kick, kicked) = watch::channel(false);
         let mut outboxes = Outboxes::default();
         let conn = ConnectionId(1);
-        outboxes.map.insert(conn, Outbox { frames: tx, kick });
+        outboxes
+            .map
+            .insert(conn, Arc::new(Outbox { frames: tx, kick }));
         let frame = Utf8Bytes::from("{}");
         outboxes.send(conn, &frame);
         outboxes.send(conn, &frame);
@@ -218,10 +286,10 @@ mod tests {
             "the third frame does not fit: the client is told to go"
         );
         assert!(outboxes.is_empty());
-        assert_eq!(outboxes.slow_disconnects, 1);
+        assert_eq!(outboxes.slow_disconnects.load(Ordering::Relaxed), 1);
         // Later frames for it are dropped quietly; the two queued ones are still there.
         outboxes.send(conn, &frame);
-        assert_eq!(outboxes.slow_disconnects, 1);
+        assert_eq!(outboxes.slow_disconnects.load(Ordering::Relaxed), 1);
         assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok() && rx.try_recv().is_err());
     }
 
@@ -232,10 +300,10 @@ mod tests {
         let mut outboxes = Outboxes::default();
         outboxes
             .map
-            .insert(ConnectionId(1), Outbox { frames: tx, kick });
+            .insert(ConnectionId(1), Arc::new(Outbox { frames: tx, kick }));
         drop(rx);
         outboxes.send(ConnectionId(1), &Utf8Bytes::from("{}"));
         assert!(outboxes.is_empty());
-        assert_eq!(outboxes.slow_disconnects, 0);
+        assert_eq!(outboxes.slow_disconnects.load(Ordering::Relaxed), 0);
     }
 }

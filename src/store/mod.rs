@@ -5,6 +5,7 @@
 
 pub mod action_log;
 pub mod plugin;
+pub mod writer;
 
 use action_log::LogEntry;
 use bang_components::api::events::ChatMessage;
@@ -131,6 +132,18 @@ pub struct EncounterRow {
 }
 
 impl Changes {
+    /// Appends a later update's changes (written after these, so later rows win).
+    pub fn extend(&mut self, later: Changes) {
+        self.characters.extend(later.characters);
+        self.visits.extend(later.visits);
+        self.ports.extend(later.ports);
+        self.actions.extend(later.actions);
+        self.chat.extend(later.chat);
+        self.garrisons.extend(later.garrisons);
+        self.salvage.extend(later.salvage);
+        self.encounters.extend(later.encounters);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.characters.is_empty()
             && self.visits.is_empty()
@@ -153,25 +166,55 @@ pub struct Store {
 /// do it inside a commit every thousand pages, with an fsync of the database file, on the game
 /// loop: a stall of several milliseconds for whichever update hit it. A passive checkpoint never
 /// blocks the writer, and durability does not depend on it (a commit is durable once in the WAL).
+///
+/// A busy writer never leaves the WAL fully copied at the moment it starts its next transaction,
+/// which is when SQLite rewinds the log, so passive checkpoints alone let the file grow without
+/// bound. Past [`Self::REWIND_FRAMES`] the checkpointer therefore asks for a restart checkpoint:
+/// it holds the writer back (the writer waits, it does not fail) only while it copies the few
+/// frames the passive ones have not, and the next commit starts the log from the beginning.
 struct Checkpointer {
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    const EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+    /// 64 MiB of 1 KiB pages (256 MiB for a database made with 4 KiB pages).
+    const REWIND_FRAMES: i64 = 65_536;
+    /// How long either connection waits for the other's lock before giving up.
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// The writer's busy handler: a restart checkpoint holds it back for a few milliseconds, so
+    /// it retries every 100 µs (SQLite's default handler sleeps 1, 2, 5, 10, … ms, which turned a
+    /// short wait into a long one) and gives up after [`Self::PATIENCE`].
+    fn wait_briefly(attempt: i32) -> bool {
+        const STEP: std::time::Duration = std::time::Duration::from_micros(100);
+        if STEP * attempt.max(0) as u32 >= Self::PATIENCE {
+            return false;
+        }
+        std::thread::sleep(STEP);
+        true
+    }
 
     fn start(path: &Path) -> StoreResult<Checkpointer> {
         let conn = Connection::open(path)?;
+        conn.busy_timeout(Self::PATIENCE)?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let checkpoint = move |mode: &str| -> StoreResult<i64> {
+            conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(1))
+        };
         let thread = std::thread::Builder::new()
             .name("bang-checkpoint".into())
             .spawn(move || {
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(Self::EVERY)
                 {
-                    let done = conn
-                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
+                    let done = checkpoint("PASSIVE").and_then(|frames| {
+                        if frames > Self::REWIND_FRAMES {
+                            checkpoint("RESTART")?;
+                        }
+                        Ok(())
+                    });
                     if let Err(e) = done {
                         tracing::debug!(error = %e, "checkpoint skipped");
                     }
@@ -221,7 +264,10 @@ impl Store {
                 )),
             )
         })?;
-        let conn = Connection::open(dir.join("bang.db"))?;
+        let mut conn = Connection::open(dir.join("bang.db"))?;
+        // Small pages for a new database: a commit rewrites every page it touches, and most
+        // touch one small row in each of a few tables (no effect on an existing file).
+        conn.pragma_update(None, "page_size", 1024)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         let sync = match durability {
             Durability::Normal => "NORMAL",
@@ -229,8 +275,11 @@ impl Store {
         };
         conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Checkpoints run on their own thread (see `Checkpointer`).
+        // Checkpoints run on their own thread (see `Checkpointer`); a commit that meets its
+        // restart waits for it, and a rewound log is cut back to 64 MiB on disk.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        conn.busy_handler(Some(Checkpointer::wait_briefly))?;
         conn.execute_batch(SCHEMA)?;
         let checkpoints = Checkpointer::start(&dir.join("bang.db"))?;
         Ok(Store {

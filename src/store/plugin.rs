@@ -1,7 +1,9 @@
 //! The store's place in the schedule: restore the World at start, then, every update, collect
-//! what changed and commit it before the update's frames are flushed.
+//! what changed and hand it to the writer thread together with the update's outgoing frames,
+//! which leave only once the changes are committed.
 
 use super::action_log::{ActionLogFiles, LogEntry};
+use super::writer::{AfterCommit, Batch, Writer};
 use super::{Changes, CharacterRow, EncounterRow, Store};
 use bang_components::balance::Balance;
 use bang_components::character::{
@@ -16,25 +18,37 @@ use bang_components::economy::PortStates;
 use bang_components::messages::{ActionLogged, ChatRecorded};
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::UniverseRes;
-use bang_systems::PersistSystems;
 use bang_systems::combat::CombatUnsaved;
+use bang_systems::{FlushSystems, PersistSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// The open store. A mutex only because resources must be `Sync`; only the ECS thread uses it.
+/// The open store and the action log's files until the first update hands them to the writer
+/// thread (restoring the World reads them first). A mutex only because resources must be `Sync`.
 #[derive(Resource)]
-pub struct StoreRes(pub Mutex<Store>);
+pub struct StoreRes(pub Mutex<Option<(Store, ActionLogFiles)>>);
 
-/// The action log's files, and what identifies this server run in `session_id`s.
+/// The writer thread, once started.
+#[derive(Resource, Default)]
+pub struct StoreWriter(Option<Writer>);
+
+/// What identifies this server run in the action log's `session_id`s.
 #[derive(Resource)]
 pub struct ActionLogRes {
-    pub files: Mutex<ActionLogFiles>,
     /// Distinguishes connection numbers of different runs: `ws_{boot}_{conn}`.
     pub boot: String,
 }
+
+/// This update's changes, not yet handed to the writer.
+#[derive(Resource, Default)]
+pub struct Unsubmitted(Changes);
+
+/// What must wait for this update's commit (the network's deliveries), in order.
+#[derive(Resource, Default)]
+pub struct AfterCommitQueue(pub Vec<AfterCommit>);
 
 /// Set when a commit failed: nothing more may be acknowledged, and the server stops.
 #[derive(Resource, Debug, Default)]
@@ -68,12 +82,15 @@ impl Plugin for StorePlugin {
             .expect("store plugin lock")
             .take()
             .expect("StorePlugin is added once");
-        app.insert_resource(StoreRes(Mutex::new(store)))
+        app.insert_resource(StoreRes(Mutex::new(Some((store, files)))))
             .insert_resource(ActionLogRes {
-                files: Mutex::new(files),
                 boot: self.boot.clone(),
             })
             .init_resource::<StoreFailed>()
+            .init_resource::<StoreWriter>()
+            .init_resource::<Unsubmitted>()
+            .init_resource::<AfterCommitQueue>()
+            .add_systems(PostUpdate, submit_update.after(FlushSystems))
             // Empty after a restart: a restored fight's next save rewrites its rounds once.
             .init_resource::<SavedRounds>()
             .add_systems(PostUpdate, persist_changes.in_set(PersistSystems));
@@ -200,9 +217,9 @@ pub fn persist_changes(
     mut ports: ResMut<PortStates>,
     mut journal: Journal,
     mut combat: CombatState,
-    store: Res<StoreRes>,
     log: Res<ActionLogRes>,
-    mut failed: ResMut<StoreFailed>,
+    failed: Res<StoreFailed>,
+    mut unsubmitted: ResMut<Unsubmitted>,
 ) {
     if failed.0.is_some() {
         return;
@@ -263,18 +280,46 @@ pub fn persist_changes(
             }
         }
     }
-    if changes.is_empty() {
+    unsubmitted.0.extend(changes);
+}
+
+/// Hands the update's changes and its deliveries to the writer thread (started on first use,
+/// after the World was restored from the store).
+pub fn submit_update(
+    store: Res<StoreRes>,
+    mut writer: ResMut<StoreWriter>,
+    mut unsubmitted: ResMut<Unsubmitted>,
+    mut after: ResMut<AfterCommitQueue>,
+    mut failed: ResMut<StoreFailed>,
+) {
+    if let Some(reason) = writer.0.as_ref().and_then(Writer::failure) {
+        failed.0 = Some(reason);
+    }
+    if failed.0.is_some() {
+        after.0.clear();
         return;
     }
-    let result = store.0.lock().expect("store lock").commit(&mut changes);
-    if let Err(e) = result {
-        tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
-        failed.0 = Some(e.to_string());
+    let changes = std::mem::take(&mut unsubmitted.0);
+    let then = std::mem::take(&mut after.0);
+    if changes.is_empty() && then.is_empty() {
         return;
     }
-    // The files follow the table; if this write fails they catch up at the next start.
-    if let Err(e) = log.files.lock().expect("log lock").append(&changes.actions) {
-        tracing::error!(error = %e, "action log file write failed (the store has the entries)");
+    if writer.0.is_none() {
+        let Some((store, files)) = store.0.lock().expect("store lock").take() else {
+            failed.0 = Some("the store is gone".into());
+            return;
+        };
+        match Writer::start(store, files) {
+            Ok(w) => writer.0 = Some(w),
+            Err(e) => {
+                failed.0 = Some(format!("cannot start the store writer: {e}"));
+                return;
+            }
+        }
+    }
+    let w = writer.0.as_ref().expect("started above");
+    if let Err(reason) = w.submit(Batch { changes, then }) {
+        failed.0 = Some(reason);
     }
 }
 
@@ -282,14 +327,12 @@ pub fn persist_changes(
 /// made with a different universe (a character in a sector that does not exist).
 pub fn restore_world(world: &mut World) -> Result<usize, String> {
     let (rows, ports, last_chat, combat) = {
-        let store = world.resource::<StoreRes>();
-        let store = store.0.lock().expect("store lock");
+        let parts = world.resource::<StoreRes>();
+        let mut parts = parts.0.lock().expect("store lock");
+        let Some((store, files)) = parts.as_mut() else {
+            return Err("the store was already handed to its writer".into());
+        };
         // Bring the action log files up to date with the table (after a crash they may lag).
-        let mut files = world
-            .resource::<ActionLogRes>()
-            .files
-            .lock()
-            .expect("log lock");
         let missing = store
             .actions_after(files.last_seq)
             .map_err(|e| e.to_string())?;

@@ -1,0 +1,160 @@
+//! The store's writer thread. The game loop hands it each update's changes together with what
+//! may happen once they are on disk (the update's replies and events going out); the writer
+//! commits and then runs that, strictly in update order. The game loop does not wait for the
+//! commit, and while one commit runs the next updates queue up and go into a single transaction
+//! (group commit): the busier the server, the fewer commits per update.
+
+use super::action_log::ActionLogFiles;
+use super::{Changes, Store};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// What runs once an update's changes are committed.
+pub type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
+
+/// One update's work for the writer.
+pub struct Batch {
+    pub changes: Changes,
+    pub then: Vec<AfterCommit>,
+}
+
+/// Most updates merged into one transaction (bounds one commit's size and latency).
+const MAX_MERGED: usize = 256;
+
+pub struct Writer {
+    tx: Option<crossbeam_channel::Sender<Batch>>,
+    thread: Option<JoinHandle<()>>,
+    failed: Arc<Mutex<Option<String>>>,
+}
+
+impl Writer {
+    pub fn start(mut store: Store, mut files: ActionLogFiles) -> std::io::Result<Writer> {
+        let (tx, rx) = crossbeam_channel::unbounded::<Batch>();
+        let failed = Arc::new(Mutex::new(None));
+        let failure = failed.clone();
+        let thread = std::thread::Builder::new()
+            .name("bang-store".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batches = vec![first];
+                    while batches.len() < MAX_MERGED {
+                        match rx.try_recv() {
+                            Ok(b) => batches.push(b),
+                            Err(_) => break,
+                        }
+                    }
+                    let mut changes = Changes::default();
+                    let mut then = Vec::new();
+                    for b in batches {
+                        changes.extend(b.changes);
+                        then.extend(b.then);
+                    }
+                    if !changes.is_empty() {
+                        if let Err(e) = store.commit(&mut changes) {
+                            tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
+                            *failure.lock().expect("failure lock") = Some(e.to_string());
+                            // Nothing after a failed commit may be acknowledged: stop here.
+                            return;
+                        }
+                        // The files follow the table; if this write fails they catch up at the
+                        // next start.
+                        if let Err(e) = files.append(&changes.actions) {
+                            tracing::error!(error = %e, "action log file write failed (the store has the entries)");
+                        }
+                    }
+                    for f in then {
+                        f();
+                    }
+                }
+            })?;
+        Ok(Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+            failed,
+        })
+    }
+
+    /// Queues an update's work. Returns the failure that stopped the writer, if one did.
+    pub fn submit(&self, batch: Batch) -> Result<(), String> {
+        if let Some(reason) = self.failure() {
+            return Err(reason);
+        }
+        let tx = self.tx.as_ref().expect("writer running");
+        if tx.send(batch).is_err() {
+            return Err(self
+                .failure()
+                .unwrap_or_else(|| "the store writer stopped".into()));
+        }
+        Ok(())
+    }
+
+    pub fn failure(&self) -> Option<String> {
+        self.failed.lock().expect("failure lock").clone()
+    }
+}
+
+impl Drop for Writer {
+    /// Commits and delivers everything already handed over before the store closes.
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Durability;
+    use crate::store::action_log::LogEntry;
+    use bang_components::time::Timestamp;
+    use serde_json::value::RawValue;
+
+    fn entry(event: &str) -> LogEntry {
+        LogEntry {
+            seq: 0,
+            timestamp: Timestamp(1),
+            event_type: event.into(),
+            actor_id: None,
+            session_id: None,
+            data: RawValue::from_string("{}".into()).unwrap(),
+            result: "ok".into(),
+            metadata: RawValue::from_string("{}".into()).unwrap(),
+        }
+    }
+
+    #[test]
+    fn work_after_a_commit_runs_in_order_once_the_changes_are_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Durability::Normal).unwrap();
+        let files = ActionLogFiles::open(&dir.path().join("action-log")).unwrap();
+        let writer = Writer::start(store, files).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        for i in 0..50 {
+            let seen = seen.clone();
+            let path = dir.path().to_path_buf();
+            writer
+                .submit(Batch {
+                    changes: Changes {
+                        actions: vec![entry(&format!("e{i}"))],
+                        ..Default::default()
+                    },
+                    then: vec![Box::new(move || {
+                        // By now this batch's entry is in the table.
+                        let store = Store::open(&path, Durability::Normal).unwrap();
+                        let stored = store.actions_after(0).unwrap().len();
+                        seen.lock().unwrap().push((i, stored));
+                    })],
+                })
+                .unwrap();
+        }
+        drop(writer);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 50, "every batch's work ran");
+        for (n, (i, stored)) in seen.iter().enumerate() {
+            assert_eq!(*i, n, "in submission order");
+            assert!(*stored > n, "batch {i} ran after its entry was committed");
+        }
+    }
+}
