@@ -184,9 +184,9 @@ impl Checkpointer {
     /// How long either connection waits for the other's lock before giving up.
     const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
-    /// The writer's busy handler: a restart checkpoint holds it back for a few milliseconds, so
-    /// it retries every 100 µs (SQLite's default handler sleeps 1, 2, 5, 10, … ms, which turned a
-    /// short wait into a long one) and gives up after [`Self::PATIENCE`].
+    /// Both connections' busy handler: a restart checkpoint and the writer wait for each other
+    /// for moments only, so they retry every 100 µs (SQLite's default handler sleeps 1, 2, 5,
+    /// 10, … ms, which turned a short wait into a long one) and give up after [`Self::PATIENCE`].
     fn wait_briefly(attempt: i32) -> bool {
         const STEP: std::time::Duration = std::time::Duration::from_micros(100);
         if STEP * attempt.max(0) as u32 >= Self::PATIENCE {
@@ -197,9 +197,9 @@ impl Checkpointer {
     }
 
     fn start(path: &Path) -> StoreResult<Checkpointer> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Self::PATIENCE)?;
+        let mut conn = Connection::open(path)?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        conn.busy_handler(Some(Self::wait_briefly))?;
         let checkpoint = move |mode: &str| -> StoreResult<i64> {
             conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(1))
         };
@@ -211,6 +211,9 @@ impl Checkpointer {
                 {
                     let done = checkpoint("PASSIVE").and_then(|frames| {
                         if frames > Self::REWIND_FRAMES {
+                            // Catch up with what was committed meanwhile, so the restart (which
+                            // holds the writer back) has only a moment's worth left to copy.
+                            checkpoint("PASSIVE")?;
                             checkpoint("RESTART")?;
                         }
                         Ok(())
