@@ -4,8 +4,11 @@
 //! changes are written in one transaction before that update's replies leave (see `plugin`).
 
 pub mod action_log;
+mod checkpoint;
 pub mod plugin;
 pub mod writer;
+
+use checkpoint::Checkpointer;
 
 use action_log::LogEntry;
 use bang_components::api::events::ChatMessage;
@@ -160,89 +163,6 @@ pub struct Store {
     conn: Connection,
     /// Declared after `conn`, so it stops after the writer has closed (and checkpointed).
     _checkpoints: Checkpointer,
-}
-
-/// Copies the WAL back into the database file from a thread of its own. SQLite would otherwise
-/// do it inside a commit every thousand pages, with an fsync of the database file, on the game
-/// loop: a stall of several milliseconds for whichever update hit it. A passive checkpoint never
-/// blocks the writer, and durability does not depend on it (a commit is durable once in the WAL).
-///
-/// A busy writer never leaves the WAL fully copied at the moment it starts its next transaction,
-/// which is when SQLite rewinds the log, so passive checkpoints alone let the file grow without
-/// bound. Past [`Self::REWIND_FRAMES`] the checkpointer therefore asks for a restart checkpoint:
-/// it holds the writer back (the writer waits, it does not fail) only while it copies the few
-/// frames the passive ones have not, and the next commit starts the log from the beginning.
-struct Checkpointer {
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Checkpointer {
-    const EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-    /// 64 MiB of 1 KiB pages (256 MiB for a database made with 4 KiB pages).
-    const REWIND_FRAMES: i64 = 65_536;
-    /// How long either connection waits for the other's lock before giving up.
-    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
-
-    /// Both connections' busy handler: a restart checkpoint and the writer wait for each other
-    /// for moments only, so they retry every 100 µs (SQLite's default handler sleeps 1, 2, 5,
-    /// 10, … ms, which turned a short wait into a long one) and give up after [`Self::PATIENCE`].
-    fn wait_briefly(attempt: i32) -> bool {
-        const STEP: std::time::Duration = std::time::Duration::from_micros(100);
-        if STEP * attempt.max(0) as u32 >= Self::PATIENCE {
-            return false;
-        }
-        std::thread::sleep(STEP);
-        true
-    }
-
-    fn start(path: &Path) -> StoreResult<Checkpointer> {
-        let mut conn = Connection::open(path)?;
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        conn.busy_handler(Some(Self::wait_briefly))?;
-        let checkpoint = move |mode: &str| -> StoreResult<i64> {
-            conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(1))
-        };
-        let thread = std::thread::Builder::new()
-            .name("bang-checkpoint".into())
-            .spawn(move || {
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                    stopped.recv_timeout(Self::EVERY)
-                {
-                    let done = checkpoint("PASSIVE").and_then(|frames| {
-                        if frames > Self::REWIND_FRAMES {
-                            // Catch up with what was committed meanwhile, so the restart (which
-                            // holds the writer back) has only a moment's worth left to copy.
-                            checkpoint("PASSIVE")?;
-                            checkpoint("RESTART")?;
-                        }
-                        Ok(())
-                    });
-                    if let Err(e) = done {
-                        tracing::debug!(error = %e, "checkpoint skipped");
-                    }
-                }
-            })
-            .map_err(|e| {
-                rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                    Some(format!("cannot start the checkpoint thread: {e}")),
-                )
-            })?;
-        Ok(Checkpointer {
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 fn ship_type_from(text: &str) -> Option<ShipType> {
@@ -628,81 +548,4 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(id: &str, order: u64) -> CharacterRow {
-        let mut knowledge = MapKnowledge::default();
-        knowledge.record_visit(
-            3,
-            Timestamp(10),
-            Visit {
-                last_visited: Timestamp(10),
-                port: None,
-                planets: vec![],
-                adjacent: vec![1, 4],
-            },
-        );
-        CharacterRow {
-            id: id.into(),
-            order: WorldOrder(order),
-            sector: 3,
-            ship: Ship::new(ShipType::AtlasHauler),
-            credits: 1234,
-            last_active: Timestamp(99),
-            knowledge,
-        }
-    }
-
-    #[test]
-    fn checkpoints_reach_the_database_file_without_the_writer() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
-        let db = dir.path().join("bang.db");
-        let before = std::fs::metadata(&db).unwrap().len();
-        let mut changes = Changes {
-            characters: (0..500).map(|i| row(&format!("c{i}"), i)).collect(),
-            ..Default::default()
-        };
-        store.commit(&mut changes).unwrap();
-        // The writer never checkpoints (autocheckpoint is off); the checkpoint thread copies the
-        // committed pages into the database file within a few of its periods.
-        let deadline = std::time::Instant::now() + Checkpointer::EVERY * 20;
-        while std::fs::metadata(&db).unwrap().len() <= before {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no checkpoint reached {}",
-                db.display()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-
-    #[test]
-    fn committed_characters_come_back_identical() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut a = row("alice", 1);
-        let b = row("bob", 0);
-        {
-            let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
-            let mut changes = Changes {
-                characters: vec![a.clone(), b.clone()],
-                visits: vec![("alice".into(), 3, a.knowledge.visited[&3].clone())],
-                ports: vec![(7, [1, 2, 3])],
-                ..Default::default()
-            };
-            store.commit(&mut changes).unwrap();
-        }
-        let store = Store::open(dir.path(), Durability::Normal).unwrap();
-        let loaded = store.load_characters().unwrap();
-        assert_eq!(loaded.len(), 2);
-        assert_eq!(loaded[0].id, "bob", "rows come back in world order");
-        a.knowledge.unsaved.clear();
-        assert_eq!(loaded[1], a);
-        assert!(
-            loaded[0].knowledge.visited.is_empty(),
-            "bob's visit was never committed"
-        );
-        assert_eq!(store.load_ports().unwrap(), vec![(7, [1, 2, 3])]);
-    }
-}
+mod tests;
