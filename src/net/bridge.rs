@@ -46,33 +46,17 @@ impl Outboxes {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
-
-    /// Queues a frame now; a connection that cannot take it any more is forgotten.
-    #[cfg(test)]
-    fn send(&mut self, conn: ConnectionId, frame: &Utf8Bytes) {
-        let Some(outbox) = self.map.get(&conn) else {
-            return;
-        };
-        if !deliver(conn, outbox, frame.clone(), &self.slow_disconnects) {
-            self.map.remove(&conn);
-        }
-    }
 }
 
-/// Queues a frame on one outbox; a client whose outbox is full is told to close (once). Returns
-/// whether the connection can still take frames.
-fn deliver(conn: ConnectionId, outbox: &Outbox, frame: Utf8Bytes, slow: &AtomicU64) -> bool {
-    match outbox.frames.try_send(frame) {
-        Ok(()) => true,
-        Err(TrySendError::Full(_)) => {
-            if !*outbox.kick.borrow() {
-                tracing::warn!(conn = conn.0, "client too slow; disconnecting it");
-                let _ = outbox.kick.send(true);
-                slow.fetch_add(1, Ordering::Relaxed);
-            }
-            false
-        }
-        Err(TrySendError::Closed(_)) => false,
+/// Queues a frame on one outbox; a client whose outbox is full is told to close (once, and
+/// counted once). Frames for a connection that is closing are dropped.
+fn deliver(conn: ConnectionId, outbox: &Outbox, frame: Utf8Bytes, slow: &AtomicU64) {
+    if let Err(TrySendError::Full(_)) = outbox.frames.try_send(frame)
+        && !*outbox.kick.borrow()
+    {
+        tracing::warn!(conn = conn.0, "client too slow; disconnecting it");
+        let _ = outbox.kick.send(true);
+        slow.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -267,43 +251,36 @@ mod tests {
     use tokio::sync::{mpsc, watch};
 
     #[test]
-    fn a_client_whose_outbox_is_full_is_kicked_and_forgotten() {
+    fn a_client_whose_outbox_is_full_is_kicked_and_counted_once() {
         let (tx, mut rx) = mpsc::channel(2);
         let (kick, kicked) = watch::channel(false);
-        let mut outboxes = Outboxes::default();
-        let conn = ConnectionId(1);
-        outboxes
-            .map
-            .insert(conn, Arc::new(Outbox { frames: tx, kick }));
-        let frame = Utf8Bytes::from("{}");
-        outboxes.send(conn, &frame);
-        outboxes.send(conn, &frame);
-        assert_eq!(outboxes.len(), 1, "two frames fit");
-        assert!(!*kicked.borrow());
-        outboxes.send(conn, &frame);
+        let outbox = Outbox { frames: tx, kick };
+        let slow = AtomicU64::new(0);
+        let (conn, frame) = (ConnectionId(1), Utf8Bytes::from("{}"));
+        deliver(conn, &outbox, frame.clone(), &slow);
+        deliver(conn, &outbox, frame.clone(), &slow);
+        assert!(!*kicked.borrow(), "two frames fit");
+        deliver(conn, &outbox, frame.clone(), &slow);
         assert!(
             *kicked.borrow(),
             "the third frame does not fit: the client is told to go"
         );
-        assert!(outboxes.is_empty());
-        assert_eq!(outboxes.slow_disconnects.load(Ordering::Relaxed), 1);
+        assert_eq!(slow.load(Ordering::Relaxed), 1);
         // Later frames for it are dropped quietly; the two queued ones are still there.
-        outboxes.send(conn, &frame);
-        assert_eq!(outboxes.slow_disconnects.load(Ordering::Relaxed), 1);
+        deliver(conn, &outbox, frame, &slow);
+        assert_eq!(slow.load(Ordering::Relaxed), 1);
         assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok() && rx.try_recv().is_err());
     }
 
     #[test]
-    fn a_closed_outbox_is_forgotten_without_counting_as_slow() {
+    fn a_closed_outbox_is_not_kicked_or_counted_as_slow() {
         let (tx, rx) = mpsc::channel(2);
-        let (kick, _kicked) = watch::channel(false);
-        let mut outboxes = Outboxes::default();
-        outboxes
-            .map
-            .insert(ConnectionId(1), Arc::new(Outbox { frames: tx, kick }));
+        let (kick, kicked) = watch::channel(false);
+        let outbox = Outbox { frames: tx, kick };
+        let slow = AtomicU64::new(0);
         drop(rx);
-        outboxes.send(ConnectionId(1), &Utf8Bytes::from("{}"));
-        assert!(outboxes.is_empty());
-        assert_eq!(outboxes.slow_disconnects.load(Ordering::Relaxed), 0);
+        deliver(ConnectionId(1), &outbox, Utf8Bytes::from("{}"), &slow);
+        assert!(!*kicked.borrow());
+        assert_eq!(slow.load(Ordering::Relaxed), 0);
     }
 }

@@ -157,8 +157,7 @@ impl Fight {
             end: None,
             fled_ship: None,
             rounds: 0,
-            // One ship alone is no fight.
-            done: template.ships.len() < 2,
+            done: false,
         }
     }
 }
@@ -314,10 +313,10 @@ fn play_round(t: &Template, scratch: &mut Scratch, f: &mut Fight) {
     }
 }
 
-/// How a fight came out, by side index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a fight came out, by side index. (Two sides with a ship each always make a fight: the
+/// App path's `no_fight` cannot happen here.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Outcome {
-    NoFight,
     Unfinished,
     Stalemate,
     Fled(usize),
@@ -325,9 +324,6 @@ enum Outcome {
 }
 
 fn outcome_of(t: &Template, f: &Fight) -> Outcome {
-    if t.ships.len() < 2 {
-        return Outcome::NoFight;
-    }
     match f.end {
         None => Outcome::Unfinished,
         Some(RoundEnd::Stalemate) => Outcome::Stalemate,
@@ -353,7 +349,6 @@ fn outcome_of(t: &Template, f: &Fight) -> Outcome {
 
 fn outcome_name(t: &Template, o: Outcome) -> String {
     match o {
-        Outcome::NoFight => "no_fight".into(),
         Outcome::Unfinished => "unfinished".into(),
         Outcome::Stalemate => "stalemate".into(),
         Outcome::Fled(side) => format!("fled:{}", t.sides[side].name),
@@ -369,9 +364,6 @@ fn result(t: &Template, f: &Fight) -> EncounterResult {
         rounds: f.rounds,
         ..Default::default()
     };
-    if t.ships.len() < 2 {
-        return r;
-    }
     for (ship, state) in t.ships.iter().zip(&f.ships) {
         let name = side_name(ship.side);
         *r.fighters_lost.entry(name.clone()).or_default() += ship.start.fighters - state.fighters;
@@ -392,50 +384,31 @@ fn result(t: &Template, f: &Fight) -> EncounterResult {
 
 /// Running totals by index (no strings until the end): what [`Totals::add`] would make of each
 /// fight's [`result`].
-#[derive(Default)]
 struct Counts {
     encounters: u64,
-    outcomes: BTreeMap<OutcomeKey, u64>,
+    outcomes: BTreeMap<Outcome, u64>,
     rounds: Vec<u64>,
     sides: Vec<SideTotals>,
 }
 
-/// `Outcome` made orderable for a map key.
-type OutcomeKey = (u8, usize);
-
-fn key(o: Outcome) -> OutcomeKey {
-    match o {
-        Outcome::NoFight => (0, 0),
-        Outcome::Unfinished => (1, 0),
-        Outcome::Stalemate => (2, 0),
-        Outcome::Fled(s) => (3, s),
-        Outcome::Win(s) => (4, s),
-    }
-}
-
-fn unkey(k: OutcomeKey) -> Outcome {
-    match k {
-        (0, _) => Outcome::NoFight,
-        (1, _) => Outcome::Unfinished,
-        (2, _) => Outcome::Stalemate,
-        (3, s) => Outcome::Fled(s),
-        (_, s) => Outcome::Win(s),
-    }
-}
-
 impl Counts {
+    fn new(t: &Template) -> Counts {
+        Counts {
+            encounters: 0,
+            outcomes: BTreeMap::new(),
+            rounds: Vec::new(),
+            sides: vec![SideTotals::default(); t.sides.len()],
+        }
+    }
+
     fn add(&mut self, t: &Template, f: &Fight) {
         self.encounters += 1;
-        *self.outcomes.entry(key(outcome_of(t, f))).or_default() += 1;
+        *self.outcomes.entry(outcome_of(t, f)).or_default() += 1;
         let r = f.rounds as usize;
         if self.rounds.len() <= r {
             self.rounds.resize(r + 1, 0);
         }
         self.rounds[r] += 1;
-        self.sides.resize(t.sides.len(), SideTotals::default());
-        if t.ships.len() < 2 {
-            return;
-        }
         for (ship, state) in t.ships.iter().zip(&f.ships) {
             let side = &mut self.sides[ship.side];
             side.fought = true;
@@ -454,7 +427,7 @@ impl Counts {
             ..Totals::default()
         };
         for (k, n) in &self.outcomes {
-            out.outcomes.insert(outcome_name(t, unkey(*k)), *n);
+            out.outcomes.insert(outcome_name(t, *k), *n);
         }
         for (r, n) in self.rounds.iter().enumerate() {
             if *n > 0 {
@@ -470,7 +443,7 @@ impl Counts {
     }
 }
 
-/// Runs encounters `range` of a scenario on one batch World; results in index order.
+/// A worker's World for the batched path: it plays chunks of encounters of one scenario.
 pub struct BatchWorld {
     world: World,
     schedule: Schedule,
@@ -491,7 +464,7 @@ impl BatchWorld {
 
     /// Plays encounters `start..end` to their ends and adds them to the totals.
     pub fn run(&mut self, start: u64, end: u64, totals: &mut Totals) {
-        let mut counts = Counts::default();
+        let mut counts = Counts::new(self.world.resource::<Template>());
         self.play(start, end, |t, f| counts.add(t, f));
         totals.merge(counts.totals(self.world.resource::<Template>()));
     }

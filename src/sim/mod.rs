@@ -29,7 +29,8 @@ pub struct SimOptions {
     pub path: SimPath,
 }
 
-/// Which machinery plays the encounters (both give the same results; `tests/sim.rs` checks it).
+/// Which machinery plays the encounters (both give the same results; `tests/sim_paths.rs`
+/// checks it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SimPath {
     /// Batched when the scenario allows it (no garrisons), else the App.
@@ -42,9 +43,8 @@ pub enum SimPath {
 }
 
 /// Runs `opts.encounters` encounters of one configuration (the scenario and balance of one grid
-/// point) on `opts.threads` workers and totals them. Encounter `i`
-/// always gets the same seed and the totals are integers: the output is the same for any thread
-/// count.
+/// point) on `opts.threads` workers and totals them. Encounter `i` always gets the same seed and
+/// the totals are integers: the output is the same for any thread count.
 pub fn run_batch(
     opts: &SimOptions,
     scenario: &Scenario,

@@ -5,8 +5,8 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// Copies the WAL back into the database file from a thread of its own. SQLite would otherwise
-/// do it inside a commit every thousand pages, with an fsync of the database file, on the game
-/// loop: a stall of several milliseconds for whichever update hit it. A passive checkpoint never
+/// do it inside a commit every thousand pages, with an fsync of the database file: a stall of
+/// several milliseconds for every reply waiting on that commit. A passive checkpoint never
 /// blocks the writer, and durability does not depend on it (a commit is durable once in the WAL).
 ///
 /// A busy writer never leaves the WAL fully copied at the moment it starts its next transaction,

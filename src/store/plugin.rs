@@ -211,7 +211,8 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("combat state serialises")
 }
 
-/// Writes every character, visit and port changed in this update in one transaction.
+/// Collects everything this update changed (characters, visits, ports, combat state, action log
+/// and chat entries) for `submit_update` to hand to the writer.
 pub fn persist_changes(
     mut characters: Query<StoredParts, ChangedCharacter>,
     mut ports: ResMut<PortStates>,
@@ -434,7 +435,6 @@ fn restore_combat(
         if enc.deadline < fresh {
             enc.deadline = fresh;
         }
-
         let ids: Vec<String> = enc.participants.iter().map(|p| p.id.clone()).collect();
         let (sector, combat_id) = (enc.sector, enc.combat_id.clone());
         let e = world.spawn(enc).id();
