@@ -333,6 +333,15 @@ impl Player {
             payload["target_id"] = json!(garrison);
             payload["commit"] = json!(me.fighters.min(g_fighters * 2).max(1));
             "attack"
+        } else if let Some(to) = self
+            .flee_destination(f.sector, me.turns_per_warp)
+            .filter(|_| stopping && own_garrison && opponents.is_empty())
+        {
+            // Winding down beside my own toll garrison with nobody left who can fight (a pod,
+            // say): its unpaid demand would keep the fight open round after round (the
+            // reference's rule), so I leave.
+            payload["to_sector"] = json!(to);
+            "flee"
         } else if stopping || toll_run {
             // Winding down (once nobody attacks, the fight ends), or letting a toll settle.
             "brace"

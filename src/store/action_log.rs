@@ -40,6 +40,8 @@ pub struct ActionLogFiles {
     dir: PathBuf,
     /// The highest `seq` already in the files.
     pub last_seq: i64,
+    /// The day file last appended to, kept open: the writer appends after every commit.
+    current: Option<(String, File)>,
 }
 
 impl ActionLogFiles {
@@ -62,30 +64,52 @@ impl ActionLogFiles {
         Ok(ActionLogFiles {
             dir: dir.to_path_buf(),
             last_seq,
+            current: None,
         })
     }
 
-    /// Appends entries (ascending `seq`), skipping any already written.
-    pub fn append(&mut self, entries: &[LogEntry]) -> std::io::Result<()> {
-        let mut current: Option<(String, File)> = None;
+    /// Appends entries (ascending `seq`), skipping any already written: one write per day file
+    /// touched, so a commit's entries cost one system call.
+    pub fn append<'a>(
+        &mut self,
+        entries: impl IntoIterator<Item = &'a LogEntry>,
+    ) -> std::io::Result<()> {
         let already = self.last_seq;
-        for e in entries.iter().filter(|e| e.seq > already) {
+        let mut lines = Vec::new();
+        let mut day_of_lines = String::new();
+        let mut last = already;
+        for e in entries.into_iter().filter(|e| e.seq > already) {
             let day = day_of(e.timestamp);
-            if current.as_ref().is_none_or(|(d, _)| *d != day) {
-                let file = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(self.dir.join(format!("{day}.jsonl")))?;
-                current = Some((day, file));
+            if day != day_of_lines && !lines.is_empty() {
+                self.write_day(&day_of_lines, &lines)?;
+                self.last_seq = last;
+                lines.clear();
             }
-            let mut line = serde_json::to_string(e).map_err(std::io::Error::other)?;
-            line.push('\n');
-            current
-                .as_mut()
-                .expect("file is open")
-                .1
-                .write_all(line.as_bytes())?;
-            self.last_seq = e.seq;
+            day_of_lines = day;
+            serde_json::to_writer(&mut lines, e).map_err(std::io::Error::other)?;
+            lines.push(b'\n');
+            last = e.seq;
+        }
+        if !lines.is_empty() {
+            self.write_day(&day_of_lines, &lines)?;
+            self.last_seq = last;
+        }
+        Ok(())
+    }
+
+    fn write_day(&mut self, day: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if self.current.as_ref().is_none_or(|(d, _)| d != day) {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.dir.join(format!("{day}.jsonl")))?;
+            self.current = Some((day.to_string(), file));
+        }
+        let (_, file) = self.current.as_mut().expect("file is open");
+        if let Err(e) = file.write_all(bytes) {
+            // Reopen next time rather than keep appending to a file in an unknown state.
+            self.current = None;
+            return Err(e);
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 pub mod action_log;
 mod checkpoint;
+mod commit;
 pub mod plugin;
 pub mod writer;
 
@@ -35,6 +36,9 @@ pub enum Durability {
 
 pub type StoreResult<T> = Result<T, rusqlite::Error>;
 
+/// Tables for a new database (an existing one keeps the layout it was made with: the statements
+/// read and write both alike). Keyed by text, `characters` is one B-tree without a rowid; the
+/// action log is append-only, never deleted from, so its `seq` needs no AUTOINCREMENT table.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS characters (
@@ -52,7 +56,7 @@ CREATE TABLE IF NOT EXISTS characters (
     last_active INTEGER NOT NULL,
     first_visit INTEGER,
     last_update INTEGER
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS visits (
     character_id TEXT NOT NULL,
     sector INTEGER NOT NULL,
@@ -63,7 +67,7 @@ CREATE TABLE IF NOT EXISTS visits (
     PRIMARY KEY (character_id, sector)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS action_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     timestamp INTEGER NOT NULL,
     event_type TEXT NOT NULL,
     actor_id TEXT,
@@ -88,6 +92,13 @@ CREATE TABLE IF NOT EXISTS encounter_rounds (
     round_index INTEGER NOT NULL,
     log TEXT NOT NULL,
     PRIMARY KEY (combat_id, round_index)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS encounter_actions (
+    combat_id TEXT NOT NULL,
+    participant TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    PRIMARY KEY (combat_id, participant)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ports (
     sector INTEGER PRIMARY KEY,
@@ -124,6 +135,18 @@ pub struct Changes {
     pub garrisons: Vec<(SectorId, Option<Garrison>)>,
     pub salvage: Vec<(String, Option<Salvage>)>,
     pub encounters: Vec<(String, Option<EncounterRow>)>,
+    /// Actions submitted to fights whose state is otherwise unchanged: a small row each, not
+    /// the whole fight rewritten (most requests in a busy fight are these).
+    pub encounter_actions: Vec<PendingActionRow>,
+}
+
+/// One participant's pending action in a fight's current round, as written (JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingActionRow {
+    pub combat_id: String,
+    pub participant: String,
+    pub round: u32,
+    pub action: String,
 }
 
 /// An active encounter as written: its state without the round logs (JSON), and the logs
@@ -145,6 +168,7 @@ impl Changes {
         self.garrisons.extend(later.garrisons);
         self.salvage.extend(later.salvage);
         self.encounters.extend(later.encounters);
+        self.encounter_actions.extend(later.encounter_actions);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -156,6 +180,7 @@ impl Changes {
             && self.garrisons.is_empty()
             && self.salvage.is_empty()
             && self.encounters.is_empty()
+            && self.encounter_actions.is_empty()
     }
 }
 
@@ -344,7 +369,16 @@ impl Store {
         let mut rounds = self.conn.prepare(
             "SELECT log FROM encounter_rounds WHERE combat_id = ?1 ORDER BY round_index",
         )?;
+        let mut actions = self.conn.prepare(
+            "SELECT participant, action FROM encounter_actions
+             WHERE combat_id = ?1 AND round = ?2 ORDER BY participant",
+        )?;
         for e in &mut encounters {
+            let mut rows = actions.query(params![e.combat_id, e.round])?;
+            while let Some(r) = rows.next()? {
+                e.pending
+                    .insert(r.get(0)?, json_col(&r.get::<_, String>(1)?)?);
+            }
             let mut rows = rounds.query([&e.combat_id])?;
             let mut logs = Vec::new();
             while let Some(r) = rows.next()? {
@@ -392,158 +426,6 @@ impl Store {
             });
         }
         Ok(out)
-    }
-
-    /// Writes one update's changes atomically, numbering the action log entries.
-    pub fn commit(&mut self, changes: &mut Changes) -> StoreResult<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO characters (id, world_order, sector, ship_type, fuel_ore, organics,
-                     equipment, warp_power, shields, fighters, credits, last_active, first_visit,
-                     last_update)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT(id) DO UPDATE SET world_order = excluded.world_order,
-                     sector = excluded.sector, ship_type = excluded.ship_type,
-                     fuel_ore = excluded.fuel_ore, organics = excluded.organics,
-                     equipment = excluded.equipment, warp_power = excluded.warp_power,
-                     shields = excluded.shields, fighters = excluded.fighters,
-                     credits = excluded.credits, last_active = excluded.last_active,
-                     first_visit = excluded.first_visit, last_update = excluded.last_update",
-            )?;
-            for c in &changes.characters {
-                upsert.execute(params![
-                    c.id,
-                    c.order.0 as i64,
-                    c.sector,
-                    c.ship.ship_type.wire_name(),
-                    c.ship.cargo[0],
-                    c.ship.cargo[1],
-                    c.ship.cargo[2],
-                    c.ship.warp_power,
-                    c.ship.shields,
-                    c.ship.fighters,
-                    c.credits,
-                    c.last_active.0,
-                    c.knowledge.first_visit.map(|t| t.0),
-                    c.knowledge.last_update.map(|t| t.0),
-                ])?;
-            }
-            let mut visit = tx.prepare_cached(
-                "INSERT INTO visits (character_id, sector, last_visited, port, planets, adjacent)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(character_id, sector) DO UPDATE SET
-                     last_visited = excluded.last_visited, port = excluded.port,
-                     planets = excluded.planets, adjacent = excluded.adjacent",
-            )?;
-            for (id, sector, v) in &changes.visits {
-                let port = v
-                    .port
-                    .as_ref()
-                    .map(|p| serde_json::to_string(p).unwrap_or_default());
-                visit.execute(params![
-                    id,
-                    sector,
-                    v.last_visited.0,
-                    port,
-                    serde_json::to_string(&v.planets).unwrap_or_else(|_| "[]".into()),
-                    serde_json::to_string(&v.adjacent).unwrap_or_else(|_| "[]".into()),
-                ])?;
-            }
-            let mut port = tx.prepare_cached(
-                "INSERT INTO ports (sector, fuel_ore, organics, equipment) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(sector) DO UPDATE SET fuel_ore = excluded.fuel_ore,
-                     organics = excluded.organics, equipment = excluded.equipment",
-            )?;
-            for (sector, stock) in &changes.ports {
-                port.execute(params![sector, stock[0], stock[1], stock[2]])?;
-            }
-            let mut chat = tx.prepare_cached(
-                "INSERT INTO chat_messages (id, timestamp, type, from_name, content, to_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for m in &changes.chat {
-                chat.execute(params![
-                    m.id,
-                    m.timestamp.0,
-                    m.message_type,
-                    m.from_name,
-                    m.content,
-                    m.to_name
-                ])?;
-            }
-            fn put<K: rusqlite::ToSql, T: serde::Serialize>(
-                tx: &rusqlite::Transaction,
-                table: &str,
-                key_col: &str,
-                key: K,
-                value: Option<&T>,
-            ) -> StoreResult<()> {
-                match value {
-                    Some(v) => {
-                        let text = serde_json::to_string(v)
-                            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-                        tx.prepare_cached(&format!(
-                            "INSERT INTO {table} ({key_col}, state) VALUES (?1, ?2)
-                             ON CONFLICT({key_col}) DO UPDATE SET state = excluded.state"
-                        ))?
-                        .execute(params![key, text])?;
-                    }
-                    None => {
-                        tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key_col} = ?1"))?
-                            .execute(params![key])?;
-                    }
-                }
-                Ok(())
-            }
-            for (sector, g) in &changes.garrisons {
-                put(&tx, "garrisons", "sector", sector, g.as_ref())?;
-            }
-            for (id, s) in &changes.salvage {
-                put(&tx, "salvage", "salvage_id", id, s.as_ref())?;
-            }
-            for (id, e) in &changes.encounters {
-                match e {
-                    Some(row) => {
-                        tx.prepare_cached(
-                            "INSERT INTO encounters (combat_id, state) VALUES (?1, ?2)
-                             ON CONFLICT(combat_id) DO UPDATE SET state = excluded.state",
-                        )?
-                        .execute(params![id, row.state])?;
-                        let mut round = tx.prepare_cached(
-                            "INSERT OR REPLACE INTO encounter_rounds (combat_id, round_index, log)
-                             VALUES (?1, ?2, ?3)",
-                        )?;
-                        for (index, log) in &row.new_rounds {
-                            round.execute(params![id, *index as i64, log])?;
-                        }
-                    }
-                    None => {
-                        tx.prepare_cached("DELETE FROM encounters WHERE combat_id = ?1")?
-                            .execute(params![id])?;
-                        tx.prepare_cached("DELETE FROM encounter_rounds WHERE combat_id = ?1")?
-                            .execute(params![id])?;
-                    }
-                }
-            }
-            let mut action = tx.prepare_cached(
-                "INSERT INTO action_log (timestamp, event_type, actor_id, session_id, data, result, metadata)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for a in &mut changes.actions {
-                action.execute(params![
-                    a.timestamp.0,
-                    a.event_type,
-                    a.actor_id,
-                    a.session_id,
-                    a.data.get(),
-                    a.result,
-                    a.metadata.get(),
-                ])?;
-                a.seq = tx.last_insert_rowid();
-            }
-        }
-        tx.commit()
     }
 }
 

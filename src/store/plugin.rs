@@ -4,7 +4,7 @@
 
 use super::action_log::{ActionLogFiles, LogEntry};
 use super::writer::{AfterCommit, Batch, Writer};
-use super::{Changes, CharacterRow, EncounterRow, Store};
+use super::{Changes, CharacterRow, EncounterRow, PendingActionRow, Store};
 use bang_components::balance::Balance;
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, SectorOccupants,
@@ -173,6 +173,33 @@ impl CombatState<'_, '_> {
         let mut ids: Vec<String> = unsaved.encounters.drain(..).collect();
         ids.sort();
         ids.dedup();
+        // A fight saved whole already carries its pending actions.
+        let mut actions: Vec<(String, String)> = unsaved
+            .actions
+            .drain(..)
+            .filter(|(combat, _)| ids.binary_search(combat).is_err())
+            .collect();
+        actions.sort();
+        actions.dedup();
+        for (combat_id, participant) in actions {
+            let Some(e) = self
+                .encounter_index
+                .by_id
+                .get(&combat_id)
+                .and_then(|e| self.encounters.get(*e).ok())
+                .filter(|e| !e.ended)
+            else {
+                continue;
+            };
+            if let Some(a) = e.pending.get(&participant) {
+                changes.encounter_actions.push(PendingActionRow {
+                    round: e.round,
+                    action: to_json(a),
+                    combat_id,
+                    participant,
+                });
+            }
+        }
         for id in ids {
             let e = self
                 .encounter_index

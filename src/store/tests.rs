@@ -2,6 +2,7 @@
 //! bounded.
 
 use super::*;
+use bang_components::combat::{CombatAction, StoredAction};
 
 fn row(id: &str, order: u64) -> CharacterRow {
     let mut knowledge = MapKnowledge::default();
@@ -76,4 +77,109 @@ fn committed_characters_come_back_identical() {
         "bob's visit was never committed"
     );
     assert_eq!(store.load_ports().unwrap(), vec![(7, [1, 2, 3])]);
+}
+
+fn fight(round: u32, pending: &[(&str, CombatAction)]) -> Encounter {
+    Encounter {
+        combat_id: "c1".into(),
+        sector: 5,
+        round,
+        deadline: Timestamp(1_000),
+        base_seed: 7,
+        participants: vec![],
+        pending: pending
+            .iter()
+            .map(|(id, a)| (id.to_string(), stored(*a)))
+            .collect(),
+        logs: vec![],
+        initiator: None,
+        created_at: Timestamp(0),
+        reason: "manual".into(),
+        tolls: Default::default(),
+        fled: vec![],
+        last_hit_by: Default::default(),
+        ended: false,
+        end_state: None,
+    }
+}
+
+fn stored(action: CombatAction) -> StoredAction {
+    StoredAction {
+        action,
+        commit: 0,
+        target: None,
+        destination: None,
+        submitted_at: Timestamp(1),
+        timed_out: false,
+    }
+}
+
+fn whole(e: &Encounter) -> Changes {
+    Changes {
+        encounters: vec![(
+            e.combat_id.clone(),
+            Some(EncounterRow {
+                state: serde_json::to_string(e).unwrap(),
+                new_rounds: vec![],
+            }),
+        )],
+        ..Default::default()
+    }
+}
+
+fn action_only(round: u32, participant: &str, a: CombatAction) -> Changes {
+    Changes {
+        encounter_actions: vec![PendingActionRow {
+            combat_id: "c1".into(),
+            participant: participant.into(),
+            round,
+            action: serde_json::to_string(&stored(a)).unwrap(),
+        }],
+        ..Default::default()
+    }
+}
+
+fn pending_after(batches: Vec<Changes>) -> BTreeMap<String, CombatAction> {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+        let mut batches = batches;
+        store.commit_in_order(&mut batches).unwrap();
+    }
+    let store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let (_, _, fights) = store.load_combat().unwrap();
+    assert_eq!(fights.len(), 1);
+    fights[0]
+        .pending
+        .iter()
+        .map(|(k, v)| (k.clone(), v.action))
+        .collect()
+}
+
+#[test]
+fn pending_actions_and_whole_fights_land_in_the_order_they_were_made() {
+    use CombatAction::*;
+    let r1 = |p: &[(&str, CombatAction)]| fight(1, p);
+    // An action row on top of the saved fight.
+    let got = pending_after(vec![whole(&r1(&[])), action_only(1, "b", Brace)]);
+    assert_eq!(got, BTreeMap::from([("b".into(), Brace)]));
+    // The same participant changes its mind: first as a row, then with a payment that saved the
+    // whole fight; one commit holds both, and the later one wins.
+    let got = pending_after(vec![
+        whole(&r1(&[])),
+        action_only(1, "b", Attack),
+        whole(&r1(&[("b", Pay)])),
+    ]);
+    assert_eq!(got, BTreeMap::from([("b".into(), Pay)]));
+    // And the other way round.
+    let got = pending_after(vec![whole(&r1(&[("b", Pay)])), action_only(1, "b", Flee)]);
+    assert_eq!(got, BTreeMap::from([("b".into(), Flee)]));
+    // A row from a round that has since resolved is not an action in the new one.
+    let got = pending_after(vec![
+        whole(&r1(&[])),
+        action_only(1, "a", Attack),
+        whole(&fight(2, &[])),
+        action_only(1, "b", Brace),
+    ]);
+    assert!(got.is_empty(), "{got:?}");
 }

@@ -43,14 +43,16 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    let mut changes = Changes::default();
+                    let mut changes = Vec::with_capacity(batches.len());
                     let mut then = Vec::new();
                     for b in batches {
-                        changes.extend(b.changes);
+                        if !b.changes.is_empty() {
+                            changes.push(b.changes);
+                        }
                         then.extend(b.then);
                     }
                     if !changes.is_empty() {
-                        if let Err(e) = store.commit(&mut changes) {
+                        if let Err(e) = store.commit_in_order(&mut changes) {
                             tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
                             *failure.lock().expect("failure lock") = Some(e.to_string());
                             // Nothing after a failed commit may be acknowledged: stop here.
@@ -58,7 +60,7 @@ impl Writer {
                         }
                         // The files follow the table; if this write fails they catch up at the
                         // next start.
-                        if let Err(e) = files.append(&changes.actions) {
+                        if let Err(e) = files.append(changes.iter().flat_map(|c| &c.actions)) {
                             tracing::error!(error = %e, "action log file write failed (the store has the entries)");
                         }
                     }

@@ -1,5 +1,6 @@
 //! The fight endpoints: `combat.initiate`, `combat.action`, `combat.status`.
 
+use super::CombatUnsaved;
 use super::encounters::{
     Present, add_participant, character_participant, fight_of, mark_unsaved, start_or_join,
 };
@@ -241,7 +242,15 @@ pub fn act(
         .expect("encounter")
         .pending
         .insert(id.to_string(), stored);
-    mark_unsaved(world, enc);
+    if kind == CombatAction::Pay {
+        // A payment changes the fight's toll state, not just the pending action.
+        mark_unsaved(world, enc);
+    } else {
+        world
+            .resource_mut::<CombatUnsaved>()
+            .actions
+            .push((combat_id.to_string(), id.to_string()));
+    }
     let resolved = settle(world, enc);
     let e = world.get::<Encounter>(enc).expect("encounter");
     debug_assert!(resolved.is_empty() || e.logs.len() > logs_before);

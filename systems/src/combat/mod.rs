@@ -31,4 +31,7 @@ pub struct CombatUnsaved {
     pub garrisons: Vec<u32>,
     pub salvage: Vec<String>,
     pub encounters: Vec<String>,
+    /// (combat id, participant): only that participant's pending action changed; the store
+    /// writes the action alone unless the whole fight is saved in the same update.
+    pub actions: Vec<(String, String)>,
 }

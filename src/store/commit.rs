@@ -1,0 +1,183 @@
+//! Writing changes: every batch handed over since the last commit goes into one transaction, in
+//! the order the updates made them (a fight's pending-action rows and its full state must land
+//! in that order).
+
+use super::{Changes, Store, StoreResult};
+use rusqlite::{Transaction, params};
+
+impl Store {
+    /// Writes one update's changes atomically, numbering the action log entries.
+    pub fn commit(&mut self, changes: &mut Changes) -> StoreResult<()> {
+        self.commit_in_order(std::slice::from_mut(changes))
+    }
+
+    /// Writes several updates' changes in one transaction, each after the one before it,
+    /// numbering the action log entries.
+    pub fn commit_in_order(&mut self, batches: &mut [Changes]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        for changes in batches.iter_mut() {
+            write(&tx, changes)?;
+        }
+        tx.commit()
+    }
+}
+
+fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO characters (id, world_order, sector, ship_type, fuel_ore, organics,
+                 equipment, warp_power, shields, fighters, credits, last_active, first_visit,
+                 last_update)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT(id) DO UPDATE SET world_order = excluded.world_order,
+                 sector = excluded.sector, ship_type = excluded.ship_type,
+                 fuel_ore = excluded.fuel_ore, organics = excluded.organics,
+                 equipment = excluded.equipment, warp_power = excluded.warp_power,
+                 shields = excluded.shields, fighters = excluded.fighters,
+                 credits = excluded.credits, last_active = excluded.last_active,
+                 first_visit = excluded.first_visit, last_update = excluded.last_update",
+    )?;
+    for c in &changes.characters {
+        upsert.execute(params![
+            c.id,
+            c.order.0 as i64,
+            c.sector,
+            c.ship.ship_type.wire_name(),
+            c.ship.cargo[0],
+            c.ship.cargo[1],
+            c.ship.cargo[2],
+            c.ship.warp_power,
+            c.ship.shields,
+            c.ship.fighters,
+            c.credits,
+            c.last_active.0,
+            c.knowledge.first_visit.map(|t| t.0),
+            c.knowledge.last_update.map(|t| t.0),
+        ])?;
+    }
+    let mut visit = tx.prepare_cached(
+        "INSERT INTO visits (character_id, sector, last_visited, port, planets, adjacent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(character_id, sector) DO UPDATE SET
+                 last_visited = excluded.last_visited, port = excluded.port,
+                 planets = excluded.planets, adjacent = excluded.adjacent",
+    )?;
+    for (id, sector, v) in &changes.visits {
+        let port = v
+            .port
+            .as_ref()
+            .map(|p| serde_json::to_string(p).unwrap_or_default());
+        visit.execute(params![
+            id,
+            sector,
+            v.last_visited.0,
+            port,
+            serde_json::to_string(&v.planets).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&v.adjacent).unwrap_or_else(|_| "[]".into()),
+        ])?;
+    }
+    let mut port = tx.prepare_cached(
+        "INSERT INTO ports (sector, fuel_ore, organics, equipment) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(sector) DO UPDATE SET fuel_ore = excluded.fuel_ore,
+                 organics = excluded.organics, equipment = excluded.equipment",
+    )?;
+    for (sector, stock) in &changes.ports {
+        port.execute(params![sector, stock[0], stock[1], stock[2]])?;
+    }
+    let mut chat = tx.prepare_cached(
+        "INSERT INTO chat_messages (id, timestamp, type, from_name, content, to_name)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for m in &changes.chat {
+        chat.execute(params![
+            m.id,
+            m.timestamp.0,
+            m.message_type,
+            m.from_name,
+            m.content,
+            m.to_name
+        ])?;
+    }
+    fn put<K: rusqlite::ToSql, T: serde::Serialize>(
+        tx: &rusqlite::Transaction,
+        table: &str,
+        key_col: &str,
+        key: K,
+        value: Option<&T>,
+    ) -> StoreResult<()> {
+        match value {
+            Some(v) => {
+                let text = serde_json::to_string(v)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                tx.prepare_cached(&format!(
+                    "INSERT INTO {table} ({key_col}, state) VALUES (?1, ?2)
+                         ON CONFLICT({key_col}) DO UPDATE SET state = excluded.state"
+                ))?
+                .execute(params![key, text])?;
+            }
+            None => {
+                tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key_col} = ?1"))?
+                    .execute(params![key])?;
+            }
+        }
+        Ok(())
+    }
+    for (sector, g) in &changes.garrisons {
+        put(tx, "garrisons", "sector", sector, g.as_ref())?;
+    }
+    for (id, s) in &changes.salvage {
+        put(tx, "salvage", "salvage_id", id, s.as_ref())?;
+    }
+    for (id, e) in &changes.encounters {
+        match e {
+            Some(row) => {
+                tx.prepare_cached(
+                    "INSERT INTO encounters (combat_id, state) VALUES (?1, ?2)
+                         ON CONFLICT(combat_id) DO UPDATE SET state = excluded.state",
+                )?
+                .execute(params![id, row.state])?;
+                // The state carries the pending actions: rows kept beside it are folded in.
+                tx.prepare_cached("DELETE FROM encounter_actions WHERE combat_id = ?1")?
+                    .execute(params![id])?;
+                let mut round = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO encounter_rounds (combat_id, round_index, log)
+                         VALUES (?1, ?2, ?3)",
+                )?;
+                for (index, log) in &row.new_rounds {
+                    round.execute(params![id, *index as i64, log])?;
+                }
+            }
+            None => {
+                tx.prepare_cached("DELETE FROM encounters WHERE combat_id = ?1")?
+                    .execute(params![id])?;
+                tx.prepare_cached("DELETE FROM encounter_rounds WHERE combat_id = ?1")?
+                    .execute(params![id])?;
+                tx.prepare_cached("DELETE FROM encounter_actions WHERE combat_id = ?1")?
+                    .execute(params![id])?;
+            }
+        }
+    }
+    let mut pending = tx.prepare_cached(
+        "INSERT OR REPLACE INTO encounter_actions (combat_id, participant, round, action)
+             VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for a in &changes.encounter_actions {
+        pending.execute(params![a.combat_id, a.participant, a.round, a.action])?;
+    }
+    let mut action = tx.prepare_cached(
+            "INSERT INTO action_log (timestamp, event_type, actor_id, session_id, data, result, metadata)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+    for a in &mut changes.actions {
+        action.execute(params![
+            a.timestamp.0,
+            a.event_type,
+            a.actor_id,
+            a.session_id,
+            a.data.get(),
+            a.result,
+            a.metadata.get(),
+        ])?;
+        a.seq = tx.last_insert_rowid();
+    }
+    Ok(())
+}
