@@ -9,7 +9,9 @@ use crate::universe::SectorId;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const COMBAT_STARTED: &str = "combat.started";
 pub const COMBAT_ROUND_WAITING: &str = "combat.round_waiting";
@@ -132,9 +134,36 @@ pub struct RoundPayload {
     pub actions: BTreeMap<String, ActionView>,
     pub sector: SectorId,
     /// Every round so far, this one included.
-    pub logs: Vec<RoundLogView>,
+    #[schemars(with = "Vec<RoundLogView>")]
+    pub logs: RenderedLogs,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub salvage: Option<Vec<SalvageView>>,
+}
+
+/// Round logs (`RoundLogView`s) already rendered as JSON, each once, when its round resolved:
+/// every round event carries the fight's whole history, and rendering it all again each round
+/// cost the game loop more than resolving the round.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedLogs(pub Vec<Arc<RawValue>>);
+
+impl PartialEq for RenderedLogs {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|(a, b)| a.get() == b.get())
+    }
+}
+
+impl Eq for RenderedLogs {}
+
+impl Serialize for RenderedLogs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for log in &self.0 {
+            seq.serialize_element(&**log)?;
+        }
+        seq.end()
+    }
 }
 
 /// A garrison as the store and `sector.garrison_updated` show it; sector contents add `is_friendly`.

@@ -11,7 +11,7 @@ use super::{CombatRng, CombatUnsaved};
 use crate::movement::perform_move;
 use crate::outbox::emit_to;
 use crate::status::status_payload;
-use bang_components::api::combat::{COMBAT_ROUND_RESOLVED, RoundPayload};
+use bang_components::api::combat::{COMBAT_ROUND_RESOLVED, RenderedLogs, RoundPayload};
 use bang_components::api::events::STATUS_UPDATE;
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, Ship};
@@ -23,7 +23,9 @@ use bang_components::time::GameClock;
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
 use indexmap::IndexMap;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 fn engine_action(a: &StoredAction) -> RoundAction {
     RoundAction {
@@ -239,9 +241,9 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         sector: e.sector,
         // Nobody reads a headless payload's history.
         logs: if quiet {
-            Vec::new()
+            RenderedLogs::default()
         } else {
-            logs.iter().map(log_view).collect()
+            rendered_logs(world, enc, &logs)
         },
         salvage: None,
     };
@@ -313,6 +315,27 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         announce_round(world, enc);
         payload
     }
+}
+
+/// A fight's round logs as rendered so far (not stored: after a restart they are rendered again
+/// on the next round).
+#[derive(Component, Debug, Default)]
+pub struct RenderedRounds(Vec<Arc<RawValue>>);
+
+/// The payload form of `logs`, rendering only the rounds not rendered before.
+fn rendered_logs(world: &mut World, enc: Entity, logs: &[RoundLog]) -> RenderedLogs {
+    let mut done = world
+        .get_mut::<RenderedRounds>(enc)
+        .map(|mut r| std::mem::take(&mut r.0))
+        .unwrap_or_default();
+    done.truncate(logs.len());
+    for log in &logs[done.len()..] {
+        let raw = serde_json::value::to_raw_value(&log_view(log)).expect("round logs serialise");
+        done.push(Arc::from(raw));
+    }
+    let out = RenderedLogs(done.clone());
+    world.entity_mut(enc).insert(RenderedRounds(done));
+    out
 }
 
 /// Resolves every round whose deadline has passed, in combat id order (deterministic).
