@@ -238,4 +238,26 @@ mod tests {
                 .contains("rpc_latency_seconds_count{endpoint=\"move\"} 1")
         );
     }
+
+    #[test]
+    fn the_10_ms_budget_can_be_read_off_the_latency_buckets() {
+        let m = Metrics::new();
+        let move_latency = m
+            .rpc_latency
+            .get_or_create(&vec![("endpoint".into(), "move".into())]);
+        for secs in [0.0004, 0.009, 0.011] {
+            move_latency.observe(secs);
+        }
+        m.tick_duration.observe(0.012);
+        let text = m.render();
+        for line in [
+            "rpc_latency_seconds_bucket{le=\"0.005\",endpoint=\"move\"} 1",
+            "rpc_latency_seconds_bucket{le=\"0.01\",endpoint=\"move\"} 2",
+            "rpc_latency_seconds_bucket{le=\"0.02\",endpoint=\"move\"} 3",
+            "tick_duration_seconds_bucket{le=\"0.01\"} 0",
+            "tick_duration_seconds_bucket{le=\"0.02\"} 1",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in:\n{text}");
+        }
+    }
 }
