@@ -10,7 +10,8 @@ use std::process::ExitCode;
 // The game loop builds and drops many short-lived buffers (JSON payloads, frames, rows), and
 // some are freed on other threads: glibc's allocator took about a third of its time under load
 // (perf). With mimalloc the server used ~10 % less CPU at 6,500 requests/s, p50 and p99 lower in
-// each of three paired runs, for ~10 % more resident memory (docs/BENCHMARKS.md).
+// each of three paired runs; idle connections take about half as much memory again
+// (docs/BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

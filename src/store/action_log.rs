@@ -152,10 +152,11 @@ fn repair_and_last_seq(path: &Path) -> std::io::Result<Option<i64>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn entry(seq: i64, micros: i64) -> LogEntry {
+    /// A `movement.moved` entry (also the store's other tests' entry).
+    pub(crate) fn entry(seq: i64, micros: i64) -> LogEntry {
         LogEntry {
             seq,
             timestamp: Timestamp(micros),

@@ -143,6 +143,15 @@ pub struct CombatState<'w, 's> {
 pub struct SavedRounds(HashMap<String, usize>);
 
 impl CombatState<'_, '_> {
+    /// A fight that is still going (an ended one is deleted from the store, not saved).
+    fn live_encounter(&self, combat_id: &str) -> Option<&Encounter> {
+        self.encounter_index
+            .by_id
+            .get(combat_id)
+            .and_then(|e| self.encounters.get(*e).ok())
+            .filter(|e| !e.ended)
+    }
+
     /// Turns the unsaved keys into rows to write (present) or delete (gone, or an ended fight).
     fn collect(&mut self, changes: &mut Changes) {
         let unsaved = self.unsaved.bypass_change_detection();
@@ -182,13 +191,7 @@ impl CombatState<'_, '_> {
         actions.sort();
         actions.dedup();
         for (combat_id, participant) in actions {
-            let Some(e) = self
-                .encounter_index
-                .by_id
-                .get(&combat_id)
-                .and_then(|e| self.encounters.get(*e).ok())
-                .filter(|e| !e.ended)
-            else {
+            let Some(e) = self.live_encounter(&combat_id) else {
                 continue;
             };
             if let Some(a) = e.pending.get(&participant) {
@@ -201,31 +204,29 @@ impl CombatState<'_, '_> {
             }
         }
         for id in ids {
-            let e = self
-                .encounter_index
-                .by_id
-                .get(&id)
-                .and_then(|e| self.encounters.get(*e).ok())
-                .filter(|e| !e.ended);
-            let row = match e {
+            let saved = self.saved_rounds.0.get(&id).copied().unwrap_or(0);
+            let row = self.live_encounter(&id).map(|e| {
+                let new_rounds = e
+                    .logs
+                    .iter()
+                    .enumerate()
+                    .skip(saved)
+                    .map(|(i, log)| (i, to_json(log)))
+                    .collect();
+                let row = EncounterRow {
+                    state: to_json(e),
+                    new_rounds,
+                };
+                (row, e.logs.len())
+            });
+            let row = match row {
+                Some((row, rounds)) => {
+                    self.saved_rounds.0.insert(id.clone(), rounds);
+                    Some(row)
+                }
                 None => {
                     self.saved_rounds.0.remove(&id);
                     None
-                }
-                Some(e) => {
-                    let saved = self.saved_rounds.0.get(&id).copied().unwrap_or(0);
-                    let new_rounds = e
-                        .logs
-                        .iter()
-                        .enumerate()
-                        .skip(saved)
-                        .map(|(i, log)| (i, to_json(log)))
-                        .collect();
-                    self.saved_rounds.0.insert(id.clone(), e.logs.len());
-                    Some(EncounterRow {
-                        state: to_json(e),
-                        new_rounds,
-                    })
                 }
             };
             changes.encounters.push((id, row));

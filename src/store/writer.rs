@@ -109,22 +109,7 @@ impl Drop for Writer {
 mod tests {
     use super::*;
     use crate::store::Durability;
-    use crate::store::action_log::LogEntry;
-    use bang_components::time::Timestamp;
-    use serde_json::value::RawValue;
-
-    fn entry(event: &str) -> LogEntry {
-        LogEntry {
-            seq: 0,
-            timestamp: Timestamp(1),
-            event_type: event.into(),
-            actor_id: None,
-            session_id: None,
-            data: RawValue::from_string("{}".into()).unwrap(),
-            result: "ok".into(),
-            metadata: RawValue::from_string("{}".into()).unwrap(),
-        }
-    }
+    use crate::store::action_log::tests::entry;
 
     #[test]
     fn work_after_a_commit_runs_in_order_once_the_changes_are_stored() {
@@ -139,7 +124,8 @@ mod tests {
             writer
                 .submit(Batch {
                     changes: Changes {
-                        actions: vec![entry(&format!("e{i}"))],
+                        // The commit numbers it.
+                        actions: vec![entry(0, 1)],
                         ..Default::default()
                     },
                     then: vec![Box::new(move || {
