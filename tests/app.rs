@@ -364,6 +364,19 @@ mod combat_clock {
             .collect()
     }
 
+    /// `who` attacks `target` with `commit` fighters in `round`.
+    fn attack(combat_id: &str, who: &str, target: &str, commit: i64, round: i64) -> Request {
+        Request::CombatAction(CombatActionRequest {
+            character_id: Some(who.into()),
+            combat_id: Some(combat_id.into()),
+            action: Some("attack".into()),
+            commit: Some(commit),
+            target_id: Some(target.into()),
+            round: Some(round),
+            ..Default::default()
+        })
+    }
+
     /// Starts a duel between a and b in sector 0; returns the combat id.
     fn duel(h: &mut Harness) -> (bang_components::session::ConnectionId, String) {
         let conn = h.connect();
@@ -416,18 +429,7 @@ mod combat_clock {
             let mut out = Vec::new();
             for round in 1..=3 {
                 for (who, target) in [("a", "b"), ("b", "a")] {
-                    let frames = h.request(
-                        conn,
-                        Request::CombatAction(CombatActionRequest {
-                            character_id: Some(who.into()),
-                            combat_id: Some(id.clone()),
-                            action: Some("attack".into()),
-                            commit: Some(60),
-                            target_id: Some(target.into()),
-                            round: Some(round),
-                            ..Default::default()
-                        }),
-                    );
+                    let frames = h.request(conn, attack(&id, who, target, 60, round));
                     out.push(format!("{:?}", reply_of(&frames)));
                 }
             }
@@ -495,60 +497,38 @@ mod combat_clock {
         h.step();
         assert!(h.app.world().resource::<SalvageIndex>().by_id.is_empty());
     }
-}
 
-#[test]
-fn every_round_event_carries_the_whole_history_as_combat_status_shows_it() {
-    use bang_components::api::combat::{
-        CombatActionRequest, CombatInitiateRequest, CombatStatusRequest,
-    };
-    let mut h = Harness::new();
-    let (a, b) = (h.connect(), h.connect());
-    reply_of(&h.request(a, join("a"))).unwrap();
-    reply_of(&h.request(b, join("b"))).unwrap();
-    let started = reply_of(&h.request(
-        a,
-        Request::CombatInitiate(CombatInitiateRequest {
-            character_id: Some("a".into()),
-            ..Default::default()
-        }),
-    ))
-    .unwrap();
-    let combat_id = started["combat_id"].as_str().unwrap().to_string();
-    let attack = |who: &str, target: &str, round: u32| {
-        Request::CombatAction(CombatActionRequest {
-            character_id: Some(who.into()),
-            combat_id: Some(combat_id.clone()),
-            action: Some("attack".into()),
-            commit: Some(1),
-            target_id: Some(target.into()),
-            to_sector: None,
-            to: None,
-            round: Some(round as i64),
-        })
-    };
-    // Light attacks: nobody runs out, so the fight goes on round after round, and each round's
-    // payload renders only its own log anew (the earlier ones are kept from before).
-    for round in 1..=4u32 {
-        reply_of(&h.request(a, attack("a", "b", round))).unwrap();
-        let reply = reply_of(&h.request(b, attack("b", "a", round))).unwrap();
-        assert_eq!(reply["round_resolved"], true, "round {round}");
-        assert_eq!(reply["ended"], false, "round {round}");
-        let logs = &reply["outcome"]["logs"];
-        let status = reply_of(&h.request(
-            a,
-            Request::CombatStatus(CombatStatusRequest {
-                combat_id: Some(combat_id.clone()),
-                character_id: Some("a".into()),
-                include_logs: Some(true),
-            }),
-        ))
-        .unwrap();
-        assert_eq!(logs.as_array().unwrap().len(), round as usize);
-        assert_eq!(logs[round as usize - 1]["round"], round);
-        assert_eq!(
-            logs, &status["logs"],
-            "round {round}: the event's history is the fight's history"
-        );
+    #[test]
+    fn every_round_event_carries_the_whole_history_as_combat_status_shows_it() {
+        use bang_components::api::combat::CombatStatusRequest;
+        let mut h = Harness::new();
+        let (conn, id) = duel(&mut h);
+        // Light attacks: nobody runs out, so the fight goes on round after round, and each
+        // round's payload renders only its own log anew (the earlier ones are kept from before).
+        for round in 1..=4 {
+            let mut reply = serde_json::Value::Null;
+            for (who, target) in [("a", "b"), ("b", "a")] {
+                let frames = h.request(conn, attack(&id, who, target, 1, round));
+                reply = reply_of(&frames).unwrap();
+            }
+            assert_eq!(reply["round_resolved"], true, "round {round}");
+            assert_eq!(reply["ended"], false, "round {round}");
+            let logs = &reply["outcome"]["logs"];
+            let status = reply_of(&h.request(
+                conn,
+                Request::CombatStatus(CombatStatusRequest {
+                    combat_id: Some(id.clone()),
+                    character_id: Some("a".into()),
+                    include_logs: Some(true),
+                }),
+            ))
+            .unwrap();
+            assert_eq!(logs.as_array().unwrap().len() as i64, round);
+            assert_eq!(logs.as_array().unwrap().last().unwrap()["round"], round);
+            assert_eq!(
+                logs, &status["logs"],
+                "round {round}: the event's history is the fight's history"
+            );
+        }
     }
 }
