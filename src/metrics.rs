@@ -41,6 +41,12 @@ pub struct Metrics {
     pub inbox_depth: Gauge,
     pub slow_disconnects: Counter,
     pub active_encounters: Gauge,
+    /// Where a request's time goes before its reply: waiting in the inbox for the game loop,
+    /// then (after its update) waiting for the writer, then the commit itself.
+    pub inbox_wait: Histogram,
+    pub commit_wait: Histogram,
+    pub commit_duration: Histogram,
+    pub updates_per_commit: Histogram,
 }
 
 impl Default for Metrics {
@@ -67,6 +73,10 @@ impl Metrics {
             inbox_depth: Gauge::default(),
             slow_disconnects: Counter::default(),
             active_encounters: Gauge::default(),
+            inbox_wait: latency_histogram(),
+            commit_wait: latency_histogram(),
+            commit_duration: latency_histogram(),
+            updates_per_commit: Histogram::new([1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 256.0]),
             registry: Registry::default(),
         };
         // Counters get `_total` appended by the encoder.
@@ -139,6 +149,26 @@ impl Metrics {
             "combat_active_encounters",
             "Fights in progress",
             m.active_encounters.clone(),
+        );
+        registry.register(
+            "rpc_inbox_wait_seconds",
+            "From a request frame read to the game loop taking it",
+            m.inbox_wait.clone(),
+        );
+        registry.register(
+            "store_commit_wait_seconds",
+            "From the end of an update to the start of the commit that stores it",
+            m.commit_wait.clone(),
+        );
+        registry.register(
+            "store_commit_duration_seconds",
+            "One group commit (the transaction and the action-log file write)",
+            m.commit_duration.clone(),
+        );
+        registry.register(
+            "store_commit_updates",
+            "Game-loop updates stored by one group commit",
+            m.updates_per_commit.clone(),
         );
         Metrics { registry, ..m }
     }

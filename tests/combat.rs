@@ -169,6 +169,23 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
         metrics.contains("rpc_latency_seconds_count{endpoint=\"combat.action\"} 2"),
         "{metrics}"
     );
+    // Every request the game loop took had its wait in the inbox timed, and every reply waited
+    // for a commit.
+    let count = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in:\n{metrics}"))
+    };
+    let replies: f64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("rpc_latency_seconds_count{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(replies >= 2.0);
+    assert_eq!(count("rpc_inbox_wait_seconds_count"), replies, "{metrics}");
+    assert!(count("store_commit_duration_seconds_count") >= 1.0);
+    assert!(count("store_commit_updates_sum") >= count("store_commit_updates_count"));
     let status = alice
         .ok(
             "combat.status",

@@ -69,5 +69,22 @@ async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error
     assert!(j["events"]["by_kind"]["combat.ended"].as_u64().unwrap_or(0) > 0);
     assert!(j["combats"]["started_per_sec"].as_f64().unwrap() > 0.0);
     assert_eq!(j["invariants"]["ok"], true);
+    // The steady part of the run (after the ramp-up), and each second's latency.
+    let steady = &j["requests"]["after_ramp_up"];
+    assert!(steady["rps"].as_f64().unwrap() > 0.0, "{steady}");
+    assert!(steady["latency_ms"]["p99"].is_number(), "{steady}");
+    let rows = j["timeline"]["rows"].as_array().unwrap();
+    let timed = rows
+        .iter()
+        .filter(|r| r[1].as_u64().unwrap() > 0)
+        .filter(|r| {
+            r[6].as_f64()
+                .is_some_and(|p99| p99 > 0.0 && p99 <= r[7].as_f64().unwrap())
+        })
+        .count();
+    assert!(
+        timed >= 5,
+        "a p99 and max in each second with replies: {rows:?}"
+    );
     server.stop().unwrap();
 }

@@ -594,6 +594,10 @@ async fn http_routes_answer_like_the_reference() {
         "tick_duration_seconds",
         "inbox_depth",
         "slow_client_disconnects_total",
+        "rpc_inbox_wait_seconds",
+        "store_commit_wait_seconds",
+        "store_commit_duration_seconds",
+        "store_commit_updates",
     ] {
         assert!(text.contains(name), "/metrics lacks {name}");
     }

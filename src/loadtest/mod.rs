@@ -247,12 +247,12 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
     let probe = report::ProcessProbe::start(args.server_pid);
 
     let t0 = Instant::now();
-    let shared = Arc::new(Shared::new(t0));
+    // Everyone starts within the run, even with a ramp-up longer than it.
+    let ramp = cfg.ramp_up.min(cfg.duration);
+    let shared = Arc::new(Shared::new(t0, ramp));
     shared.live.busy.store(cfg.players, Ordering::SeqCst);
     let (phase_tx, phase_rx) = watch::channel(Phase::Run);
     let gate = Arc::new(Semaphore::new(cfg.connect_concurrency));
-    // Everyone starts within the run, even with a ramp-up longer than it.
-    let ramp = cfg.ramp_up.min(cfg.duration);
     let homes = cfg.park_from.max(1);
     let mut handles = Vec::with_capacity(cfg.players);
     for i in 0..cfg.players {

@@ -54,7 +54,8 @@ impl Report {
     pub(crate) fn build(cfg: &Config, shared: &Shared, t: Timing, procs: Value) -> Report {
         let s = shared.stats();
         let live = &shared.live;
-        let mut body = s.to_json(t.load_secs);
+        let ramp_secs = cfg.ramp_up.min(cfg.duration).as_secs_f64();
+        let mut body = s.to_json(t.load_secs, t.load_secs - ramp_secs);
         let violations: serde_json::Map<String, Value> = Violation::ALL
             .iter()
             .map(|v| (v.name().to_string(), json!(s.violation_count(*v))))
@@ -162,6 +163,20 @@ fn summarize(r: &Report, t: &Timing) -> String {
         ms(&lat["p99"]),
         ms(&lat["max"])
     );
+    let steady = &j["requests"]["after_ramp_up"];
+    if steady["rps"].is_number() {
+        let lat = &steady["latency_ms"];
+        let _ = writeln!(
+            out,
+            "  after the ramp-up ({} s): {} replies/s; latency ms p50 {} p90 {} p99 {} max {}",
+            steady["secs"],
+            steady["rps"],
+            ms(&lat["p50"]),
+            ms(&lat["p90"]),
+            ms(&lat["p99"]),
+            ms(&lat["max"])
+        );
+    }
     if let Some(eps) = j["endpoints"].as_object() {
         for (name, e) in eps {
             let l = &e["latency_ms"];

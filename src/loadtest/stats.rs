@@ -30,14 +30,17 @@ pub(crate) struct Live {
 /// Everything the run shares.
 pub(crate) struct Shared {
     pub t0: Instant,
+    /// When the ramp-up is over: replies from then on make the steady-state figures.
+    pub steady_from: Instant,
     pub live: Live,
     pub stats: Mutex<Stats>,
 }
 
 impl Shared {
-    pub fn new(t0: Instant) -> Shared {
+    pub fn new(t0: Instant, ramp_up: Duration) -> Shared {
         Shared {
             t0,
+            steady_from: t0 + ramp_up,
             live: Live::default(),
             stats: Mutex::new(Stats::default()),
         }
@@ -77,6 +80,10 @@ impl Shared {
         s.tick(sec).replies += 1;
         if !cleanup {
             s.all.saturating_record(us);
+            s.record_in_second(sec, us);
+            if in_load && now >= self.steady_from {
+                s.steady.saturating_record(us);
+            }
         }
         if in_load {
             s.replies_in_load += 1;
@@ -253,6 +260,8 @@ pub(crate) struct Tick {
     errors: u64,
     combats_started: u64,
     combats_ended: u64,
+    /// Reply latency within the second, µs (p50, p99, max), once the second is over.
+    latency: Option<[u64; 3]>,
 }
 
 /// What one player counted on its own, merged when it stops.
@@ -288,6 +297,11 @@ pub(crate) struct Stats {
     durations_ms: Histogram<u64>,
     end_states: BTreeMap<String, u64>,
     timeline: Vec<Tick>,
+    /// The second whose reply latencies `second_latency` is gathering.
+    second: usize,
+    second_latency: Histogram<u64>,
+    /// Replies after the ramp-up and before the stop.
+    steady: Histogram<u64>,
     pub violations: BTreeMap<&'static str, u64>,
     pub samples: Vec<String>,
     pub events: BTreeMap<String, u64>,
@@ -311,6 +325,9 @@ impl Default for Stats {
             durations_ms: Histogram::new_with_bounds(1, 3_600_000, 3).expect("bounds"),
             end_states: BTreeMap::new(),
             timeline: Vec::new(),
+            second: 0,
+            second_latency: micros_histogram(),
+            steady: micros_histogram(),
             violations: BTreeMap::new(),
             samples: Vec::new(),
             events: BTreeMap::new(),
@@ -334,6 +351,20 @@ impl Stats {
             self.timeline.resize(sec + 1, Tick::default());
         }
         &mut self.timeline[sec]
+    }
+
+    /// Gathers a reply's latency into its second's figures. Replies arrive in time order (a late
+    /// one from another worker thread counts in the second being gathered).
+    fn record_in_second(&mut self, sec: usize, us: u64) {
+        if sec > self.second {
+            let done = self.second;
+            if !self.second_latency.is_empty() {
+                self.tick(done).latency = Some(latency_row(&self.second_latency));
+            }
+            self.second_latency.reset();
+            self.second = sec;
+        }
+        self.second_latency.saturating_record(us);
     }
 
     pub fn merge(&mut self, t: Tally) {
@@ -360,8 +391,9 @@ impl Stats {
         self.violations.get(v.name()).copied().unwrap_or(0)
     }
 
-    /// The report's body; `secs` is the span the rates are taken over.
-    pub fn to_json(&self, secs: f64) -> Value {
+    /// The report's body; `secs` is the span the rates are taken over, the last `steady_secs` of
+    /// it after the ramp-up.
+    pub fn to_json(&self, secs: f64, steady_secs: f64) -> Value {
         let per_sec = |n: u64| round2(n as f64 / secs.max(1e-9));
         let endpoints: serde_json::Map<String, Value> = self
             .endpoints
@@ -386,14 +418,44 @@ impl Stats {
             .timeline
             .iter()
             .enumerate()
-            .map(|(t, k)| json!([t, k.replies, k.errors, k.combats_started, k.combats_ended]))
+            .map(|(t, k)| {
+                let latency = match k.latency {
+                    Some(l) => Some(l),
+                    // The second still being gathered when the report was taken.
+                    None if t == self.second && !self.second_latency.is_empty() => {
+                        Some(latency_row(&self.second_latency))
+                    }
+                    None => None,
+                };
+                let ms = |i: usize| latency.map(|l| round3(l[i] as f64 / 1000.0));
+                json!([
+                    t,
+                    k.replies,
+                    k.errors,
+                    k.combats_started,
+                    k.combats_ended,
+                    ms(0),
+                    ms(1),
+                    ms(2)
+                ])
+            })
             .collect();
+        let steady_rps = if steady_secs > 0.0 {
+            Some(round2(self.steady.len() as f64 / steady_secs))
+        } else {
+            None
+        };
         json!({
             "requests": {
                 "replies": replies,
                 "replies_before_stop": self.replies_in_load,
                 "rps": per_sec(self.replies_in_load),
                 "latency_ms": latency_json(&self.all),
+                "after_ramp_up": {
+                    "secs": round2(steady_secs.max(0.0)),
+                    "rps": steady_rps,
+                    "latency_ms": latency_json(&self.steady),
+                },
             },
             "endpoints": endpoints,
             "events": {
@@ -432,11 +494,17 @@ impl Stats {
                 "unexpected_by_endpoint": self.unexpected,
             },
             "timeline": {
-                "columns": ["second", "replies", "errors", "combats_started", "combats_ended"],
+                "columns": ["second", "replies", "errors", "combats_started", "combats_ended",
+                    "latency_p50_ms", "latency_p99_ms", "latency_max_ms"],
                 "rows": timeline,
             },
         })
     }
+}
+
+/// p50, p99 and max of a microsecond histogram.
+fn latency_row(h: &Histogram<u64>) -> [u64; 3] {
+    [h.value_at_quantile(0.5), h.value_at_quantile(0.99), h.max()]
 }
 
 fn quantile(h: &Histogram<u64>, q: f64) -> Option<u64> {
@@ -465,4 +533,59 @@ pub(crate) fn round2(x: f64) -> f64 {
 
 pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(shared: &Shared, ms: u64) {
+        shared.reply("move", false, Duration::from_millis(ms), None);
+    }
+
+    #[test]
+    fn each_second_and_the_time_after_the_ramp_up_get_their_own_latency() {
+        // Started 2.5 s ago with a 2 s ramp-up: the replies below fall in second 2, after it.
+        let t0 = Instant::now() - Duration::from_millis(2500);
+        let shared = Shared::new(t0, Duration::from_secs(2));
+        {
+            // Two earlier seconds, gathered as if their replies had come then.
+            let mut s = shared.stats();
+            for (sec, ms) in [(0, 1), (0, 3), (1, 40)] {
+                s.tick(sec).replies += 1;
+                s.record_in_second(sec, ms * 1000);
+            }
+        }
+        for ms in [2, 2, 2, 9] {
+            reply(&shared, ms);
+        }
+        let j = shared.stats().to_json(2.5, 0.5);
+        let rows = j["timeline"]["rows"].as_array().unwrap();
+        let latency = |sec: usize| {
+            let r = &rows[sec];
+            (r[5].as_f64(), r[6].as_f64(), r[7].as_f64())
+        };
+        let near = |got: Option<f64>, want: f64| {
+            let got = got.expect("a figure");
+            (got - want).abs() <= want * 0.01
+        };
+        let (p50, p99, max) = latency(0);
+        assert!(
+            near(p50, 1.0) && near(p99, 3.0) && near(max, 3.0),
+            "{:?}",
+            rows[0]
+        );
+        let (p50, _, max) = latency(1);
+        assert!(near(p50, 40.0) && near(max, 40.0), "{:?}", rows[1]);
+        // The second still being gathered is in the report too.
+        let (p50, _, max) = latency(2);
+        assert!(near(p50, 2.0) && near(max, 9.0), "{:?}", rows[2]);
+        let steady = &j["requests"]["after_ramp_up"];
+        assert_eq!(steady["latency_ms"]["count"], 4, "{steady}");
+        assert_eq!(
+            steady["rps"], 8.0,
+            "four replies in half a second: {steady}"
+        );
+        assert_eq!(j["requests"]["latency_ms"]["count"], 4);
+    }
 }

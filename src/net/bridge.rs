@@ -114,6 +114,9 @@ pub fn ingest_inbox(
                 closed.write(ConnectionClosed(conn));
             }
             Inbound::Request(r) => {
+                if let (Some(m), Some(at)) = (&metrics, r.received) {
+                    m.0.inbox_wait.observe(at.elapsed().as_secs_f64());
+                }
                 requests.write(r);
             }
         }

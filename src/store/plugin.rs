@@ -320,6 +320,7 @@ pub fn submit_update(
     mut unsubmitted: ResMut<Unsubmitted>,
     mut after: ResMut<AfterCommitQueue>,
     mut failed: ResMut<StoreFailed>,
+    metrics: Option<Res<crate::metrics::MetricsRes>>,
 ) {
     if let Some(reason) = writer.0.as_ref().and_then(Writer::failure) {
         failed.0 = Some(reason);
@@ -338,7 +339,7 @@ pub fn submit_update(
             failed.0 = Some("the store is gone".into());
             return;
         };
-        match Writer::start(store, files) {
+        match Writer::start(store, files, metrics.map(|m| m.0.clone())) {
             Ok(w) => writer.0 = Some(w),
             Err(e) => {
                 failed.0 = Some(format!("cannot start the store writer: {e}"));
@@ -347,7 +348,12 @@ pub fn submit_update(
         }
     }
     let w = writer.0.as_ref().expect("started above");
-    if let Err(reason) = w.submit(Batch { changes, then }) {
+    let batch = Batch {
+        changes,
+        then,
+        queued: std::time::Instant::now(),
+    };
+    if let Err(reason) = w.submit(batch) {
         failed.0 = Some(reason);
     }
 }

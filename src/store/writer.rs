@@ -6,8 +6,10 @@
 
 use super::action_log::ActionLogFiles;
 use super::{Changes, Store};
+use crate::metrics::Metrics;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 /// What runs once an update's changes are committed.
 pub type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
@@ -16,6 +18,8 @@ pub type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
 pub struct Batch {
     pub changes: Changes,
     pub then: Vec<AfterCommit>,
+    /// When the game loop handed it over.
+    pub queued: Instant,
 }
 
 /// Most updates merged into one transaction (bounds one commit's size and latency).
@@ -27,8 +31,55 @@ pub struct Writer {
     failed: Arc<Mutex<Option<String>>>,
 }
 
+/// Commits the batches' changes in one transaction, in order, then runs what waited for them.
+/// On failure nothing of theirs runs.
+fn commit_batches(
+    store: &mut Store,
+    files: &mut ActionLogFiles,
+    batches: Vec<Batch>,
+    metrics: Option<&Metrics>,
+) -> Result<(), String> {
+    let started = Instant::now();
+    if let Some(m) = metrics {
+        m.updates_per_commit.observe(batches.len() as f64);
+        for b in &batches {
+            m.commit_wait
+                .observe(started.duration_since(b.queued).as_secs_f64());
+        }
+    }
+    let mut changes = Vec::with_capacity(batches.len());
+    let mut then = Vec::new();
+    for b in batches {
+        if !b.changes.is_empty() {
+            changes.push(b.changes);
+        }
+        then.extend(b.then);
+    }
+    if !changes.is_empty() {
+        if let Err(e) = store.commit_in_order(&mut changes) {
+            tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
+            return Err(e.to_string());
+        }
+        // The files follow the table; if this write fails they catch up at the next start.
+        if let Err(e) = files.append(changes.iter().flat_map(|c| &c.actions)) {
+            tracing::error!(error = %e, "action log file write failed (the store has the entries)");
+        }
+        if let Some(m) = metrics {
+            m.commit_duration.observe(started.elapsed().as_secs_f64());
+        }
+    }
+    for f in then {
+        f();
+    }
+    Ok(())
+}
+
 impl Writer {
-    pub fn start(mut store: Store, mut files: ActionLogFiles) -> std::io::Result<Writer> {
+    pub fn start(
+        mut store: Store,
+        mut files: ActionLogFiles,
+        metrics: Option<Arc<Metrics>>,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = crossbeam_channel::unbounded::<Batch>();
         let failed = Arc::new(Mutex::new(None));
         let failure = failed.clone();
@@ -43,29 +94,12 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    let mut changes = Vec::with_capacity(batches.len());
-                    let mut then = Vec::new();
-                    for b in batches {
-                        if !b.changes.is_empty() {
-                            changes.push(b.changes);
-                        }
-                        then.extend(b.then);
-                    }
-                    if !changes.is_empty() {
-                        if let Err(e) = store.commit_in_order(&mut changes) {
-                            tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
-                            *failure.lock().expect("failure lock") = Some(e.to_string());
-                            // Nothing after a failed commit may be acknowledged: stop here.
-                            return;
-                        }
-                        // The files follow the table; if this write fails they catch up at the
-                        // next start.
-                        if let Err(e) = files.append(changes.iter().flat_map(|c| &c.actions)) {
-                            tracing::error!(error = %e, "action log file write failed (the store has the entries)");
-                        }
-                    }
-                    for f in then {
-                        f();
+                    if let Err(e) =
+                        commit_batches(&mut store, &mut files, batches, metrics.as_deref())
+                    {
+                        *failure.lock().expect("failure lock") = Some(e);
+                        // Nothing after a failed commit may be acknowledged: stop here.
+                        return;
                     }
                 }
             })?;
@@ -116,7 +150,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), Durability::Normal).unwrap();
         let files = ActionLogFiles::open(&dir.path().join("action-log")).unwrap();
-        let writer = Writer::start(store, files).unwrap();
+        let writer = Writer::start(store, files, None).unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         for i in 0..50 {
             let seen = seen.clone();
@@ -134,6 +168,7 @@ mod tests {
                         let stored = store.actions_after(0).unwrap().len();
                         seen.lock().unwrap().push((i, stored));
                     })],
+                    queued: Instant::now(),
                 })
                 .unwrap();
         }
@@ -144,5 +179,38 @@ mod tests {
             assert_eq!(*i, n, "in submission order");
             assert!(*stored > n, "batch {i} ran after its entry was committed");
         }
+    }
+
+    #[test]
+    fn the_writer_reports_how_long_updates_wait_and_commits_take() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Durability::Normal).unwrap();
+        let files = ActionLogFiles::open(&dir.path().join("action-log")).unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let writer = Writer::start(store, files, Some(metrics.clone())).unwrap();
+        for _ in 0..5 {
+            let batch = Batch {
+                changes: Changes {
+                    actions: vec![entry(0, 1)],
+                    ..Default::default()
+                },
+                then: Vec::new(),
+                queued: Instant::now(),
+            };
+            writer.submit(batch).unwrap();
+        }
+        drop(writer);
+        let text = metrics.render();
+        let value = |name: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+        };
+        // However the five updates were grouped, each was counted once, in one commit or more.
+        assert_eq!(value("store_commit_updates_sum"), 5.0);
+        assert_eq!(value("store_commit_wait_seconds_count"), 5.0);
+        let commits = value("store_commit_duration_seconds_count");
+        assert!((1.0..=5.0).contains(&commits), "{commits} commits");
+        assert_eq!(value("store_commit_updates_count"), commits);
     }
 }
