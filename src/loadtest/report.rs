@@ -151,30 +151,32 @@ fn summarize(r: &Report, t: &Timing) -> String {
         "loadtest: {}/{} players joined; {:.1} s of load, {:.1} s to finish the fights",
         r.players_joined, r.players, t.load_secs, t.drain_secs
     );
-    let lat = &j["requests"]["latency_ms"];
+    // "latency ms p50 … p90 … p99 … max …" of a latency object.
+    let latency = |l: &Value| {
+        format!(
+            "latency ms p50 {} p90 {} p99 {} max {}",
+            ms(&l["p50"]),
+            ms(&l["p90"]),
+            ms(&l["p99"]),
+            ms(&l["max"])
+        )
+    };
     let _ = writeln!(
         out,
-        "requests: {} sent, {} replies, {} replies/s; latency ms p50 {} p90 {} p99 {} max {}",
+        "requests: {} sent, {} replies, {} replies/s; {}",
         r.requests_sent,
         r.replies,
         j["requests"]["rps"],
-        ms(&lat["p50"]),
-        ms(&lat["p90"]),
-        ms(&lat["p99"]),
-        ms(&lat["max"])
+        latency(&j["requests"]["latency_ms"])
     );
     let steady = &j["requests"]["after_ramp_up"];
     if steady["rps"].is_number() {
-        let lat = &steady["latency_ms"];
         let _ = writeln!(
             out,
-            "  after the ramp-up ({} s): {} replies/s; latency ms p50 {} p90 {} p99 {} max {}",
+            "  after the ramp-up ({} s): {} replies/s; {}",
             steady["secs"],
             steady["rps"],
-            ms(&lat["p50"]),
-            ms(&lat["p90"]),
-            ms(&lat["p99"]),
-            ms(&lat["max"])
+            latency(&steady["latency_ms"])
         );
     }
     if let Some(eps) = j["endpoints"].as_object() {
