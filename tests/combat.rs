@@ -169,8 +169,8 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
         metrics.contains("rpc_latency_seconds_count{endpoint=\"combat.action\"} 2"),
         "{metrics}"
     );
-    // Every request the game loop took had its wait in the inbox timed, and every reply waited
-    // for a commit.
+    // Every request the game loop took had its wait in the inbox timed; the fight's changes were
+    // committed.
     let count = |name: &str| -> f64 {
         metrics
             .lines()

@@ -54,7 +54,7 @@ impl Report {
     pub(crate) fn build(cfg: &Config, shared: &Shared, t: Timing, procs: Value) -> Report {
         let s = shared.stats();
         let live = &shared.live;
-        let ramp_secs = cfg.ramp_up.min(cfg.duration).as_secs_f64();
+        let ramp_secs = shared.steady_from.duration_since(shared.t0).as_secs_f64();
         let mut body = s.to_json(t.load_secs, t.load_secs - ramp_secs);
         let violations: serde_json::Map<String, Value> = Violation::ALL
             .iter()

@@ -419,14 +419,11 @@ impl Stats {
             .iter()
             .enumerate()
             .map(|(t, k)| {
-                let latency = match k.latency {
-                    Some(l) => Some(l),
-                    // The second still being gathered when the report was taken.
-                    None if t == self.second && !self.second_latency.is_empty() => {
-                        Some(latency_row(&self.second_latency))
-                    }
-                    None => None,
-                };
+                // The second still being gathered when the report was taken has no row yet.
+                let latency = k.latency.or_else(|| {
+                    (t == self.second && !self.second_latency.is_empty())
+                        .then(|| latency_row(&self.second_latency))
+                });
                 let ms = |i: usize| latency.map(|l| round3(l[i] as f64 / 1000.0));
                 json!([
                     t,

@@ -40,8 +40,8 @@ fn commit_batches(
     metrics: Option<&Metrics>,
 ) -> Result<(), String> {
     let started = Instant::now();
+    let updates = batches.len();
     if let Some(m) = metrics {
-        m.updates_per_commit.observe(batches.len() as f64);
         for b in &batches {
             m.commit_wait
                 .observe(started.duration_since(b.queued).as_secs_f64());
@@ -66,6 +66,7 @@ fn commit_batches(
         }
         if let Some(m) = metrics {
             m.commit_duration.observe(started.elapsed().as_secs_f64());
+            m.updates_per_commit.observe(updates as f64);
         }
     }
     for f in then {
