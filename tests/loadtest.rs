@@ -59,6 +59,11 @@ async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error
     assert_eq!(report.unexpected_errors, 0, "{summary}");
     assert_eq!(report.connections_dropped, 0, "{summary}");
     assert!(report.ok(), "{summary}");
+    // No server pid was given: only the client's own CPU and memory are reported.
+    assert!(
+        summary.contains("\nprocesses: client ") && !summary.contains("server "),
+        "{summary}"
+    );
     // The report has what a load tester reads.
     let j = &report.json;
     for endpoint in ["join", "move", "combat.initiate", "combat.action"] {

@@ -142,6 +142,26 @@ fn ms(v: &Value) -> String {
     }
 }
 
+/// "server 68.2 % of a core, peak RSS 381 MiB; client …": whichever of the two was measured.
+fn processes(p: &Value) -> String {
+    let one = |name: &str, v: &Value| {
+        let cpu = v["cpu_pct_of_one_core"].as_f64()?;
+        let rss = v["rss_peak_kib"].as_f64()? / 1024.0;
+        Some(format!(
+            "{name} {cpu:.1} % of a core, peak RSS {rss:.0} MiB"
+        ))
+    };
+    let parts: Vec<String> = [("server", &p["server"]), ("client", &p["client"])]
+        .into_iter()
+        .filter_map(|(name, v)| one(name, v))
+        .collect();
+    if parts.is_empty() {
+        "not measured".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
 fn summarize(r: &Report, t: &Timing) -> String {
     use std::fmt::Write;
     let j = &r.json;
@@ -222,6 +242,7 @@ fn summarize(r: &Report, t: &Timing) -> String {
             let _ = writeln!(out, "  unexpected: {n} × {k}");
         }
     }
+    let _ = writeln!(out, "processes: {}", processes(&j["processes"]));
     if r.ok() {
         let _ = writeln!(
             out,
@@ -429,5 +450,29 @@ pub(crate) fn raise_open_files(want: u64) {
         eprintln!(
             "loadtest: open-file limit is {now}, below the {want} wanted; raise it (ulimit -n) or expect failed connections"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::processes;
+    use serde_json::json;
+
+    #[test]
+    fn the_processes_line_names_what_was_measured() {
+        let both = json!({
+            "client": {"cpu_pct_of_one_core": 31.96, "rss_peak_kib": 389_076},
+            "server": {"pid": "7", "cpu_pct_of_one_core": 68.17, "rss_peak_kib": 390_484},
+        });
+        assert_eq!(
+            processes(&both),
+            "server 68.2 % of a core, peak RSS 381 MiB; client 32.0 % of a core, peak RSS 380 MiB"
+        );
+        let client_only = json!({"client": {"cpu_pct_of_one_core": 5.0, "rss_peak_kib": 10_240}});
+        assert_eq!(
+            processes(&client_only),
+            "client 5.0 % of a core, peak RSS 10 MiB"
+        );
+        assert_eq!(processes(&json!({})), "not measured");
     }
 }
