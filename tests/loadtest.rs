@@ -19,9 +19,13 @@ async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error
         s.balance = BalanceSource::Value(Box::new(balance));
     });
     let addr = server.addr.to_string();
+    // The server runs in this process, so this process's id stands for the server's.
+    let pid = std::process::id().to_string();
     let args = LoadtestArgs::parse_from([
         "--addr",
         addr.as_str(),
+        "--server-pid",
+        pid.as_str(),
         "--players",
         "20",
         "--ramp-up",
@@ -59,10 +63,16 @@ async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error
     assert_eq!(report.unexpected_errors, 0, "{summary}");
     assert_eq!(report.connections_dropped, 0, "{summary}");
     assert!(report.ok(), "{summary}");
-    // No server pid was given: only the client's own CPU and memory are reported.
+    // CPU and memory of both sides, and the server's peak before the end-of-run cleanup.
     assert!(
-        summary.contains("\nprocesses: client ") && !summary.contains("server "),
+        summary.contains("\nprocesses: server ") && summary.contains("MiB before the cleanup"),
         "{summary}"
+    );
+    let server_side = &report.json["processes"]["server"];
+    let before = server_side["rss_peak_before_cleanup_kib"].as_u64().unwrap();
+    assert!(
+        before > 0 && before <= server_side["rss_peak_kib"].as_u64().unwrap(),
+        "{server_side}"
     );
     // The report has what a load tester reads.
     let j = &report.json;

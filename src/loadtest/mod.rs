@@ -309,6 +309,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
                 if settled || now >= grace_end {
                     phase = Phase::Close;
                     drained_at = Some(now);
+                    probe.cleanup_begins();
                     let _ = phase_tx.send(phase);
                 }
             }

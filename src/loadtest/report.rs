@@ -147,8 +147,12 @@ fn processes(p: &Value) -> String {
     let one = |name: &str, v: &Value| {
         let cpu = v["cpu_pct_of_one_core"].as_f64()?;
         let rss = v["rss_peak_kib"].as_f64()? / 1024.0;
+        let before = v["rss_peak_before_cleanup_kib"]
+            .as_f64()
+            .map(|kib| format!(" ({:.0} MiB before the cleanup)", kib / 1024.0))
+            .unwrap_or_default();
         Some(format!(
-            "{name} {cpu:.1} % of a core, peak RSS {rss:.0} MiB"
+            "{name} {cpu:.1} % of a core, peak RSS {rss:.0} MiB{before}"
         ))
     };
     let parts: Vec<String> = [("server", &p["server"]), ("client", &p["client"])]
@@ -363,6 +367,9 @@ pub(crate) struct ProcessProbe {
     started: Instant,
     cpu0: (Option<u64>, Option<u64>),
     peak_rss: Mutex<(u64, u64)>,
+    /// The peaks when the cleanup began: the end-of-run burst (garrisons collected, everyone
+    /// parked) can cost more memory than the load did.
+    peak_before_cleanup: Mutex<Option<(u64, u64)>>,
     last_sample: Mutex<Instant>,
 }
 
@@ -378,6 +385,7 @@ impl ProcessProbe {
             server,
             started: now,
             peak_rss: Mutex::new((0, 0)),
+            peak_before_cleanup: Mutex::new(None),
             last_sample: Mutex::new(now),
         }
     }
@@ -389,11 +397,25 @@ impl ProcessProbe {
             return;
         }
         *last = Instant::now();
+        self.read_rss();
+    }
+
+    fn read_rss(&self) -> (u64, u64) {
         let mut peak = self.peak_rss.lock().unwrap_or_else(|p| p.into_inner());
         peak.0 = peak.0.max(rss_kib("self").unwrap_or(0));
         if let Some(s) = &self.server {
             peak.1 = peak.1.max(rss_kib(s).unwrap_or(0));
         }
+        *peak
+    }
+
+    /// Notes the peaks so far, as the players begin their cleanup.
+    pub fn cleanup_begins(&self) {
+        let peaks = self.read_rss();
+        *self
+            .peak_before_cleanup
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(peaks);
     }
 
     pub fn finish(&self) -> Value {
@@ -405,6 +427,10 @@ impl ProcessProbe {
             ))
         };
         let peak = *self.peak_rss.lock().unwrap_or_else(|p| p.into_inner());
+        let before = *self
+            .peak_before_cleanup
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let client = json!({
             "cpu_pct_of_one_core": pct(self.cpu0.0, cpu_ticks("self")),
             "rss_peak_kib": (peak.0 > 0).then_some(peak.0),
@@ -414,6 +440,7 @@ impl ProcessProbe {
                 "pid": s,
                 "cpu_pct_of_one_core": pct(self.cpu0.1, cpu_ticks(s)),
                 "rss_peak_kib": (peak.1 > 0).then_some(peak.1),
+                "rss_peak_before_cleanup_kib": before.map(|b| b.1).filter(|kib| *kib > 0),
                 "rss_end_kib": rss_kib(s),
             })
         });
@@ -462,11 +489,13 @@ mod tests {
     fn the_processes_line_names_what_was_measured() {
         let both = json!({
             "client": {"cpu_pct_of_one_core": 31.96, "rss_peak_kib": 389_076},
-            "server": {"pid": "7", "cpu_pct_of_one_core": 68.17, "rss_peak_kib": 390_484},
+            "server": {"pid": "7", "cpu_pct_of_one_core": 68.17, "rss_peak_kib": 390_484,
+                "rss_peak_before_cleanup_kib": 307_200},
         });
         assert_eq!(
             processes(&both),
-            "server 68.2 % of a core, peak RSS 381 MiB; client 32.0 % of a core, peak RSS 380 MiB"
+            "server 68.2 % of a core, peak RSS 381 MiB (300 MiB before the cleanup); \
+             client 32.0 % of a core, peak RSS 380 MiB"
         );
         let client_only = json!({"client": {"cpu_pct_of_one_core": 5.0, "rss_peak_kib": 10_240}});
         assert_eq!(
