@@ -68,6 +68,15 @@ async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error
         summary.contains("\nprocesses: server ") && summary.contains("MiB before the cleanup"),
         "{summary}"
     );
+    // The server's own figures over the same window, read from its /metrics.
+    let m = &report.json["server_metrics"];
+    assert!(m["rpc_latency"]["count"].as_f64().unwrap() > 0.0, "{m}");
+    assert!(m["rpc_latency"]["p99_ms"].as_f64().unwrap() > 0.0, "{m}");
+    assert!(m["updates"]["count"].as_f64().unwrap() > 0.0, "{m}");
+    assert!(
+        summary.contains("\nserver: after the ramp-up, from its /metrics: RPC p50 "),
+        "{summary}"
+    );
     let server_side = &report.json["processes"]["server"];
     let before = server_side["rss_peak_before_cleanup_kib"].as_u64().unwrap();
     assert!(

@@ -7,18 +7,21 @@
 //! - [`actions`]: what a player does next, and what it answers in a fight.
 //! - [`stats`]: histograms, counters, combats and violations shared by all players.
 //! - [`report`]: the JSON report and the human summary.
+//! - [`server_metrics`]: the server's `/metrics` over the same window as the client's figures.
 //! - [`wire`]: the parts of the server's frames the players read.
 
 mod actions;
 mod inbound;
 mod player;
 mod report;
+mod server_metrics;
 mod stats;
 mod wire;
 
 pub use report::Report;
 
 use player::{Phase, PlayerSpec};
+use serde_json::{Value, json};
 use stats::Shared;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -290,16 +293,24 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
     let mut idle_since: Option<Instant> = None;
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The server's /metrics when the ramp-up ends and when the load stops (read beside the load).
+    let steady_from = shared.steady_from;
+    let mut metrics_at_steady = None;
+    let mut metrics_at_stop = None;
     loop {
         ticker.tick().await;
         let now = Instant::now();
         progress.update(&shared, phase, now);
         probe.sample();
+        if metrics_at_steady.is_none() && now >= steady_from && steady_from < stop_at {
+            metrics_at_steady = Some((now, tokio::spawn(server_metrics::scrape(addr))));
+        }
         match phase {
             Phase::Run if now >= stop_at => {
                 phase = Phase::Stop;
                 shared.live.stopped.store(true, Ordering::Relaxed);
                 stopped_at = Some(now);
+                metrics_at_stop = Some((now, tokio::spawn(server_metrics::scrape(addr))));
                 let _ = phase_tx.send(phase);
             }
             Phase::Stop => {
@@ -332,6 +343,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
         let _ = h.await;
     }
     progress.finish();
+    let server_metrics = server_window(metrics_at_steady, metrics_at_stop).await;
     let end = Instant::now();
     let load_secs = stopped_at.unwrap_or(end).duration_since(t0).as_secs_f64();
     let drain_secs = drained_at
@@ -346,7 +358,24 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
             total_secs: (end - t0).as_secs_f64(),
         },
         probe.finish(),
+        server_metrics,
     ))
+}
+
+type Scrape = Option<(Instant, tokio::task::JoinHandle<Result<String, String>>)>;
+
+/// The report's `server_metrics`: the window between the two reads, or why there is none.
+async fn server_window(start: Scrape, end: Scrape) -> Value {
+    let (Some((from, start)), Some((to, end))) = (start, end) else {
+        return json!({"error": "the run had no time after the ramp-up"});
+    };
+    let read = |r: Result<Result<String, String>, tokio::task::JoinError>| {
+        r.map_err(|e| e.to_string()).and_then(|r| r)
+    };
+    match (read(start.await), read(end.await)) {
+        (Ok(start), Ok(end)) => server_metrics::window(&start, &end, (to - from).as_secs_f64()),
+        (Err(e), _) | (_, Err(e)) => json!({"error": format!("/metrics not read: {e}")}),
+    }
 }
 
 fn resolve(addr: &str) -> Result<SocketAddr, String> {

@@ -1,0 +1,245 @@
+//! The server's own view of the run: its `/metrics` read when the ramp-up ends and again when the
+//! load stops, so its RPC latency and update times cover the same window as the client's
+//! after-ramp-up figures. The client's latency adds the loopback and the client's own wait for a
+//! core; the server's does not, and the difference says where the time went.
+
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// How long one read of `/metrics` may take before the report goes without it.
+const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads `http://addr/metrics` (Prometheus text).
+pub(crate) async fn scrape(addr: SocketAddr) -> Result<String, String> {
+    tokio::time::timeout(SCRAPE_TIMEOUT, get_metrics(addr))
+        .await
+        .map_err(|_| format!("no answer within {} s", SCRAPE_TIMEOUT.as_secs()))?
+}
+
+async fn get_metrics(addr: SocketAddr) -> Result<String, String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+    let driver = tokio::spawn(conn);
+    let request = hyper::Request::get("/metrics")
+        .header(hyper::header::HOST, addr.to_string())
+        .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("request: {e}"))?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
+    driver.abort();
+    if !status.is_success() {
+        return Err(format!("GET /metrics answered {status}"));
+    }
+    String::from_utf8(body.to_vec()).map_err(|_| "the metrics are not UTF-8".into())
+}
+
+/// One histogram summed over its label sets: the cumulative count at each upper bound, in
+/// increasing order of bound (the last is +Inf, whose count is the total).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Buckets(Vec<(f64, f64)>);
+
+impl Buckets {
+    /// The `NAME_bucket` lines of Prometheus text, summed by `le`. None if there are none.
+    pub fn parse(text: &str, name: &str) -> Option<Buckets> {
+        let prefix = format!("{name}_bucket{{");
+        let mut by_bound: Vec<(f64, f64)> = Vec::new();
+        for line in text.lines().filter(|l| l.starts_with(&prefix)) {
+            let Some(le) = line.split("le=\"").nth(1).and_then(|r| r.split('"').next()) else {
+                continue;
+            };
+            let bound = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                match le.parse::<f64>() {
+                    Ok(b) => b,
+                    Err(_) => continue,
+                }
+            };
+            let Some(count) = line
+                .rsplit(' ')
+                .next()
+                .and_then(|v| v.trim().parse::<f64>().ok())
+            else {
+                continue;
+            };
+            match by_bound.iter_mut().find(|(b, _)| *b == bound) {
+                Some((_, c)) => *c += count,
+                None => by_bound.push((bound, count)),
+            }
+        }
+        if by_bound.is_empty() {
+            return None;
+        }
+        by_bound.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Some(Buckets(by_bound))
+    }
+
+    /// What was observed after `earlier` (a read of the same histogram).
+    pub fn since(&self, earlier: &Buckets) -> Buckets {
+        Buckets(
+            self.0
+                .iter()
+                .map(|(bound, count)| {
+                    let before = earlier
+                        .0
+                        .iter()
+                        .find(|(b, _)| b == bound)
+                        .map_or(0.0, |(_, c)| *c);
+                    (*bound, (count - before).max(0.0))
+                })
+                .collect(),
+        )
+    }
+
+    pub fn count(&self) -> f64 {
+        self.0.last().map_or(0.0, |(_, c)| *c)
+    }
+
+    /// The share (%) of observations at or under `bound`, which must be one of the bounds.
+    pub fn percent_within(&self, bound: f64) -> Option<f64> {
+        let total = self.count();
+        let within = self.0.iter().find(|(b, _)| *b == bound)?.1;
+        (total > 0.0).then(|| 100.0 * within / total)
+    }
+
+    /// The `q` quantile, interpolated linearly inside its bucket as Prometheus's
+    /// `histogram_quantile` does; the highest finite bound if it falls in the +Inf bucket.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let total = self.count();
+        if total <= 0.0 {
+            return None;
+        }
+        let rank = q.clamp(0.0, 1.0) * total;
+        let (mut lower, mut below) = (0.0, 0.0);
+        for &(bound, count) in &self.0 {
+            if count >= rank && count > below {
+                if bound.is_infinite() {
+                    return Some(lower);
+                }
+                return Some(lower + (bound - lower) * (rank - below) / (count - below));
+            }
+            if bound.is_finite() {
+                lower = bound;
+            }
+            below = count;
+        }
+        Some(lower)
+    }
+}
+
+/// The report's `server_metrics`: the window between two reads of `/metrics`.
+pub(crate) fn window(start: &str, end: &str, secs: f64) -> Value {
+    let read = |name: &str| -> Option<Buckets> {
+        let end = Buckets::parse(end, name)?;
+        Some(match Buckets::parse(start, name) {
+            Some(start) => end.since(&start),
+            None => end,
+        })
+    };
+    let ms = |v: Option<f64>| v.map(|s| round3(s * 1000.0));
+    let rpc = read("rpc_latency_seconds").map(|b| {
+        json!({
+            "count": b.count(),
+            "p50_ms": ms(b.quantile(0.5)),
+            "p99_ms": ms(b.quantile(0.99)),
+            "within_10ms_pct": b.percent_within(0.01).map(round3),
+        })
+    });
+    let ticks = read("tick_duration_seconds").map(|b| {
+        json!({
+            "count": b.count(),
+            "p99_ms": ms(b.quantile(0.99)),
+            "over_10ms_pct": b.percent_within(0.01).map(|p| round3(100.0 - p)),
+        })
+    });
+    let inbox = read("rpc_inbox_wait_seconds").map(|b| json!({"p99_ms": ms(b.quantile(0.99))}));
+    json!({
+        "window": "after the ramp-up",
+        "secs": round3(secs),
+        "rpc_latency": rpc,
+        "updates": ticks,
+        "inbox_wait": inbox,
+    })
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const START: &str = "\
+# TYPE rpc_latency_seconds histogram
+rpc_latency_seconds_bucket{le=\"0.005\",endpoint=\"move\"} 10
+rpc_latency_seconds_bucket{le=\"0.01\",endpoint=\"move\"} 10
+rpc_latency_seconds_bucket{le=\"+Inf\",endpoint=\"move\"} 10
+rpc_latency_seconds_count{endpoint=\"move\"} 10
+";
+    const END: &str = "\
+# TYPE rpc_latency_seconds histogram
+rpc_latency_seconds_bucket{le=\"0.005\",endpoint=\"move\"} 60
+rpc_latency_seconds_bucket{le=\"0.01\",endpoint=\"move\"} 100
+rpc_latency_seconds_bucket{le=\"+Inf\",endpoint=\"move\"} 110
+rpc_latency_seconds_bucket{le=\"0.005\",endpoint=\"trade\"} 40
+rpc_latency_seconds_bucket{le=\"0.01\",endpoint=\"trade\"} 40
+rpc_latency_seconds_bucket{le=\"+Inf\",endpoint=\"trade\"} 40
+tick_duration_seconds_bucket{le=\"0.005\"} 3
+tick_duration_seconds_bucket{le=\"0.01\"} 4
+tick_duration_seconds_bucket{le=\"+Inf\"} 4
+";
+
+    #[test]
+    fn buckets_sum_over_label_sets_and_subtract_an_earlier_read() {
+        let end = Buckets::parse(END, "rpc_latency_seconds").unwrap();
+        assert_eq!(
+            end,
+            Buckets(vec![(0.005, 100.0), (0.01, 140.0), (f64::INFINITY, 150.0)])
+        );
+        let start = Buckets::parse(START, "rpc_latency_seconds").unwrap();
+        let window = end.since(&start);
+        assert_eq!(window.count(), 140.0);
+        assert_eq!(window.percent_within(0.01), Some(100.0 * 130.0 / 140.0));
+        assert_eq!(window.percent_within(0.02), None, "not a bound");
+        assert!(Buckets::parse(END, "no_such_metric").is_none());
+    }
+
+    #[test]
+    fn quantiles_interpolate_inside_their_bucket() {
+        // 100 observations: 50 up to 1 ms, 40 in (1, 5] ms, 10 over 5 ms.
+        let b = Buckets(vec![(0.001, 50.0), (0.005, 90.0), (f64::INFINITY, 100.0)]);
+        assert_eq!(b.quantile(0.5), Some(0.001));
+        // Rank 70 is half-way through the (1, 5] ms bucket.
+        assert!((b.quantile(0.7).unwrap() - 0.003).abs() < 1e-12);
+        // In the +Inf bucket: the highest finite bound is all that is known.
+        assert_eq!(b.quantile(0.99), Some(0.005));
+        assert_eq!(Buckets(vec![(f64::INFINITY, 0.0)]).quantile(0.5), None);
+    }
+
+    #[test]
+    fn the_window_reports_rpc_latency_and_updates() {
+        let w = window(START, END, 20.0);
+        assert_eq!(w["rpc_latency"]["count"], 140.0);
+        assert_eq!(w["rpc_latency"]["within_10ms_pct"], 92.857);
+        assert_eq!(w["updates"]["over_10ms_pct"], 0.0);
+        assert_eq!(w["updates"]["p99_ms"], 9.8);
+        assert!(w["inbox_wait"].is_null());
+    }
+}
