@@ -394,3 +394,125 @@ impl Player {
         (!choices.is_empty()).then(|| choices[self.rng.random_range(0..choices.len())])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::player::{Fight, PlayerSpec};
+    use super::super::stats::Shared;
+    use super::super::wire::{Contents, Participant, ShipView, Status};
+    use super::super::{Config, Mix};
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    fn character(owner: &str, fighters: i64, pod: bool) -> Participant {
+        Participant {
+            combatant_type: "character".into(),
+            fighters,
+            is_escape_pod: pod,
+            owner: owner.into(),
+            turns_per_warp: 3,
+        }
+    }
+
+    /// A keeper in its home sector 5 (neighbours 4 and 6), fighting beside its own toll garrison
+    /// against a visitor with `visitor_fighters`, in round 2 of combat "c1".
+    fn keeper_in_fight(phase: Phase, visitor_fighters: i64) -> Player {
+        let now = Instant::now();
+        let cfg = Config {
+            addr: "127.0.0.1:1".into(),
+            players: 2,
+            ramp_up: Duration::ZERO,
+            duration: Duration::from_secs(1),
+            grace: Duration::from_secs(1),
+            think_ms: (1, 1),
+            combat_think_ms: (1, 1),
+            mix: Mix::parse("toll=1").unwrap(),
+            seed: 1,
+            prefix: "k".into(),
+            sectors: 100,
+            park_from: 99,
+            connect_concurrency: 1,
+        };
+        let spec = PlayerSpec {
+            index: 0,
+            id: "k-0".into(),
+            partner: Some("k-1".into()),
+            home: 5,
+            keeper: true,
+            start_at: now,
+            seed: 7,
+        };
+        let mut p = Player::new(
+            spec,
+            Arc::new(cfg),
+            Arc::new(Shared::new(now, Duration::ZERO)),
+        );
+        p.phase = phase;
+        p.status = Status {
+            sector: 5,
+            sector_contents: Contents {
+                adjacent_sectors: vec![4, 6],
+                ..Default::default()
+            },
+            ship: ShipView {
+                ship_type: "kestrel_courier".into(),
+                warp_power: 300,
+                fighters: 200,
+                ..Default::default()
+            },
+        };
+        let garrison = Participant {
+            combatant_type: "garrison".into(),
+            fighters: 10,
+            owner: "k-0".into(),
+            ..Default::default()
+        };
+        let visitor = character("k-1", visitor_fighters, visitor_fighters == 0);
+        let participants = BTreeMap::from([
+            ("k-0".to_string(), character("k-0", 200, false)),
+            ("garrison:5:k-0".to_string(), garrison),
+            ("k-1".to_string(), visitor),
+        ]);
+        p.fights.insert(
+            "c1".into(),
+            Fight {
+                sector: 5,
+                round: 2,
+                acted_round: 1,
+                act_at: None,
+                active: true,
+                participants,
+                paid: None,
+                initiator: Some("k-1".into()),
+                by_my_arrival: false,
+            },
+        );
+        p
+    }
+
+    fn answered(mut p: Player) -> serde_json::Value {
+        p.act_in_fight("c1");
+        let frame: serde_json::Value = serde_json::from_str(p.outbox.last().unwrap()).unwrap();
+        assert_eq!(frame["endpoint"], "combat.action");
+        frame["payload"].clone()
+    }
+
+    #[test]
+    fn a_keeper_winding_down_beside_its_garrison_with_nobody_to_fight_leaves() {
+        // The visitor is an escape pod: nobody can fight, yet the garrison's unpaid toll would
+        // keep the fight open round after round, so the keeper flees to a neighbour.
+        let payload = answered(keeper_in_fight(Phase::Stop, 0));
+        assert_eq!(payload["action"], "flee", "{payload}");
+        let to = payload["to_sector"].as_u64().unwrap();
+        assert!(to == 4 || to == 6, "{payload}");
+        assert_eq!(payload["round"], 2);
+    }
+
+    #[test]
+    fn a_keeper_winding_down_against_a_fighter_braces_until_the_fight_ends() {
+        let payload = answered(keeper_in_fight(Phase::Stop, 50));
+        assert_eq!(payload["action"], "brace", "{payload}");
+    }
+}

@@ -207,7 +207,7 @@ pub(crate) async fn run(
 }
 
 impl Player {
-    fn new(spec: PlayerSpec, cfg: Arc<Config>, shared: Arc<Shared>) -> Player {
+    pub(super) fn new(spec: PlayerSpec, cfg: Arc<Config>, shared: Arc<Shared>) -> Player {
         let rng = ChaCha8Rng::seed_from_u64(spec.seed);
         Player {
             spec,
