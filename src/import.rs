@@ -1,6 +1,7 @@
 //! `bang import`: move an existing reference world (its world-data directory) into bang's store:
-//! character knowledge files, port states, garrisons and chat messages.
+//! character knowledge files, port states, garrisons, chat messages and the trade log.
 
+use crate::store::action_log::LogEntry;
 use crate::store::{Changes, CharacterRow, Durability, Store};
 use bang_components::api::events::ChatMessage;
 use bang_components::api::payloads::PortSnapshot;
@@ -21,6 +22,8 @@ pub struct ImportSummary {
     pub ports: usize,
     pub garrisons: usize,
     pub messages: usize,
+    /// Trades and warp-power purchases from the trade log, now action-log entries.
+    pub trades: usize,
     /// Files or records left out, with the reason.
     pub skipped: Vec<String>,
 }
@@ -140,6 +143,48 @@ fn character(file: KnowledgeFile, order: u64, universe: &Universe) -> Result<Cha
     })
 }
 
+/// One line of the reference's trade log as the action-log entry bang writes for that action:
+/// `trade.executed`, or `warp.purchased` for warp power.
+fn trade_entry(line: &str) -> Result<LogEntry, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let field = |name: &str| int(v.get(name)).ok_or_else(|| format!("no {name}"));
+    let timestamp = v["timestamp"]
+        .as_str()
+        .and_then(Timestamp::parse)
+        .ok_or("no timestamp")?;
+    let actor = v["character_id"].as_str().ok_or("no character_id")?;
+    let commodity = v["commodity"].as_str().ok_or("no commodity")?;
+    let (event_type, data) = if commodity == "warp_power" {
+        let data = serde_json::json!({
+            "sector": field("sector")?, "units": field("quantity")?,
+            "price_per_unit": field("price_per_unit")?, "total_cost": field("total_price")?,
+        });
+        ("warp.purchased", data)
+    } else {
+        let trade_type = v["trade_type"].as_str().ok_or("no trade_type")?;
+        let data = serde_json::json!({
+            "sector": field("sector")?, "commodity": commodity, "quantity": field("quantity")?,
+            "trade_type": trade_type, "price_per_unit": field("price_per_unit")?,
+            "total_price": field("total_price")?, "credits_after": field("credits_after")?,
+        });
+        ("trade.executed", data)
+    };
+    let raw = |v: Value| serde_json::value::to_raw_value(&v).map_err(|e| e.to_string());
+    Ok(LogEntry {
+        seq: 0,
+        timestamp,
+        event_type: event_type.to_string(),
+        actor_id: Some(actor.to_string()),
+        session_id: None,
+        data: raw(data)?,
+        result: "success".to_string(),
+        metadata: raw(serde_json::json!({
+            "server": format!("bang/{}", env!("CARGO_PKG_VERSION")),
+            "imported_from": "trade_history.jsonl",
+        }))?,
+    })
+}
+
 fn read_json(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     serde_json::from_str(&text).map_err(|e| e.to_string())
@@ -147,7 +192,15 @@ fn read_json(path: &Path) -> Result<Value, String> {
 
 /// Imports `from` (a reference world-data directory) into the store in `data`, checking every
 /// record against `universe`. Refuses a data directory that already holds characters.
-pub fn import(from: &Path, data: &Path, universe: &Universe) -> Result<ImportSummary, String> {
+/// Imports the world in `from` into an empty store in `data`. `trade_log` is the reference's
+/// `trade_history.jsonl` (which it writes to its repository's `world-data/` whatever its
+/// `WORLD_DATA_DIR`); a missing file is no error.
+pub fn import(
+    from: &Path,
+    data: &Path,
+    universe: &Universe,
+    trade_log: &Path,
+) -> Result<ImportSummary, String> {
     let mut store = Store::open(data, Durability::Full).map_err(|e| e.to_string())?;
     if !store
         .load_characters()
@@ -305,6 +358,25 @@ pub fn import(from: &Path, data: &Path, universe: &Universe) -> Result<ImportSum
     }
     summary.messages = messages.len();
     changes.chat = messages.into_values().collect();
+
+    // The trade log, as the action-log entries bang writes for the same actions. The store
+    // numbers them; the log files get them at the server's first start.
+    if let Ok(text) = std::fs::read_to_string(trade_log) {
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match trade_entry(line) {
+                Ok(entry) => changes.actions.push(entry),
+                Err(e) => {
+                    summary
+                        .skipped
+                        .push(format!("{} line {}: {e}", trade_log.display(), n + 1))
+                }
+            }
+        }
+    }
+    summary.trades = changes.actions.len();
 
     store.commit(&mut changes).map_err(|e| e.to_string())?;
     Ok(summary)

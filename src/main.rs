@@ -35,11 +35,15 @@ enum Command {
     /// throughput, events and broken invariants.
     Loadtest(bang::loadtest::LoadtestArgs),
     /// Import a reference server's world-data directory (knowledge files, port states,
-    /// garrisons, chat messages) into an empty bang data directory.
+    /// garrisons, chat messages, trade log) into an empty bang data directory.
     Import {
         /// The reference's world-data directory
         #[arg(long)]
         from: PathBuf,
+        /// The reference's trade log [default: FROM/trade_history.jsonl; the reference writes it
+        /// to its repository's world-data/ whatever its WORLD_DATA_DIR]
+        #[arg(long)]
+        trade_history: Option<PathBuf>,
         /// bang's data directory to create [default: ./data]
         #[arg(long, default_value = "data")]
         data: PathBuf,
@@ -355,6 +359,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Sim(args) => run_sim(args),
         Command::Import {
             from,
+            trade_history,
             data,
             world_data,
         } => {
@@ -366,13 +371,15 @@ fn run(cli: Cli) -> Result<(), String> {
                 None => WorldSource::Bundled,
             };
             let universe = world.load()?;
-            let s = bang::import::import(&from, &data, &universe)?;
+            let trade_log = trade_history.unwrap_or_else(|| from.join("trade_history.jsonl"));
+            let s = bang::import::import(&from, &data, &universe, &trade_log)?;
             println!(
-                "imported {} characters, {} ports, {} garrisons, {} messages into {}",
+                "imported {} characters, {} ports, {} garrisons, {} messages, {} trades into {}",
                 s.characters,
                 s.ports,
                 s.garrisons,
                 s.messages,
+                s.trades,
                 data.display()
             );
             for line in &s.skipped {

@@ -45,6 +45,20 @@ async fn a_reference_world_is_imported_and_served() {
         r.join("messages/inbox/bob.jsonl"),
         "{\"id\": 2, \"timestamp\": \"2025-09-28T12:00:01+00:00\", \"type\": \"direct\", \"from_character_id\": \"alice\", \"from_name\": \"alice\", \"content\": \"psst\", \"to_name\": \"bob\"}\n",
     );
+    // The trade log: a trade, a warp-power purchase, and a line that is not one.
+    write(
+        r.join("trade_history.jsonl"),
+        &[
+            json!({"timestamp": "2025-09-28T12:01:30.500000+00:00", "character_id": "alice", "sector": 1,
+                "trade_type": "buy", "commodity": "equipment", "quantity": 10, "price_per_unit": 38,
+                "total_price": 380, "credits_after": 620}).to_string(),
+            json!({"timestamp": "2025-09-28T12:02:00+00:00", "character_id": "alice", "sector": 0,
+                "trade_type": "buy", "commodity": "warp_power", "quantity": 50, "price_per_unit": 2,
+                "total_price": 100, "credits_after": 520}).to_string(),
+            "{\"timestamp\": \"2025-09-28T12:03:00+00:00\"}".to_string(),
+        ]
+        .join("\n"),
+    );
 
     let data = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_bang"))
@@ -63,11 +77,13 @@ async fn a_reference_world_is_imported_and_served() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.starts_with("imported 1 characters, 1 ports, 1 garrisons, 2 messages"),
+        stdout.starts_with("imported 1 characters, 1 ports, 1 garrisons, 2 messages, 2 trades"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("ghost.json") && stdout.contains("broken.json"),
+        stdout.contains("ghost.json")
+            && stdout.contains("broken.json")
+            && stdout.contains("trade_history.jsonl line 3: no character_id"),
         "skips are reported: {stdout}"
     );
     // A second import into the same data directory is refused.
@@ -83,6 +99,27 @@ async fn a_reference_world_is_imported_and_served() {
     assert!(!again.status.success());
 
     let server = start_server_in(data.path(), 20.0, bang::net::NetConfig::default());
+    // The trade log is in the action log, as bang itself would have logged those actions.
+    let day = std::fs::read_to_string(data.path().join("action-log/2025-09-28.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = day
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2, "{day}");
+    assert_eq!(entries[0]["event_type"], "trade.executed");
+    assert_eq!(entries[0]["actor_id"], "alice");
+    assert_eq!(entries[0]["timestamp"], "2025-09-28T12:01:30.500000Z");
+    assert_eq!(
+        entries[0]["data"],
+        json!({"sector": 1, "commodity": "equipment", "quantity": 10, "trade_type": "buy",
+            "price_per_unit": 38, "total_price": 380, "credits_after": 620})
+    );
+    assert_eq!(entries[1]["event_type"], "warp.purchased");
+    assert_eq!(
+        entries[1]["data"],
+        json!({"sector": 0, "units": 50, "price_per_unit": 2, "total_cost": 100})
+    );
+    assert!(entries[1]["seq"].as_i64() > entries[0]["seq"].as_i64());
     let mut c = Client::connect(server.addr).await;
     let status = c.ok("join", json!({"character_id": "alice"})).await;
     assert_eq!(status["sector"], 1);
