@@ -13,7 +13,12 @@
 //!
 //! Both generators live inline (no box, no dynamic dispatch). The engine is monomorphised over
 //! [`UnitDraws`], so a draw in its shot loop is a direct, inlinable call.
+//!
+//! [`RngKind`]: super::engine::RngKind
+//! [`RngKind::Reference`]: super::engine::RngKind::Reference
+//! [`RngKind::ChaCha`]: super::engine::RngKind::ChaCha
 
+#[cfg(test)]
 use super::engine::RngKind;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -43,6 +48,8 @@ pub(crate) fn grid_threshold(p: f64) -> u64 {
 }
 
 /// [`RngKind::Reference`]'s generator for one round.
+///
+/// [`RngKind::Reference`]: super::engine::RngKind::Reference
 pub(crate) struct ReferenceDraws(Mt19937);
 
 impl ReferenceDraws {
@@ -66,6 +73,8 @@ impl UnitDraws for ReferenceDraws {
 }
 
 /// [`RngKind::ChaCha`]'s generator for one round.
+///
+/// [`RngKind::ChaCha`]: super::engine::RngKind::ChaCha
 pub(crate) struct ChaChaDraws(ChaCha8Rng);
 
 impl ChaChaDraws {
@@ -83,21 +92,25 @@ impl UnitDraws for ChaChaDraws {
     }
 }
 
-/// The generator of one round; counts what it hands out.
-pub struct RoundRng {
+/// Either generator behind one type, counting what it hands out: the tests compare the two draw
+/// by draw with it. (The engine is generic over [`UnitDraws`] instead: no match per draw.)
+#[cfg(test)]
+pub(crate) struct RoundRng {
     source: Source,
     draws: u32,
 }
 
+#[cfg(test)]
 #[expect(
     clippy::large_enum_variant,
-    reason = "one per round, built in place; boxing it cost an allocation per round"
+    reason = "one per test round, built in place"
 )]
 enum Source {
     Reference(ReferenceDraws),
     ChaCha(ChaChaDraws),
 }
 
+#[cfg(test)]
 impl RoundRng {
     /// The generator for round `round` of the encounter seeded `base_seed`.
     pub fn new(base_seed: i64, round: u32, kind: RngKind) -> RoundRng {
