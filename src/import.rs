@@ -192,9 +192,8 @@ fn read_json(path: &Path) -> Result<Value, String> {
 
 /// Imports `from` (a reference world-data directory) into the store in `data`, checking every
 /// record against `universe`. Refuses a data directory that already holds characters.
-/// Imports the world in `from` into an empty store in `data`. `trade_log` is the reference's
-/// `trade_history.jsonl` (which it writes to its repository's `world-data/` whatever its
-/// `WORLD_DATA_DIR`); a missing file is no error.
+/// `trade_log` is the reference's `trade_history.jsonl` (which it writes to its repository's
+/// `world-data/` whatever its `WORLD_DATA_DIR`); a missing file is no error.
 pub fn import(
     from: &Path,
     data: &Path,

@@ -3,6 +3,7 @@
 //! after-ramp-up figures. The client's latency adds the loopback and the client's own wait for a
 //! core; the server's does not, and the difference says where the time went.
 
+use super::stats::round3;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -176,10 +177,6 @@ pub(crate) fn window(start: &str, end: &str, secs: f64) -> Value {
         "updates": ticks,
         "inbox_wait": inbox,
     })
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]
