@@ -166,8 +166,10 @@ impl Server {
             data = %settings.data.display(),
             "world loaded"
         );
+        let mut net_config = settings.net.clone();
+        net_config.admin_token = settings.admin_token.clone();
         let net = spawn_network(
-            settings.net.clone(),
+            net_config,
             inbox_tx,
             universe,
             metrics.clone(),

@@ -33,6 +33,7 @@ async fn join_returns_the_full_status_and_events_reach_the_joiner_first() {
         ("cargo_used", 0),
         ("warp_power", 300),
         ("warp_power_capacity", 300),
+        ("max_warp_power", 300),
         ("shields", 150),
         ("max_shields", 150),
         ("fighters", 300),
@@ -50,12 +51,14 @@ async fn join_returns_the_full_status_and_events_reach_the_joiner_first() {
             "planets",
             "other_players",
             "garrisons",
+            "garrison",
             "salvage",
             "adjacent_sectors"
         ]
     );
     assert_eq!(contents["adjacent_sectors"], json!([1, 2, 5]));
     assert_eq!(contents["port"], Value::Null);
+    assert_eq!(contents["garrison"], Value::Null);
     // character.joined (to the joiner and its sector, not to everyone) then status.update.
     assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(events[0]["event"], "character.joined");

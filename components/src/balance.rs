@@ -50,6 +50,11 @@ pub struct CombatBalance {
     /// Scrap in a salvage container: `max(salvage_scrap_min, ship price / salvage_scrap_divisor)`.
     pub salvage_scrap_min: i64,
     pub salvage_scrap_divisor: i64,
+    /// An unpaid toll demand keeps an all-brace round going only while a character that could
+    /// settle it is in the fight: not the garrison's owner, and with fighters (the garrison can
+    /// shoot it) or the credits to pay. `false` is the reference: any character with fighters,
+    /// the owner included, holds it, so a penniless escape pod beside the owner is held forever.
+    pub toll_hold_needs_means: bool,
 }
 
 impl Default for CombatBalance {
@@ -77,6 +82,7 @@ impl Default for CombatBalance {
             defensive_commit_divisor: 4,
             salvage_scrap_min: 5,
             salvage_scrap_divisor: 1000,
+            toll_hold_needs_means: true,
         }
     }
 }

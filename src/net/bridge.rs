@@ -2,13 +2,14 @@
 //! flush the update's frames to the connections' outboxes at the end (after the store commit).
 
 use super::frames::{encode_error, encode_event, encode_ok};
-use super::{Inbound, Outbox};
+use super::{Inbound, Outbox, Role, firehose};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use bang_components::messages::{
     Audience, ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived,
 };
 use bang_components::session::{ConnectionId, Sessions};
+use bang_components::time::GameClock;
 use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
@@ -33,6 +34,8 @@ pub struct Inbox {
 #[derive(Resource, Default)]
 pub struct Outboxes {
     map: HashMap<ConnectionId, Arc<Outbox>>,
+    /// Firehose connections (also in `map`), sorted: each gets every event.
+    firehose: Vec<ConnectionId>,
     /// Connections dropped for not keeping up, since start (counted where frames are delivered,
     /// which may be the store's writer thread).
     pub slow_disconnects: Arc<AtomicU64>,
@@ -105,13 +108,26 @@ pub fn ingest_inbox(
             },
         };
         match item {
-            Inbound::Opened { conn, outbox } => {
+            Inbound::Opened { conn, outbox, role } => {
                 outboxes.map.insert(conn, Arc::new(outbox));
-                opened.write(ConnectionOpened(conn));
+                match role {
+                    Role::Player => {
+                        opened.write(ConnectionOpened(conn));
+                    }
+                    // The game never hears of a firehose: it is not a session.
+                    Role::Firehose => outboxes.firehose.push(conn),
+                }
             }
             Inbound::Closed { conn } => {
                 outboxes.map.remove(&conn);
-                closed.write(ConnectionClosed(conn));
+                match outboxes.firehose.iter().position(|c| *c == conn) {
+                    Some(i) => {
+                        outboxes.firehose.remove(i);
+                    }
+                    None => {
+                        closed.write(ConnectionClosed(conn));
+                    }
+                }
             }
             Inbound::Request(r) => {
                 if let (Some(m), Some(at)) = (&metrics, r.received) {
@@ -134,6 +150,7 @@ pub fn flush_frames(
     failed: Option<Res<StoreFailed>>,
     after_commit: Option<ResMut<AfterCommitQueue>>,
     metrics: Option<Res<crate::metrics::MetricsRes>>,
+    clock: Option<Res<GameClock>>,
     // Each endpoint's histogram, looked up once: the family lookup allocates its label set.
     mut latency: Local<HashMap<&'static str, Histogram>>,
 ) {
@@ -142,6 +159,7 @@ pub fn flush_frames(
         return;
     }
     let mut out = Deliveries::default();
+    let now = clock.map_or_else(|| GameClock::System.now(), |c| c.now());
     for frame in frames.read() {
         match frame {
             FrameQueued::Reply {
@@ -188,6 +206,14 @@ pub fn flush_frames(
                     Audience::ChatNames(names) => (sessions.connections_for_chat(names), None),
                     Audience::Connection(conn, ids) => (vec![*conn], Some(ids.as_slice())),
                 };
+                if !outboxes.firehose.is_empty() {
+                    let text = Utf8Bytes::from(firehose::encode(event, payload, audience, now));
+                    for conn in &outboxes.firehose {
+                        if let Some(outbox) = outboxes.map.get(conn) {
+                            out.frames.push((*conn, outbox.clone(), text.clone(), None));
+                        }
+                    }
+                }
                 if recipients.is_empty() {
                     continue;
                 }

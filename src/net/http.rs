@@ -1,12 +1,12 @@
 //! HTTP routes: server info, health, the debug map, and the WebSocket upgrade at `/ws`.
 
-use super::Shared;
+use super::{Role, Shared};
 use super::ws::serve_socket;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State, WebSocketUpgrade};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bang_components::api::payloads::ServerStatusResult;
@@ -23,6 +23,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/local_map", get(local_map))
         .route("/ws", get(upgrade))
+        .route("/api/firehose", get(upgrade_firehose))
         .fallback(not_found)
         .with_state(shared)
 }
@@ -91,6 +92,31 @@ async fn local_map(
 }
 
 async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+    accept(shared, ws, Role::Player)
+}
+
+#[derive(Deserialize)]
+struct FirehoseQuery {
+    token: Option<String>,
+}
+
+async fn upgrade_firehose(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    query: Result<Query<FirehoseQuery>, QueryRejection>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let token = query.ok().and_then(|Query(q)| q.token);
+    if !super::firehose::authorised(&shared, &headers, token.as_deref()) {
+        return detail(
+            StatusCode::FORBIDDEN,
+            "The firehose requires the admin token (?token=, a Bearer or a basic-auth password)",
+        );
+    }
+    accept(shared, ws, Role::Firehose)
+}
+
+fn accept(shared: Arc<Shared>, ws: WebSocketUpgrade, role: Role) -> Response {
     let open = shared.open_connections.load(Ordering::Relaxed);
     if open >= shared.config.max_connections {
         return detail(
@@ -104,5 +130,5 @@ async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Res
         .read_buffer_size(c.socket_buffer_bytes)
         .write_buffer_size(c.socket_buffer_bytes)
         .max_write_buffer_size(c.socket_buffer_bytes.max(c.max_message_bytes) * 4)
-        .on_upgrade(move |socket| serve_socket(socket, shared))
+        .on_upgrade(move |socket| serve_socket(socket, shared, role))
 }

@@ -4,6 +4,7 @@
 //! connection outbox that the connection's writer task drains.
 
 pub mod bridge;
+mod firehose;
 pub mod frames;
 mod http;
 mod ws;
@@ -20,9 +21,22 @@ use tokio::sync::{mpsc, watch};
 
 /// What crosses from the network thread to the ECS.
 pub enum Inbound {
-    Opened { conn: ConnectionId, outbox: Outbox },
+    Opened {
+        conn: ConnectionId,
+        outbox: Outbox,
+        role: Role,
+    },
     Closed { conn: ConnectionId },
     Request(RequestReceived),
+}
+
+/// What a connection is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A client at `/ws`: requests in, replies and its events out.
+    Player,
+    /// An operator's `/api/firehose`: every event out, nothing in.
+    Firehose,
 }
 
 /// The ECS's handle on one connection's outgoing frames.
@@ -50,6 +64,8 @@ pub struct NetConfig {
     /// Requests per second one connection may send (token bucket), and the burst it may save up.
     pub requests_per_sec: f64,
     pub request_burst: f64,
+    /// The operator's token; `/api/firehose` requires it when set.
+    pub admin_token: Option<String>,
 }
 
 impl Default for NetConfig {
@@ -64,6 +80,7 @@ impl Default for NetConfig {
             worker_threads: 1,
             requests_per_sec: 1000.0,
             request_burst: 2000.0,
+            admin_token: None,
         }
     }
 }

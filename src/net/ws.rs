@@ -2,7 +2,7 @@
 //! and a writer that drains the connection's outbox and keeps the peer alive with pings.
 
 use super::frames::{Decoded, decode, encode_error};
-use super::{Inbound, Outbox, Shared};
+use super::{Inbound, Outbox, Role, Shared};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use bang_components::api::ApiError;
 use bang_components::messages::RequestReceived;
@@ -38,7 +38,7 @@ impl Drop for OpenGuard<'_> {
     }
 }
 
-pub(crate) async fn serve_socket(socket: WebSocket, shared: Arc<Shared>) {
+pub(crate) async fn serve_socket(socket: WebSocket, shared: Arc<Shared>, role: Role) {
     shared.open_connections.fetch_add(1, Ordering::Relaxed);
     let _guard = OpenGuard(&shared);
     let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
@@ -48,7 +48,11 @@ pub(crate) async fn serve_socket(socket: WebSocket, shared: Arc<Shared>) {
         frames: frames_tx.clone(),
         kick: kick_tx,
     };
-    if !send_control(&shared, Inbound::Opened { conn, outbox }).await {
+    if role == Role::Firehose {
+        let now = bang_components::time::GameClock::System.now();
+        reply_here(&frames_tx, super::firehose::hello(now));
+    }
+    if !send_control(&shared, Inbound::Opened { conn, outbox, role }).await {
         return;
     }
     let started = Instant::now();
@@ -62,16 +66,13 @@ pub(crate) async fn serve_socket(socket: WebSocket, shared: Arc<Shared>) {
         last_heard.clone(),
         started,
     ));
-    read_frames(
-        stream,
+    let peer = Peer {
         conn,
-        &shared,
-        &frames_tx,
-        kick_rx,
-        &last_heard,
+        role,
+        last_heard: &last_heard,
         started,
-    )
-    .await;
+    };
+    read_frames(stream, peer, &shared, &frames_tx, kick_rx).await;
     drop(frames_tx);
     send_control(&shared, Inbound::Closed { conn }).await;
     writer.abort();
@@ -110,15 +111,27 @@ impl Bucket {
     }
 }
 
+/// Who is on the other end of a socket, and when it was last heard from.
+struct Peer<'a> {
+    conn: ConnectionId,
+    role: Role,
+    last_heard: &'a AtomicU64,
+    started: Instant,
+}
+
 async fn read_frames(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
-    conn: ConnectionId,
+    peer: Peer<'_>,
     shared: &Shared,
     own_frames: &mpsc::Sender<Utf8Bytes>,
     mut kick: watch::Receiver<bool>,
-    last_heard: &AtomicU64,
-    started: Instant,
 ) {
+    let Peer {
+        conn,
+        role,
+        last_heard,
+        started,
+    } = peer;
     let mut bucket = Bucket::new(shared.config.requests_per_sec, shared.config.request_burst);
     loop {
         let msg = tokio::select! {
@@ -127,6 +140,13 @@ async fn read_frames(
         };
         let Some(Ok(msg)) = msg else { return };
         last_heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        if role == Role::Firehose {
+            // A firehose only listens; what its client sends (the viewers' "ping") is ignored.
+            if matches!(msg, Message::Close(_)) {
+                return;
+            }
+            continue;
+        }
         if matches!(msg, Message::Text(_) | Message::Binary(_)) && !bucket.take() {
             // Over the per-connection rate: answered here, the game loop never sees it.
             let id = match &msg {

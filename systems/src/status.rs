@@ -27,6 +27,7 @@ pub fn port_snapshot(world: &World, sector: SectorId, now: Timestamp) -> Option<
         }),
     };
     Some(PortSnapshot {
+        class: Some(port.class),
         code: port.code.clone(),
         last_seen_prices: prices,
         last_seen_stock: Cargo::from(port.stock),
@@ -55,11 +56,13 @@ pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) 
             })
         })
         .collect();
+    let garrisons = crate::combat::garrisons::sector_garrisons(world, sector, viewer_id.as_deref());
     SectorContents {
         port: port_snapshot(world, sector, now),
         planets: info.planets.clone(),
         other_players,
-        garrisons: crate::combat::garrisons::sector_garrisons(world, sector, viewer_id.as_deref()),
+        garrison: garrisons.first().cloned(),
+        garrisons,
         salvage: crate::combat::salvage::sector_salvage(world, sector),
         adjacent_sectors: info.adjacent.clone(),
     }
@@ -76,6 +79,7 @@ pub fn ship_status(ship: &Ship, credits: i64) -> ShipStatus {
         cargo_used: ship.cargo_used(),
         warp_power: ship.warp_power,
         warp_power_capacity: stats.warp_power_capacity as i64,
+        max_warp_power: stats.warp_power_capacity as i64,
         shields: ship.shields,
         max_shields: stats.max_shields as i64,
         fighters: ship.fighters,

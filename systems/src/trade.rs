@@ -1,9 +1,7 @@
 //! Trading with ports: `check_trade` (a dry run) and `trade`.
 
 use crate::action_log::log_action;
-use crate::outbox::emit_to;
-use crate::status::{port_snapshot, status_payload};
-use bang_components::api::events::STATUS_UPDATE;
+use crate::status::port_snapshot;
 use bang_components::api::payloads::{Cargo, CheckTradeResult, Prices, TradeResult};
 use bang_components::api::requests::{TradeRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
@@ -226,8 +224,8 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
             "credits_after": credits,
         }),
     );
-    let status = status_payload(world, entity);
-    emit_to(world, STATUS_UPDATE, &status, vec![id]);
+    // No status.update: the reference answers a trade with its reply alone, and the seed-era
+    // clients build their trade summary from the status they cached before it.
     Ok(TradeResult {
         success: true,
         trade_type: trade_type.into(),

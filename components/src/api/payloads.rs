@@ -45,6 +45,10 @@ pub struct Prices {
 /// What a character sees of a port (also what its map remembers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PortSnapshot {
+    /// The port's class number (1-8). Not in the reference's status; the seed-era clients show it
+    /// (`Class N`). Maps stored before it was added have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<u8>,
     pub code: String,
     pub last_seen_prices: Prices,
     pub last_seen_stock: Cargo,
@@ -66,6 +70,8 @@ pub struct SectorContents {
     pub other_players: Vec<OtherPlayer>,
     /// The sector's garrison (at most one), with `is_friendly` for the viewer.
     pub garrisons: Vec<super::combat::GarrisonView>,
+    /// The same garrison alone, or null: the seed-era status bar reads this singular name.
+    pub garrison: Option<super::combat::GarrisonView>,
     /// Unclaimed salvage containers in the sector.
     pub salvage: Vec<super::combat::SalvageView>,
     pub adjacent_sectors: Vec<SectorId>,
@@ -81,6 +87,8 @@ pub struct ShipStatus {
     pub cargo_used: i64,
     pub warp_power: i64,
     pub warp_power_capacity: i64,
+    /// `warp_power_capacity` again, under the name the seed-era status bar reads.
+    pub max_warp_power: i64,
     pub shields: i64,
     pub max_shields: i64,
     pub fighters: i64,

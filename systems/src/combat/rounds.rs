@@ -5,7 +5,7 @@ use super::encounters::{announce_round, mark_unsaved, next_deadline, owners};
 use super::engine::{ActionKind, Fighter, RoundAction, resolve_round};
 use super::finalize::finalize;
 use super::garrisons::garrison_of;
-use super::tolls::toll_result;
+use super::tolls::{credits_of, toll_result};
 use super::views::{action_view, log_view, participant_view};
 use super::{CombatRng, CombatUnsaved};
 use crate::movement::perform_move;
@@ -126,7 +126,15 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         .iter()
         .map(|(k, a)| (k.clone(), a.action))
         .collect();
-    let result = toll_result(&e, &start, &kinds, outcome.end_state.clone());
+    let credits = credits_of(world, &start);
+    let result = toll_result(
+        &e,
+        &start,
+        &kinds,
+        outcome.end_state.clone(),
+        &credits,
+        rules.toll_hold_needs_means,
+    );
 
     // Who last hit whom: among this round's attackers that hit a target, the last to shoot in
     // attack order (weakest first) counts.

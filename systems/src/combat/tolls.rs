@@ -6,7 +6,7 @@ use crate::action_log::log_action;
 use crate::outbox::emit_to;
 use crate::status::status_payload;
 use bang_components::api::events::STATUS_UPDATE;
-use bang_components::character::Credits;
+use bang_components::character::{CharacterIndex, Credits};
 use bang_components::combat::{CombatAction, CombatantKind, Encounter, Garrison, Participant};
 use bang_components::session::ConnectionId;
 use bevy_ecs::prelude::*;
@@ -75,27 +75,51 @@ pub fn pay_toll(
     true
 }
 
+/// Each character participant's credits, for `toll_result`.
+pub fn credits_of(world: &World, start: &[Participant]) -> BTreeMap<String, i64> {
+    let index = world.resource::<CharacterIndex>();
+    start
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Character)
+        .filter_map(|p| {
+            let c = world.get::<Credits>(index.get(&p.id)?)?;
+            Some((p.id.clone(), c.0))
+        })
+        .collect()
+}
+
 /// The manager's overrides of the engine's result (spec 4.5): an open toll demand keeps a
 /// "stalemate" going; a demand paid this round while everyone braced or paid ends it as
-/// `toll_satisfied`.
+/// `toll_satisfied`. `credits` holds the characters' credits as the round resolves; with
+/// `needs_means` only a character that could settle a demand holds the fight (see
+/// `CombatBalance::toll_hold_needs_means`).
 pub fn toll_result(
     e: &Encounter,
     start: &[Participant],
     effective: &BTreeMap<String, CombatAction>,
     engine_result: Option<String>,
+    credits: &BTreeMap<String, i64>,
+    needs_means: bool,
 ) -> Option<String> {
     let mut result = engine_result;
     let at_start = |id: &str| start.iter().find(|p| p.id == id);
+    let armed = |p: &Participant| p.fighters > 0 && p.max_fighters > 0;
     if result.as_deref() == Some("stalemate") {
         let open = e.tolls.iter().any(|(gid, d)| {
+            let holds = |p: &&Participant| {
+                p.kind == CombatantKind::Character
+                    && if needs_means {
+                        p.owner != d.owner
+                            && (armed(p)
+                                || credits.get(&p.id).copied().unwrap_or(0) >= d.toll_amount)
+                    } else {
+                        armed(p)
+                    }
+            };
             !d.paid
                 && at_start(gid).is_some_and(|g| g.fighters > 0)
-                && d.target.as_deref().is_none_or(|t| {
-                    at_start(t).is_some_and(|p| p.fighters > 0 && p.max_fighters > 0)
-                })
-                && start.iter().any(|p| {
-                    p.kind == CombatantKind::Character && p.fighters > 0 && p.max_fighters > 0
-                })
+                && d.target.as_deref().is_none_or(|t| at_start(t).is_some_and(armed))
+                && start.iter().any(|p| holds(&p))
         });
         if open {
             result = None;

@@ -1,0 +1,192 @@
+//! `/api/firehose`: a WebSocket stream of every event the server sends, for operators and the
+//! seed-era viewers (`tools/firehose_viewer.py`, `tools/character_viewer.py`). It reads nothing
+//! from its clients (the viewers send a bare `ping` text now and then) and follows the same
+//! outbox and slow-client rules as a player's connection.
+
+use super::Shared;
+use axum::http::HeaderMap;
+use bang_components::messages::Audience;
+use bang_components::time::Timestamp;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// The first frame on a firehose connection (the planning notes' `connected` event).
+pub fn hello(now: Timestamp) -> String {
+    serde_json::json!({
+        "type": "connected",
+        "message": "Connected to Gradient Bang firehose",
+        "timestamp": now,
+    })
+    .to_string()
+}
+
+/// Whether a firehose upgrade carries the admin token, when one is configured: as `?token=`, as
+/// `Authorization: Bearer …`, or as the password of HTTP basic auth (which is what the viewers
+/// send for `--server http://op:TOKEN@host:8000`).
+pub fn authorised(shared: &Shared, headers: &HeaderMap, query_token: Option<&str>) -> bool {
+    let Some(expected) = shared.config.admin_token.as_deref() else {
+        return true;
+    };
+    let given = query_token.map(str::to_string).or_else(|| {
+        let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return Some(token.trim().to_string());
+        }
+        let encoded = value.strip_prefix("Basic ")?;
+        let decoded = base64_decode(encoded.trim())?;
+        let (_, password) = decoded.split_once(':')?;
+        Some(password.to_string())
+    });
+    given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Standard base64 to text; `None` if it is not valid base64 or not UTF-8.
+fn base64_decode(text: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// Who an event went to, as the firehose shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum To<'a> {
+    Everyone,
+    Characters(&'a [String]),
+    ChatNames(&'a [String]),
+    Connection(&'a [String]),
+}
+
+#[derive(Serialize)]
+struct FirehoseFrame<'a> {
+    /// The viewers' names where they have one (`join`, `movement`, `admin_move`), else the event.
+    #[serde(rename = "type")]
+    kind: &'a str,
+    timestamp: Timestamp,
+    event: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    character_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sector: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_sector: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_sector: Option<i64>,
+    to: To<'a>,
+    payload: &'a RawValue,
+}
+
+/// What the viewers read at the top level of a join or a mover's `character.moved`.
+#[derive(serde::Deserialize, Default)]
+struct Summary<'a> {
+    #[serde(borrow)]
+    character_id: Option<&'a str>,
+    sector: Option<i64>,
+    from_sector: Option<i64>,
+    to_sector: Option<i64>,
+    move_type: Option<&'a str>,
+}
+
+/// One event as a firehose frame.
+pub fn encode(event: &str, payload: &RawValue, audience: &Audience, now: Timestamp) -> String {
+    let summary: Summary = match event {
+        "character.joined" | "character.moved" => {
+            serde_json::from_str(payload.get()).unwrap_or_default()
+        }
+        _ => Summary::default(),
+    };
+    // Observers' `character.moved` has no id: only the mover's form is a movement.
+    let kind = match (event, summary.character_id, summary.move_type) {
+        ("character.joined", Some(_), _) => "join",
+        ("character.moved", Some(_), Some("teleport")) => "admin_move",
+        ("character.moved", Some(_), _) => "movement",
+        _ => event,
+    };
+    let to = match audience {
+        Audience::Everyone => To::Everyone,
+        Audience::Characters(ids) => To::Characters(ids),
+        Audience::ChatNames(names) => To::ChatNames(names),
+        Audience::Connection(_, ids) => To::Connection(ids),
+    };
+    serde_json::to_string(&FirehoseFrame {
+        kind,
+        timestamp: now,
+        event,
+        character_id: summary.character_id,
+        sector: summary.sector,
+        from_sector: summary.from_sector,
+        to_sector: summary.to_sector,
+        to,
+        payload,
+    })
+    .expect("frame of strings and raw JSON serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn frame(event: &str, payload: Value, audience: Audience) -> Value {
+        let raw = serde_json::value::to_raw_value(&payload).unwrap();
+        serde_json::from_str(&encode(event, &raw, &audience, Timestamp(0))).unwrap()
+    }
+
+    #[test]
+    fn joins_and_mover_moves_carry_the_viewers_fields() {
+        let j = frame(
+            "character.joined",
+            json!({"character_id": "a", "sector": 3, "timestamp": "x"}),
+            Audience::Everyone,
+        );
+        assert_eq!(
+            (&j["type"], &j["character_id"], &j["sector"], &j["to"]),
+            (&json!("join"), &json!("a"), &json!(3), &json!("everyone"))
+        );
+        let m = frame(
+            "character.moved",
+            json!({"character_id": "a", "from_sector": 1, "to_sector": 2, "move_type": "normal"}),
+            Audience::Characters(vec!["a".into()]),
+        );
+        assert_eq!(
+            (&m["type"], &m["from_sector"], &m["to_sector"]),
+            (&json!("movement"), &json!(1), &json!(2))
+        );
+        assert_eq!(m["to"], json!({"characters": ["a"]}));
+        let t = frame(
+            "character.moved",
+            json!({"character_id": "a", "from_sector": 1, "to_sector": 9, "move_type": "teleport"}),
+            Audience::Characters(vec!["a".into()]),
+        );
+        assert_eq!(t["type"], "admin_move");
+    }
+
+    #[test]
+    fn other_events_keep_their_name_and_payload() {
+        let o = frame(
+            "character.moved",
+            json!({"name": "a", "movement": "arrive", "move_type": "normal"}),
+            Audience::Characters(vec!["b".into()]),
+        );
+        assert_eq!(o["type"], "character.moved");
+        assert!(o.get("character_id").is_none());
+        let c = frame(
+            "chat.message",
+            json!({"id": 1, "content": "hi"}),
+            Audience::ChatNames(vec![]),
+        );
+        assert_eq!(c["type"], "chat.message");
+        assert_eq!(c["payload"]["content"], "hi");
+        assert_eq!(c["timestamp"], "1970-01-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn basic_auth_passwords_decode() {
+        assert_eq!(base64_decode("b3A6czNjcmV0").as_deref(), Some("op:s3cret"));
+        assert_eq!(base64_decode("not base64!"), None);
+    }
+}
