@@ -288,3 +288,20 @@ fn the_html_report_renders_in_headless_chromium() {
         "the screenshot is nearly empty"
     );
 }
+
+#[test]
+fn a_penniless_pod_at_a_toll_gate_is_let_go_unless_the_reference_rule_is_chosen() {
+    let sweep = Sweep::parse("balance.combat.toll_hold_needs_means=true,false").unwrap();
+    let report = run(&opts(scenario("pod-at-toll-gate.toml"), 50, 2, vec![sweep])).unwrap();
+    let (now, reference) = (&report.points[0].summary, &report.points[1].summary);
+    // The pod cannot pay, flee or be shot: the first all-brace round ends the fight...
+    assert_eq!(now.outcomes["stalemate"].count, 50, "{:?}", now.outcomes);
+    assert_eq!(now.rounds.max, 1);
+    // ...where the reference's rule holds it until the scenario's round cap.
+    assert_eq!(
+        reference.outcomes["unfinished"].count,
+        50,
+        "{:?}",
+        reference.outcomes
+    );
+}
