@@ -40,6 +40,12 @@ pub struct Metrics {
     pub tick_duration: Histogram,
     pub inbox_depth: Gauge,
     pub slow_disconnects: Counter,
+    /// WebSockets closed for not joining in time.
+    pub unjoined_disconnects: Counter,
+    /// Sockets or upgrades refused, by the limit that refused them.
+    pub connections_refused: Family<Labels, Counter>,
+    /// Bytes waiting in all outboxes.
+    pub outbound_queued_bytes: Gauge,
     pub active_encounters: Gauge,
     /// Where a request's time goes before its reply: waiting in the inbox for the game loop,
     /// then (after its update) waiting for the writer, then the commit itself.
@@ -72,6 +78,9 @@ impl Metrics {
             tick_duration: latency_histogram(),
             inbox_depth: Gauge::default(),
             slow_disconnects: Counter::default(),
+            unjoined_disconnects: Counter::default(),
+            connections_refused: Family::default(),
+            outbound_queued_bytes: Gauge::default(),
             active_encounters: Gauge::default(),
             inbox_wait: latency_histogram(),
             commit_wait: latency_histogram(),
@@ -142,8 +151,23 @@ impl Metrics {
         );
         registry.register(
             "slow_client_disconnects",
-            "Connections dropped for not reading their events",
+            "Connections dropped for not reading their frames (outbox bytes or frames over budget)",
             m.slow_disconnects.clone(),
+        );
+        registry.register(
+            "unjoined_disconnects",
+            "WebSockets closed for not joining, identifying or subscribing in time",
+            m.unjoined_disconnects.clone(),
+        );
+        registry.register(
+            "connections_refused",
+            "Sockets or WebSocket upgrades refused, by limit (sockets, per_address, websockets)",
+            m.connections_refused.clone(),
+        );
+        registry.register(
+            "outbound_queued_bytes",
+            "Bytes of frames waiting in all outboxes (not yet written to their sockets)",
+            m.outbound_queued_bytes.clone(),
         );
         registry.register(
             "combat_active_encounters",
@@ -171,6 +195,12 @@ impl Metrics {
             m.updates_per_commit.clone(),
         );
         Metrics { registry, ..m }
+    }
+
+    /// Counts a socket or upgrade refused by `limit`.
+    pub fn refused(&self, limit: &str) {
+        let labels = vec![("limit".to_string(), limit.to_string())];
+        self.connections_refused.get_or_create(&labels).inc();
     }
 
     /// The Prometheus text exposition.

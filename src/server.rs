@@ -3,7 +3,7 @@
 //! otherwise, so an idle server costs nothing and a request never waits for a tick.
 
 use crate::net::bridge::{BridgePlugin, Inbox};
-use crate::net::{Inbound, NetConfig, NetHandle, spawn_network};
+use crate::net::{Inbound, NetConfig, NetHandle, OutboundBudget, spawn_network};
 use crate::store::plugin::{StoreFailed, restore_world};
 use crate::store::{Durability, Store, StorePlugin};
 use crate::world::files::{SectorContentsFile, UniverseStructureFile};
@@ -152,11 +152,16 @@ impl Server {
                     settings.data.display()
                 )
             })?;
+        let budget = Arc::new(OutboundBudget::new(
+            settings.net.outbox_bytes,
+            settings.net.outbound_bytes_total,
+        ));
         app.add_plugins((
             store_plugin,
             BridgePlugin {
                 inbox: inbox_rx.clone(),
                 metrics: metrics.clone(),
+                budget: budget.clone(),
             },
         ));
         let restored = restore_world(app.world_mut())?;
@@ -173,6 +178,7 @@ impl Server {
             inbox_tx,
             universe,
             metrics.clone(),
+            budget,
             watch_signals,
         )
         .map_err(|e| format!("cannot listen on {}: {e}", settings.net.listen))?;

@@ -403,10 +403,13 @@ async fn operator_port_endpoints_restock_and_reset_and_tell_everyone() {
         json!({"character_id": "a", "commodity": "equipment", "quantity": 30, "trade_type": "buy"}),
     )
     .await;
-    assert_eq!(
-        a.err("regenerate_ports", json!({"fraction": 1.5})).await,
-        (400, "Fraction must be between 0.0 and 1.0".into())
-    );
+    for bad in [json!(1.5), json!(-0.0), json!(-0.1)] {
+        assert_eq!(
+            a.err("regenerate_ports", json!({"fraction": bad})).await,
+            (400, "Fraction must be between 0.0 and 1.0".into()),
+            "{bad}"
+        );
+    }
     let (events, reply) = a.rpc("regenerate_ports", json!({})).await;
     assert_eq!(
         reply["result"],

@@ -2,7 +2,7 @@
 //! flush the update's frames to the connections' outboxes at the end (after the store commit).
 
 use super::frames::{encode_error, encode_event, encode_ok};
-use super::{Inbound, Outbox, Role, firehose};
+use super::{Inbound, OutboundBudget, Outbox, Role, firehose};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use bang_components::messages::{
@@ -16,9 +16,8 @@ use bevy_ecs::prelude::*;
 use prometheus_client::metrics::histogram::Histogram;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
-use tokio::sync::mpsc::error::TrySendError;
 
 /// Most inbox items taken in one update, so one update (and its commit) stays short under load.
 pub const MAX_INGEST_PER_UPDATE: usize = 4096;
@@ -31,14 +30,14 @@ pub struct Inbox {
 }
 
 /// Every open connection's outbox.
-#[derive(Resource, Default)]
+#[derive(Resource)]
 pub struct Outboxes {
     map: HashMap<ConnectionId, Arc<Outbox>>,
     /// Firehose connections (also in `map`), sorted: each gets every event.
     firehose: Vec<ConnectionId>,
-    /// Connections dropped for not keeping up, since start (counted where frames are delivered,
-    /// which may be the store's writer thread).
-    pub slow_disconnects: Arc<AtomicU64>,
+    /// The outbound byte budgets, shared with the network thread (frames are delivered on the
+    /// store's writer thread, after their commit).
+    pub budget: Arc<OutboundBudget>,
 }
 
 impl Outboxes {
@@ -51,21 +50,10 @@ impl Outboxes {
     }
 }
 
-/// Queues a frame on one outbox; a client whose outbox is full is told to close (once, and
-/// counted once). Frames for a connection that is closing are dropped.
-fn deliver(conn: ConnectionId, outbox: &Outbox, frame: Utf8Bytes, slow: &AtomicU64) {
-    if let Err(TrySendError::Full(_)) = outbox.frames.try_send(frame)
-        && !*outbox.kick.borrow()
-    {
-        tracing::warn!(conn = conn.0, "client too slow; disconnecting it");
-        let _ = outbox.kick.send(true);
-        slow.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 pub struct BridgePlugin {
     pub inbox: crossbeam_channel::Receiver<Inbound>,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    pub budget: Arc<OutboundBudget>,
 }
 
 impl Plugin for BridgePlugin {
@@ -74,7 +62,11 @@ impl Plugin for BridgePlugin {
             rx: self.inbox.clone(),
             stashed: VecDeque::new(),
         })
-        .init_resource::<Outboxes>()
+        .insert_resource(Outboxes {
+            map: HashMap::new(),
+            firehose: Vec::new(),
+            budget: self.budget.clone(),
+        })
         .insert_resource(crate::metrics::MetricsRes(self.metrics.clone()))
         .add_systems(PreUpdate, ingest_inbox.in_set(IngestSystems))
         .add_systems(
@@ -139,6 +131,18 @@ pub fn ingest_inbox(
     }
 }
 
+/// A connection that has bound a character (or turned chat on) is no longer held to the join
+/// deadline.
+fn mark_joined(sessions: &Sessions, conn: ConnectionId, outbox: &Outbox) {
+    if !outbox.link.joined.load(Ordering::Relaxed)
+        && sessions
+            .get(conn)
+            .is_some_and(|s| !s.tracked.is_empty() || s.chat)
+    {
+        outbox.link.joined.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Encodes each frame once and resolves its recipients; the frames leave once this update's
 /// changes are committed (the store's writer delivers them, in update order), or at once when
 /// there is no store. Nothing leaves if the store failed: those replies would acknowledge work
@@ -176,6 +180,7 @@ pub fn flush_frames(
                     Ok(result) => encode_ok(id, endpoint, result),
                     Err(error) => encode_error(id, endpoint, error),
                 };
+                mark_joined(&sessions, *conn, outbox);
                 let timer = match (&metrics, received) {
                     (Some(m), Some(at)) => Some((
                         latency
@@ -230,7 +235,10 @@ pub fn flush_frames(
     // task reports it closed: frames queued for it until then are dropped.
     if let Some(m) = metrics {
         m.0.connections.set(outboxes.len() as i64);
-        let slow = outboxes.slow_disconnects.load(Ordering::Relaxed);
+        let budget = &outboxes.budget;
+        m.0.outbound_queued_bytes
+            .set(budget.queued.load(Ordering::Relaxed) as i64);
+        let slow = budget.slow_disconnects.load(Ordering::Relaxed);
         let seen = m.0.slow_disconnects.get();
         if slow > seen {
             m.0.slow_disconnects.inc_by(slow - seen);
@@ -239,7 +247,7 @@ pub fn flush_frames(
     if out.frames.is_empty() {
         return;
     }
-    out.slow = outboxes.slow_disconnects.clone();
+    out.budget = outboxes.budget.clone();
     match after_commit {
         Some(mut queue) => queue.0.push(Box::new(move || out.deliver())),
         None => out.deliver(),
@@ -260,7 +268,7 @@ type Delivery = (
 #[derive(Default)]
 struct Deliveries {
     frames: Vec<Delivery>,
-    slow: Arc<AtomicU64>,
+    budget: Arc<OutboundBudget>,
 }
 
 impl Deliveries {
@@ -269,47 +277,7 @@ impl Deliveries {
             if let Some((histogram, at)) = timer {
                 histogram.observe(at.elapsed().as_secs_f64());
             }
-            deliver(conn, &outbox, frame, &self.slow);
+            self.budget.deliver(conn, &outbox, frame);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio::sync::{mpsc, watch};
-
-    #[test]
-    fn a_client_whose_outbox_is_full_is_kicked_and_counted_once() {
-        let (tx, mut rx) = mpsc::channel(2);
-        let (kick, kicked) = watch::channel(false);
-        let outbox = Outbox { frames: tx, kick };
-        let slow = AtomicU64::new(0);
-        let (conn, frame) = (ConnectionId(1), Utf8Bytes::from("{}"));
-        deliver(conn, &outbox, frame.clone(), &slow);
-        deliver(conn, &outbox, frame.clone(), &slow);
-        assert!(!*kicked.borrow(), "two frames fit");
-        deliver(conn, &outbox, frame.clone(), &slow);
-        assert!(
-            *kicked.borrow(),
-            "the third frame does not fit: the client is told to go"
-        );
-        assert_eq!(slow.load(Ordering::Relaxed), 1);
-        // Later frames for it are dropped quietly; the two queued ones are still there.
-        deliver(conn, &outbox, frame, &slow);
-        assert_eq!(slow.load(Ordering::Relaxed), 1);
-        assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok() && rx.try_recv().is_err());
-    }
-
-    #[test]
-    fn a_closed_outbox_is_not_kicked_or_counted_as_slow() {
-        let (tx, rx) = mpsc::channel(2);
-        let (kick, kicked) = watch::channel(false);
-        let outbox = Outbox { frames: tx, kick };
-        let slow = AtomicU64::new(0);
-        drop(rx);
-        deliver(ConnectionId(1), &outbox, Utf8Bytes::from("{}"), &slow);
-        assert!(!*kicked.borrow());
-        assert_eq!(slow.load(Ordering::Relaxed), 0);
     }
 }

@@ -1,8 +1,9 @@
 //! HTTP routes: server info, health, the debug map, and the WebSocket upgrade at `/ws`.
 
+use super::listener::Admission;
 use super::{Role, Shared};
 use super::ws::serve_socket;
-use axum::Json;
+use axum::{Extension, Json};
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State, WebSocketUpgrade};
@@ -91,8 +92,15 @@ async fn local_map(
     }
 }
 
-async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    accept(shared, ws, Role::Player)
+/// The socket's admission (see `listener`), kept by the WebSocket for its life.
+type Admitted = Option<Extension<Arc<Admission>>>;
+
+async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    admitted: Admitted,
+    ws: WebSocketUpgrade,
+) -> Response {
+    accept(shared, ws, Role::Player, admitted)
 }
 
 #[derive(Deserialize)]
@@ -102,6 +110,7 @@ struct FirehoseQuery {
 
 async fn upgrade_firehose(
     State(shared): State<Arc<Shared>>,
+    admitted: Admitted,
     headers: HeaderMap,
     query: Result<Query<FirehoseQuery>, QueryRejection>,
     ws: WebSocketUpgrade,
@@ -113,12 +122,13 @@ async fn upgrade_firehose(
             "The firehose requires the admin token (?token=, a Bearer or a basic-auth password)",
         );
     }
-    accept(shared, ws, Role::Firehose)
+    accept(shared, ws, Role::Firehose, admitted)
 }
 
-fn accept(shared: Arc<Shared>, ws: WebSocketUpgrade, role: Role) -> Response {
+fn accept(shared: Arc<Shared>, ws: WebSocketUpgrade, role: Role, admitted: Admitted) -> Response {
     let open = shared.open_connections.load(Ordering::Relaxed);
     if open >= shared.config.max_connections {
+        shared.metrics.refused("websockets");
         return detail(
             StatusCode::SERVICE_UNAVAILABLE,
             "Server is at its connection limit",
@@ -129,6 +139,8 @@ fn accept(shared: Arc<Shared>, ws: WebSocketUpgrade, role: Role) -> Response {
         .max_frame_size(c.max_message_bytes)
         .read_buffer_size(c.socket_buffer_bytes)
         .write_buffer_size(c.socket_buffer_bytes)
-        .max_write_buffer_size(c.socket_buffer_bytes.max(c.max_message_bytes) * 4)
-        .on_upgrade(move |socket| serve_socket(socket, shared, role))
+        // Any frame the server builds must be sendable: the outbox budget, not this buffer,
+        // bounds what waits (a frame past this limit used to stall its connection for good).
+        .max_write_buffer_size(usize::MAX)
+        .on_upgrade(move |socket| serve_socket(socket, shared, role, admitted.map(|a| a.0)))
 }

@@ -7,9 +7,10 @@ pub mod bridge;
 mod firehose;
 pub mod frames;
 mod http;
+mod listener;
+pub mod outbox;
 mod ws;
 
-use axum::extract::ws::Utf8Bytes;
 use bang_components::messages::RequestReceived;
 use bang_components::session::ConnectionId;
 use bang_components::universe::Universe;
@@ -17,7 +18,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
 
 /// What crosses from the network thread to the ECS.
 pub enum Inbound {
@@ -39,22 +39,33 @@ pub enum Role {
     Firehose,
 }
 
-/// The ECS's handle on one connection's outgoing frames.
-pub struct Outbox {
-    pub frames: mpsc::Sender<Utf8Bytes>,
-    /// Set to true to make the connection close (it could not keep up).
-    pub kick: watch::Sender<bool>,
-}
+pub use outbox::{Outbox, OutboundBudget};
 
 /// Network limits and sizes.
 #[derive(Debug, Clone)]
 pub struct NetConfig {
     pub listen: SocketAddr,
+    /// Open WebSockets at most; a further upgrade is answered 503.
     pub max_connections: usize,
+    /// Sockets kept beyond `max_connections` for HTTP (the 503s, `/healthz`, `/metrics`); past
+    /// both, a new socket is answered a bare 503 and closed.
+    pub socket_reserve: usize,
+    /// Sockets one address may hold at once (0: no limit).
+    pub max_connections_per_address: usize,
+    /// Whether the per-address limit applies to loopback too (local load tests open thousands).
+    pub limit_loopback: bool,
+    /// Time for a new socket to send its HTTP request headers (the WebSocket handshake).
+    pub handshake_timeout: Duration,
+    /// Time a WebSocket has to join, identify or subscribe before it is closed (1008).
+    pub unjoined_timeout: Duration,
     /// Largest accepted WebSocket message, bytes.
     pub max_message_bytes: usize,
     /// Frames queued for one connection before it counts as too slow and is dropped.
     pub outbox_frames: usize,
+    /// Bytes waiting for one connection before it counts as too slow and is dropped.
+    pub outbox_bytes: usize,
+    /// Bytes waiting in all outboxes together before connections with a backlog are dropped.
+    pub outbound_bytes_total: usize,
     /// Socket read/write buffer sizes, bytes (tungstenite's defaults cost ~135 KiB per idle
     /// connection).
     pub socket_buffer_bytes: usize,
@@ -73,8 +84,15 @@ impl Default for NetConfig {
         NetConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
             max_connections: 20_000,
+            socket_reserve: 64,
+            max_connections_per_address: 256,
+            limit_loopback: false,
+            handshake_timeout: Duration::from_secs(10),
+            unjoined_timeout: Duration::from_secs(60),
             max_message_bytes: 64 * 1024,
             outbox_frames: 1024,
+            outbox_bytes: 4 * 1024 * 1024,
+            outbound_bytes_total: 256 * 1024 * 1024,
             socket_buffer_bytes: 8 * 1024,
             ping_interval: Duration::from_secs(20),
             worker_threads: 1,
@@ -93,6 +111,8 @@ pub(crate) struct Shared {
     pub metrics: Arc<crate::metrics::Metrics>,
     pub next_conn: AtomicU64,
     pub open_connections: AtomicUsize,
+    pub budget: Arc<OutboundBudget>,
+    pub sockets: listener::SocketCount,
 }
 
 /// The running network thread.
@@ -128,17 +148,19 @@ impl Drop for NetHandle {
 
 /// Binds the listener (so the address is known, also for port 0) and starts the network thread.
 pub fn spawn_network(
-    config: NetConfig,
+    mut config: NetConfig,
     inbox: crossbeam_channel::Sender<Inbound>,
     universe: Arc<Universe>,
     metrics: Arc<crate::metrics::Metrics>,
+    budget: Arc<OutboundBudget>,
     watch_signals: bool,
 ) -> std::io::Result<NetHandle> {
+    listener::fit_descriptor_limit(&mut config);
     let listener = std::net::TcpListener::bind(config.listen)?;
     listener.set_nonblocking(true)?;
     let local_addr = listener.local_addr()?;
     let stop_requested = Arc::new(AtomicBool::new(false));
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads.max(1))
         .thread_name("bang-net")
@@ -151,6 +173,8 @@ pub fn spawn_network(
         metrics,
         next_conn: AtomicU64::new(1),
         open_connections: AtomicUsize::new(0),
+        budget,
+        sockets: Default::default(),
     });
     let stop = stop_requested.clone();
     let thread = std::thread::Builder::new()
@@ -165,29 +189,22 @@ pub fn spawn_network(
                         return;
                     }
                 };
-                let app = http::router(shared);
-                let signals = async move {
-                    if watch_signals {
-                        wait_for_signal().await;
-                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                    } else {
-                        std::future::pending::<()>().await;
-                    }
-                };
-                // No Nagle: a reply queued behind an event frame must not wait ~40 ms for the
-                // client's delayed ACK (writes are batched per connection instead).
-                let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
-                    let _ = s.set_nodelay(true);
-                });
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let router = http::router(shared.clone());
+                let stopped = async move {
+                    let signals = async {
+                        if watch_signals {
+                            wait_for_signal().await;
+                            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                        } else {
+                            std::future::pending::<()>().await;
+                        }
+                    };
                     tokio::select! {
                         _ = shutdown_rx => {}
                         _ = signals => {}
                     }
-                });
-                if let Err(e) = serve.await {
-                    tracing::error!(error = %e, "network server stopped");
-                }
+                };
+                listener::serve(listener, router, shared, stopped).await;
             });
             runtime.shutdown_timeout(Duration::from_millis(500));
         })?;

@@ -1,7 +1,11 @@
 //! One WebSocket connection: a reader that decodes frames and forwards requests to the inbox,
-//! and a writer that drains the connection's outbox and keeps the peer alive with pings.
+//! and a writer that drains the connection's outbox and keeps the peer alive with pings. Either
+//! ending ends the connection; a close the server decides on goes out as a close frame with its
+//! code (1008 too slow or never joined, 1009 too big, 1007 bad UTF-8, 1002 protocol error).
 
 use super::frames::{Decoded, decode, encode_error};
+use super::listener::Admission;
+use super::outbox::{Close, Link};
 use super::{Inbound, Outbox, Role, Shared};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use bang_components::api::ApiError;
@@ -12,9 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
-
-/// Close code sent to a client that could not keep up with its events.
-const CLOSE_TOO_SLOW: u16 = 1008;
+use tokio_tungstenite::tungstenite::Error as WsError;
 
 /// Hands a control message to the ECS. These must not be lost, so a full inbox is waited out.
 async fn send_control(shared: &Shared, mut msg: Inbound) -> bool {
@@ -38,45 +40,75 @@ impl Drop for OpenGuard<'_> {
     }
 }
 
-pub(crate) async fn serve_socket(socket: WebSocket, shared: Arc<Shared>, role: Role) {
+/// Everything the reader and the writer of one connection share.
+#[derive(Clone)]
+struct Conn {
+    id: ConnectionId,
+    role: Role,
+    shared: Arc<Shared>,
+    link: Arc<Link>,
+    /// Milliseconds since `started` when the peer was last heard from.
+    last_heard: Arc<AtomicU64>,
+    started: Instant,
+}
+
+impl Conn {
+    fn heard(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.last_heard.store(now, Ordering::Relaxed);
+    }
+}
+
+pub(crate) async fn serve_socket(
+    socket: WebSocket,
+    shared: Arc<Shared>,
+    role: Role,
+    admission: Option<Arc<Admission>>,
+) {
     shared.open_connections.fetch_add(1, Ordering::Relaxed);
     let _guard = OpenGuard(&shared);
-    let conn = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
+    let id = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
     let (frames_tx, frames_rx) = mpsc::channel(shared.config.outbox_frames);
-    let (kick_tx, kick_rx) = watch::channel(false);
-    let outbox = Outbox {
-        frames: frames_tx.clone(),
-        kick: kick_tx,
+    // A firehose never joins: it is not held to the join deadline.
+    let (link, close_rx) = Link::new(role == Role::Firehose);
+    let conn = Conn {
+        id,
+        role,
+        shared: shared.clone(),
+        link: link.clone(),
+        last_heard: Arc::new(AtomicU64::new(0)),
+        started: Instant::now(),
     };
     if role == Role::Firehose {
         let now = bang_components::time::GameClock::System.now();
-        reply_here(&frames_tx, super::firehose::hello(now));
+        conn.reply_here(&frames_tx, super::firehose::hello(now));
     }
-    if !send_control(&shared, Inbound::Opened { conn, outbox, role }).await {
+    let outbox = Outbox {
+        frames: frames_tx.clone(),
+        link: link.clone(),
+    };
+    if !send_control(&shared, Inbound::Opened { conn: id, outbox, role }).await {
         return;
     }
-    let started = Instant::now();
-    let last_heard = Arc::new(AtomicU64::new(0));
     let (sink, stream) = socket.split();
-    let writer = tokio::spawn(write_frames(
-        sink,
-        frames_rx,
-        kick_rx.clone(),
-        shared.config.ping_interval,
-        last_heard.clone(),
-        started,
-    ));
-    let peer = Peer {
-        conn,
-        role,
-        last_heard: &last_heard,
-        started,
-    };
-    read_frames(stream, peer, &shared, &frames_tx, kick_rx).await;
+    let mut writer = tokio::spawn(write_frames(sink, frames_rx, close_rx.clone(), conn.clone()));
+    tokio::select! {
+        _ = read_frames(stream, &conn, &frames_tx, close_rx) => {}
+        _ = &mut writer => {}
+    }
     drop(frames_tx);
-    send_control(&shared, Inbound::Closed { conn }).await;
-    writer.abort();
-    tracing::debug!(conn = conn.0, "connection closed");
+    send_control(&shared, Inbound::Closed { conn: id }).await;
+    // Let the writer send the close frame the reader asked for, briefly.
+    link.close(Close::NORMAL);
+    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
+    shared.budget.forget(&link);
+    drop(admission);
+    tracing::debug!(conn = id.0, "connection closed");
 }
 
 /// A token bucket: `rate` tokens a second, at most `burst` saved up.
@@ -111,36 +143,42 @@ impl Bucket {
     }
 }
 
-/// Who is on the other end of a socket, and when it was last heard from.
-struct Peer<'a> {
-    conn: ConnectionId,
-    role: Role,
-    last_heard: &'a AtomicU64,
-    started: Instant,
+/// The close a read error calls for, if the socket can still carry one.
+fn close_for(error: axum::Error) -> Option<Close> {
+    let inner = error.into_inner();
+    match inner.downcast_ref::<WsError>()? {
+        WsError::Capacity(_) => Some(Close::TOO_BIG),
+        WsError::Utf8(_) => Some(Close::BAD_UTF8),
+        WsError::Protocol(_) => Some(Close::PROTOCOL),
+        _ => None,
+    }
 }
 
 async fn read_frames(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
-    peer: Peer<'_>,
-    shared: &Shared,
+    conn: &Conn,
     own_frames: &mpsc::Sender<Utf8Bytes>,
-    mut kick: watch::Receiver<bool>,
+    mut close: watch::Receiver<Option<Close>>,
 ) {
-    let Peer {
-        conn,
-        role,
-        last_heard,
-        started,
-    } = peer;
-    let mut bucket = Bucket::new(shared.config.requests_per_sec, shared.config.request_burst);
+    let config = &conn.shared.config;
+    let mut bucket = Bucket::new(config.requests_per_sec, config.request_burst);
     loop {
         let msg = tokio::select! {
             m = stream.next() => m,
-            _ = kick.changed() => return,
+            _ = close.changed() => return,
         };
-        let Some(Ok(msg)) = msg else { return };
-        last_heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
-        if role == Role::Firehose {
+        let msg = match msg {
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => {
+                if let Some(why) = close_for(e) {
+                    conn.link.close(why);
+                }
+                return;
+            }
+            None => return,
+        };
+        conn.heard();
+        if conn.role == Role::Firehose {
             // A firehose only listens; what its client sends (the viewers' "ping") is ignored.
             if matches!(msg, Message::Close(_)) {
                 return;
@@ -148,20 +186,7 @@ async fn read_frames(
             continue;
         }
         if matches!(msg, Message::Text(_) | Message::Binary(_)) && !bucket.take() {
-            // Over the per-connection rate: answered here, the game loop never sees it.
-            let id = match &msg {
-                Message::Text(t) => serde_json::from_str::<serde_json::Value>(t.as_str())
-                    .ok()
-                    .and_then(|v| v.get("id").and_then(|i| i.as_str().map(str::to_string))),
-                _ => None,
-            }
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            let detail = format!(
-                "Too many requests: at most {} per second on one connection",
-                shared.config.requests_per_sec
-            );
-            let error = ApiError::new(429, detail).with_code("rate_limited");
-            reply_here(own_frames, encode_error(&id, "unknown", &error));
+            refuse_over_rate(conn, &msg, own_frames);
             continue;
         }
         let text = match msg {
@@ -171,97 +196,157 @@ async fn read_frames(
                     ApiError::bad_request("Binary frames are not supported; send JSON text")
                         .with_code("invalid_frame");
                 let id = uuid::Uuid::new_v4().to_string();
-                reply_here(own_frames, encode_error(&id, "unknown", &error));
+                conn.reply_here(own_frames, encode_error(&id, "unknown", &error));
                 continue;
             }
             Message::Close(_) => return,
             Message::Ping(_) | Message::Pong(_) => continue,
         };
-        match decode(text.as_str()) {
-            Decoded::Refused {
-                id,
-                endpoint,
-                error,
-            } => {
-                reply_here(own_frames, encode_error(&id, &endpoint, &error));
-            }
-            Decoded::Request { id, request } => {
-                let endpoint = request.endpoint_name();
-                let received = Some(std::time::Instant::now());
-                let msg = Inbound::Request(RequestReceived {
-                    conn,
-                    id,
-                    request,
-                    received,
-                });
-                match shared.inbox.try_send(msg) {
-                    Ok(()) => {}
-                    Err(crossbeam_channel::TrySendError::Full(Inbound::Request(r))) => {
-                        let error =
-                            ApiError::new(503, "Server busy, retry shortly").with_code("busy");
-                        reply_here(own_frames, encode_error(&r.id, endpoint, &error));
-                    }
-                    Err(_) => return,
-                }
-            }
+        if !forward(conn, text.as_str(), own_frames) {
+            return;
         }
     }
 }
 
-/// Queues a frame produced on the network thread (errors for frames that never reached the ECS).
-/// If even that does not fit, the client is far behind; the ECS side will drop it.
-fn reply_here(frames: &mpsc::Sender<Utf8Bytes>, text: String) {
-    let _ = frames.try_send(Utf8Bytes::from(text));
+/// Over the per-connection rate: answered here, the game loop never sees it.
+fn refuse_over_rate(conn: &Conn, msg: &Message, own_frames: &mpsc::Sender<Utf8Bytes>) {
+    let rate = conn.shared.config.requests_per_sec;
+    let id = match msg {
+        Message::Text(t) => serde_json::from_str::<serde_json::Value>(t.as_str())
+            .ok()
+            .and_then(|v| v.get("id").and_then(|i| i.as_str().map(str::to_string))),
+        _ => None,
+    }
+    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let detail = format!("Too many requests: at most {rate} per second on one connection");
+    let error = ApiError::new(429, detail).with_code("rate_limited");
+    conn.reply_here(own_frames, encode_error(&id, "unknown", &error));
+}
+
+/// Decodes one text frame and hands its request to the game loop (or answers it here). Returns
+/// false once the game loop is gone.
+fn forward(conn: &Conn, text: &str, own_frames: &mpsc::Sender<Utf8Bytes>) -> bool {
+    match decode(text) {
+        Decoded::Refused {
+            id,
+            endpoint,
+            error,
+        } => {
+            conn.reply_here(own_frames, encode_error(&id, &endpoint, &error));
+        }
+        Decoded::Request { id, request } => {
+            let endpoint = request.endpoint_name();
+            let msg = Inbound::Request(RequestReceived {
+                conn: conn.id,
+                id,
+                request,
+                received: Some(Instant::now()),
+            });
+            match conn.shared.inbox.try_send(msg) {
+                Ok(()) => {}
+                Err(crossbeam_channel::TrySendError::Full(Inbound::Request(r))) => {
+                    let error = ApiError::new(503, "Server busy, retry shortly").with_code("busy");
+                    conn.reply_here(own_frames, encode_error(&r.id, endpoint, &error));
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+    true
+}
+
+impl Conn {
+    /// Queues a frame made on the network thread (errors for frames that never reached the
+    /// ECS), counted in the byte budget like any other. If even that does not fit, the client is
+    /// far behind; the ECS side will cut it.
+    fn reply_here(&self, frames: &mpsc::Sender<Utf8Bytes>, text: String) {
+        let size = text.len();
+        self.link.queued_bytes.fetch_add(size, Ordering::Relaxed);
+        self.shared.budget.queued.fetch_add(size, Ordering::Relaxed);
+        if frames.try_send(Utf8Bytes::from(text)).is_err() {
+            self.shared.budget.written(&self.link, size);
+        }
+    }
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+
+/// Writes everything already queued, then flushes once: one write for a burst of events and the
+/// reply behind them. Returns false if the socket failed.
+async fn write_batch(
+    sink: &mut Sink,
+    first: Utf8Bytes,
+    frames: &mut mpsc::Receiver<Utf8Bytes>,
+    conn: &Conn,
+) -> bool {
+    let mut bytes = first.len();
+    let mut ok = sink.feed(Message::Text(first)).await.is_ok();
+    let mut batched = 1;
+    while ok && batched < 64 {
+        let Ok(more) = frames.try_recv() else { break };
+        bytes += more.len();
+        ok = sink.feed(Message::Text(more)).await.is_ok();
+        batched += 1;
+    }
+    ok = ok && sink.flush().await.is_ok();
+    conn.shared.budget.written(&conn.link, bytes);
+    ok
+}
+
+/// Whether the peer has been silent for three ping intervals.
+fn silent(conn: &Conn, ping_every: Duration) -> bool {
+    let elapsed = conn.started.elapsed().as_millis() as u64;
+    elapsed.saturating_sub(conn.last_heard.load(Ordering::Relaxed))
+        > 3 * ping_every.as_millis() as u64
 }
 
 async fn write_frames(
-    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut sink: Sink,
     mut frames: mpsc::Receiver<Utf8Bytes>,
-    mut kick: watch::Receiver<bool>,
-    ping_every: Duration,
-    last_heard: Arc<AtomicU64>,
-    started: Instant,
+    mut close: watch::Receiver<Option<Close>>,
+    conn: Conn,
 ) {
+    let config = &conn.shared.config;
+    let ping_every = config.ping_interval;
     let mut ping = tokio::time::interval(ping_every);
     ping.tick().await;
+    let join_deadline = tokio::time::sleep(config.unjoined_timeout);
+    tokio::pin!(join_deadline);
+    let mut join_checked = false;
     loop {
-        tokio::select! {
+        let why = tokio::select! {
             frame = frames.recv() => {
                 let Some(frame) = frame else { break };
-                // Write everything already queued, then flush once: one write for a burst of
-                // events and the reply behind them.
-                if sink.feed(Message::Text(frame)).await.is_err() {
+                if !write_batch(&mut sink, frame, &mut frames, &conn).await {
                     return;
                 }
-                let mut batched = 1;
-                while batched < 64 {
-                    let Ok(more) = frames.try_recv() else { break };
-                    if sink.feed(Message::Text(more)).await.is_err() {
-                        return;
-                    }
-                    batched += 1;
-                }
-                if sink.flush().await.is_err() {
-                    return;
-                }
+                continue;
             }
-            _ = kick.changed() => {
-                let close = CloseFrame { code: CLOSE_TOO_SLOW, reason: "client too slow".into() };
-                let _ = sink.send(Message::Close(Some(close))).await;
-                return;
+            _ = close.changed() => (*close.borrow()).unwrap_or(Close::NORMAL),
+            _ = &mut join_deadline, if !join_checked => {
+                join_checked = true;
+                if conn.link.joined.load(Ordering::Relaxed) {
+                    continue;
+                }
+                conn.shared.metrics.unjoined_disconnects.inc();
+                Close::NOT_JOINED
             }
             _ = ping.tick() => {
-                let silent_ms = (started.elapsed().as_millis() as u64)
-                    .saturating_sub(last_heard.load(Ordering::Relaxed));
-                if silent_ms > 3 * ping_every.as_millis() as u64 {
-                    let _ = sink.send(Message::Close(None)).await;
+                if silent(&conn, ping_every) {
+                    Close::SILENT
+                } else if sink.send(Message::Ping(Default::default())).await.is_err() {
                     return;
-                }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
+                } else {
+                    continue;
                 }
             }
-        }
+        };
+        let frame = CloseFrame {
+            code: why.code,
+            reason: why.reason.into(),
+        };
+        let _ = sink.send(Message::Close(Some(frame))).await;
+        return;
     }
     let _ = sink.close().await;
 }

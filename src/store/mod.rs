@@ -188,6 +188,55 @@ pub struct Store {
     conn: Connection,
     /// Declared after `conn`, so it stops after the writer has closed (and checkpointed).
     _checkpoints: Checkpointer,
+    /// The data directory's lock, held for the store's life (released by the OS on any exit).
+    _lock: std::fs::File,
+}
+
+/// A store error carrying a message of ours (the store speaks rusqlite's error type).
+fn store_error(message: String) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+        Some(message),
+    )
+}
+
+/// Takes the exclusive lock on `dir/bang.lock`, so two servers never share one data directory
+/// (both would acknowledge writes, and one's would be lost). The holder's pid is written in it.
+fn lock_data_dir(dir: &Path) -> StoreResult<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join("bang.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| store_error(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            return Err(store_error(format!(
+                "the data directory {} is in use by another bang process (pid {}): stop it, or \
+                 give this one another --data",
+                dir.display(),
+                holder.trim()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(store_error(format!("cannot lock {}: {e}", path.display())));
+        }
+    }
+    let pid = std::process::id().to_string();
+    let written = file
+        .set_len(0)
+        .and_then(|_| file.rewind())
+        .and_then(|_| file.write_all(pid.as_bytes()));
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "cannot write the pid into the data directory's lock");
+    }
+    Ok(file)
 }
 
 fn ship_type_from(text: &str) -> Option<ShipType> {
@@ -204,14 +253,12 @@ impl Store {
     /// Opens (creating if needed) `bang.db` in `dir`.
     pub fn open(dir: &Path, durability: Durability) -> StoreResult<Store> {
         std::fs::create_dir_all(dir).map_err(|e| {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                Some(format!(
-                    "cannot create data directory {}: {e}",
-                    dir.display()
-                )),
-            )
+            store_error(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
         })?;
+        let lock = lock_data_dir(dir)?;
         let mut conn = Connection::open(dir.join("bang.db"))?;
         // Small pages for a new database: a commit rewrites every page it touches, and most
         // touch one small row in each of a few tables (no effect on an existing file).
@@ -233,6 +280,7 @@ impl Store {
         Ok(Store {
             conn,
             _checkpoints: checkpoints,
+            _lock: lock,
         })
     }
 

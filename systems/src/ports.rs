@@ -114,7 +114,8 @@ pub fn regenerate_ports(
             .economy
             .regenerate_ports_default_fraction,
     );
-    if !(0.0..=1.0).contains(&fraction) {
+    // -0.0 is inside the range numerically, but no operator means it (and it echoes as "-0.0%").
+    if !(0.0..=1.0).contains(&fraction) || fraction.is_sign_negative() {
         return Err(ApiError::bad_request(
             "Fraction must be between 0.0 and 1.0",
         ));
