@@ -63,7 +63,8 @@ async fn a_duel_to_defeat_leaves_a_pod_pays_the_victor_and_salvage_is_claimed() 
             json!("bob")
         )
     );
-    assert_eq!(events[0]["character_filter"], json!(["alice", "bob"]));
+    // Each participant's connection is told only of its own id (the reference listed all).
+    assert_eq!(events[0]["character_filter"], json!(["alice"]));
     assert_eq!(
         event_names(&bob.drain(QUIET).await),
         ["combat.started", "combat.round_waiting"]

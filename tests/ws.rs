@@ -50,6 +50,7 @@ async fn join_returns_the_full_status_and_events_reach_the_joiner_first() {
             "port",
             "planets",
             "other_players",
+            "other_players_total",
             "garrisons",
             "garrison",
             "salvage",

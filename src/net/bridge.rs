@@ -14,7 +14,7 @@ use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use prometheus_client::metrics::histogram::Histogram;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -202,15 +202,6 @@ pub fn flush_frames(
                 payload,
                 audience,
             } => {
-                let (recipients, filter) = match audience {
-                    Audience::Everyone => (sessions.all(), None),
-                    Audience::Characters(ids) => (
-                        sessions.connections_for_characters(ids),
-                        Some(ids.as_slice()),
-                    ),
-                    Audience::ChatNames(names) => (sessions.connections_for_chat(names), None),
-                    Audience::Connection(conn, ids) => (vec![*conn], Some(ids.as_slice())),
-                };
                 if !outboxes.firehose.is_empty() {
                     let text = Utf8Bytes::from(firehose::encode(event, payload, audience, now));
                     for conn in &outboxes.firehose {
@@ -219,15 +210,7 @@ pub fn flush_frames(
                         }
                     }
                 }
-                if recipients.is_empty() {
-                    continue;
-                }
-                let text = Utf8Bytes::from(encode_event(event, payload, filter));
-                for conn in recipients {
-                    if let Some(outbox) = outboxes.map.get(&conn) {
-                        out.frames.push((conn, outbox.clone(), text.clone(), None));
-                    }
-                }
+                route_event(&mut out, &outboxes, &sessions, event, payload, audience);
             }
         }
     }
@@ -251,6 +234,55 @@ pub fn flush_frames(
     match after_commit {
         Some(mut queue) => queue.0.push(Box::new(move || out.deliver())),
         None => out.deliver(),
+    }
+}
+
+/// Queues an event for the connections its audience reaches. An event addressed to several
+/// characters carries, to each connection, only the addressed ids that connection is bound to:
+/// the whole list told every observer who else was there (reference defect P6) and made frames
+/// grow with the crowd.
+fn route_event(
+    out: &mut Deliveries,
+    outboxes: &Outboxes,
+    sessions: &Sessions,
+    event: &str,
+    payload: &serde_json::value::RawValue,
+    audience: &Audience,
+) {
+    let mut push = |conn: ConnectionId, text: Utf8Bytes| {
+        if let Some(outbox) = outboxes.map.get(&conn) {
+            out.frames.push((conn, outbox.clone(), text, None));
+        }
+    };
+    let (recipients, filter) = match audience {
+        Audience::Characters(ids) if ids.len() > 1 => {
+            let addressed: HashSet<&str> = ids.iter().map(String::as_str).collect();
+            for conn in sessions.connections_for_characters(ids) {
+                let own: Vec<String> = sessions.get(conn).map_or_else(Vec::new, |s| {
+                    s.tracked
+                        .iter()
+                        .filter(|t| addressed.contains(t.as_str()))
+                        .cloned()
+                        .collect()
+                });
+                push(conn, Utf8Bytes::from(encode_event(event, payload, Some(&own))));
+            }
+            return;
+        }
+        Audience::Everyone => (sessions.all(), None),
+        Audience::Characters(ids) => (
+            sessions.connections_for_characters(ids),
+            Some(ids.as_slice()),
+        ),
+        Audience::ChatNames(names) => (sessions.connections_for_chat(names), None),
+        Audience::Connection(conn, ids) => (vec![*conn], Some(ids.as_slice())),
+    };
+    if recipients.is_empty() {
+        return;
+    }
+    let text = Utf8Bytes::from(encode_event(event, payload, filter));
+    for conn in recipients {
+        push(conn, text.clone());
     }
 }
 

@@ -77,8 +77,14 @@ struct FirehoseFrame<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     to_sector: Option<i64>,
     to: To<'a>,
+    /// How many ids or names `to` had before it was cut to `MAX_SHOWN`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_total: Option<usize>,
     payload: &'a RawValue,
 }
+
+/// Most ids a firehose frame lists in `to` (an event to a crowded sector names thousands).
+const MAX_SHOWN: usize = 50;
 
 /// What the viewers read at the top level of a join or a mover's `character.moved`.
 #[derive(serde::Deserialize, Default)]
@@ -92,7 +98,12 @@ struct Summary<'a> {
 }
 
 /// One event as a firehose frame.
-pub fn encode(event: &str, payload: &RawValue, audience: &Audience, now: Timestamp) -> String {
+pub fn encode<'a>(
+    event: &'a str,
+    payload: &'a RawValue,
+    audience: &'a Audience,
+    now: Timestamp,
+) -> String {
     let summary: Summary = match event {
         "character.joined" | "character.moved" => {
             serde_json::from_str(payload.get()).unwrap_or_default()
@@ -106,11 +117,12 @@ pub fn encode(event: &str, payload: &RawValue, audience: &Audience, now: Timesta
         ("character.moved", Some(_), _) => "movement",
         _ => event,
     };
-    let to = match audience {
-        Audience::Everyone => To::Everyone,
-        Audience::Characters(ids) => To::Characters(ids),
-        Audience::ChatNames(names) => To::ChatNames(names),
-        Audience::Connection(_, ids) => To::Connection(ids),
+    let cut = |list: &'a [String]| &list[..list.len().min(MAX_SHOWN)];
+    let (to, total) = match audience {
+        Audience::Everyone => (To::Everyone, 0),
+        Audience::Characters(ids) => (To::Characters(cut(ids)), ids.len()),
+        Audience::ChatNames(names) => (To::ChatNames(cut(names)), names.len()),
+        Audience::Connection(_, ids) => (To::Connection(cut(ids)), ids.len()),
     };
     serde_json::to_string(&FirehoseFrame {
         kind,
@@ -121,6 +133,7 @@ pub fn encode(event: &str, payload: &RawValue, audience: &Audience, now: Timesta
         from_sector: summary.from_sector,
         to_sector: summary.to_sector,
         to,
+        to_total: (total > MAX_SHOWN).then_some(total),
         payload,
     })
     .expect("frame of strings and raw JSON serialises")

@@ -10,6 +10,7 @@ use bang_components::character::{
 use bang_components::economy::{
     Commodity, PortStates, WARP_DEPOT_NOTE, WARP_DEPOT_SECTOR, WARP_POWER_PRICE,
 };
+use bang_components::session::Sessions;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
@@ -35,6 +36,39 @@ pub fn port_snapshot(world: &World, sector: SectorId, now: Timestamp) -> Option<
     })
 }
 
+/// Most other players a sector's contents list: a crowded sector must not make every status
+/// frame grow without bound (docs/protocol.md, "Bounded frames").
+pub const MAX_LISTED_PLAYERS: usize = 200;
+
+/// The other players of a sector as a viewer sees them, online ones first, each group in world
+/// order, at most `MAX_LISTED_PLAYERS`; and how many there are in all.
+fn listed_players(
+    world: &World,
+    sector: SectorId,
+    viewer: Option<Entity>,
+) -> (Vec<OtherPlayer>, usize) {
+    let sessions = world.get_resource::<Sessions>();
+    let present = || {
+        world
+            .resource::<SectorOccupants>()
+            .in_sector(sector)
+            .filter(move |e| Some(*e) != viewer)
+            .filter_map(|e| Some((world.get::<CharacterId>(e)?, world.get::<Ship>(e)?)))
+    };
+    let online = |id: &CharacterId| sessions.is_some_and(|s| s.is_online(&id.0));
+    let total = present().count();
+    let listed = present()
+        .filter(|(id, _)| online(id))
+        .chain(present().filter(|(id, _)| !online(id)))
+        .take(MAX_LISTED_PLAYERS)
+        .map(|(id, ship)| OtherPlayer {
+            name: id.0.clone(),
+            ship_type: ship.ship_type,
+        })
+        .collect();
+    (listed, total)
+}
+
 /// Sector contents as `viewer` sees them (the viewer is not listed among the other players).
 pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) -> SectorContents {
     let now = world.resource::<GameClock>().now();
@@ -43,24 +77,13 @@ pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) 
     let viewer_id = viewer
         .and_then(|v| world.get::<CharacterId>(v))
         .map(|c| c.0.clone());
-    let other_players = world
-        .resource::<SectorOccupants>()
-        .in_sector(sector)
-        .filter(|e| Some(*e) != viewer)
-        .filter_map(|e| {
-            let id = world.get::<CharacterId>(e)?;
-            let ship = world.get::<Ship>(e)?;
-            Some(OtherPlayer {
-                name: id.0.clone(),
-                ship_type: ship.ship_type,
-            })
-        })
-        .collect();
+    let (other_players, other_players_total) = listed_players(world, sector, viewer);
     let garrisons = crate::combat::garrisons::sector_garrisons(world, sector, viewer_id.as_deref());
     SectorContents {
         port: port_snapshot(world, sector, now),
         planets: info.planets.clone(),
         other_players,
+        other_players_total,
         garrison: garrisons.first().cloned(),
         garrisons,
         salvage: crate::combat::salvage::sector_salvage(world, sector),

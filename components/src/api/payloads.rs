@@ -67,7 +67,10 @@ pub struct OtherPlayer {
 pub struct SectorContents {
     pub port: Option<PortSnapshot>,
     pub planets: Vec<Planet>,
+    /// At most 200 of them, online players first (see `other_players_total`).
     pub other_players: Vec<OtherPlayer>,
+    /// How many other players are in the sector, listed or not.
+    pub other_players_total: usize,
     /// The sector's garrison (at most one), with `is_friendly` for the viewer.
     pub garrisons: Vec<super::combat::GarrisonView>,
     /// The same garrison alone, or null: the seed-era status bar reads this singular name.
