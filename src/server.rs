@@ -5,6 +5,7 @@
 use crate::net::bridge::{BridgePlugin, Inbox};
 use crate::net::{Inbound, NetConfig, NetHandle, OutboundBudget, spawn_network};
 use crate::store::plugin::{StoreFailed, restore_world};
+use crate::store::retention::Retention;
 use crate::store::{Durability, Store, StorePlugin};
 use crate::world::files::{SectorContentsFile, UniverseStructureFile};
 use crate::world::{load_universe, universe_from_files};
@@ -89,6 +90,7 @@ pub struct ServerSettings {
     pub tick_hz: f64,
     pub durability: Durability,
     pub inbox_requests: usize,
+    pub retention: Retention,
 }
 
 impl Default for ServerSettings {
@@ -105,6 +107,7 @@ impl Default for ServerSettings {
             tick_hz: 20.0,
             durability: Durability::Normal,
             inbox_requests: 65_536,
+            retention: Retention::default(),
         }
     }
 }
@@ -145,7 +148,8 @@ impl Server {
             combat_rng: settings.combat_rng,
         });
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
-        let store_plugin = StorePlugin::new(store, &settings.data.join("action-log"), boot)
+        let log_dir = settings.data.join("action-log");
+        let store_plugin = StorePlugin::new(store, &log_dir, boot, settings.retention.clone())
             .map_err(|e| {
                 format!(
                     "cannot open the action log in {}: {e}",

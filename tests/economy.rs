@@ -347,7 +347,10 @@ async fn warp_power_is_bought_at_the_depot_and_given_in_the_same_sector() {
     // Each connection is told only of its own character (the reference listed both).
     assert_eq!(events[0]["character_filter"], json!(["a"]));
     let seen_by_b = b.drain(QUIET).await;
-    assert_eq!(named(&seen_by_b, "warp.transfer")[0]["character_filter"], json!(["b"]));
+    assert_eq!(
+        named(&seen_by_b, "warp.transfer")[0]["character_filter"],
+        json!(["b"])
+    );
     assert_eq!(named(&seen_by_b, "warp.transfer").len(), 1);
     assert_eq!(named(&seen_by_b, "status.update").len(), 1);
     let t = |from: &str, to: &str, units: i64| json!({"from_character_id": from, "to_character_id": to, "units": units});

@@ -61,16 +61,27 @@ fn refused_with(result: Result<Ws, Error>) -> u16 {
 async fn the_firehose_streams_joins_moves_and_every_other_event() {
     let data = tempfile::tempdir().unwrap();
     let server = start_with(data.path(), |_| {});
-    let mut hose = open(format!("ws://{}/api/firehose", server.addr), None)
+    let mut hose = open(
+        format!("ws://{}/api/firehose?detail=full", server.addr),
+        None,
+    )
+    .await
+    .unwrap();
+    // The viewers' default: one line per event, no payload.
+    let mut brief = open(format!("ws://{}/api/firehose", server.addr), None)
         .await
         .unwrap();
+    assert_eq!(next_json(&mut brief).await["type"], "connected");
     let hello = next_json(&mut hose).await;
     assert_eq!(hello["type"], "connected");
     assert!(hello["timestamp"].is_string());
 
     let mut alice = joined(&server, "alice", json!({})).await;
     let join = next_of(&mut hose, "join").await;
-    assert_eq!((&join["character_id"], &join["sector"]), (&json!("alice"), &json!(0)));
+    assert_eq!(
+        (&join["character_id"], &join["sector"]),
+        (&json!("alice"), &json!(0))
+    );
     assert_eq!(join["event"], "character.joined");
     // The viewers send a bare "ping" now and then: it is ignored, the stream goes on.
     hose.send(Message::text("ping")).await.unwrap();
@@ -84,15 +95,36 @@ async fn the_firehose_streams_joins_moves_and_every_other_event() {
     assert_eq!(status["to"], json!({"characters": ["alice"]}));
     let moved = next_of(&mut hose, "movement").await;
     assert_eq!(
-        (&moved["character_id"], &moved["from_sector"], &moved["to_sector"]),
+        (
+            &moved["character_id"],
+            &moved["from_sector"],
+            &moved["to_sector"]
+        ),
         (&json!("alice"), &json!(0), &json!(1))
     );
     // Direct chat is in it too: the firehose is the operator's view of everything.
     alice
-        .ok("send_message", json!({"character_id": "alice", "type": "broadcast", "content": "hello"}))
+        .ok(
+            "send_message",
+            json!({"character_id": "alice", "type": "broadcast", "content": "hello"}),
+        )
         .await;
     let chat = next_of(&mut hose, "chat.message").await;
     assert_eq!(chat["payload"]["content"], "hello");
+    // A trade (sector 1 sells equipment) sends no event, but its action-log entry reaches the
+    // firehose.
+    let trade = json!({"character_id": "alice", "commodity": "equipment", "quantity": 1, "trade_type": "buy"});
+    let (events, reply) = alice.rpc("trade", trade).await;
+    assert!(events.is_empty() && reply["ok"] == true, "{reply}");
+    let logged = next_of(&mut hose, "trade.executed").await;
+    assert_eq!(logged["character_id"], "alice");
+    assert_eq!(logged["data"]["commodity"], "equipment");
+    let brief_status = next_of(&mut brief, "status.update").await;
+    assert!(brief_status.get("payload").is_none(), "{brief_status}");
+    assert_eq!(
+        next_of(&mut brief, "trade.executed").await["data"]["quantity"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -101,8 +133,14 @@ async fn with_an_admin_token_the_firehose_needs_it() {
     let server = start_with(data.path(), |s| s.admin_token = Some("s3cret".into()));
     let url = format!("ws://{}/api/firehose", server.addr);
     assert_eq!(refused_with(open(url.clone(), None).await), 403);
-    assert_eq!(refused_with(open(format!("{url}?token=wrong"), None).await), 403);
-    assert_eq!(refused_with(open(url.clone(), Some("Bearer wrong")).await), 403);
+    assert_eq!(
+        refused_with(open(format!("{url}?token=wrong"), None).await),
+        403
+    );
+    assert_eq!(
+        refused_with(open(url.clone(), Some("Bearer wrong")).await),
+        403
+    );
     for (url, auth) in [
         (format!("{url}?token=s3cret"), None),
         (url.clone(), Some("Bearer s3cret")),

@@ -299,8 +299,7 @@ fn a_penniless_pod_at_a_toll_gate_is_let_go_unless_the_reference_rule_is_chosen(
     assert_eq!(now.rounds.max, 1);
     // ...where the reference's rule holds it until the scenario's round cap.
     assert_eq!(
-        reference.outcomes["unfinished"].count,
-        50,
+        reference.outcomes["unfinished"].count, 50,
         "{:?}",
         reference.outcomes
     );

@@ -38,7 +38,10 @@ async fn pod_meets_the_keeper(
         .iter()
         .find(|e| e["event"] == "combat.started")
         .expect("the toll garrison engages the arrival");
-    let combat_id = started["payload"]["combat_id"].as_str().unwrap().to_string();
+    let combat_id = started["payload"]["combat_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     (pod, keeper, combat_id)
 }
 
@@ -48,7 +51,13 @@ async fn a_pod_that_cannot_pay_is_let_go_after_the_first_all_brace_round() {
     let (mut pod, mut keeper, combat_id) = pod_meets_the_keeper(&server).await;
     let (_, paid) = act(&mut pod, "pod", &combat_id, json!({"action": "pay"})).await;
     assert_eq!(paid["pay_processed"], false, "{paid}");
-    let (_, r) = act(&mut keeper, "keeper", &combat_id, json!({"action": "brace"})).await;
+    let (_, r) = act(
+        &mut keeper,
+        "keeper",
+        &combat_id,
+        json!({"action": "brace"}),
+    )
+    .await;
     assert_eq!(r["ended"], true, "{r}");
     assert_eq!(r["outcome"]["result"], "stalemate");
     // The pod is free: it leaves the sector.
@@ -64,7 +73,13 @@ async fn the_reference_rule_holds_the_pod_while_its_owner_braces() {
     let (mut pod, mut keeper, combat_id) = pod_meets_the_keeper(&server).await;
     for round in 1..=3 {
         act(&mut pod, "pod", &combat_id, json!({"action": "pay"})).await;
-        let (_, r) = act(&mut keeper, "keeper", &combat_id, json!({"action": "brace"})).await;
+        let (_, r) = act(
+            &mut keeper,
+            "keeper",
+            &combat_id,
+            json!({"action": "brace"}),
+        )
+        .await;
         assert_eq!(r["ended"], false, "round {round}: {r}");
         assert_eq!(r["round"], round + 1, "the next round opens");
     }
@@ -76,7 +91,12 @@ async fn a_pod_with_the_credits_is_still_held_until_it_pays() {
     let mut keeper = joined(&server, "keeper", json!({"sector": 1})).await;
     let deploy = json!({"character_id": "keeper", "sector": 1, "quantity": 100, "mode": "toll", "toll_amount": 25});
     keeper.ok("combat.leave_fighters", deploy).await;
-    let mut pod = joined(&server, "pod", json!({"ship_type": "escape_pod", "credits": 100})).await;
+    let mut pod = joined(
+        &server,
+        "pod",
+        json!({"ship_type": "escape_pod", "credits": 100}),
+    )
+    .await;
     let (events, _) = pod
         .rpc("move", json!({"character_id": "pod", "to_sector": 1}))
         .await;
@@ -88,9 +108,21 @@ async fn a_pod_with_the_credits_is_still_held_until_it_pays() {
         .unwrap()
         .to_string();
     act(&mut pod, "pod", &combat_id, json!({"action": "brace"})).await;
-    let (_, r) = act(&mut keeper, "keeper", &combat_id, json!({"action": "brace"})).await;
+    let (_, r) = act(
+        &mut keeper,
+        "keeper",
+        &combat_id,
+        json!({"action": "brace"}),
+    )
+    .await;
     assert_eq!(r["ended"], false, "it could pay, so the demand stands: {r}");
     act(&mut pod, "pod", &combat_id, json!({"action": "pay"})).await;
-    let (_, r) = act(&mut keeper, "keeper", &combat_id, json!({"action": "brace"})).await;
+    let (_, r) = act(
+        &mut keeper,
+        "keeper",
+        &combat_id,
+        json!({"action": "brace"}),
+    )
+    .await;
     assert_eq!(r["outcome"]["result"], "toll_satisfied", "{r}");
 }

@@ -1,15 +1,15 @@
 //! The ECS end of the network: ingest the inbox into messages at the start of an update, and
 //! flush the update's frames to the connections' outboxes at the end (after the store commit).
 
+use super::firehose::{self, Detail};
 use super::frames::{encode_error, encode_event, encode_ok};
-use super::{Inbound, OutboundBudget, Outbox, Role, firehose};
+use super::{Inbound, OutboundBudget, Outbox, Role};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use bang_components::messages::{
     Audience, ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived,
 };
 use bang_components::session::{ConnectionId, Sessions};
-use bang_components::time::GameClock;
 use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
@@ -32,9 +32,9 @@ pub struct Inbox {
 /// Every open connection's outbox.
 #[derive(Resource)]
 pub struct Outboxes {
-    map: HashMap<ConnectionId, Arc<Outbox>>,
-    /// Firehose connections (also in `map`), sorted: each gets every event.
-    firehose: Vec<ConnectionId>,
+    pub(super) map: HashMap<ConnectionId, Arc<Outbox>>,
+    /// Firehose connections (also in `map`), in the order they opened: each gets every event.
+    pub(super) firehose: Vec<(ConnectionId, Detail)>,
     /// The outbound byte budgets, shared with the network thread (frames are delivered on the
     /// store's writer thread, after their commit).
     pub budget: Arc<OutboundBudget>,
@@ -71,7 +71,11 @@ impl Plugin for BridgePlugin {
         .add_systems(PreUpdate, ingest_inbox.in_set(IngestSystems))
         .add_systems(
             PostUpdate,
-            (flush_frames, crate::metrics::publish_metrics)
+            (
+                flush_frames,
+                firehose::stream_firehose,
+                crate::metrics::publish_metrics,
+            )
                 .chain()
                 .in_set(FlushSystems),
         );
@@ -107,12 +111,12 @@ pub fn ingest_inbox(
                         opened.write(ConnectionOpened(conn));
                     }
                     // The game never hears of a firehose: it is not a session.
-                    Role::Firehose => outboxes.firehose.push(conn),
+                    Role::Firehose(detail) => outboxes.firehose.push((conn, detail)),
                 }
             }
             Inbound::Closed { conn } => {
                 outboxes.map.remove(&conn);
-                match outboxes.firehose.iter().position(|c| *c == conn) {
+                match outboxes.firehose.iter().position(|(c, _)| *c == conn) {
                     Some(i) => {
                         outboxes.firehose.remove(i);
                     }
@@ -154,7 +158,6 @@ pub fn flush_frames(
     failed: Option<Res<StoreFailed>>,
     after_commit: Option<ResMut<AfterCommitQueue>>,
     metrics: Option<Res<crate::metrics::MetricsRes>>,
-    clock: Option<Res<GameClock>>,
     // Each endpoint's histogram, looked up once: the family lookup allocates its label set.
     mut latency: Local<HashMap<&'static str, Histogram>>,
 ) {
@@ -163,7 +166,6 @@ pub fn flush_frames(
         return;
     }
     let mut out = Deliveries::default();
-    let now = clock.map_or_else(|| GameClock::System.now(), |c| c.now());
     for frame in frames.read() {
         match frame {
             FrameQueued::Reply {
@@ -202,14 +204,6 @@ pub fn flush_frames(
                 payload,
                 audience,
             } => {
-                if !outboxes.firehose.is_empty() {
-                    let text = Utf8Bytes::from(firehose::encode(event, payload, audience, now));
-                    for conn in &outboxes.firehose {
-                        if let Some(outbox) = outboxes.map.get(conn) {
-                            out.frames.push((*conn, outbox.clone(), text.clone(), None));
-                        }
-                    }
-                }
                 route_event(&mut out, &outboxes, &sessions, event, payload, audience);
             }
         }
@@ -227,14 +221,7 @@ pub fn flush_frames(
             m.0.slow_disconnects.inc_by(slow - seen);
         }
     }
-    if out.frames.is_empty() {
-        return;
-    }
-    out.budget = outboxes.budget.clone();
-    match after_commit {
-        Some(mut queue) => queue.0.push(Box::new(move || out.deliver())),
-        None => out.deliver(),
-    }
+    out.send(&outboxes, after_commit);
 }
 
 /// Queues an event for the connections its audience reaches. An event addressed to several
@@ -265,7 +252,10 @@ fn route_event(
                         .cloned()
                         .collect()
                 });
-                push(conn, Utf8Bytes::from(encode_event(event, payload, Some(&own))));
+                push(
+                    conn,
+                    Utf8Bytes::from(encode_event(event, payload, Some(&own))),
+                );
             }
             return;
         }
@@ -288,7 +278,7 @@ fn route_event(
 
 /// A frame for one connection, and for a reply its endpoint's latency histogram and when the
 /// request was read.
-type Delivery = (
+pub(super) type Delivery = (
     ConnectionId,
     Arc<Outbox>,
     Utf8Bytes,
@@ -298,12 +288,28 @@ type Delivery = (
 /// One update's frames, each with its connection's outbox (and, for a reply, the endpoint's
 /// latency histogram and when the request was read).
 #[derive(Default)]
-struct Deliveries {
-    frames: Vec<Delivery>,
+pub(super) struct Deliveries {
+    pub(super) frames: Vec<Delivery>,
     budget: Arc<OutboundBudget>,
 }
 
 impl Deliveries {
+    /// Sends the frames once the update's changes are committed (or at once without a store).
+    pub(super) fn send(
+        mut self,
+        outboxes: &Outboxes,
+        after_commit: Option<ResMut<AfterCommitQueue>>,
+    ) {
+        if self.frames.is_empty() {
+            return;
+        }
+        self.budget = outboxes.budget.clone();
+        match after_commit {
+            Some(mut queue) => queue.0.push(Box::new(move || self.deliver())),
+            None => self.deliver(),
+        }
+    }
+
     fn deliver(self) {
         for (conn, outbox, frame, timer) in self.frames {
             if let Some((histogram, at)) = timer {

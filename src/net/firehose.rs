@@ -1,14 +1,29 @@
-//! `/api/firehose`: a WebSocket stream of every event the server sends, for operators and the
-//! seed-era viewers (`tools/firehose_viewer.py`, `tools/character_viewer.py`). It reads nothing
-//! from its clients (the viewers send a bare `ping` text now and then) and follows the same
-//! outbox and slow-client rules as a player's connection.
+//! `/api/firehose`: a WebSocket stream of every event the server sends and every action the
+//! action log records (trades included, which send no event), for operators and the seed-era
+//! viewers (`tools/firehose_viewer.py`, `tools/character_viewer.py`). It reads nothing from its
+//! clients (the viewers send a bare `ping` text now and then) and follows the same outbox and
+//! slow-client rules as a player's connection. Frames leave after the update's commit.
 
 use super::Shared;
+use super::bridge::{Deliveries, Outboxes};
+use crate::store::plugin::{AfterCommitQueue, StoreFailed};
+use axum::extract::ws::Utf8Bytes;
 use axum::http::HeaderMap;
-use bang_components::messages::Audience;
-use bang_components::time::Timestamp;
+use bang_components::messages::{ActionLogged, Audience, FrameQueued};
+use bang_components::time::{GameClock, Timestamp};
+use bevy_ecs::prelude::*;
 use serde::Serialize;
 use serde_json::value::RawValue;
+
+/// How much of each event a firehose connection gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// One line per event: its name, who it concerns and who it went to (what the viewers show
+    /// whole; a status payload would fill their screen).
+    Summary,
+    /// The event's payload too (`?detail=full`).
+    Full,
+}
 
 /// The first frame on a firehose connection (the planning notes' `connected` event).
 pub fn hello(now: Timestamp) -> String {
@@ -28,7 +43,10 @@ pub fn authorised(shared: &Shared, headers: &HeaderMap, query_token: Option<&str
         return true;
     };
     let given = query_token.map(str::to_string).or_else(|| {
-        let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+        let value = headers
+            .get(axum::http::header::AUTHORIZATION)?
+            .to_str()
+            .ok()?;
         if let Some(token) = value.strip_prefix("Bearer ") {
             return Some(token.trim().to_string());
         }
@@ -47,7 +65,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Standard base64 to text; `None` if it is not valid base64 or not UTF-8.
 fn base64_decode(text: &str) -> Option<String> {
     use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
     String::from_utf8(bytes).ok()
 }
 
@@ -76,11 +96,16 @@ struct FirehoseFrame<'a> {
     from_sector: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     to_sector: Option<i64>,
-    to: To<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<To<'a>>,
     /// How many ids or names `to` had before it was cut to `MAX_SHOWN`.
     #[serde(skip_serializing_if = "Option::is_none")]
     to_total: Option<usize>,
-    payload: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<&'a RawValue>,
+    /// For an action-log entry: what the log records of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a RawValue>,
 }
 
 /// Most ids a firehose frame lists in `to` (an event to a crowded sector names thousands).
@@ -103,6 +128,7 @@ pub fn encode<'a>(
     payload: &'a RawValue,
     audience: &'a Audience,
     now: Timestamp,
+    detail: Detail,
 ) -> String {
     let summary: Summary = match event {
         "character.joined" | "character.moved" => {
@@ -132,11 +158,79 @@ pub fn encode<'a>(
         sector: summary.sector,
         from_sector: summary.from_sector,
         to_sector: summary.to_sector,
-        to,
+        to: Some(to),
         to_total: (total > MAX_SHOWN).then_some(total),
-        payload,
+        payload: (detail == Detail::Full).then_some(payload),
+        data: None,
     })
     .expect("frame of strings and raw JSON serialises")
+}
+
+/// One action-log entry as a firehose frame (its data is small: kept in both details).
+pub fn encode_action(action: &ActionLogged) -> String {
+    serde_json::to_string(&FirehoseFrame {
+        kind: action.event_type,
+        timestamp: action.timestamp,
+        event: action.event_type,
+        character_id: action.actor_id.as_deref(),
+        sector: None,
+        from_sector: None,
+        to_sector: None,
+        to: None,
+        to_total: None,
+        payload: None,
+        data: Some(&action.data),
+    })
+    .expect("frame of strings and raw JSON serialises")
+}
+
+/// Sends this update's events and action-log entries to every firehose connection, after the
+/// update's commit like everything else.
+pub fn stream_firehose(
+    mut frames: MessageReader<FrameQueued>,
+    mut actions: MessageReader<ActionLogged>,
+    outboxes: Res<Outboxes>,
+    failed: Option<Res<StoreFailed>>,
+    after_commit: Option<ResMut<AfterCommitQueue>>,
+    clock: Option<Res<GameClock>>,
+) {
+    if outboxes.firehose.is_empty() || failed.is_some_and(|f| f.0.is_some()) {
+        frames.clear();
+        actions.clear();
+        return;
+    }
+    let now = clock.map_or_else(|| GameClock::System.now(), |c| c.now());
+    let mut out = Deliveries::default();
+    let mut push = |detail: Option<Detail>, text: String| {
+        let text = Utf8Bytes::from(text);
+        for (conn, d) in &outboxes.firehose {
+            if detail.is_none_or(|want| want == *d)
+                && let Some(outbox) = outboxes.map.get(conn)
+            {
+                out.frames.push((*conn, outbox.clone(), text.clone(), None));
+            }
+        }
+    };
+    let details: Vec<Detail> = [Detail::Summary, Detail::Full]
+        .into_iter()
+        .filter(|d| outboxes.firehose.iter().any(|(_, x)| x == d))
+        .collect();
+    for frame in frames.read() {
+        if let FrameQueued::Event {
+            event,
+            payload,
+            audience,
+        } = frame
+        {
+            for &detail in &details {
+                push(Some(detail), encode(event, payload, audience, now, detail));
+            }
+        }
+    }
+    for action in actions.read() {
+        push(None, encode_action(action));
+    }
+    out.send(&outboxes, after_commit);
 }
 
 #[cfg(test)]
@@ -146,7 +240,7 @@ mod tests {
 
     fn frame(event: &str, payload: Value, audience: Audience) -> Value {
         let raw = serde_json::value::to_raw_value(&payload).unwrap();
-        serde_json::from_str(&encode(event, &raw, &audience, Timestamp(0))).unwrap()
+        serde_json::from_str(&encode(event, &raw, &audience, Timestamp(0), Detail::Full)).unwrap()
     }
 
     #[test]
@@ -195,6 +289,22 @@ mod tests {
         assert_eq!(c["type"], "chat.message");
         assert_eq!(c["payload"]["content"], "hi");
         assert_eq!(c["timestamp"], "1970-01-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn a_summary_leaves_the_payload_out() {
+        let raw = serde_json::value::to_raw_value(&json!({"sector": 1, "big": "x"})).unwrap();
+        let audience = Audience::Characters(vec!["a".into()]);
+        let line = encode(
+            "status.update",
+            &raw,
+            &audience,
+            Timestamp(0),
+            Detail::Summary,
+        );
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert!(v.get("payload").is_none(), "{v}");
+        assert_eq!(v["to"], json!({"characters": ["a"]}));
     }
 
     #[test]

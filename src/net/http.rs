@@ -1,15 +1,16 @@
 //! HTTP routes: server info, health, the debug map, and the WebSocket upgrade at `/ws`.
 
+use super::firehose::Detail;
 use super::listener::Admission;
-use super::{Role, Shared};
 use super::ws::serve_socket;
-use axum::{Extension, Json};
+use super::{Role, Shared};
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Json};
 use bang_components::api::payloads::ServerStatusResult;
 use bang_systems::maps::debug_map;
 use serde::Deserialize;
@@ -106,6 +107,8 @@ async fn upgrade(
 #[derive(Deserialize)]
 struct FirehoseQuery {
     token: Option<String>,
+    /// `full` adds every event's payload (the default `summary` keeps frames to a line).
+    detail: Option<String>,
 }
 
 async fn upgrade_firehose(
@@ -115,14 +118,26 @@ async fn upgrade_firehose(
     query: Result<Query<FirehoseQuery>, QueryRejection>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let token = query.ok().and_then(|Query(q)| q.token);
-    if !super::firehose::authorised(&shared, &headers, token.as_deref()) {
+    let Ok(Query(q)) = query else {
+        return detail(StatusCode::UNPROCESSABLE_ENTITY, "Invalid query");
+    };
+    if !super::firehose::authorised(&shared, &headers, q.token.as_deref()) {
         return detail(
             StatusCode::FORBIDDEN,
             "The firehose requires the admin token (?token=, a Bearer or a basic-auth password)",
         );
     }
-    accept(shared, ws, Role::Firehose, admitted)
+    let level = match q.detail.as_deref() {
+        None | Some("summary") => Detail::Summary,
+        Some("full") => Detail::Full,
+        Some(_) => {
+            return detail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "detail must be summary or full",
+            );
+        }
+    };
+    accept(shared, ws, Role::Firehose(level), admitted)
 }
 
 fn accept(shared: Arc<Shared>, ws: WebSocketUpgrade, role: Role, admitted: Admitted) -> Response {

@@ -26,7 +26,9 @@ pub enum Inbound {
         outbox: Outbox,
         role: Role,
     },
-    Closed { conn: ConnectionId },
+    Closed {
+        conn: ConnectionId,
+    },
     Request(RequestReceived),
 }
 
@@ -36,10 +38,10 @@ pub enum Role {
     /// A client at `/ws`: requests in, replies and its events out.
     Player,
     /// An operator's `/api/firehose`: every event out, nothing in.
-    Firehose,
+    Firehose(firehose::Detail),
 }
 
-pub use outbox::{Outbox, OutboundBudget};
+pub use outbox::{OutboundBudget, Outbox};
 
 /// Network limits and sizes.
 #[derive(Debug, Clone)]

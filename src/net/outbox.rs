@@ -195,7 +195,11 @@ mod tests {
         assert_eq!(budget.slow_disconnects.load(Ordering::Relaxed), 1);
         budget.deliver(conn, &o, bytes(2));
         assert_eq!(budget.slow_disconnects.load(Ordering::Relaxed), 1);
-        assert_eq!(budget.queued.load(Ordering::Relaxed), 4, "the refused frame is not counted");
+        assert_eq!(
+            budget.queued.load(Ordering::Relaxed),
+            4,
+            "the refused frame is not counted"
+        );
         assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok() && rx.try_recv().is_err());
     }
 

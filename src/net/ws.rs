@@ -70,7 +70,7 @@ pub(crate) async fn serve_socket(
     let id = ConnectionId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
     let (frames_tx, frames_rx) = mpsc::channel(shared.config.outbox_frames);
     // A firehose never joins: it is not held to the join deadline.
-    let (link, close_rx) = Link::new(role == Role::Firehose);
+    let (link, close_rx) = Link::new(matches!(role, Role::Firehose(_)));
     let conn = Conn {
         id,
         role,
@@ -79,7 +79,7 @@ pub(crate) async fn serve_socket(
         last_heard: Arc::new(AtomicU64::new(0)),
         started: Instant::now(),
     };
-    if role == Role::Firehose {
+    if matches!(role, Role::Firehose(_)) {
         let now = bang_components::time::GameClock::System.now();
         conn.reply_here(&frames_tx, super::firehose::hello(now));
     }
@@ -87,11 +87,25 @@ pub(crate) async fn serve_socket(
         frames: frames_tx.clone(),
         link: link.clone(),
     };
-    if !send_control(&shared, Inbound::Opened { conn: id, outbox, role }).await {
+    if !send_control(
+        &shared,
+        Inbound::Opened {
+            conn: id,
+            outbox,
+            role,
+        },
+    )
+    .await
+    {
         return;
     }
     let (sink, stream) = socket.split();
-    let mut writer = tokio::spawn(write_frames(sink, frames_rx, close_rx.clone(), conn.clone()));
+    let mut writer = tokio::spawn(write_frames(
+        sink,
+        frames_rx,
+        close_rx.clone(),
+        conn.clone(),
+    ));
     tokio::select! {
         _ = read_frames(stream, &conn, &frames_tx, close_rx) => {}
         _ = &mut writer => {}
@@ -178,7 +192,7 @@ async fn read_frames(
             None => return,
         };
         conn.heard();
-        if conn.role == Role::Firehose {
+        if matches!(conn.role, Role::Firehose(_)) {
             // A firehose only listens; what its client sends (the viewers' "ping") is ignored.
             if matches!(msg, Message::Close(_)) {
                 return;

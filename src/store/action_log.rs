@@ -115,6 +115,42 @@ impl ActionLogFiles {
     }
 }
 
+impl ActionLogFiles {
+    /// Deletes day files wholly older than `before` (micros), then the oldest ones while all of
+    /// them pass `max_bytes`; the newest file always stays (it holds the last `seq`).
+    pub fn prune(&mut self, before: Option<i64>, max_bytes: Option<u64>) -> std::io::Result<()> {
+        let mut files: Vec<(PathBuf, u64)> = std::fs::read_dir(&self.dir)?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+            .filter_map(|e| Some((e.path(), e.metadata().ok()?.len())))
+            .collect();
+        files.sort();
+        let Some(newest) = files.pop() else {
+            return Ok(());
+        };
+        // A day file holds that UTC day: it is wholly old once the next day began before `before`.
+        let cutoff_day = before.map(|t| day_of(Timestamp(t)));
+        let mut total: u64 = files.iter().map(|(_, n)| n).sum::<u64>() + newest.1;
+        for (path, len) in files {
+            let day = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            let too_old = cutoff_day.as_deref().is_some_and(|c| day < c);
+            let too_big = max_bytes.is_some_and(|m| total > m);
+            if !(too_old || too_big) {
+                break;
+            }
+            if self.current.as_ref().is_some_and(|(d, _)| d == day) {
+                self.current = None;
+            }
+            std::fs::remove_file(&path)?;
+            total -= len;
+        }
+        Ok(())
+    }
+}
+
 /// Cuts an incomplete last line (a crash mid-write) and returns the last complete entry's seq.
 fn repair_and_last_seq(path: &Path) -> std::io::Result<Option<i64>> {
     let mut file = OpenOptions::new().read(true).write(true).open(path)?;

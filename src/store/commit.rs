@@ -2,6 +2,7 @@
 //! the order the updates made them (a fight's pending-action rows and its full state must land
 //! in that order).
 
+use super::retention::Prune;
 use super::{Changes, Store, StoreResult};
 use rusqlite::{Transaction, params};
 
@@ -17,9 +18,36 @@ impl Store {
         let tx = self.conn.transaction()?;
         for changes in batches.iter_mut() {
             write(&tx, changes)?;
+            if let Some(prune) = &changes.prune {
+                prune_rows(&tx, prune)?;
+            }
         }
         tx.commit()
     }
+}
+
+/// Deletes chat messages and action log entries past their retention, never the newest of
+/// each (ids and sequence numbers continue from it).
+fn prune_rows(tx: &Transaction, p: &Prune) -> StoreResult<()> {
+    for (table, key, before, keep) in [
+        ("chat_messages", "id", p.chat_before, p.chat_keep),
+        ("action_log", "seq", p.log_before, p.log_keep),
+    ] {
+        let newest = format!("(SELECT COALESCE(MAX({key}), 0) FROM {table})");
+        // Rows are written in time order, so the old ones are a prefix in key order: find
+        // where it ends by walking from the start (no index on the timestamp to keep up).
+        if let Some(before) = before {
+            let first_kept =
+                format!("(SELECT {key} FROM {table} WHERE timestamp >= ?1 ORDER BY {key} LIMIT 1)");
+            let sql = format!("DELETE FROM {table} WHERE {key} < COALESCE({first_kept}, {newest})");
+            tx.execute(&sql, [before])?;
+        }
+        if let Some(keep) = keep {
+            let sql = format!("DELETE FROM {table} WHERE {key} <= {newest} - ?1");
+            tx.execute(&sql, [keep])?;
+        }
+    }
+    Ok(())
 }
 
 fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {

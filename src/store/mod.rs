@@ -7,6 +7,7 @@ pub mod action_log;
 mod checkpoint;
 mod commit;
 pub mod plugin;
+pub mod retention;
 pub mod writer;
 
 use checkpoint::Checkpointer;
@@ -138,6 +139,8 @@ pub struct Changes {
     /// Actions submitted to fights whose state is otherwise unchanged: a small row each, not
     /// the whole fight rewritten (most requests in a busy fight are these).
     pub encounter_actions: Vec<PendingActionRow>,
+    /// Chat history and action log past their retention, deleted in this commit.
+    pub prune: Option<retention::Prune>,
 }
 
 /// One participant's pending action in a fight's current round, as written (JSON).
@@ -169,6 +172,9 @@ impl Changes {
         self.salvage.extend(later.salvage);
         self.encounters.extend(later.encounters);
         self.encounter_actions.extend(later.encounter_actions);
+        if later.prune.is_some() {
+            self.prune = later.prune;
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -181,6 +187,7 @@ impl Changes {
             && self.salvage.is_empty()
             && self.encounters.is_empty()
             && self.encounter_actions.is_empty()
+            && self.prune.is_none()
     }
 }
 

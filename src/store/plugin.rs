@@ -3,6 +3,7 @@
 //! which leave only once the changes are committed.
 
 use super::action_log::{ActionLogFiles, LogEntry};
+use super::retention::{Retention, schedule_pruning};
 use super::writer::{AfterCommit, Batch, Writer};
 use super::{Changes, CharacterRow, EncounterRow, PendingActionRow, Store};
 use bang_components::balance::Balance;
@@ -44,7 +45,7 @@ pub struct ActionLogRes {
 
 /// This update's changes, not yet handed to the writer.
 #[derive(Resource, Default)]
-pub struct Unsubmitted(Changes);
+pub struct Unsubmitted(pub(super) Changes);
 
 /// What must wait for this update's commit (the network's deliveries), in order.
 #[derive(Resource, Default)]
@@ -57,6 +58,7 @@ pub struct StoreFailed(pub Option<String>);
 pub struct StorePlugin {
     parts: Mutex<Option<(Store, ActionLogFiles)>>,
     boot: String,
+    retention: Retention,
 }
 
 impl StorePlugin {
@@ -65,11 +67,13 @@ impl StorePlugin {
         store: Store,
         log_dir: &std::path::Path,
         boot: String,
+        retention: Retention,
     ) -> std::io::Result<StorePlugin> {
         let files = ActionLogFiles::open(log_dir)?;
         Ok(StorePlugin {
             parts: Mutex::new(Some((store, files))),
             boot,
+            retention,
         })
     }
 }
@@ -93,7 +97,12 @@ impl Plugin for StorePlugin {
             .add_systems(PostUpdate, submit_update.after(FlushSystems))
             // Empty after a restart: a restored fight's next save rewrites its rounds once.
             .init_resource::<SavedRounds>()
-            .add_systems(PostUpdate, persist_changes.in_set(PersistSystems));
+            .add_systems(PostUpdate, persist_changes.in_set(PersistSystems))
+            .insert_resource(self.retention.clone())
+            .add_systems(
+                PostUpdate,
+                schedule_pruning.after(PersistSystems).before(submit_update),
+            );
     }
 }
 

@@ -49,6 +49,7 @@ fn commit_batches(
     }
     let mut changes = Vec::with_capacity(batches.len());
     let mut then = Vec::new();
+    let prune = batches.iter().rev().find_map(|b| b.changes.prune.clone());
     for b in batches {
         if !b.changes.is_empty() {
             changes.push(b.changes);
@@ -63,6 +64,11 @@ fn commit_batches(
         // The files follow the table; if this write fails they catch up at the next start.
         if let Err(e) = files.append(changes.iter().flat_map(|c| &c.actions)) {
             tracing::error!(error = %e, "action log file write failed (the store has the entries)");
+        }
+        if let Some(p) = prune
+            && let Err(e) = files.prune(p.log_before, p.files_max_bytes)
+        {
+            tracing::warn!(error = %e, "pruning the action log files failed");
         }
         if let Some(m) = metrics {
             m.commit_duration.observe(started.elapsed().as_secs_f64());
@@ -181,7 +187,10 @@ mod tests {
         assert_eq!(seen.len(), 50, "every batch's work ran");
         for (n, (i, stored)) in seen.iter().enumerate() {
             assert_eq!(*i, n, "in submission order");
-            assert!(*stored > n as i64, "batch {i} ran after its entry was committed");
+            assert!(
+                *stored > n as i64,
+                "batch {i} ran after its entry was committed"
+            );
         }
     }
 

@@ -56,7 +56,7 @@ pub fn send_message(
     let now = world.resource::<GameClock>().now();
     let window = (rules.min_interval_secs * 1_000_000.0) as i64;
     let mut log = world.resource_mut::<ChatLog>();
-    if !log.admit(from, now, window) {
+    if !log.admit(from, conn, now, window) {
         let detail = if rules.min_interval_secs == 1.0 {
             "Rate limit 1 msg/sec".to_string()
         } else {

@@ -29,6 +29,7 @@ pub fn port_snapshot(world: &World, sector: SectorId, now: Timestamp) -> Option<
     };
     Some(PortSnapshot {
         class: Some(port.class),
+        class_num: Some(port.class),
         code: port.code.clone(),
         last_seen_prices: prices,
         last_seen_stock: Cargo::from(port.stock),

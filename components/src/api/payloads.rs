@@ -49,6 +49,9 @@ pub struct PortSnapshot {
     /// (`Class N`). Maps stored before it was added have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<u8>,
+    /// `class` again, under the name player_tui's port table reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_num: Option<u8>,
     pub code: String,
     pub last_seen_prices: Prices,
     pub last_seen_stock: Cargo,

@@ -67,6 +67,7 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
     // Garrisons: survivors keep their (already synced) count; destroyed ones are removed and their
     // toll bank goes to whoever destroyed them.
     let mut garrison_owners = Vec::new();
+    let mut heirs = Vec::new();
     for p in e
         .participants
         .iter()
@@ -95,16 +96,21 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
             && let Some(c) = world.resource::<CharacterIndex>().get(&heir)
         {
             world.get_mut::<Credits>(c).expect("credits").0 += bank;
-            garrison_owners.push(heir);
+            heirs.push(heir);
         }
+    }
+    // As the reference orders them: the owners' (and a bank's heir's) status first, then the
+    // garrison news, which goes to garrison owners only.
+    let mut told: Vec<String> = garrison_owners.iter().chain(&heirs).cloned().collect();
+    told.sort();
+    told.dedup();
+    for id in &told {
+        notify_status(world, id);
     }
     if !garrison_owners.is_empty() {
         garrison_owners.sort();
         garrison_owners.dedup();
-        announce_garrisons(world, e.sector, garrison_owners.clone());
-        for owner in &garrison_owners {
-            notify_status(world, owner);
-        }
+        announce_garrisons(world, e.sector, garrison_owners);
     }
 
     // Destroyed ships become escape pods; their cargo (and credits, when nobody won) stay behind.

@@ -118,7 +118,9 @@ pub fn toll_result(
             };
             !d.paid
                 && at_start(gid).is_some_and(|g| g.fighters > 0)
-                && d.target.as_deref().is_none_or(|t| at_start(t).is_some_and(armed))
+                && d.target
+                    .as_deref()
+                    .is_none_or(|t| at_start(t).is_some_and(armed))
                 && start.iter().any(|p| holds(&p))
         });
         if open {

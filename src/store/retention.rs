@@ -1,0 +1,116 @@
+//! How long chat history and the action log are kept, and the pruning that enforces it: on the
+//! game clock, every `prune_every_secs`, the next commit deletes what is past its age or its
+//! count (in the same transaction as the update's changes), and the writer then removes action
+//! log day files past their age or beyond the size cap. The newest chat message and log entry are
+//! always kept, so ids and sequence numbers continue after a restart.
+
+use bang_components::time::{GameClock, Timestamp};
+use bevy_ecs::prelude::*;
+use serde::Deserialize;
+
+/// The retention settings (`[retention]` in the config file). `None`: no limit of that kind.
+#[derive(Resource, Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    pub chat_max_age_days: Option<f64>,
+    pub chat_max_messages: Option<u64>,
+    pub action_log_max_age_days: Option<f64>,
+    pub action_log_max_entries: Option<u64>,
+    /// Cap on the action log's JSONL files together; the oldest day files go first.
+    pub action_log_files_max_bytes: Option<u64>,
+    /// Game-clock seconds between two prunings.
+    pub prune_every_secs: f64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            chat_max_age_days: Some(30.0),
+            chat_max_messages: Some(1_000_000),
+            action_log_max_age_days: Some(30.0),
+            action_log_max_entries: Some(10_000_000),
+            action_log_files_max_bytes: Some(2 * 1024 * 1024 * 1024),
+            prune_every_secs: 60.0,
+        }
+    }
+}
+
+impl Retention {
+    pub fn validate(&self) -> Result<(), String> {
+        for (key, v) in [
+            ("retention.chat_max_age_days", self.chat_max_age_days),
+            (
+                "retention.action_log_max_age_days",
+                self.action_log_max_age_days,
+            ),
+        ] {
+            if v.is_some_and(|d| !(d > 0.0 && d.is_finite())) {
+                return Err(format!("{key} must be a positive number of days"));
+            }
+        }
+        for (key, v) in [
+            ("retention.chat_max_messages", self.chat_max_messages),
+            (
+                "retention.action_log_max_entries",
+                self.action_log_max_entries,
+            ),
+            (
+                "retention.action_log_files_max_bytes",
+                self.action_log_files_max_bytes,
+            ),
+        ] {
+            if v == Some(0) {
+                return Err(format!(
+                    "{key} must be at least 1 (leave it out for no limit)"
+                ));
+            }
+        }
+        if !(self.prune_every_secs > 0.0 && self.prune_every_secs.is_finite()) {
+            return Err("retention.prune_every_secs must be a positive number".into());
+        }
+        Ok(())
+    }
+
+    /// What one pruning at `now` deletes.
+    pub fn prune_at(&self, now: Timestamp) -> Prune {
+        let before = |days: Option<f64>| days.map(|d| now.0 - (d * 86_400e6) as i64);
+        Prune {
+            now,
+            chat_before: before(self.chat_max_age_days),
+            chat_keep: self.chat_max_messages.map(|n| n as i64),
+            log_before: before(self.action_log_max_age_days),
+            log_keep: self.action_log_max_entries.map(|n| n as i64),
+            files_max_bytes: self.action_log_files_max_bytes,
+        }
+    }
+}
+
+/// One pruning: rows older than the `*_before` times (micros) or beyond the newest `*_keep`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prune {
+    pub now: Timestamp,
+    pub chat_before: Option<i64>,
+    pub chat_keep: Option<i64>,
+    pub log_before: Option<i64>,
+    pub log_keep: Option<i64>,
+    pub files_max_bytes: Option<u64>,
+}
+
+/// Asks the next commit to prune, once per `prune_every_secs` of game time.
+pub fn schedule_pruning(
+    clock: Res<GameClock>,
+    retention: Res<Retention>,
+    mut last: Local<Option<Timestamp>>,
+    mut unsubmitted: ResMut<super::plugin::Unsubmitted>,
+) {
+    let now = clock.now();
+    let every = (retention.prune_every_secs * 1e6) as i64;
+    match *last {
+        None => *last = Some(now),
+        Some(at) if now.0 - at.0 >= every => {
+            *last = Some(now);
+            unsubmitted.0.prune = Some(retention.prune_at(now));
+        }
+        Some(_) => {}
+    }
+}
