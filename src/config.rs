@@ -24,6 +24,8 @@ pub struct ConfigFile {
     pub combat_rng: Option<RngChoice>,
     pub limits: Limits,
     pub store: StoreSection,
+    /// How long chat history and the action log are kept (see `store::retention`).
+    pub retention: Option<crate::store::retention::Retention>,
 }
 
 /// Which generator rolls combat dice.
@@ -47,8 +49,16 @@ impl From<RngChoice> for bang_systems::combat::engine::RngKind {
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     pub max_connections: Option<usize>,
+    pub socket_reserve: Option<usize>,
+    pub max_connections_per_address: Option<usize>,
+    pub limit_loopback: Option<bool>,
+    pub handshake_timeout_secs: Option<f64>,
+    /// 0 turns the join deadline off.
+    pub unjoined_timeout_secs: Option<f64>,
     pub max_message_bytes: Option<usize>,
     pub outbox_frames: Option<usize>,
+    pub outbox_bytes: Option<usize>,
+    pub outbound_bytes_total: Option<usize>,
     pub inbox_requests: Option<usize>,
     pub net_threads: Option<usize>,
     /// Requests per second one connection may send, and the burst it may save up.
@@ -60,6 +70,57 @@ pub struct Limits {
 #[serde(default, deny_unknown_fields)]
 pub struct StoreSection {
     pub durability: Option<Durability>,
+}
+
+impl Limits {
+    /// Applies the limits given to the network settings, refusing values that cannot work.
+    pub fn apply(&self, net: &mut crate::net::NetConfig) -> Result<(), String> {
+        let secs = |key: &str, v: f64, zero_ok: bool| {
+            if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) && v <= 86_400.0 {
+                Ok(std::time::Duration::from_secs_f64(v))
+            } else {
+                Err(format!("limits.{key} must be a number of seconds in (0, 86400]"))
+            }
+        };
+        let set = |slot: &mut usize, v: Option<usize>, min: usize| {
+            if let Some(v) = v {
+                *slot = v.max(min);
+            }
+        };
+        set(&mut net.max_connections, self.max_connections, 1);
+        set(&mut net.socket_reserve, self.socket_reserve, 0);
+        set(&mut net.max_connections_per_address, self.max_connections_per_address, 0);
+        set(&mut net.max_message_bytes, self.max_message_bytes, 1024);
+        set(&mut net.outbox_frames, self.outbox_frames, 1);
+        set(&mut net.outbox_bytes, self.outbox_bytes, 1024);
+        set(&mut net.outbound_bytes_total, self.outbound_bytes_total, 1024);
+        set(&mut net.worker_threads, self.net_threads, 1);
+        if let Some(v) = self.limit_loopback {
+            net.limit_loopback = v;
+        }
+        if let Some(v) = self.handshake_timeout_secs {
+            net.handshake_timeout = secs("handshake_timeout_secs", v, false)?;
+        }
+        if let Some(v) = self.unjoined_timeout_secs {
+            net.unjoined_timeout = match secs("unjoined_timeout_secs", v, true)? {
+                d if d.is_zero() => std::time::Duration::MAX,
+                d => d,
+            };
+        }
+        if let Some(v) = self.requests_per_sec {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err("limits.requests_per_sec must be a positive number".into());
+            }
+            net.requests_per_sec = v;
+        }
+        if let Some(v) = self.request_burst {
+            if !(v >= 1.0 && v.is_finite()) {
+                return Err("limits.request_burst must be at least 1".into());
+            }
+            net.request_burst = v;
+        }
+        Ok(())
+    }
 }
 
 impl ConfigFile {
@@ -84,5 +145,25 @@ mod tests {
         assert_eq!(cfg.limits.max_connections, Some(5));
         assert_eq!(cfg.store.durability, Some(Durability::Full));
         assert!(toml::from_str::<ConfigFile>("tickhz = 10.0").is_err());
+    }
+
+    #[test]
+    fn limits_apply_and_bad_ones_are_refused() {
+        let cfg: ConfigFile = toml::from_str(
+            "[limits]\noutbox_bytes = 65536\nmax_connections_per_address = 3\nunjoined_timeout_secs = 0\n\
+             handshake_timeout_secs = 2.5\n[retention]\nchat_max_messages = 10\n",
+        )
+        .unwrap();
+        let mut net = crate::net::NetConfig::default();
+        cfg.limits.apply(&mut net).unwrap();
+        assert_eq!(net.outbox_bytes, 65536);
+        assert_eq!(net.max_connections_per_address, 3);
+        assert_eq!(net.unjoined_timeout, std::time::Duration::MAX);
+        assert_eq!(net.handshake_timeout.as_millis(), 2500);
+        let retention = cfg.retention.unwrap();
+        assert_eq!(retention.chat_max_messages, Some(10));
+        assert_eq!(retention.chat_max_age_days, Some(30.0), "unset keys keep their default");
+        let bad: ConfigFile = toml::from_str("[limits]\nhandshake_timeout_secs = -1\n").unwrap();
+        assert!(bad.limits.apply(&mut net).is_err());
     }
 }

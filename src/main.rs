@@ -288,33 +288,13 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, String> {
     if let Some(hz) = args.tick_hz.or(file.tick_hz) {
         s.tick_hz = hz;
     }
-    let l = &file.limits;
-    if let Some(v) = l.max_connections {
-        s.net.max_connections = v;
-    }
-    if let Some(v) = l.max_message_bytes {
-        s.net.max_message_bytes = v;
-    }
-    if let Some(v) = l.outbox_frames {
-        s.net.outbox_frames = v.max(1);
-    }
-    if let Some(v) = l.net_threads {
-        s.net.worker_threads = v.max(1);
-    }
-    if let Some(v) = l.requests_per_sec {
-        if !(v > 0.0 && v.is_finite()) {
-            return Err("limits.requests_per_sec must be a positive number".into());
-        }
-        s.net.requests_per_sec = v;
-    }
-    if let Some(v) = l.request_burst {
-        if !(v >= 1.0 && v.is_finite()) {
-            return Err("limits.request_burst must be at least 1".into());
-        }
-        s.net.request_burst = v;
-    }
-    if let Some(v) = l.inbox_requests {
+    file.limits.apply(&mut s.net)?;
+    if let Some(v) = file.limits.inbox_requests {
         s.inbox_requests = v.max(1);
+    }
+    if let Some(retention) = file.retention {
+        retention.validate()?;
+        s.retention = retention;
     }
     if let Some(d) = file.store.durability {
         s.durability = d;

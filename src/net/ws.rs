@@ -329,6 +329,10 @@ async fn write_frames(
     let mut join_checked = false;
     loop {
         let why = tokio::select! {
+            // A close asked for wins over frames still queued (and over the outbox going away
+            // when the game loop forgets the connection).
+            biased;
+            _ = close.changed() => (*close.borrow()).unwrap_or(Close::NORMAL),
             frame = frames.recv() => {
                 let Some(frame) = frame else { break };
                 if !write_batch(&mut sink, frame, &mut frames, &conn).await {
@@ -336,7 +340,6 @@ async fn write_frames(
                 }
                 continue;
             }
-            _ = close.changed() => (*close.borrow()).unwrap_or(Close::NORMAL),
             _ = &mut join_deadline, if !join_checked => {
                 join_checked = true;
                 if conn.link.joined.load(Ordering::Relaxed) {
