@@ -59,6 +59,7 @@ pub struct Limits {
     pub outbox_frames: Option<usize>,
     pub outbox_bytes: Option<usize>,
     pub outbound_bytes_total: Option<usize>,
+    pub max_in_flight: Option<usize>,
     pub inbox_requests: Option<usize>,
     pub net_threads: Option<usize>,
     /// Requests per second one connection may send, and the burst it may save up.
@@ -79,7 +80,9 @@ impl Limits {
             if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) && v <= 86_400.0 {
                 Ok(std::time::Duration::from_secs_f64(v))
             } else {
-                Err(format!("limits.{key} must be a number of seconds in (0, 86400]"))
+                Err(format!(
+                    "limits.{key} must be a number of seconds in (0, 86400]"
+                ))
             }
         };
         let set = |slot: &mut usize, v: Option<usize>, min: usize| {
@@ -89,11 +92,20 @@ impl Limits {
         };
         set(&mut net.max_connections, self.max_connections, 1);
         set(&mut net.socket_reserve, self.socket_reserve, 0);
-        set(&mut net.max_connections_per_address, self.max_connections_per_address, 0);
+        set(
+            &mut net.max_connections_per_address,
+            self.max_connections_per_address,
+            0,
+        );
         set(&mut net.max_message_bytes, self.max_message_bytes, 1024);
         set(&mut net.outbox_frames, self.outbox_frames, 1);
         set(&mut net.outbox_bytes, self.outbox_bytes, 1024);
-        set(&mut net.outbound_bytes_total, self.outbound_bytes_total, 1024);
+        set(
+            &mut net.outbound_bytes_total,
+            self.outbound_bytes_total,
+            1024,
+        );
+        set(&mut net.max_in_flight, self.max_in_flight, 1);
         set(&mut net.worker_threads, self.net_threads, 1);
         if let Some(v) = self.limit_loopback {
             net.limit_loopback = v;
@@ -162,7 +174,11 @@ mod tests {
         assert_eq!(net.handshake_timeout.as_millis(), 2500);
         let retention = cfg.retention.unwrap();
         assert_eq!(retention.chat_max_messages, Some(10));
-        assert_eq!(retention.chat_max_age_days, Some(30.0), "unset keys keep their default");
+        assert_eq!(
+            retention.chat_max_age_days,
+            Some(30.0),
+            "unset keys keep their default"
+        );
         let bad: ConfigFile = toml::from_str("[limits]\nhandshake_timeout_secs = -1\n").unwrap();
         assert!(bad.limits.apply(&mut net).is_err());
     }

@@ -38,8 +38,11 @@ async fn until_closed(stream: &mut TcpStream, wait: Duration) -> Option<(String,
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
-        match tokio::time::timeout(wait.saturating_sub(started.elapsed()), stream.read(&mut buf))
-            .await
+        match tokio::time::timeout(
+            wait.saturating_sub(started.elapsed()),
+            stream.read(&mut buf),
+        )
+        .await
         {
             Ok(Ok(0)) | Ok(Err(_)) => {
                 return Some((String::from_utf8_lossy(&got).into(), started.elapsed()));
@@ -62,9 +65,18 @@ async fn a_frame_bigger_than_any_write_buffer_is_delivered_and_the_connection_go
     let mut c = Client::connect(server.addr).await;
     let (events, reply) = c.rpc("join", json!({"character_id": "late"})).await;
     assert_eq!(reply["ok"], true);
-    let status = events.iter().find(|e| e["event"] == "status.update").unwrap();
-    assert!(status.to_string().len() > 8 * 1024, "the status frame is big");
-    assert_eq!(reply["result"]["sector_contents"]["other_players_total"], 60);
+    let status = events
+        .iter()
+        .find(|e| e["event"] == "status.update")
+        .unwrap();
+    assert!(
+        status.to_string().len() > 8 * 1024,
+        "the status frame is big"
+    );
+    assert_eq!(
+        reply["result"]["sector_contents"]["other_players_total"],
+        60
+    );
     // The connection still works.
     let again = c.ok("my_status", json!({"character_id": "late"})).await;
     assert_eq!(again["name"], "late");
@@ -102,7 +114,9 @@ async fn sockets_that_send_nothing_or_dribble_their_headers_are_closed() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     if !closed {
-        closed = until_closed(&mut slow, Duration::from_secs(5)).await.is_some();
+        closed = until_closed(&mut slow, Duration::from_secs(5))
+            .await
+            .is_some();
     }
     assert!(closed && started.elapsed() < Duration::from_secs(6));
 }
@@ -125,7 +139,9 @@ async fn a_websocket_that_never_joins_is_closed_with_1008() {
     assert_eq!(close.code, CloseCode::Policy);
     // The joined one stays.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let status = joined.ok("my_status", json!({"character_id": "alice"})).await;
+    let status = joined
+        .ok("my_status", json!({"character_id": "alice"}))
+        .await;
     assert_eq!(status["name"], "alice");
 }
 
@@ -140,7 +156,9 @@ async fn an_address_over_its_share_gets_503_and_others_are_untouched() {
         held.push(Client::connect(server.addr).await);
     }
     let mut fourth = TcpStream::connect(server.addr).await.unwrap();
-    let (answer, _) = until_closed(&mut fourth, Duration::from_secs(5)).await.unwrap();
+    let (answer, _) = until_closed(&mut fourth, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("Too many connections from this address"));
     // Closing one gives its place back.
@@ -155,7 +173,10 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     s.write_all(request.as_bytes()).await.unwrap();
-    until_closed(&mut s, Duration::from_secs(5)).await.unwrap().0
+    until_closed(&mut s, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .0
 }
 
 #[tokio::test]
@@ -170,12 +191,20 @@ async fn at_the_connection_limit_upgrades_get_503_and_health_still_answers() {
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 503),
         other => panic!("expected 503, got {other:?}"),
     }
-    assert!(http_get(server.addr, "/healthz").await.starts_with("HTTP/1.1 200"));
+    assert!(
+        http_get(server.addr, "/healthz")
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
     // Past the reserve too, a socket is answered a bare 503 without being read.
     let _c = TcpStream::connect(server.addr).await.unwrap();
     let _d = TcpStream::connect(server.addr).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(http_get(server.addr, "/healthz").await.starts_with("HTTP/1.1 503"));
+    assert!(
+        http_get(server.addr, "/healthz")
+            .await
+            .starts_with("HTTP/1.1 503")
+    );
 }
 
 async fn close_code_after(frame: Message, adjust: impl FnOnce(&mut NetConfig)) -> CloseCode {

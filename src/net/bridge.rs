@@ -196,8 +196,9 @@ pub fn flush_frames(
                     )),
                     _ => None,
                 };
+                let reply = Some(Reply { latency: timer });
                 out.frames
-                    .push((*conn, outbox.clone(), Utf8Bytes::from(text), timer));
+                    .push((*conn, outbox.clone(), Utf8Bytes::from(text), reply));
             }
             FrameQueued::Event {
                 event,
@@ -278,12 +279,13 @@ fn route_event(
 
 /// A frame for one connection, and for a reply its endpoint's latency histogram and when the
 /// request was read.
-pub(super) type Delivery = (
-    ConnectionId,
-    Arc<Outbox>,
-    Utf8Bytes,
-    Option<(Histogram, Instant)>,
-);
+pub(super) type Delivery = (ConnectionId, Arc<Outbox>, Utf8Bytes, Option<Reply>);
+
+/// What a delivery that is a reply carries: its endpoint's latency histogram and when the
+/// request was read.
+pub(super) struct Reply {
+    latency: Option<(Histogram, Instant)>,
+}
 
 /// One update's frames, each with its connection's outbox (and, for a reply, the endpoint's
 /// latency histogram and when the request was read).
@@ -311,11 +313,14 @@ impl Deliveries {
     }
 
     fn deliver(self) {
-        for (conn, outbox, frame, timer) in self.frames {
-            if let Some((histogram, at)) = timer {
+        for (conn, outbox, frame, reply) in self.frames {
+            if let Some((histogram, at)) = reply.as_ref().and_then(|r| r.latency.as_ref()) {
                 histogram.observe(at.elapsed().as_secs_f64());
             }
             self.budget.deliver(conn, &outbox, frame);
+            if reply.is_some() {
+                outbox.link.answered();
+            }
         }
     }
 }

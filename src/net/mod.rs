@@ -74,6 +74,9 @@ pub struct NetConfig {
     /// A WebSocket ping goes out this often; a peer silent for three intervals is dropped.
     pub ping_interval: Duration,
     pub worker_threads: usize,
+    /// Requests of one connection being handled at once; past it the connection is not read
+    /// until replies go out.
+    pub max_in_flight: usize,
     /// Requests per second one connection may send (token bucket), and the burst it may save up.
     pub requests_per_sec: f64,
     pub request_burst: f64,
@@ -98,6 +101,7 @@ impl Default for NetConfig {
             socket_buffer_bytes: 8 * 1024,
             ping_interval: Duration::from_secs(20),
             worker_threads: 1,
+            max_in_flight: 16,
             requests_per_sec: 1000.0,
             request_burst: 2000.0,
             admin_token: None,

@@ -9,7 +9,7 @@ use bang_components::session::ConnectionId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// Why the server closes a WebSocket, as its close frame says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,12 @@ impl Close {
 /// (or chat), and the request to close it.
 pub struct Link {
     pub queued_bytes: AtomicUsize,
+    /// Requests handed to the game loop and not yet answered: the reader stops reading at the
+    /// limit (`NetConfig::max_in_flight`), so a client that pipelines without reading cannot
+    /// make the server build replies faster than they leave.
+    pub in_flight: AtomicUsize,
+    /// Woken when a reply goes out.
+    pub answered: Notify,
     pub joined: AtomicBool,
     pub close: watch::Sender<Option<Close>>,
 }
@@ -62,6 +68,8 @@ impl Link {
         let (close, rx) = watch::channel(None);
         let link = Link {
             queued_bytes: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            answered: Notify::new(),
             joined: AtomicBool::new(joined),
             close,
         };
@@ -78,6 +86,15 @@ impl Link {
             *c = Some(why);
             true
         })
+    }
+
+    /// A request's reply left the game loop (delivered or dropped).
+    pub fn answered(&self) {
+        // Saturating: a reply never exceeds its request, but a miscount must not wrap.
+        let _ = self
+            .in_flight
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        self.answered.notify_one();
     }
 
     pub fn closing(&self) -> bool {

@@ -106,17 +106,18 @@ pub(crate) async fn serve_socket(
         close_rx.clone(),
         conn.clone(),
     ));
-    tokio::select! {
-        _ = read_frames(stream, &conn, &frames_tx, close_rx) => {}
-        _ = &mut writer => {}
-    }
+    let writer_done = tokio::select! {
+        _ = read_frames(stream, &conn, &frames_tx, close_rx) => false,
+        _ = &mut writer => true,
+    };
     drop(frames_tx);
     send_control(&shared, Inbound::Closed { conn: id }).await;
     // Let the writer send the close frame the reader asked for, briefly.
     link.close(Close::NORMAL);
-    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
-        .await
-        .is_err()
+    if !writer_done
+        && tokio::time::timeout(Duration::from_secs(1), &mut writer)
+            .await
+            .is_err()
     {
         writer.abort();
     }
@@ -177,6 +178,13 @@ async fn read_frames(
     let config = &conn.shared.config;
     let mut bucket = Bucket::new(config.requests_per_sec, config.request_burst);
     loop {
+        // Pipelining is bounded: at the limit, wait for a reply before reading on.
+        while conn.link.in_flight.load(Ordering::Relaxed) >= config.max_in_flight {
+            tokio::select! {
+                _ = conn.link.answered.notified() => {}
+                _ = close.changed() => return,
+            }
+        }
         let msg = tokio::select! {
             m = stream.next() => m,
             _ = close.changed() => return,
@@ -256,9 +264,11 @@ fn forward(conn: &Conn, text: &str, own_frames: &mpsc::Sender<Utf8Bytes>) -> boo
                 request,
                 received: Some(Instant::now()),
             });
+            conn.link.in_flight.fetch_add(1, Ordering::Relaxed);
             match conn.shared.inbox.try_send(msg) {
                 Ok(()) => {}
                 Err(crossbeam_channel::TrySendError::Full(Inbound::Request(r))) => {
+                    conn.link.in_flight.fetch_sub(1, Ordering::Relaxed);
                     let error = ApiError::new(503, "Server busy, retry shortly").with_code("busy");
                     conn.reply_here(own_frames, encode_error(&r.id, endpoint, &error));
                 }

@@ -249,11 +249,32 @@ pub fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
 
 /// Starts the real binary and reads the address it prints.
 pub fn spawn_bang(data: &std::path::Path) -> (Child, std::net::SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bang"))
+    spawn_bang_with(data, &[], None)
+}
+
+/// Starts the real binary with extra `serve` arguments, under an open-file limit if given.
+pub fn spawn_bang_with(
+    data: &std::path::Path,
+    extra: &[&str],
+    open_files: Option<u64>,
+) -> (Child, std::net::SocketAddr) {
+    let mut command = match open_files {
+        // The shell lowers the limit for itself, then becomes bang.
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                .arg(env!("CARGO_BIN_EXE_bang"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_bang")),
+    };
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--world-data"])
         .arg(small_world_dir())
         .arg("--data")
         .arg(data)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
