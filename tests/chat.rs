@@ -212,3 +212,25 @@ async fn kill_9_after_trades_and_chat_loses_nothing_and_the_log_agrees() {
         ["before the crash", "after"]
     );
 }
+
+#[tokio::test]
+async fn a_connection_cannot_pass_the_rate_limit_under_new_names() {
+    let (server, _data) = start_server(20.0);
+    let mut spammer = Client::connect(server.addr).await;
+    spammer
+        .frame(json!({"id": "s", "type": "subscribe", "event": "chat.message"}))
+        .await;
+    let mut other = Client::connect(server.addr).await;
+    let say = |name: &str| json!({"character_id": name, "type": "broadcast", "content": "buy now"});
+    spammer.ok("send_message", say("n1")).await;
+    // Names that are not characters count against the connection: a fresh one does not pass.
+    for name in ["n2", "n3", "n4"] {
+        assert_eq!(
+            spammer.err("send_message", say(name)).await,
+            (429, "Rate limit 1 msg/sec".into()),
+            "{name}"
+        );
+    }
+    // Another connection is not held back by it.
+    other.ok("send_message", say("n5")).await;
+}

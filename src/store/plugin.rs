@@ -45,7 +45,7 @@ pub struct ActionLogRes {
 
 /// This update's changes, not yet handed to the writer.
 #[derive(Resource, Default)]
-pub struct Unsubmitted(pub(super) Changes);
+pub struct Unsubmitted(pub(crate) Changes);
 
 /// What must wait for this update's commit (the network's deliveries), in order.
 #[derive(Resource, Default)]

@@ -114,3 +114,60 @@ pub fn schedule_pruning(
         Some(_) => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::plugin::Unsubmitted;
+    use bevy_ecs::schedule::Schedule;
+
+    /// Runs the scheduler once at `secs` of game time; returns whether it asked for a pruning.
+    fn run_at(schedule: &mut Schedule, world: &mut World, secs: i64) -> bool {
+        world.insert_resource(GameClock::Manual(Timestamp(secs * 1_000_000)));
+        schedule.run(world);
+        world.resource_mut::<Unsubmitted>().0.prune.take().is_some()
+    }
+
+    #[test]
+    fn pruning_is_asked_for_once_per_interval_of_game_time() {
+        let mut world = World::new();
+        world.insert_resource(Retention {
+            prune_every_secs: 60.0,
+            ..Retention::default()
+        });
+        world.init_resource::<Unsubmitted>();
+        let mut s = Schedule::default();
+        s.add_systems(schedule_pruning);
+        let w = &mut world;
+        assert!(
+            !run_at(&mut s, w, 0),
+            "the first run only starts the interval"
+        );
+        assert!(!run_at(&mut s, w, 59));
+        assert!(run_at(&mut s, w, 60));
+        assert!(!run_at(&mut s, w, 100));
+        assert!(run_at(&mut s, w, 125));
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let ok = Retention::default();
+        assert!(ok.validate().is_ok());
+        for bad in [
+            Retention {
+                chat_max_age_days: Some(-1.0),
+                ..Retention::default()
+            },
+            Retention {
+                action_log_max_entries: Some(0),
+                ..Retention::default()
+            },
+            Retention {
+                prune_every_secs: 0.0,
+                ..Retention::default()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+}

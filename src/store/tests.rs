@@ -183,3 +183,109 @@ fn pending_actions_and_whole_fights_land_in_the_order_they_were_made() {
     ]);
     assert!(got.is_empty(), "{got:?}");
 }
+
+#[test]
+fn pruning_deletes_what_is_past_its_age_or_count_and_keeps_the_newest() {
+    use super::retention::Retention;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let day = 86_400_000_000i64;
+    let message = |id: i64, t: i64| bang_components::api::events::ChatMessage {
+        id,
+        timestamp: Timestamp(t),
+        message_type: "broadcast".into(),
+        from_name: "a".into(),
+        content: format!("m{id}"),
+        to_name: None,
+    };
+    // Ten messages a day apart (days 0..9), ten log entries likewise.
+    let mut changes = Changes {
+        chat: (1..=10).map(|i| message(i, (i - 1) * day)).collect(),
+        actions: (1..=10)
+            .map(|i| crate::store::action_log::tests::entry(0, (i - 1) * day))
+            .collect(),
+        ..Default::default()
+    };
+    store.commit(&mut changes).unwrap();
+    // At day 10, keep 5 days of chat and 3 log entries.
+    let retention = Retention {
+        chat_max_age_days: Some(5.5),
+        chat_max_messages: None,
+        action_log_max_age_days: None,
+        action_log_max_entries: Some(3),
+        ..Retention::default()
+    };
+    let mut prune = Changes {
+        prune: Some(retention.prune_at(Timestamp(10 * day))),
+        ..Default::default()
+    };
+    store.commit(&mut prune).unwrap();
+    let chat: Vec<i64> = store
+        .chat_messages()
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(
+        chat,
+        [6, 7, 8, 9, 10],
+        "younger than 5.5 days at day 10: days 5 to 9"
+    );
+    let log: Vec<i64> = store
+        .actions_after(0)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(log, [8, 9, 10]);
+    // However old everything is, the newest of each stays (ids continue from it).
+    let all_old = Retention {
+        chat_max_age_days: Some(0.001),
+        action_log_max_age_days: Some(0.001),
+        ..Retention::default()
+    };
+    let mut prune = Changes {
+        prune: Some(all_old.prune_at(Timestamp(100 * day))),
+        ..Default::default()
+    };
+    store.commit(&mut prune).unwrap();
+    assert_eq!(store.chat_messages().unwrap().len(), 1);
+    assert_eq!(store.actions_after(0).unwrap()[0].seq, 10);
+}
+
+#[test]
+fn action_log_files_are_pruned_by_age_and_size_but_never_the_newest() {
+    use super::action_log::ActionLogFiles;
+    let dir = tempfile::tempdir().unwrap();
+    // Four day files of 100 bytes each (complete lines: opening the log repairs torn ones).
+    for (n, day) in ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
+        .iter()
+        .enumerate()
+    {
+        let line = format!("{{\"seq\":{n},\"pad\":\"{}\"}}\n", "x".repeat(81));
+        assert_eq!(line.len(), 100);
+        std::fs::write(dir.path().join(format!("{day}.jsonl")), line).unwrap();
+    }
+    let mut files = ActionLogFiles::open(dir.path()).unwrap();
+    let names = || {
+        let mut v: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    // Older than 2026-01-02 00:00: only the first day goes.
+    let jan2 = Timestamp::parse("2026-01-02T00:00:00+00:00").unwrap().0;
+    files.prune(Some(jan2), None).unwrap();
+    assert_eq!(
+        names(),
+        ["2026-01-02.jsonl", "2026-01-03.jsonl", "2026-01-04.jsonl"]
+    );
+    // At most 150 bytes: the oldest go until it fits.
+    files.prune(None, Some(150)).unwrap();
+    assert_eq!(names(), ["2026-01-04.jsonl"]);
+    // The newest stays even past every limit.
+    files.prune(Some(i64::MAX), Some(1)).unwrap();
+    assert_eq!(names(), ["2026-01-04.jsonl"]);
+}
