@@ -112,3 +112,90 @@ async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error
     );
     server.stop().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_stays_in_its_sector_and_the_non_readers_are_cut() {
+    let data = tempfile::tempdir().unwrap();
+    // Small budgets, so that a connection that never reads passes them within a second or two
+    // (after its socket's kernel buffer is full).
+    let server = common::start_with(data.path(), |s| {
+        s.net.outbox_bytes = 64 * 1024;
+        s.net.outbound_bytes_total = 4 * 1024 * 1024;
+    });
+    let addr = server.addr.to_string();
+    let args = LoadtestArgs::parse_from([
+        "--addr",
+        addr.as_str(),
+        "--players",
+        "60",
+        "--crowd",
+        "0",
+        "--non-readers",
+        "2",
+        "--ramp-up",
+        "1",
+        "--settle",
+        "0.5",
+        "--duration",
+        "8",
+        "--grace",
+        "2",
+        "--think-ms",
+        "50,150",
+        "--prefix",
+        "c",
+        "--quiet",
+    ])
+    .unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(40), run(&args))
+        .await
+        .expect("the run stops by itself")
+        .expect("the run takes place");
+    let summary = report.summary();
+    assert_eq!(report.players_joined, 60, "{summary}");
+    assert_eq!(report.connections_dropped, 0, "{summary}");
+    assert!(report.ok(), "{summary}");
+    let j = &report.json;
+    // Nothing that would take a player out of the crowd (or start a fight in it).
+    let endpoints: Vec<&String> = j["endpoints"].as_object().unwrap().keys().collect();
+    for e in &endpoints {
+        assert!(
+            ["join", "my_status", "check_trade", "trade"].contains(&e.as_str()),
+            "{e} in a crowd: {endpoints:?}"
+        );
+    }
+    assert!(j["endpoints"]["my_status"]["count"].as_u64().unwrap() > 0);
+    // Both non-readers connected, and the server cut both for their backlog.
+    let n = &j["non_readers"];
+    assert_eq!(n["connected"], 2, "{n}");
+    assert_eq!(n["cut_by_server"], 2, "{n}\n{summary}");
+    assert_eq!(n["open_at_stop"], 0, "{n}");
+    let g = &j["server_gauges"];
+    assert!(g["slow_client_disconnects"].as_f64().unwrap() >= 2.0, "{g}");
+    assert!(
+        g["outbound_queued_bytes_max"]["bytes"].as_f64().unwrap() > 0.0,
+        "{g}"
+    );
+    assert!(
+        summary.contains("\nnon-readers: 2/2 connected")
+            && summary.contains("2 cut by the server")
+            && summary.contains("slow_client_disconnects_total +"),
+        "{summary}"
+    );
+    assert!(summary.contains("\nmemory: "), "{summary}");
+    // Everyone is still in the crowd's sector (a crowd does not park): a newcomer there is told
+    // of the 60 players and the 2 non-readers' characters.
+    let mut newcomer = common::Client::connect(server.addr).await;
+    let status = newcomer
+        .ok(
+            "join",
+            serde_json::json!({"character_id": "newcomer", "sector": 0}),
+        )
+        .await;
+    assert_eq!(status["sector"], 0, "{status}");
+    assert_eq!(
+        status["sector_contents"]["other_players_total"], 62,
+        "{status}"
+    );
+    server.stop().unwrap();
+}

@@ -1,5 +1,5 @@
-//! What a player does: the next action from the mix (move, trade, chat, fight, toll), the toll
-//! garrison a keeper tends, and its answer to each round of its fights.
+//! What a player does: the next action from the mix (move, trade, chat, fight, toll, status),
+//! the toll garrison a keeper tends, and its answer to each round of its fights.
 //!
 //! Players avoid every refusal they can foresee from what they know (their status, the fight's
 //! participants), so the refusals left are races: a partner away, a round that timed out, a port
@@ -51,8 +51,15 @@ impl Player {
             "trade" => self.trade(),
             "chat" => self.chat(),
             "fight" => self.fight(),
-            _ => self.toll(),
+            "toll" => self.toll(),
+            _ => self.ask_status(),
         }
+    }
+
+    /// `my_status`: what a player in a crowd does most (the reply lists up to 200 others).
+    fn ask_status(&mut self) {
+        let payload = json!({"character_id": self.spec.id});
+        self.send("my_status", payload, Purpose::Status);
     }
 
     fn skip(&mut self, why: &'static str) {
@@ -108,8 +115,11 @@ impl Player {
 
     fn trade(&mut self) {
         let Some(port) = self.status.sector_contents.port.clone() else {
-            // Ports are elsewhere: travel instead.
+            // Ports are elsewhere: travel instead (a crowd stays where it is).
             self.count("trade_no_port");
+            if self.cfg.crowd.is_some() {
+                return self.action_done();
+            }
             return self.roam();
         };
         let ship = &self.status.ship;
@@ -424,6 +434,7 @@ mod tests {
             addr: "127.0.0.1:1".into(),
             players: 2,
             ramp_up: Duration::ZERO,
+            settle: Duration::ZERO,
             duration: Duration::from_secs(1),
             grace: Duration::from_secs(1),
             think_ms: (1, 1),
@@ -434,6 +445,8 @@ mod tests {
             sectors: 100,
             park_from: 99,
             connect_concurrency: 1,
+            crowd: None,
+            non_readers: 0,
         };
         let spec = PlayerSpec {
             index: 0,

@@ -115,6 +115,12 @@ impl Player {
                 self.action_done();
             }
             Purpose::Plain => self.action_done(),
+            Purpose::Status => {
+                if let Some(s) = wire::parse::<Status>(result) {
+                    self.status = s;
+                }
+                self.action_done();
+            }
             Purpose::CheckTrade {
                 commodity,
                 quantity,

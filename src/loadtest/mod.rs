@@ -7,11 +7,14 @@
 //! - [`actions`]: what a player does next, and what it answers in a fight.
 //! - [`stats`]: histograms, counters, combats and violations shared by all players.
 //! - [`report`]: the JSON report and the human summary.
-//! - [`server_metrics`]: the server's `/metrics` over the same window as the client's figures.
+//! - [`server_metrics`]: the server's `/metrics` over the same window as the client's figures,
+//!   and its gauges sampled through the run.
+//! - [`non_reader`]: connections that pipeline requests and never read (`--non-readers`).
 //! - [`wire`]: the parts of the server's frames the players read.
 
 mod actions;
 mod inbound;
+mod non_reader;
 mod player;
 mod report;
 mod server_metrics;
@@ -42,6 +45,11 @@ pub struct LoadtestArgs {
     /// Seconds over which the players connect, evenly spread
     #[arg(long, default_value_t = 10.0)]
     pub ramp_up: f64,
+    /// Seconds after the ramp-up before the figures "after the ramp-up" are taken (and the
+    /// non-readers begin): time for the server to tell everyone of the joins (in a crowd, each
+    /// join goes to every player already there)
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    pub settle: f64,
     /// Seconds from the first connection until players stop starting new actions
     #[arg(long, default_value_t = 60.0)]
     pub duration: f64,
@@ -55,13 +63,22 @@ pub struct LoadtestArgs {
     /// 14,000, under the 15 s round deadline) [default: half the think time, at most 5,000]
     #[arg(long, value_name = "MIN,MAX")]
     pub combat_think_ms: Option<String>,
-    /// Action weights: move=W,trade=W,chat=W,fight=W,toll=W (kinds left out weigh 0)
-    #[arg(
-        long,
-        default_value = "move=30,trade=20,chat=5,fight=35,toll=10",
-        value_name = "KIND=W,..."
-    )]
-    pub mix: String,
+    /// Action weights: move=W,trade=W,chat=W,fight=W,toll=W,status=W (kinds left out weigh 0)
+    /// [default: move=30,trade=20,chat=5,fight=35,toll=10; with --crowd: status=50,trade=50]
+    #[arg(long, value_name = "KIND=W,...")]
+    pub mix: Option<String>,
+    /// A crowded sector: every player joins SECTOR and stays there, doing only what does not
+    /// move it (status, trade at the sector's port if it has one, chat); move, fight and toll are
+    /// refused in the mix. Players do not park at the end (each departure would be told to
+    /// everyone left in the crowd)
+    #[arg(long, value_name = "SECTOR")]
+    pub crowd: Option<u32>,
+    /// Extra connections that never read: each joins its own character (in the --crowd sector,
+    /// else in the first parking sector) when the ramp-up (and --settle) ends, then pipelines `my_status` at
+    /// up to 1,000 a second (the server's default per-connection rate) with a 4 KiB receive
+    /// buffer, until the server cuts it or the load stops. The report counts the cuts
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub non_readers: usize,
     /// Seed of the players' choices
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -112,14 +129,22 @@ impl LoadtestArgs {
 /// Relative weights of the actions a player picks between.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Mix {
-    pub weights: [u32; 5],
+    pub weights: [u32; 6],
 }
 
-pub(crate) const ACTION_KINDS: [&str; 5] = ["move", "trade", "chat", "fight", "toll"];
+pub(crate) const ACTION_KINDS: [&str; 6] = ["move", "trade", "chat", "fight", "toll", "status"];
+
+/// The mix without `--mix`.
+const DEFAULT_MIX: &str = "move=30,trade=20,chat=5,fight=35,toll=10";
+/// The mix without `--mix` in a crowded sector: no broadcast chat (each message would go to
+/// every player in the crowd).
+const DEFAULT_CROWD_MIX: &str = "status=50,trade=50";
+/// The kinds that take a player out of its sector (or start fights there).
+const MOVING_KINDS: [&str; 3] = ["move", "fight", "toll"];
 
 impl Mix {
     fn parse(s: &str) -> Result<Mix, String> {
-        let mut weights = [0u32; 5];
+        let mut weights = [0u32; 6];
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, v) = part
                 .split_once('=')
@@ -128,7 +153,7 @@ impl Mix {
                 .iter()
                 .position(|a| *a == k.trim())
                 .ok_or_else(|| {
-                    format!("--mix: unknown action {k:?} (move, trade, chat, fight, toll)")
+                    format!("--mix: unknown action {k:?} (move, trade, chat, fight, toll, status)")
                 })?;
             weights[i] = v
                 .trim()
@@ -140,6 +165,37 @@ impl Mix {
         }
         Ok(Mix { weights })
     }
+
+    fn weight(&self, kind: &str) -> u32 {
+        ACTION_KINDS
+            .iter()
+            .position(|k| *k == kind)
+            .map_or(0, |i| self.weights[i])
+    }
+
+    /// `--mix` (or its default) checked against `--crowd`: a crowd stays in its sector.
+    fn for_run(given: Option<&str>, crowd: Option<u32>) -> Result<Mix, String> {
+        let default = if crowd.is_some() {
+            DEFAULT_CROWD_MIX
+        } else {
+            DEFAULT_MIX
+        };
+        let mix = Mix::parse(given.unwrap_or(default))?;
+        if crowd.is_some() {
+            let moving: Vec<&str> = MOVING_KINDS
+                .into_iter()
+                .filter(|k| mix.weight(k) > 0)
+                .collect();
+            if !moving.is_empty() {
+                return Err(format!(
+                    "--mix: with --crowd, players stay in the crowd's sector; {} would take them \
+                     out of it or start fights in it (use status, trade, chat)",
+                    moving.join(", ")
+                ));
+            }
+        }
+        Ok(mix)
+    }
 }
 
 /// The validated options.
@@ -148,6 +204,7 @@ pub(crate) struct Config {
     pub addr: String,
     pub players: usize,
     pub ramp_up: Duration,
+    pub settle: Duration,
     pub duration: Duration,
     pub grace: Duration,
     pub think_ms: (u64, u64),
@@ -160,6 +217,9 @@ pub(crate) struct Config {
     /// so a later run against the same data finds no idle characters in its homes.
     pub park_from: u32,
     pub connect_concurrency: usize,
+    /// Every player's home (`--crowd`): they join it and stay.
+    pub crowd: Option<u32>,
+    pub non_readers: usize,
 }
 
 impl Config {
@@ -170,6 +230,12 @@ impl Config {
 
     pub fn is_park(&self, sector: u32) -> bool {
         sector >= self.park_from
+    }
+
+    /// Where the non-readers' characters are: in the crowd, else in the first parking sector
+    /// (never a home, so no fight pulls them in).
+    pub fn non_reader_sector(&self) -> u32 {
+        self.crowd.unwrap_or(self.park_from)
     }
 }
 
@@ -234,28 +300,43 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
     // with everyone already there, so they are many: 50 held 260 players each in a 13,000-player
     // run, and those replies cost the server a third of its memory for the moment.
     let park_count = (sectors / 20).clamp(1, 500).min(sectors.saturating_sub(1));
+    if let Some(c) = args.crowd
+        && c >= sectors
+    {
+        return Err(format!(
+            "--crowd {c}: the universe has sectors 0 to {}",
+            sectors - 1
+        ));
+    }
     let cfg = Arc::new(Config {
         addr: addr.to_string(),
         players: args.players,
         ramp_up: secs("ramp-up", args.ramp_up)?,
+        settle: secs("settle", args.settle)?,
         duration: secs("duration", args.duration)?,
         grace: secs("grace", args.grace)?,
         think_ms: parse_think(&args.think_ms)?,
         combat_think_ms: combat_think(args)?,
-        mix: Mix::parse(&args.mix)?,
+        mix: Mix::for_run(args.mix.as_deref(), args.crowd)?,
         seed: args.seed,
         prefix: args.prefix.clone().unwrap_or_else(random_prefix),
         sectors,
         park_from: sectors - park_count,
         connect_concurrency: args.connect_concurrency.max(1),
+        crowd: args.crowd,
+        non_readers: args.non_readers,
     });
     let progress = report::Progress::new(!args.quiet, cfg.players);
     let probe = report::ProcessProbe::start(args.server_pid);
+    // The server's gauges from before the first connection (the cut counter's starting point)
+    // until everyone has gone.
+    let mut gauges = server_metrics::Gauges::default();
+    gauges.read(server_metrics::scrape(addr).await, 0.0, false);
 
     let t0 = Instant::now();
     // Everyone starts within the run, even with a ramp-up longer than it.
     let ramp = cfg.ramp_up.min(cfg.duration);
-    let shared = Arc::new(Shared::new(t0, ramp));
+    let shared = Arc::new(Shared::new(t0, (ramp + cfg.settle).min(cfg.duration)));
     shared.live.busy.store(cfg.players, Ordering::SeqCst);
     let (phase_tx, phase_rx) = watch::channel(Phase::Run);
     let gate = Arc::new(Semaphore::new(cfg.connect_concurrency));
@@ -268,7 +349,9 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
             index: i,
             id: format!("{}-{i}", cfg.prefix),
             partner: (partner < cfg.players).then(|| format!("{}-{partner}", cfg.prefix)),
-            home: ((pair as u64 * 7919) % homes as u64) as u32,
+            home: cfg
+                .crowd
+                .unwrap_or(((pair as u64 * 7919) % homes as u64) as u32),
             keeper: i % 2 == 0,
             start_at: t0 + ramp.mul_f64(i as f64 / cfg.players as f64),
             seed: cfg
@@ -284,6 +367,28 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
             gate.clone(),
         )));
     }
+    // The non-readers create their characters now and begin when the ramp-up (and the settling
+    // time) ends.
+    let non_readers = Arc::new(non_reader::NonReaders::new(cfg.non_readers));
+    let mut silent = Vec::with_capacity(cfg.non_readers);
+    for i in 0..cfg.non_readers {
+        silent.push(tokio::spawn(non_reader::run(
+            i,
+            cfg.clone(),
+            non_readers.clone(),
+            phase_rx.clone(),
+            shared.steady_from,
+        )));
+    }
+    let (sampler_stop, sampler_stopped) = watch::channel(false);
+    let sampler = tokio::spawn(sample_gauges(
+        addr,
+        gauges,
+        t0,
+        shared.steady_from,
+        phase_rx.clone(),
+        sampler_stopped,
+    ));
     drop(phase_rx);
 
     // The clock: stop new actions at the end of the run, disconnect once every player is idle or
@@ -307,6 +412,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
         probe.sample();
         if metrics_at_steady.is_none() && now >= steady_from && steady_from < stop_at {
             metrics_at_steady = Some((now, tokio::spawn(server_metrics::scrape(addr))));
+            probe.ramp_up_ends();
         }
         match phase {
             Phase::Run if now >= stop_at => {
@@ -345,6 +451,16 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
     for h in handles {
         let _ = h.await;
     }
+    for h in silent {
+        let _ = h.await;
+    }
+    if non_readers.failures() > 0 {
+        let text = non_readers.to_json()["failures"][0].to_string();
+        let n = non_readers.failures() as u64;
+        shared.violation(stats::Violation::PlayerFailed, n, || text);
+    }
+    let _ = sampler_stop.send(true);
+    let gauges = sampler.await.unwrap_or_default();
     progress.finish();
     let server_metrics = server_window(metrics_at_steady, metrics_at_stop).await;
     let end = Instant::now();
@@ -361,8 +477,40 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
             total_secs: (end - t0).as_secs_f64(),
         },
         probe.finish(),
-        server_metrics,
+        report::ServerSide {
+            window: server_metrics,
+            gauges: gauges.to_json(GAUGES_EVERY),
+            non_readers: (cfg.non_readers > 0).then(|| non_readers.to_json()),
+        },
     ))
+}
+
+/// How often the server's gauges are read during the run.
+const GAUGES_EVERY: Duration = Duration::from_millis(250);
+
+/// Reads the server's `/metrics` every `GAUGES_EVERY` until told to stop, then once more.
+async fn sample_gauges(
+    addr: SocketAddr,
+    mut gauges: server_metrics::Gauges,
+    t0: Instant,
+    steady_from: Instant,
+    phase: watch::Receiver<Phase>,
+    mut stop: watch::Receiver<bool>,
+) -> server_metrics::Gauges {
+    let mut every = tokio::time::interval(GAUGES_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopping = tokio::select! {
+            _ = every.tick() => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        let steady = Instant::now() >= steady_from && *phase.borrow() == Phase::Run;
+        let text = server_metrics::scrape(addr).await;
+        gauges.read(text, t0.elapsed().as_secs_f64(), steady);
+        if stopping {
+            return gauges;
+        }
+    }
 }
 
 type Scrape = Option<(Instant, tokio::task::JoinHandle<Result<String, String>>)>;
@@ -430,7 +578,7 @@ mod tests {
     #[test]
     fn options_parse() {
         let m = Mix::parse("move=1, fight=3").unwrap();
-        assert_eq!(m.weights, [1, 0, 0, 3, 0]);
+        assert_eq!(m.weights, [1, 0, 0, 3, 0, 0]);
         assert!(Mix::parse("dance=1").is_err());
         assert!(Mix::parse("move=0").is_err());
         assert_eq!(parse_think("100,300").unwrap(), (100, 300));
@@ -438,5 +586,21 @@ mod tests {
         assert!(parse_think("3,1").is_err());
         let a = LoadtestArgs::parse_from(["--players", "4", "--prefix", "x"]).unwrap();
         assert_eq!((a.players, a.prefix.as_deref()), (4, Some("x")));
+        assert_eq!((a.crowd, a.non_readers, a.settle), (None, 0, 0.0));
+        let a = LoadtestArgs::parse_from(["--crowd", "7", "--non-readers", "3", "--settle", "2"])
+            .unwrap();
+        assert_eq!((a.crowd, a.non_readers, a.settle), (Some(7), 3, 2.0));
+    }
+
+    #[test]
+    fn a_crowd_takes_only_what_keeps_it_in_its_sector() {
+        let default = Mix::for_run(None, None).unwrap();
+        assert_eq!(default.weights, [30, 20, 5, 35, 10, 0]);
+        let crowd = Mix::for_run(None, Some(0)).unwrap();
+        assert_eq!(crowd.weights, [0, 50, 0, 0, 0, 50], "status and trade");
+        assert!(Mix::for_run(Some("status=1,chat=1,trade=1"), Some(0)).is_ok());
+        let refused = Mix::for_run(Some("status=1,move=1,toll=2"), Some(0)).unwrap_err();
+        assert!(refused.contains("move, toll"), "{refused}");
+        assert!(Mix::for_run(Some("move=1"), None).is_ok());
     }
 }

@@ -47,6 +47,8 @@ pub(super) enum Purpose {
     Join,
     /// A one-step action: its reply ends it.
     Plain,
+    /// `my_status`: its reply is the player's fresh status.
+    Status,
     CheckTrade {
         commodity: &'static str,
         quantity: i64,
@@ -124,7 +126,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn connect(addr: &str) -> Result<Ws, String> {
+pub(crate) async fn connect(addr: &str) -> Result<Ws, String> {
     let config = WebSocketConfig::default()
         .read_buffer_size(16 * 1024)
         .write_buffer_size(0);
@@ -382,6 +384,11 @@ impl Player {
         if !self.pending.is_empty() || !self.fights.is_empty() {
             // Forced by the grace period: no cleanup in the middle of a fight.
             self.give_up();
+            self.done = true;
+            return;
+        }
+        if self.cfg.crowd.is_some() {
+            // A crowd does not park: each departure would be told to everyone left in it.
             self.done = true;
             return;
         }

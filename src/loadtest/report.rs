@@ -18,6 +18,15 @@ pub(crate) struct Timing {
     pub total_secs: f64,
 }
 
+/// What the report has from the server's side and the non-readers.
+pub(crate) struct ServerSide {
+    /// `/metrics` over the after-ramp-up window (`server_metrics::window`).
+    pub window: Value,
+    /// `/metrics` read through the run (`server_metrics::Gauges`).
+    pub gauges: Value,
+    pub non_readers: Option<Value>,
+}
+
 /// The outcome of a run: the full JSON report and the figures tests and the exit status need.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -56,7 +65,7 @@ impl Report {
         shared: &Shared,
         t: Timing,
         procs: Value,
-        server_metrics: Value,
+        server: ServerSide,
     ) -> Report {
         let s = shared.stats();
         let live = &shared.live;
@@ -78,6 +87,7 @@ impl Report {
                 "addr": cfg.addr,
                 "players": cfg.players,
                 "ramp_up_secs": cfg.ramp_up.as_secs_f64(),
+                "settle_secs": cfg.settle.as_secs_f64(),
                 "duration_secs": cfg.duration.as_secs_f64(),
                 "grace_secs": cfg.grace.as_secs_f64(),
                 "think_ms": [cfg.think_ms.0, cfg.think_ms.1],
@@ -87,6 +97,8 @@ impl Report {
                 "prefix": cfg.prefix,
                 "sectors": cfg.sectors,
                 "park_sectors": [cfg.park_from, cfg.sectors - 1],
+                "crowd": cfg.crowd,
+                "non_readers": cfg.non_readers,
             }),
         );
         obj.insert(
@@ -115,7 +127,11 @@ impl Report {
             }),
         );
         obj.insert("processes".into(), procs);
-        obj.insert("server_metrics".into(), server_metrics);
+        obj.insert("server_metrics".into(), server.window);
+        obj.insert("server_gauges".into(), server.gauges);
+        if let Some(n) = server.non_readers {
+            obj.insert("non_readers".into(), n);
+        }
         let mut r = Report {
             players: cfg.players,
             players_joined: live.joined.load(Ordering::Relaxed) as u64,
@@ -171,6 +187,70 @@ fn processes(p: &Value) -> String {
     } else {
         parts.join("; ")
     }
+}
+
+fn mib(kib: &Value) -> Option<String> {
+    kib.as_f64().map(|k| format!("{:.0} MiB", k / 1024.0))
+}
+
+/// "server RSS 350 MiB when the ramp-up ended, at most 410 MiB after it (high-water mark
+/// 420 MiB); outbound_queued_bytes at most 63.9 MiB (31.2 s into the run), 63.9 MiB after the
+/// ramp-up (160 reads of /metrics)": whichever parts were measured.
+fn memory(server: &Value, gauges: &Value) -> Option<String> {
+    let mut parts = Vec::new();
+    if let (Some(at), Some(top)) = (
+        mib(&server["rss_at_ramp_up_end_kib"]),
+        mib(&server["rss_peak_after_ramp_up_kib"]),
+    ) {
+        let hwm = mib(&server["rss_hwm_kib"])
+            .map(|h| format!(" (high-water mark {h})"))
+            .unwrap_or_default();
+        parts.push(format!(
+            "server RSS {at} when the ramp-up ended, at most {top} after it{hwm}"
+        ));
+    }
+    let q = |v: &Value| {
+        v["bytes"]
+            .as_f64()
+            .map(|b| format!("{:.1} MiB", b / (1024.0 * 1024.0)))
+    };
+    if let Some(max) = q(&gauges["outbound_queued_bytes_max"]) {
+        let at = gauges["outbound_queued_bytes_max"]["at_secs"]
+            .as_f64()
+            .unwrap_or(0.0);
+        let steady = q(&gauges["outbound_queued_bytes_max_after_ramp_up"])
+            .map(|s| format!(", {s} after the ramp-up"))
+            .unwrap_or_default();
+        parts.push(format!(
+            "outbound_queued_bytes at most {max} ({at:.1} s into the run){steady} ({} reads of /metrics)",
+            gauges["reads"]
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// "100/100 connected, 7432 requests sent; 100 cut by the server (0.05 – 0.90 s after they
+/// began), 0 open at the stop; slow_client_disconnects_total +100".
+fn non_readers(n: &Value, gauges: &Value) -> String {
+    let cut = &n["cut_after_secs"];
+    let when = match (cut["first"].as_f64(), cut["last"].as_f64()) {
+        (Some(a), Some(b)) => format!(" ({a:.2} – {b:.2} s after they began)"),
+        _ => String::new(),
+    };
+    let slow = gauges["slow_client_disconnects"]
+        .as_f64()
+        .map_or("not read".into(), |d| format!("+{d:.0}"));
+    let failed = n["failures"].as_array().map_or(0, Vec::len);
+    let failed = if failed > 0 {
+        format!("; {failed} failed (see the report)")
+    } else {
+        String::new()
+    };
+    format!(
+        "{}/{} connected, {} requests sent; {} cut by the server{when}, {} open at the stop; \
+         slow_client_disconnects_total {slow}{failed}",
+        n["connected"], n["configured"], n["requests_sent"], n["cut_by_server"], n["open_at_stop"],
+    )
 }
 
 /// "after the ramp-up, from its /metrics: RPC p50 0.9 ms p99 7.8 ms, 99.52 % within 10 ms; …".
@@ -272,7 +352,17 @@ fn summarize(r: &Report, t: &Timing) -> String {
         }
     }
     let _ = writeln!(out, "processes: {}", processes(&j["processes"]));
+    if let Some(line) = memory(&j["processes"]["server"], &j["server_gauges"]) {
+        let _ = writeln!(out, "memory: {line}");
+    }
     let _ = writeln!(out, "server: {}", server_side(&j["server_metrics"]));
+    if j["non_readers"].is_object() {
+        let _ = writeln!(
+            out,
+            "non-readers: {}",
+            non_readers(&j["non_readers"], &j["server_gauges"])
+        );
+    }
     if r.ok() {
         let _ = writeln!(
             out,
@@ -374,17 +464,22 @@ fn cpu_ticks(pid: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
-/// Resident memory of a process, KiB.
-fn rss_kib(pid: &str) -> Option<u64> {
+/// A KiB figure of /proc/PID/status (`VmRSS`, `VmHWM`).
+fn status_kib(pid: &str, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
         .trim()
         .trim_end_matches("kB")
         .trim()
         .parse()
         .ok()
+}
+
+/// Resident memory of a process, KiB.
+fn rss_kib(pid: &str) -> Option<u64> {
+    status_kib(pid, "VmRSS")
 }
 
 /// CPU and memory of this process and, if given, the server's, over the run.
@@ -396,8 +491,14 @@ pub(crate) struct ProcessProbe {
     /// The peaks when the cleanup began: the end-of-run burst (garrisons collected, everyone
     /// parked) can cost more memory than the load did.
     peak_before_cleanup: Mutex<Option<(u64, u64)>>,
+    /// The server's resident memory when the ramp-up ended, and its peak from then until the
+    /// cleanup: the load's own memory, apart from the burst of connections and joins.
+    server_after_ramp_up: Mutex<Option<(u64, u64)>>,
     last_sample: Mutex<Instant>,
 }
+
+/// How often the resident memory is read: often enough to see a burst of a second or less.
+const RSS_EVERY: Duration = Duration::from_millis(200);
 
 /// Clock ticks per second of /proc/PID/stat on Linux.
 const CLK_TCK: f64 = 100.0;
@@ -412,14 +513,15 @@ impl ProcessProbe {
             started: now,
             peak_rss: Mutex::new((0, 0)),
             peak_before_cleanup: Mutex::new(None),
+            server_after_ramp_up: Mutex::new(None),
             last_sample: Mutex::new(now),
         }
     }
 
-    /// Reads the resident memory (at most once a second) to keep the peaks.
+    /// Reads the resident memory (at most every `RSS_EVERY`) to keep the peaks.
     pub fn sample(&self) {
         let mut last = self.last_sample.lock().unwrap_or_else(|p| p.into_inner());
-        if last.elapsed() < Duration::from_secs(1) {
+        if last.elapsed() < RSS_EVERY {
             return;
         }
         *last = Instant::now();
@@ -430,9 +532,33 @@ impl ProcessProbe {
         let mut peak = self.peak_rss.lock().unwrap_or_else(|p| p.into_inner());
         peak.0 = peak.0.max(rss_kib("self").unwrap_or(0));
         if let Some(s) = &self.server {
-            peak.1 = peak.1.max(rss_kib(s).unwrap_or(0));
+            let now = rss_kib(s).unwrap_or(0);
+            peak.1 = peak.1.max(now);
+            let cleanup = self
+                .peak_before_cleanup
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some();
+            if !cleanup
+                && let Some((_, top)) = self
+                    .server_after_ramp_up
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_mut()
+            {
+                *top = (*top).max(now);
+            }
         }
         *peak
+    }
+
+    /// Notes the server's memory as the ramp-up ends.
+    pub fn ramp_up_ends(&self) {
+        let now = self.server.as_deref().and_then(rss_kib).unwrap_or(0);
+        *self
+            .server_after_ramp_up
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some((now, now));
     }
 
     /// Notes the peaks so far, as the players begin their cleanup.
@@ -461,13 +587,22 @@ impl ProcessProbe {
             "cpu_pct_of_one_core": pct(self.cpu0.0, cpu_ticks("self")),
             "rss_peak_kib": (peak.0 > 0).then_some(peak.0),
         });
+        let after_ramp_up = *self
+            .server_after_ramp_up
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let server = self.server.as_deref().map(|s| {
             json!({
                 "pid": s,
                 "cpu_pct_of_one_core": pct(self.cpu0.1, cpu_ticks(s)),
                 "rss_peak_kib": (peak.1 > 0).then_some(peak.1),
                 "rss_peak_before_cleanup_kib": before.map(|b| b.1).filter(|kib| *kib > 0),
+                "rss_at_ramp_up_end_kib": after_ramp_up.map(|a| a.0).filter(|kib| *kib > 0),
+                "rss_peak_after_ramp_up_kib": after_ramp_up.map(|a| a.1).filter(|kib| *kib > 0),
+                // The kernel's high-water mark: the true peak, between two reads too.
+                "rss_hwm_kib": status_kib(s, "VmHWM"),
                 "rss_end_kib": rss_kib(s),
+                "rss_read_every_ms": RSS_EVERY.as_millis() as u64,
             })
         });
         json!({"client": client, "server": server})

@@ -50,6 +50,72 @@ async fn get_metrics(addr: SocketAddr) -> Result<String, String> {
     String::from_utf8(body.to_vec()).map_err(|_| "the metrics are not UTF-8".into())
 }
 
+/// The value of a metric without labels (a gauge, or a counter's `_total` line).
+pub(crate) fn value(text: &str, name: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        let rest = l.strip_prefix(name)?.strip_prefix(' ')?;
+        rest.trim().parse().ok()
+    })
+}
+
+/// The server's gauges read through the run: `outbound_queued_bytes` at its highest (overall and
+/// after the ramp-up), and `slow_client_disconnects_total` at the first and last read.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Gauges {
+    pub reads: u64,
+    pub errors: u64,
+    pub last_error: Option<String>,
+    /// (bytes, seconds since the start of the run)
+    pub max_queued: Option<(f64, f64)>,
+    pub max_queued_after_ramp_up: Option<(f64, f64)>,
+    pub slow_first: Option<f64>,
+    pub slow_last: Option<f64>,
+}
+
+impl Gauges {
+    /// One read of `/metrics`, taken `at` seconds into the run (`steady`: after the ramp-up and
+    /// before the stop).
+    pub fn read(&mut self, text: Result<String, String>, at: f64, steady: bool) {
+        let text = match text {
+            Ok(t) => t,
+            Err(e) => {
+                self.errors += 1;
+                self.last_error = Some(e);
+                return;
+            }
+        };
+        self.reads += 1;
+        if let Some(q) = value(&text, "outbound_queued_bytes") {
+            let higher = |m: Option<(f64, f64)>| m.is_none_or(|(b, _)| q > b);
+            if higher(self.max_queued) {
+                self.max_queued = Some((q, at));
+            }
+            if steady && higher(self.max_queued_after_ramp_up) {
+                self.max_queued_after_ramp_up = Some((q, at));
+            }
+        }
+        if let Some(n) = value(&text, "slow_client_disconnects_total") {
+            self.slow_first.get_or_insert(n);
+            self.slow_last = Some(n);
+        }
+    }
+
+    pub fn to_json(&self, every: std::time::Duration) -> Value {
+        let at = |m: Option<(f64, f64)>| {
+            m.map(|(bytes, secs)| json!({"bytes": bytes, "at_secs": round3(secs)}))
+        };
+        json!({
+            "reads": self.reads,
+            "read_every_ms": every.as_millis() as u64,
+            "errors": self.errors,
+            "last_error": self.last_error,
+            "outbound_queued_bytes_max": at(self.max_queued),
+            "outbound_queued_bytes_max_after_ramp_up": at(self.max_queued_after_ramp_up),
+            "slow_client_disconnects": self.slow_first.zip(self.slow_last).map(|(a, b)| b - a),
+        })
+    }
+}
+
 /// One histogram summed over its label sets: the cumulative count at each upper bound, in
 /// increasing order of bound (the last is +Inf, whose count is the total).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -228,6 +294,33 @@ tick_duration_seconds_bucket{le=\"+Inf\"} 4
         // In the +Inf bucket: the highest finite bound is all that is known.
         assert_eq!(b.quantile(0.99), Some(0.005));
         assert_eq!(Buckets(vec![(f64::INFINITY, 0.0)]).quantile(0.5), None);
+    }
+
+    #[test]
+    fn gauges_keep_the_highest_queue_and_count_cuts_from_the_first_read() {
+        let text = |queued: u64, slow: u64| {
+            Ok(format!(
+                "# TYPE outbound_queued_bytes gauge\noutbound_queued_bytes {queued}\n\
+                 outbound_queued_bytes_other 99999999\n\
+                 # TYPE slow_client_disconnects counter\nslow_client_disconnects_total {slow}\n"
+            ))
+        };
+        let mut g = Gauges::default();
+        g.read(text(10, 2), 0.5, false);
+        g.read(text(5_000, 2), 1.0, false);
+        g.read(text(300, 9), 2.0, true);
+        g.read(Err("timed out".into()), 2.5, true);
+        g.read(text(10, 12), 3.0, false);
+        assert_eq!(g.max_queued, Some((5_000.0, 1.0)));
+        assert_eq!(g.max_queued_after_ramp_up, Some((300.0, 2.0)));
+        let j = g.to_json(std::time::Duration::from_millis(250));
+        assert_eq!(j["slow_client_disconnects"], 10.0);
+        assert_eq!(
+            (j["reads"].as_u64(), j["errors"].as_u64()),
+            (Some(4), Some(1))
+        );
+        assert_eq!(value("a 1\nab 2\n", "a"), Some(1.0));
+        assert_eq!(value("ab 2\n", "a"), None);
     }
 
     #[test]
