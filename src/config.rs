@@ -60,6 +60,8 @@ pub struct Limits {
     pub outbox_bytes: Option<usize>,
     pub outbound_bytes_total: Option<usize>,
     pub max_in_flight: Option<usize>,
+    pub write_timeout_secs: Option<f64>,
+    pub socket_send_buffer_bytes: Option<usize>,
     pub inbox_requests: Option<usize>,
     pub net_threads: Option<usize>,
     /// Requests per second one connection may send, and the burst it may save up.
@@ -106,6 +108,14 @@ impl Limits {
             1024,
         );
         set(&mut net.max_in_flight, self.max_in_flight, 1);
+        set(
+            &mut net.socket_send_buffer_bytes,
+            self.socket_send_buffer_bytes,
+            4096,
+        );
+        if let Some(v) = self.write_timeout_secs {
+            net.write_timeout = secs("write_timeout_secs", v, false)?;
+        }
         set(&mut net.worker_threads, self.net_threads, 1);
         if let Some(v) = self.limit_loopback {
             net.limit_loopback = v;

@@ -130,6 +130,17 @@ async fn clients_that_never_read_hold_no_more_than_the_byte_budget() {
         proc_kib(child.id(), "VmHWM:")
     );
     assert!(cut >= 8.0, "only {cut} of 8 non-readers were cut");
+    // A request stays in flight until its reply is written, so a client that does not read gets
+    // at most 16 requests handled beyond what its socket buffers took: the server did not build
+    // hundreds of replies nobody reads.
+    let handled = metric(
+        &http_get(addr, "/metrics").await,
+        "rpc_latency_seconds_count{endpoint=\"my_status\"}",
+    );
+    assert!(
+        handled < 8.0 * 60.0,
+        "{handled} my_status answered for 8 non-readers"
+    );
     let grown_kib = proc_kib(child.id(), "VmHWM:").saturating_sub(before);
     // The budgets allow 4 MiB of frames; the rest is requests in flight and the allocator.
     assert!(grown_kib < 64 * 1024, "peak memory grew by {grown_kib} KiB");

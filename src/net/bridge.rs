@@ -317,10 +317,7 @@ impl Deliveries {
             if let Some((histogram, at)) = reply.as_ref().and_then(|r| r.latency.as_ref()) {
                 histogram.observe(at.elapsed().as_secs_f64());
             }
-            self.budget.deliver(conn, &outbox, frame);
-            if reply.is_some() {
-                outbox.link.answered();
-            }
+            self.budget.deliver(conn, &outbox, frame, reply.is_some());
         }
     }
 }

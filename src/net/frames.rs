@@ -198,16 +198,25 @@ fn rpc(id: String, mut frame: Map<String, Value>) -> Decoded {
     }
 }
 
+/// Serialises a frame into a buffer sized for it: `to_string` grows by doubling, and the frame
+/// keeps its whole buffer until it is written, so a frame just past a power of two held twice
+/// the bytes the outbox budget counts.
+fn sized<T: serde::Serialize>(frame: &T, payload_len: usize) -> String {
+    let mut out = Vec::with_capacity(payload_len + 256);
+    serde_json::to_writer(&mut out, frame).expect("frame of strings and raw JSON serialises");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
 /// `{"frame_type":"rpc","id":…,"endpoint":…,"ok":true,"result":…}`
 pub fn encode_ok(id: &str, endpoint: &str, result: &RawValue) -> String {
-    serde_json::to_string(&RpcOkFrame {
+    let frame = RpcOkFrame {
         frame_type: "rpc",
         id,
         endpoint,
         ok: true,
         result,
-    })
-    .expect("frame of strings and raw JSON serialises")
+    };
+    sized(&frame, result.get().len() + id.len())
 }
 
 /// `{"frame_type":"rpc","id":…,"endpoint":…,"ok":false,"error":{…}}`
@@ -228,14 +237,15 @@ pub fn encode_event(
     payload: &RawValue,
     character_filter: Option<&[String]>,
 ) -> String {
-    serde_json::to_string(&EventFrame {
+    let filter_len: usize = character_filter.map_or(0, |f| f.iter().map(|c| c.len() + 3).sum());
+    let frame = EventFrame {
         frame_type: "event",
         event,
         payload,
         gg_action: event,
         character_filter,
-    })
-    .expect("frame of strings and raw JSON serialises")
+    };
+    sized(&frame, payload.get().len() + filter_len)
 }
 
 #[cfg(test)]

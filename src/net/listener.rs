@@ -139,6 +139,9 @@ pub async fn serve(
         // No Nagle: a reply queued behind an event frame must not wait ~40 ms for the client's
         // delayed ACK (writes are batched per connection instead).
         let _ = stream.set_nodelay(true);
+        // A bounded kernel send buffer: what a client leaves unread stays countable.
+        let _ = socket2::SockRef::from(&stream)
+            .set_send_buffer_size(shared.config.socket_send_buffer_bytes);
         match admit(&shared, peer.ip()) {
             Ok(admission) => {
                 tokio::spawn(serve_http(stream, peer, router.clone(), admission));

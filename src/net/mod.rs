@@ -68,6 +68,12 @@ pub struct NetConfig {
     pub outbox_bytes: usize,
     /// Bytes waiting in all outboxes together before connections with a backlog are dropped.
     pub outbound_bytes_total: usize,
+    /// Longest a connection's socket may refuse to take queued frames before the client is cut
+    /// as too slow (it is not reading).
+    pub write_timeout: Duration,
+    /// The kernel's send buffer of each socket, bytes (Linux otherwise grows it to 4 MiB, outside
+    /// every budget).
+    pub socket_send_buffer_bytes: usize,
     /// Socket read/write buffer sizes, bytes (tungstenite's defaults cost ~135 KiB per idle
     /// connection).
     pub socket_buffer_bytes: usize,
@@ -99,6 +105,8 @@ impl Default for NetConfig {
             outbox_bytes: 4 * 1024 * 1024,
             outbound_bytes_total: 256 * 1024 * 1024,
             socket_buffer_bytes: 8 * 1024,
+            write_timeout: Duration::from_secs(10),
+            socket_send_buffer_bytes: 256 * 1024,
             ping_interval: Duration::from_secs(20),
             worker_threads: 1,
             max_in_flight: 16,

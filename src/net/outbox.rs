@@ -102,9 +102,17 @@ impl Link {
     }
 }
 
+/// One frame on its way out, and whether it answers a request (the request stops counting as
+/// in flight once its reply is written to the socket, not when it is queued: a client that does
+/// not read keeps its requests in flight, and its socket is not read any further).
+pub struct Outgoing {
+    pub text: Utf8Bytes,
+    pub reply: bool,
+}
+
 /// The ECS's handle on one connection's outgoing frames.
 pub struct Outbox {
-    pub frames: mpsc::Sender<Utf8Bytes>,
+    pub frames: mpsc::Sender<Outgoing>,
     pub link: Arc<Link>,
 }
 
@@ -155,13 +163,19 @@ impl OutboundBudget {
     }
 
     /// Queues a frame on one outbox, or cuts the client (close 1008, counted once) if it would
-    /// break a budget or the frame-count cap. Frames for a closing connection are dropped.
-    pub fn deliver(&self, conn: ConnectionId, outbox: &Outbox, frame: Utf8Bytes) {
+    /// break a budget or the frame-count cap. Frames for a closing connection are dropped; a
+    /// dropped reply no longer counts as in flight.
+    pub fn deliver(&self, conn: ConnectionId, outbox: &Outbox, text: Utf8Bytes, reply: bool) {
         let link = &outbox.link;
-        if link.closing() {
-            return;
+        let queued = !link.closing() && self.queue(conn, outbox, text, reply);
+        if reply && !queued {
+            link.answered();
         }
-        let size = frame.len();
+    }
+
+    fn queue(&self, conn: ConnectionId, outbox: &Outbox, text: Utf8Bytes, reply: bool) -> bool {
+        let link = &outbox.link;
+        let size = text.len();
         let backlog = link.queued_bytes.load(Ordering::Relaxed);
         let fits = !self.over(backlog, size);
         // Counted before the send: the writer may take the frame at once and subtract it.
@@ -169,16 +183,24 @@ impl OutboundBudget {
             link.queued_bytes.fetch_add(size, Ordering::Relaxed);
             self.queued.fetch_add(size, Ordering::Relaxed);
         }
-        let sent = fits && {
-            match outbox.frames.try_send(frame) {
-                Ok(()) => true,
-                Err(e) => {
+        let (queued, too_slow) =
+            match fits.then(|| outbox.frames.try_send(Outgoing { text, reply })) {
+                Some(Ok(())) => (true, false),
+                Some(Err(e)) => {
                     self.written(link, size);
-                    matches!(e, TrySendError::Closed(_))
+                    (false, matches!(e, TrySendError::Full(_)))
                 }
-            }
-        };
-        if !sent && link.close(Close::TOO_SLOW) {
+                None => (false, true),
+            };
+        if too_slow {
+            self.cut(conn, link, backlog);
+        }
+        queued
+    }
+
+    /// Closes a client that does not keep up (1008), counting it once.
+    pub fn cut(&self, conn: ConnectionId, link: &Link, backlog: usize) {
+        if link.close(Close::TOO_SLOW) {
             tracing::warn!(conn = conn.0, backlog, "client too slow; disconnecting it");
             self.slow_disconnects.fetch_add(1, Ordering::Relaxed);
         }
@@ -189,7 +211,7 @@ impl OutboundBudget {
 mod tests {
     use super::*;
 
-    fn outbox(frames: usize) -> (Outbox, mpsc::Receiver<Utf8Bytes>) {
+    fn outbox(frames: usize) -> (Outbox, mpsc::Receiver<Outgoing>) {
         let (tx, rx) = mpsc::channel(frames);
         let (link, _) = Link::new(false);
         (Outbox { frames: tx, link }, rx)
@@ -204,13 +226,13 @@ mod tests {
         let budget = OutboundBudget::new(1 << 20, 1 << 30);
         let (o, mut rx) = outbox(2);
         let conn = ConnectionId(1);
-        budget.deliver(conn, &o, bytes(2));
-        budget.deliver(conn, &o, bytes(2));
+        budget.deliver(conn, &o, bytes(2), false);
+        budget.deliver(conn, &o, bytes(2), false);
         assert!(!o.link.closing(), "two frames fit");
-        budget.deliver(conn, &o, bytes(2));
+        budget.deliver(conn, &o, bytes(2), false);
         assert_eq!(*o.link.close.borrow(), Some(Close::TOO_SLOW));
         assert_eq!(budget.slow_disconnects.load(Ordering::Relaxed), 1);
-        budget.deliver(conn, &o, bytes(2));
+        budget.deliver(conn, &o, bytes(2), false);
         assert_eq!(budget.slow_disconnects.load(Ordering::Relaxed), 1);
         assert_eq!(
             budget.queued.load(Ordering::Relaxed),
@@ -225,9 +247,9 @@ mod tests {
         let budget = OutboundBudget::new(1000, 1 << 30);
         let (o, _rx) = outbox(1024);
         // One frame bigger than the budget still goes: an empty outbox takes anything.
-        budget.deliver(ConnectionId(1), &o, bytes(5000));
+        budget.deliver(ConnectionId(1), &o, bytes(5000), false);
         assert!(!o.link.closing());
-        budget.deliver(ConnectionId(1), &o, bytes(10));
+        budget.deliver(ConnectionId(1), &o, bytes(10), false);
         assert!(o.link.closing(), "a backlog of 5000 bytes is over 1000");
         budget.forget(&o.link);
         assert_eq!(budget.queued.load(Ordering::Relaxed), 0);
@@ -240,16 +262,16 @@ mod tests {
         let (hog, _a) = outbox(1024);
         let (reader, _b) = outbox(1024);
         for _ in 0..6 {
-            budget.deliver(ConnectionId(1), &hog, bytes(30_000));
+            budget.deliver(ConnectionId(1), &hog, bytes(30_000), false);
         }
         assert!(!hog.link.closing(), "180 KB is under both budgets");
         // Past the total, the reader (nothing waiting) still gets its frames; the hog, with
         // 180 KB waiting, is cut.
-        budget.deliver(ConnectionId(2), &reader, bytes(30_000));
-        budget.deliver(ConnectionId(2), &reader, bytes(30_000));
+        budget.deliver(ConnectionId(2), &reader, bytes(30_000), false);
+        budget.deliver(ConnectionId(2), &reader, bytes(30_000), false);
         assert!(!reader.link.closing());
         assert!(budget.queued.load(Ordering::Relaxed) > 200_000);
-        budget.deliver(ConnectionId(1), &hog, bytes(100));
+        budget.deliver(ConnectionId(1), &hog, bytes(100), false);
         assert!(hog.link.closing());
     }
 
@@ -258,7 +280,7 @@ mod tests {
         let budget = OutboundBudget::new(1 << 20, 1 << 30);
         let (o, rx) = outbox(2);
         drop(rx);
-        budget.deliver(ConnectionId(1), &o, bytes(2));
+        budget.deliver(ConnectionId(1), &o, bytes(2), false);
         assert_eq!(budget.slow_disconnects.load(Ordering::Relaxed), 0);
         assert_eq!(budget.queued.load(Ordering::Relaxed), 0);
     }

@@ -5,7 +5,7 @@
 
 use super::frames::{Decoded, decode, encode_error};
 use super::listener::Admission;
-use super::outbox::{Close, Link};
+use super::outbox::{Close, Link, Outgoing};
 use super::{Inbound, Outbox, Role, Shared};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use bang_components::api::ApiError;
@@ -172,7 +172,7 @@ fn close_for(error: axum::Error) -> Option<Close> {
 async fn read_frames(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     conn: &Conn,
-    own_frames: &mpsc::Sender<Utf8Bytes>,
+    own_frames: &mpsc::Sender<Outgoing>,
     mut close: watch::Receiver<Option<Close>>,
 ) {
     let config = &conn.shared.config;
@@ -231,7 +231,7 @@ async fn read_frames(
 }
 
 /// Over the per-connection rate: answered here, the game loop never sees it.
-fn refuse_over_rate(conn: &Conn, msg: &Message, own_frames: &mpsc::Sender<Utf8Bytes>) {
+fn refuse_over_rate(conn: &Conn, msg: &Message, own_frames: &mpsc::Sender<Outgoing>) {
     let rate = conn.shared.config.requests_per_sec;
     let id = match msg {
         Message::Text(t) => serde_json::from_str::<serde_json::Value>(t.as_str())
@@ -247,7 +247,7 @@ fn refuse_over_rate(conn: &Conn, msg: &Message, own_frames: &mpsc::Sender<Utf8By
 
 /// Decodes one text frame and hands its request to the game loop (or answers it here). Returns
 /// false once the game loop is gone.
-fn forward(conn: &Conn, text: &str, own_frames: &mpsc::Sender<Utf8Bytes>) -> bool {
+fn forward(conn: &Conn, text: &str, own_frames: &mpsc::Sender<Outgoing>) -> bool {
     match decode(text) {
         Decoded::Refused {
             id,
@@ -283,11 +283,15 @@ impl Conn {
     /// Queues a frame made on the network thread (errors for frames that never reached the
     /// ECS), counted in the byte budget like any other. If even that does not fit, the client is
     /// far behind; the ECS side will cut it.
-    fn reply_here(&self, frames: &mpsc::Sender<Utf8Bytes>, text: String) {
+    fn reply_here(&self, frames: &mpsc::Sender<Outgoing>, text: String) {
         let size = text.len();
         self.link.queued_bytes.fetch_add(size, Ordering::Relaxed);
         self.shared.budget.queued.fetch_add(size, Ordering::Relaxed);
-        if frames.try_send(Utf8Bytes::from(text)).is_err() {
+        let frame = Outgoing {
+            text: Utf8Bytes::from(text),
+            reply: false,
+        };
+        if frames.try_send(frame).is_err() {
             self.shared.budget.written(&self.link, size);
         }
     }
@@ -296,24 +300,46 @@ impl Conn {
 type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
 
 /// Writes everything already queued, then flushes once: one write for a burst of events and the
-/// reply behind them. Returns false if the socket failed.
+/// reply behind them. Replies written stop counting as in flight. Returns false if the socket
+/// failed, or did not take the batch within the write timeout (the client is not reading: it is
+/// cut as too slow).
 async fn write_batch(
     sink: &mut Sink,
-    first: Utf8Bytes,
-    frames: &mut mpsc::Receiver<Utf8Bytes>,
+    first: Outgoing,
+    frames: &mut mpsc::Receiver<Outgoing>,
     conn: &Conn,
 ) -> bool {
-    let mut bytes = first.len();
-    let mut ok = sink.feed(Message::Text(first)).await.is_ok();
-    let mut batched = 1;
-    while ok && batched < 64 {
-        let Ok(more) = frames.try_recv() else { break };
-        bytes += more.len();
-        ok = sink.feed(Message::Text(more)).await.is_ok();
-        batched += 1;
-    }
-    ok = ok && sink.flush().await.is_ok();
+    let mut bytes = 0;
+    let mut replies = 0;
+    let write = async {
+        let mut next = Some(first);
+        let mut batched = 0;
+        while let Some(frame) = next.take() {
+            bytes += frame.text.len();
+            replies += usize::from(frame.reply);
+            if sink.feed(Message::Text(frame.text)).await.is_err() {
+                return false;
+            }
+            batched += 1;
+            if batched < 64 {
+                next = frames.try_recv().ok();
+            }
+        }
+        sink.flush().await.is_ok()
+    };
+    let timeout = conn.shared.config.write_timeout;
+    let ok = match tokio::time::timeout(timeout, write).await {
+        Ok(ok) => ok,
+        Err(_) => {
+            let backlog = conn.link.queued_bytes.load(Ordering::Relaxed);
+            conn.shared.budget.cut(conn.id, &conn.link, backlog);
+            false
+        }
+    };
     conn.shared.budget.written(&conn.link, bytes);
+    for _ in 0..replies {
+        conn.link.answered();
+    }
     ok
 }
 
@@ -326,7 +352,7 @@ fn silent(conn: &Conn, ping_every: Duration) -> bool {
 
 async fn write_frames(
     mut sink: Sink,
-    mut frames: mpsc::Receiver<Utf8Bytes>,
+    mut frames: mpsc::Receiver<Outgoing>,
     mut close: watch::Receiver<Option<Close>>,
     conn: Conn,
 ) {
