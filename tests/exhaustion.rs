@@ -4,12 +4,11 @@
 
 mod common;
 
-use common::{Client, spawn_bang, spawn_bang_with};
+use common::{Client, crowd, http_raw, spawn_bang, spawn_bang_with};
 use futures_util::SinkExt;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
 
 /// A /proc/PID/status field, in KiB.
@@ -22,32 +21,10 @@ fn proc_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
 }
 
-/// `GET path` on a fresh socket; the whole answer.
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    s.write_all(request.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out)).await;
-    assert!(read.is_ok(), "GET {path} got no answer in 5 s");
-    out
-}
-
 fn metric(text: &str, name: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
         .unwrap_or(0.0)
-}
-
-/// Joins `n` characters with long names into sector 0, 30 to a connection, and lets them go.
-async fn crowd(addr: std::net::SocketAddr, n: usize) {
-    for chunk in (0..n).collect::<Vec<_>>().chunks(30) {
-        let mut c = Client::connect(addr).await;
-        for i in chunk {
-            let name = format!("{i:04}-{}", "x".repeat(100));
-            c.ok("join", json!({"character_id": name})).await;
-        }
-    }
 }
 
 #[tokio::test]
@@ -108,7 +85,7 @@ async fn clients_that_never_read_hold_no_more_than_the_byte_budget() {
     let mut cut = 0.0;
     while started.elapsed() < Duration::from_secs(20) {
         cut = metric(
-            &http_get(addr, "/metrics").await,
+            &http_raw(addr, "/metrics").await,
             "slow_client_disconnects_total",
         );
         if cut >= 8.0 {
@@ -116,7 +93,7 @@ async fn clients_that_never_read_hold_no_more_than_the_byte_budget() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let m = http_get(addr, "/metrics").await;
+    let m = http_raw(addr, "/metrics").await;
     for l in m.lines().filter(|l| {
         l.contains("my_status") && l.contains("count")
             || l.contains("outbound")
@@ -134,7 +111,7 @@ async fn clients_that_never_read_hold_no_more_than_the_byte_budget() {
     // at most 16 requests handled beyond what its socket buffers took: the server did not build
     // hundreds of replies nobody reads.
     let handled = metric(
-        &http_get(addr, "/metrics").await,
+        &http_raw(addr, "/metrics").await,
         "rpc_latency_seconds_count{endpoint=\"my_status\"}",
     );
     assert!(
@@ -182,7 +159,7 @@ async fn short_of_descriptors_the_server_answers_503_instead_of_hanging() {
         "all 320 were accepted under a limit of 300 descriptors"
     );
     assert!(open.len() >= 100, "only {} accepted", open.len());
-    let health = http_get(addr, "/healthz").await;
+    let health = http_raw(addr, "/healthz").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     drop(open);
     child.kill().unwrap();

@@ -5,7 +5,7 @@
 mod common;
 
 use bang::net::NetConfig;
-use common::{Client, start_with};
+use common::{Client, crowd, http_raw, start_with};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -18,17 +18,6 @@ fn server(adjust: impl FnOnce(&mut NetConfig)) -> (bang::server::RunningServer, 
     let data = tempfile::tempdir().unwrap();
     let s = start_with(data.path(), |s| adjust(&mut s.net));
     (s, data)
-}
-
-/// Joins `n` characters with long names into sector 0, 30 to a connection, and lets them go.
-async fn crowd(server: &bang::server::RunningServer, n: usize) {
-    for chunk in (0..n).collect::<Vec<_>>().chunks(30) {
-        let mut c = Client::connect(server.addr).await;
-        for i in chunk {
-            let name = format!("{i:04}-{}", "x".repeat(100));
-            c.ok("join", json!({"character_id": name})).await;
-        }
-    }
 }
 
 /// Reads from a raw socket until the server closes it; returns what it sent and how long that
@@ -61,7 +50,7 @@ async fn a_frame_bigger_than_any_write_buffer_is_delivered_and_the_connection_go
         n.max_message_bytes = 1024;
         n.socket_buffer_bytes = 1024;
     });
-    crowd(&server, 60).await;
+    crowd(server.addr, 60).await;
     let mut c = Client::connect(server.addr).await;
     let (events, reply) = c.rpc("join", json!({"character_id": "late"})).await;
     assert_eq!(reply["ok"], true);
@@ -85,7 +74,7 @@ async fn a_frame_bigger_than_any_write_buffer_is_delivered_and_the_connection_go
 #[tokio::test]
 async fn a_crowded_sector_lists_two_hundred_players_and_counts_the_rest() {
     let (server, _data) = server(|_| {});
-    crowd(&server, 230).await;
+    crowd(server.addr, 230).await;
     let mut c = Client::connect(server.addr).await;
     let status = c.ok("join", json!({"character_id": "late"})).await;
     let contents = &status["sector_contents"];
@@ -168,17 +157,6 @@ async fn an_address_over_its_share_gets_503_and_others_are_untouched() {
     again.ok("join", json!({"character_id": "alice"})).await;
 }
 
-/// `GET path` on a fresh socket; the whole answer.
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    s.write_all(request.as_bytes()).await.unwrap();
-    until_closed(&mut s, Duration::from_secs(5))
-        .await
-        .unwrap()
-        .0
-}
-
 #[tokio::test]
 async fn at_the_connection_limit_upgrades_get_503_and_health_still_answers() {
     let (server, _data) = server(|n| {
@@ -192,7 +170,7 @@ async fn at_the_connection_limit_upgrades_get_503_and_health_still_answers() {
         other => panic!("expected 503, got {other:?}"),
     }
     assert!(
-        http_get(server.addr, "/healthz")
+        http_raw(server.addr, "/healthz")
             .await
             .starts_with("HTTP/1.1 200")
     );
@@ -201,7 +179,7 @@ async fn at_the_connection_limit_upgrades_get_503_and_health_still_answers() {
     let _d = TcpStream::connect(server.addr).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
-        http_get(server.addr, "/healthz")
+        http_raw(server.addr, "/healthz")
             .await
             .starts_with("HTTP/1.1 503")
     );

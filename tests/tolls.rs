@@ -17,20 +17,18 @@ fn server(needs_means: bool) -> (bang::server::RunningServer, tempfile::TempDir)
     (s, data)
 }
 
-/// The keeper's toll garrison in sector 1 with the keeper beside it; a penniless escape pod
-/// arrives. Returns the pod's connection, the keeper's, and the fight the arrival started.
+/// The keeper's toll garrison (25 credits) in sector 1 with the keeper beside it; an escape pod
+/// with `credits` arrives. Returns the pod's connection, the keeper's, and the fight the arrival
+/// started.
 async fn pod_meets_the_keeper(
     server: &bang::server::RunningServer,
+    credits: i64,
 ) -> (common::Client, common::Client, String) {
     let mut keeper = joined(server, "keeper", json!({"sector": 1})).await;
     let deploy = json!({"character_id": "keeper", "sector": 1, "quantity": 100, "mode": "toll", "toll_amount": 25});
     keeper.ok("combat.leave_fighters", deploy).await;
-    let mut pod = joined(
-        server,
-        "pod",
-        json!({"ship_type": "escape_pod", "credits": 0}),
-    )
-    .await;
+    let pod_ship = json!({"ship_type": "escape_pod", "credits": credits});
+    let mut pod = joined(server, "pod", pod_ship).await;
     let (events, _) = pod
         .rpc("move", json!({"character_id": "pod", "to_sector": 1}))
         .await;
@@ -48,7 +46,7 @@ async fn pod_meets_the_keeper(
 #[tokio::test]
 async fn a_pod_that_cannot_pay_is_let_go_after_the_first_all_brace_round() {
     let (server, _data) = server(true);
-    let (mut pod, mut keeper, combat_id) = pod_meets_the_keeper(&server).await;
+    let (mut pod, mut keeper, combat_id) = pod_meets_the_keeper(&server, 0).await;
     let (_, paid) = act(&mut pod, "pod", &combat_id, json!({"action": "pay"})).await;
     assert_eq!(paid["pay_processed"], false, "{paid}");
     let (_, r) = act(
@@ -70,7 +68,7 @@ async fn a_pod_that_cannot_pay_is_let_go_after_the_first_all_brace_round() {
 #[tokio::test]
 async fn the_reference_rule_holds_the_pod_while_its_owner_braces() {
     let (server, _data) = server(false);
-    let (mut pod, mut keeper, combat_id) = pod_meets_the_keeper(&server).await;
+    let (mut pod, mut keeper, combat_id) = pod_meets_the_keeper(&server, 0).await;
     for round in 1..=3 {
         act(&mut pod, "pod", &combat_id, json!({"action": "pay"})).await;
         let (_, r) = act(
@@ -88,25 +86,7 @@ async fn the_reference_rule_holds_the_pod_while_its_owner_braces() {
 #[tokio::test]
 async fn a_pod_with_the_credits_is_still_held_until_it_pays() {
     let (server, _data) = server(true);
-    let mut keeper = joined(&server, "keeper", json!({"sector": 1})).await;
-    let deploy = json!({"character_id": "keeper", "sector": 1, "quantity": 100, "mode": "toll", "toll_amount": 25});
-    keeper.ok("combat.leave_fighters", deploy).await;
-    let mut pod = joined(
-        &server,
-        "pod",
-        json!({"ship_type": "escape_pod", "credits": 100}),
-    )
-    .await;
-    let (events, _) = pod
-        .rpc("move", json!({"character_id": "pod", "to_sector": 1}))
-        .await;
-    let combat_id = events
-        .iter()
-        .find(|e| e["event"] == "combat.started")
-        .unwrap()["payload"]["combat_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (mut pod, mut keeper, combat_id) = pod_meets_the_keeper(&server, 100).await;
     act(&mut pod, "pod", &combat_id, json!({"action": "brace"})).await;
     let (_, r) = act(
         &mut keeper,

@@ -1,16 +1,16 @@
 //! Entering the world (`join`) and looking at oneself (`my_status`).
 
 use crate::action_log::log_action;
-use crate::movement::{announce_move, relocate};
 use crate::outbox::{emit, emit_to};
-use crate::status::{sector_contents, status_payload, status_with_contents};
+use crate::status::status_payload;
+use crate::world_ops::{announce_move, record_visit_and_status, relocate};
 use bang_components::api::events::{CHARACTER_JOINED, CharacterJoined, MoveType, STATUS_UPDATE};
 use bang_components::api::payloads::StatusPayload;
 use bang_components::api::requests::{CharacterRequest, JoinRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, STARTING_CREDITS,
-    SectorOccupants, Ship, Visit,
+    SectorOccupants, Ship,
 };
 use bang_components::messages::Audience;
 use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
@@ -106,7 +106,7 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
                 .expect("character has a position")
                 .0;
             if req.sector.is_some_and(|s| s as SectorId != from) {
-                crate::combat::encounters::refuse_in_combat(world, entity)?;
+                crate::combat::query::refuse_in_combat(world, entity)?;
             }
             bind_joiner(world, conn, &id)?;
             world.entity_mut(entity).insert(LastActive(now));
@@ -173,27 +173,6 @@ pub fn spawn_character(
         .resource_mut::<SectorOccupants>()
         .enter(sector, order, entity);
     entity
-}
-
-/// Records a visit to the character's current sector (world.md 4.2) and builds its status from
-/// the same view of the sector.
-pub fn record_visit_and_status(world: &mut World, entity: Entity) -> StatusPayload {
-    let now = world.resource::<GameClock>().now();
-    let sector = world
-        .get::<Position>(entity)
-        .expect("character has a position")
-        .0;
-    let contents = sector_contents(world, Some(entity), sector);
-    let seen = Visit {
-        last_visited: now,
-        port: contents.port.clone(),
-        planets: contents.planets.clone(),
-        adjacent: contents.adjacent_sectors.clone(),
-    };
-    if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity) {
-        knowledge.record_visit(sector, now, seen);
-    }
-    status_with_contents(world, entity, contents)
 }
 
 /// `my_status`: the character's status (without `character_id`); binds the character's events

@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod status;
 pub mod trade;
 pub mod warp_power;
+pub mod world_ops;
 
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, SectorOccupants};

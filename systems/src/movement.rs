@@ -1,81 +1,19 @@
 //! Moving between sectors (`move`, teleports) and route planning (`plot_course`).
 
 use crate::action_log::log_action;
-use crate::characters::record_visit_and_status;
-use crate::combat::encounters::refuse_in_combat;
 use crate::combat::endpoints::{Arrival, engage_on_arrival};
+use crate::combat::query::refuse_in_combat;
 use crate::outbox::emit_to;
-use crate::status::others_in_sector;
-use bang_components::api::events::{
-    CHARACTER_MOVED, CharacterMoved, CharacterMovedObserved, MoveType, Movement, STATUS_UPDATE,
-};
+use crate::world_ops::{announce_move, record_visit_and_status, relocate};
+use bang_components::api::events::{MoveType, STATUS_UPDATE};
 use bang_components::api::payloads::{PlotCourseResult, StatusPayload};
 use bang_components::api::requests::{IntArg, MoveRequest, PlotCourseRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
-use bang_components::character::{
-    CharacterId, CharacterIndex, LastActive, Position, SectorOccupants, Ship, WorldOrder,
-};
+use bang_components::character::{CharacterId, CharacterIndex, LastActive, Position, Ship};
 use bang_components::session::ConnectionId;
-use bang_components::time::{GameClock, Timestamp};
+use bang_components::time::GameClock;
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
-
-/// Puts a character in another sector, keeping the sector index in step.
-pub fn relocate(world: &mut World, entity: Entity, to: SectorId) {
-    let from = world
-        .get::<Position>(entity)
-        .expect("character has a position")
-        .0;
-    let order = *world
-        .get::<WorldOrder>(entity)
-        .expect("character has a world order");
-    let mut occupants = world.resource_mut::<SectorOccupants>();
-    occupants.leave(from, entity);
-    occupants.enter(to, order, entity);
-    world.entity_mut(entity).insert(Position(to));
-}
-
-/// Sends the mover its full `character.moved`, then the redacted form to those present at the
-/// destination (`arrive`) and at the origin (`depart`), each only if someone is there.
-pub fn announce_move(
-    world: &mut World,
-    entity: Entity,
-    id: &str,
-    from: SectorId,
-    to: SectorId,
-    move_type: MoveType,
-    now: Timestamp,
-) {
-    let moved = CharacterMoved {
-        character_id: id.to_string(),
-        from_sector: from,
-        to_sector: to,
-        timestamp: now,
-        move_type,
-    };
-    emit_to(world, CHARACTER_MOVED, &moved, vec![id.to_string()]);
-    if from == to {
-        return;
-    }
-    let ship_type = world
-        .get::<Ship>(entity)
-        .expect("character has a ship")
-        .ship_type;
-    for (sector, movement) in [(to, Movement::Arrive), (from, Movement::Depart)] {
-        let observers = others_in_sector(world, sector, entity);
-        if observers.is_empty() {
-            continue;
-        }
-        let seen = CharacterMovedObserved {
-            name: id.to_string(),
-            ship_type,
-            timestamp: now,
-            move_type,
-            movement,
-        };
-        emit_to(world, CHARACTER_MOVED, &seen, observers);
-    }
-}
 
 /// `move`: one jump along an outgoing warp, paid in warp power.
 pub fn move_character(
@@ -199,6 +137,7 @@ mod tests {
     use bang_components::character::SectorOccupants;
     use bang_components::ships::ShipType;
     use bang_components::time::GameClock;
+    use bang_components::time::Timestamp;
     use bang_components::universe::{Sector, Universe};
     use std::sync::Arc;
 

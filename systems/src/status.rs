@@ -79,7 +79,7 @@ pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) 
         .and_then(|v| world.get::<CharacterId>(v))
         .map(|c| c.0.clone());
     let (other_players, other_players_total) = listed_players(world, sector, viewer);
-    let garrisons = crate::combat::garrisons::sector_garrisons(world, sector, viewer_id.as_deref());
+    let garrisons = crate::combat::query::sector_garrisons(world, sector, viewer_id.as_deref());
     SectorContents {
         port: port_snapshot(world, sector, now),
         planets: info.planets.clone(),
@@ -87,7 +87,7 @@ pub fn sector_contents(world: &World, viewer: Option<Entity>, sector: SectorId) 
         other_players_total,
         garrison: garrisons.first().cloned(),
         garrisons,
-        salvage: crate::combat::salvage::sector_salvage(world, sector),
+        salvage: crate::combat::query::sector_salvage(world, sector),
         adjacent_sectors: info.adjacent.clone(),
     }
 }

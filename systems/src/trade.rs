@@ -40,7 +40,7 @@ fn find_trader(
         .resource::<CharacterIndex>()
         .get(id)
         .ok_or_else(|| ApiError::not_found("Character not found"))?;
-    crate::combat::encounters::refuse_in_combat(world, entity)?;
+    crate::combat::query::refuse_in_combat(world, entity)?;
     Ok((
         entity,
         id.to_string(),

@@ -421,3 +421,26 @@ pub async fn toll_gate(server: &bang::server::RunningServer, fighters: i64) -> C
         .await;
     keeper
 }
+
+/// `GET path` on a fresh socket; the whole answer.
+pub async fn http_raw(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out)).await;
+    assert!(read.is_ok(), "GET {path} got no answer in 5 s");
+    out
+}
+
+/// Joins `n` characters with long names into sector 0, 30 to a connection, and lets them go.
+pub async fn crowd(addr: std::net::SocketAddr, n: usize) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(30) {
+        let mut c = Client::connect(addr).await;
+        for i in chunk {
+            let name = format!("{i:04}-{}", "x".repeat(100));
+            c.ok("join", json!({"character_id": name})).await;
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! payloads are a superset of the reference's and the seed's forms (both name sets are sent), so
 //! clients written against either read them.
 
-use super::requests::{IntArg, MAX_ID_LEN, MAX_SHORT_TEXT, Validate, check_len};
+use super::fields::{IntArg, MAX_ID_LEN, MAX_SHORT_TEXT, Validate, check_len};
 use crate::ships::ShipType;
 use crate::time::Timestamp;
 use crate::universe::SectorId;
@@ -249,7 +249,7 @@ pub struct Loot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SalvageCollectResult {
     pub salvage: SalvageView,
-    pub cargo: super::payloads::Cargo,
+    pub cargo: super::cargo::Cargo,
     pub credits: i64,
     pub collected: Loot,
     /// True when the container still holds what did not fit in the holds.

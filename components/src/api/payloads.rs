@@ -7,23 +7,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Per-commodity amounts with the long names, in code order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
-pub struct Cargo {
-    pub fuel_ore: i64,
-    pub organics: i64,
-    pub equipment: i64,
-}
-
-impl From<[i64; 3]> for Cargo {
-    fn from(v: [i64; 3]) -> Cargo {
-        Cargo {
-            fuel_ore: v[0],
-            organics: v[1],
-            equipment: v[2],
-        }
-    }
-}
+pub use super::cargo::Cargo;
 
 /// The sector-0 warp power depot entry of `last_seen_prices`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -5,13 +5,9 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::fmt;
 
-/// Longest accepted character id or name, in characters.
-pub const MAX_ID_LEN: usize = 128;
-/// Longest accepted short text field (ship type, mode, …), in characters.
-pub const MAX_SHORT_TEXT: usize = 64;
+use super::fields::check_len;
+pub use super::fields::{IntArg, MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given};
 
 macro_rules! endpoints {
     ($($variant:ident => $name:literal,)*) => {
@@ -113,20 +109,6 @@ impl Request {
             Request::Identify(_) => "identify",
             Request::Subscribe(_) => "subscribe",
         }
-    }
-}
-
-/// Checks bounds that serde cannot express (string lengths); failures name the field.
-pub trait Validate {
-    fn validate(&self) -> Result<(), String>;
-}
-
-pub(crate) fn check_len(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
-    match value {
-        Some(v) if v.chars().count() > max => {
-            Err(format!("{field} is too long (max {max} characters)"))
-        }
-        _ => Ok(()),
     }
 }
 
@@ -333,73 +315,6 @@ impl Validate for SubscribeRequest {
         check_len("character_id", &self.character_id, MAX_ID_LEN)?;
         check_len("name", &self.name, MAX_ID_LEN)
     }
-}
-
-/// An integer argument that clients sometimes send as a decimal string. Decoding never fails;
-/// anything that is not an integer becomes `Invalid`, so the endpoint can answer with its own
-/// message in its own validation order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IntArg {
-    Int(i64),
-    Invalid,
-}
-
-impl<'de> Deserialize<'de> for IntArg {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = IntArg;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an integer")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntArg, E> {
-                Ok(IntArg::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntArg, E> {
-                Ok(i64::try_from(v).map_or(IntArg::Invalid, IntArg::Int))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<IntArg, E> {
-                // Integral floats (5.0) are integers; fractions are refused rather than truncated.
-                if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                    Ok(IntArg::Int(v as i64))
-                } else {
-                    Ok(IntArg::Invalid)
-                }
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntArg, E> {
-                Ok(v.trim().parse().map_or(IntArg::Invalid, IntArg::Int))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<IntArg, E> {
-                Ok(IntArg::Invalid)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IntArg, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(IntArg::Invalid)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IntArg, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(IntArg::Invalid)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl JsonSchema for IntArg {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "IntArg".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "An integer; a string of decimal digits is accepted too",
-            "oneOf": [{"type": "integer"}, {"type": "string", "pattern": "^\\s*[+-]?[0-9]+\\s*$"}]
-        })
-    }
-}
-
-/// A present, non-empty string (the reference treats `""` like a missing value).
-pub fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().filter(|s| !s.is_empty())
 }
 
 #[cfg(test)]

@@ -1,21 +1,20 @@
 //! Starting fights and joining them: who takes part, `combat.started`, `combat.round_waiting`.
 
-use super::CombatUnsaved;
 use super::garrisons::auto_submit_garrisons;
 use super::ids::CombatIds;
+use super::query::{active_in_sector, mark_unsaved, owners, round_deadline};
 use super::rounds::settle;
 use super::views::encounter_view;
 use crate::outbox::emit_to;
 use bang_components::api::combat::{COMBAT_ROUND_WAITING, COMBAT_STARTED, CombatStarted};
 use bang_components::api::{ApiError, error::ApiResult};
-use bang_components::balance::Balance;
 use bang_components::character::{CharacterId, SectorOccupants, Ship};
 use bang_components::combat::{
     CombatantKind, Encounter, EncounterIndex, Garrison, InCombat, Participant,
 };
 use bang_components::session::Sessions;
 use bang_components::ships::ShipType;
-use bang_components::time::{GameClock, Timestamp};
+use bang_components::time::GameClock;
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
 use std::collections::BTreeMap;
@@ -69,43 +68,6 @@ pub fn garrison_participant(g: &Garrison) -> Participant {
     }
 }
 
-/// The sorted, de-duplicated owners of an encounter's participants (who receives its events).
-pub fn owners(e: &Encounter) -> Vec<String> {
-    let mut out: Vec<String> = e.participants.iter().map(|p| p.owner.clone()).collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// The active encounter in a sector, if any.
-pub fn active_in_sector(world: &World, sector: SectorId) -> Option<Entity> {
-    world
-        .resource::<EncounterIndex>()
-        .by_sector
-        .get(&sector)
-        .copied()
-}
-
-/// The encounter a character is fighting in, if any.
-pub fn fight_of(world: &World, character: Entity) -> Option<Entity> {
-    world.get::<InCombat>(character).map(|c| c.0)
-}
-
-/// The 409 refusal for actions that are not allowed in a fight, with the fight's id and deadline.
-pub fn refuse_in_combat(world: &World, character: Entity) -> ApiResult<()> {
-    let Some(enc) = fight_of(world, character) else {
-        return Ok(());
-    };
-    let mut err = ApiError::conflict(
-        "Cannot perform this action during combat. Submit attack/brace/flee instead.",
-    );
-    if let Some(e) = world.get::<Encounter>(enc) {
-        err.combat_id = Some(e.combat_id.clone());
-        err.deadline = Some(e.deadline.to_wire());
-    }
-    Err(err.with_code("in_combat"))
-}
-
 fn characters_present(world: &World, sector: SectorId, present: Present) -> Vec<Entity> {
     let sessions = world.resource::<Sessions>();
     world
@@ -118,11 +80,6 @@ fn characters_present(world: &World, sector: SectorId, present: Present) -> Vec<
                 .is_some_and(|id| sessions.is_online(&id.0)),
         })
         .collect()
-}
-
-fn round_deadline(world: &World, now: Timestamp) -> Timestamp {
-    let secs = world.resource::<Balance>().combat.round_timeout_secs;
-    Timestamp(now.0 + (secs * 1_000_000.0) as i64)
 }
 
 /// Adds a character or garrison to a running fight: `combat.round_waiting` to everyone (the
@@ -146,15 +103,6 @@ pub fn add_participant(
     mark_unsaved(world, enc);
     announce_round(world, enc);
     true
-}
-
-pub fn mark_unsaved(world: &mut World, enc: Entity) {
-    let id = world
-        .get::<Encounter>(enc)
-        .expect("encounter")
-        .combat_id
-        .clone();
-    world.resource_mut::<CombatUnsaved>().encounters.push(id);
 }
 
 /// `combat.round_waiting` for the open round, then the garrisons' automatic actions.
@@ -268,10 +216,4 @@ pub fn start_or_join(
     announce_round(world, enc);
     settle(world, enc);
     Ok((enc, true))
-}
-
-/// New deadline for a round that opens now.
-pub fn next_deadline(world: &World) -> Timestamp {
-    let now = world.resource::<GameClock>().now();
-    round_deadline(world, now)
 }

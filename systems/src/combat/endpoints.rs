@@ -1,9 +1,8 @@
 //! The fight endpoints: `combat.initiate`, `combat.action`, `combat.status`.
 
 use super::CombatUnsaved;
-use super::encounters::{
-    Present, add_participant, character_participant, fight_of, mark_unsaved, start_or_join,
-};
+use super::encounters::{Present, add_participant, character_participant, start_or_join};
+use super::query::{fight_of, mark_unsaved};
 use super::rounds::settle;
 use super::tolls::pay_toll;
 use super::views::{encounter_view, log_view};
@@ -314,7 +313,7 @@ pub fn engage_on_arrival(world: &mut World, character: Entity, how: Arrival) {
         return;
     }
     let sector = world.get::<Position>(character).expect("position").0;
-    if let Some(enc) = super::encounters::active_in_sector(world, sector) {
+    if let Some(enc) = super::query::active_in_sector(world, sector) {
         let p = character_participant(world, character);
         add_participant(world, enc, p, Some(character));
         settle(world, enc);

@@ -13,15 +13,7 @@ use bang_components::balance::CombatBalance;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-/// Which random generator draws the rolls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RngKind {
-    /// bang's: ChaCha8 seeded from the encounter seed, one stream per round.
-    #[default]
-    ChaCha,
-    /// The reference's: CPython `random.Random(hash((base_seed, round)))` (MT19937), bit for bit.
-    Reference,
-}
+pub use super::rng::RngKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum ActionKind {

@@ -2,9 +2,8 @@
 //! escape pods and salvage for destroyed ships, then `combat.ended`.
 
 use super::CombatUnsaved;
-use super::encounters::owners;
-use super::garrisons::{announce_garrisons, garrison_of};
 use super::ids::CombatIds;
+use super::query::{announce_garrisons, garrison_of, owners};
 use super::views::salvage_view;
 use crate::outbox::emit_to;
 use crate::status::status_payload;

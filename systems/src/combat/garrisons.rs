@@ -2,13 +2,12 @@
 //! collect and re-mode them.
 
 use super::CombatUnsaved;
-use super::encounters::{Present, active_in_sector, start_or_join};
+use super::encounters::{Present, start_or_join};
+use super::query::{active_in_sector, announce_garrisons, garrison_of};
 use super::views::garrison_view;
 use crate::action_log::log_action;
-use crate::outbox::emit_to;
 use bang_components::api::combat::{
-    CollectFightersResult, GarrisonRequest, GarrisonUpdated, GarrisonView, LeaveFightersResult,
-    SECTOR_GARRISON_UPDATED, SetGarrisonModeResult,
+    CollectFightersResult, GarrisonRequest, LeaveFightersResult, SetGarrisonModeResult,
 };
 use bang_components::api::requests::given;
 use bang_components::api::{ApiError, error::ApiResult};
@@ -28,35 +27,6 @@ use serde_json::json;
 
 /// Largest toll a garrison may demand.
 pub const MAX_TOLL: i64 = 1_000_000_000;
-
-/// The garrison of `owner` in `sector`, if any.
-pub fn garrison_of(world: &World, sector: SectorId, owner: &str) -> Option<Entity> {
-    let g = *world.resource::<GarrisonIndex>().by_sector.get(&sector)?;
-    (world.get::<Garrison>(g)?.owner == owner).then_some(g)
-}
-
-/// Every garrison of a sector (at most one) in its stored form.
-pub fn sector_garrisons(
-    world: &World,
-    sector: SectorId,
-    viewer: Option<&str>,
-) -> Vec<GarrisonView> {
-    world
-        .resource::<GarrisonIndex>()
-        .by_sector
-        .get(&sector)
-        .and_then(|g| world.get::<Garrison>(*g))
-        .map(|g| vec![garrison_view(g, viewer)])
-        .unwrap_or_default()
-}
-
-pub fn announce_garrisons(world: &mut World, sector: SectorId, to: Vec<String>) {
-    let update = GarrisonUpdated {
-        sector,
-        garrisons: sector_garrisons(world, sector, None),
-    };
-    emit_to(world, SECTOR_GARRISON_UPDATED, &update, to);
-}
 
 /// Submits every garrison's action for the open round (spec 4.3). A garrison with nothing to shoot
 /// at braces at once instead of leaving the round waiting for its deadline.

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod finalize;
 pub mod garrisons;
 pub mod ids;
+pub mod query;
 pub mod rng;
 pub mod rounds;
 pub mod salvage;

@@ -14,14 +14,19 @@
 //! Both generators live inline (no box, no dynamic dispatch). The engine is monomorphised over
 //! [`UnitDraws`], so a draw in its shot loop is a direct, inlinable call.
 //!
-//! [`RngKind`]: super::engine::RngKind
-//! [`RngKind::Reference`]: super::engine::RngKind::Reference
-//! [`RngKind::ChaCha`]: super::engine::RngKind::ChaCha
 
-#[cfg(test)]
-use super::engine::RngKind;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
+
+/// Which random generator draws the rolls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RngKind {
+    /// bang's: ChaCha8 seeded from the encounter seed, one stream per round.
+    #[default]
+    ChaCha,
+    /// The reference's: CPython `random.Random(hash((base_seed, round)))` (MT19937), bit for bit.
+    Reference,
+}
 
 /// 2^-53: scaling a 53-bit integer by it is exact, the same as dividing by 2^53.
 const TWO_POW_MINUS_53: f64 = 1.0 / 9_007_199_254_740_992.0;
@@ -49,7 +54,7 @@ pub(crate) fn grid_threshold(p: f64) -> u64 {
 
 /// [`RngKind::Reference`]'s generator for one round.
 ///
-/// [`RngKind::Reference`]: super::engine::RngKind::Reference
+/// [`RngKind::Reference`]: RngKind::Reference
 pub(crate) struct ReferenceDraws(Mt19937);
 
 impl ReferenceDraws {
@@ -74,7 +79,7 @@ impl UnitDraws for ReferenceDraws {
 
 /// [`RngKind::ChaCha`]'s generator for one round.
 ///
-/// [`RngKind::ChaCha`]: super::engine::RngKind::ChaCha
+/// [`RngKind::ChaCha`]: RngKind::ChaCha
 pub(crate) struct ChaChaDraws(ChaCha8Rng);
 
 impl ChaChaDraws {

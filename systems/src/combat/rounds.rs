@@ -1,10 +1,10 @@
 //! Rounds: resolving the open round (when every participant has acted, or at its deadline), the
 //! events it produces, and the fixed-clock system that enforces deadlines.
 
-use super::encounters::{announce_round, mark_unsaved, next_deadline, owners};
+use super::encounters::announce_round;
 use super::engine::{ActionKind, Fighter, RoundAction, resolve_round};
 use super::finalize::finalize;
-use super::garrisons::garrison_of;
+use super::query::{garrison_of, mark_unsaved, next_deadline, owners};
 use super::tolls::{credits_of, toll_result};
 use super::views::{action_view, log_view, participant_view};
 use super::{CombatRng, CombatUnsaved};

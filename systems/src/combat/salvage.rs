@@ -3,9 +3,7 @@
 use super::CombatUnsaved;
 use super::views::salvage_view;
 use crate::action_log::log_action;
-use bang_components::api::combat::{
-    Loot, SalvageCollectRequest, SalvageCollectResult, SalvageView,
-};
+use bang_components::api::combat::{Loot, SalvageCollectRequest, SalvageCollectResult};
 use bang_components::api::payloads::Cargo;
 use bang_components::api::requests::given;
 use bang_components::api::{ApiError, error::ApiResult};
@@ -14,22 +12,8 @@ use bang_components::combat::{Salvage, SalvageIndex};
 use bang_components::economy::Commodity;
 use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
-use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
 use serde_json::json;
-
-/// The live containers of a sector, oldest first.
-pub fn sector_salvage(world: &World, sector: SectorId) -> Vec<SalvageView> {
-    let index = world.resource::<SalvageIndex>();
-    let mut out: Vec<&Salvage> = index
-        .by_id
-        .values()
-        .filter_map(|e| world.get::<Salvage>(*e))
-        .filter(|s| s.sector == sector)
-        .collect();
-    out.sort_by(|a, b| (a.created_at, &a.salvage_id).cmp(&(b.created_at, &b.salvage_id)));
-    out.into_iter().map(salvage_view).collect()
-}
 
 /// `salvage.collect`: the claimer must be in the container's sector; it takes what fits in its
 /// holds (commodities, then scrap as equipment) and all credits; the rest stays for later.

@@ -1,7 +1,7 @@
 //! Toll garrisons: paying a demand, and how a paid or open demand changes a round's result.
 
 use super::CombatUnsaved;
-use super::garrisons::garrison_of;
+use super::query::garrison_of;
 use crate::action_log::log_action;
 use crate::outbox::emit_to;
 use crate::status::status_payload;
