@@ -16,6 +16,7 @@ mod actions;
 mod inbound;
 mod non_reader;
 mod player;
+mod probe;
 mod report;
 mod server_metrics;
 mod stats;
@@ -24,7 +25,6 @@ mod wire;
 pub use report::Report;
 
 use player::{Phase, PlayerSpec};
-use serde_json::{Value, json};
 use stats::Shared;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -327,7 +327,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
         non_readers: args.non_readers,
     });
     let progress = report::Progress::new(!args.quiet, cfg.players);
-    let probe = report::ProcessProbe::start(args.server_pid);
+    let probe = probe::ProcessProbe::start(args.server_pid);
     // The server's gauges from before the first connection (the cut counter's starting point)
     // until everyone has gone.
     let mut gauges = server_metrics::Gauges::default();
@@ -381,7 +381,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
         )));
     }
     let (sampler_stop, sampler_stopped) = watch::channel(false);
-    let sampler = tokio::spawn(sample_gauges(
+    let sampler = tokio::spawn(server_metrics::sample_gauges(
         addr,
         gauges,
         t0,
@@ -462,7 +462,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
     let _ = sampler_stop.send(true);
     let gauges = sampler.await.unwrap_or_default();
     progress.finish();
-    let server_metrics = server_window(metrics_at_steady, metrics_at_stop).await;
+    let server_metrics = server_metrics::server_window(metrics_at_steady, metrics_at_stop).await;
     let end = Instant::now();
     let load_secs = stopped_at.unwrap_or(end).duration_since(t0).as_secs_f64();
     let drain_secs = drained_at
@@ -479,54 +479,10 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
         probe.finish(),
         report::ServerSide {
             window: server_metrics,
-            gauges: gauges.to_json(GAUGES_EVERY),
+            gauges: gauges.to_json(server_metrics::GAUGES_EVERY),
             non_readers: (cfg.non_readers > 0).then(|| non_readers.to_json()),
         },
     ))
-}
-
-/// How often the server's gauges are read during the run.
-const GAUGES_EVERY: Duration = Duration::from_millis(250);
-
-/// Reads the server's `/metrics` every `GAUGES_EVERY` until told to stop, then once more.
-async fn sample_gauges(
-    addr: SocketAddr,
-    mut gauges: server_metrics::Gauges,
-    t0: Instant,
-    steady_from: Instant,
-    phase: watch::Receiver<Phase>,
-    mut stop: watch::Receiver<bool>,
-) -> server_metrics::Gauges {
-    let mut every = tokio::time::interval(GAUGES_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let stopping = tokio::select! {
-            _ = every.tick() => false,
-            _ = stop.wait_for(|s| *s) => true,
-        };
-        let steady = Instant::now() >= steady_from && *phase.borrow() == Phase::Run;
-        let text = server_metrics::scrape(addr).await;
-        gauges.read(text, t0.elapsed().as_secs_f64(), steady);
-        if stopping {
-            return gauges;
-        }
-    }
-}
-
-type Scrape = Option<(Instant, tokio::task::JoinHandle<Result<String, String>>)>;
-
-/// The report's `server_metrics`: the window between the two reads, or why there is none.
-async fn server_window(start: Scrape, end: Scrape) -> Value {
-    let (Some((from, start)), Some((to, end))) = (start, end) else {
-        return json!({"error": "the run had no time after the ramp-up"});
-    };
-    let read = |r: Result<Result<String, String>, tokio::task::JoinError>| {
-        r.map_err(|e| e.to_string()).and_then(|r| r)
-    };
-    match (read(start.await), read(end.await)) {
-        (Ok(start), Ok(end)) => server_metrics::window(&start, &end, (to - from).as_secs_f64()),
-        (Err(e), _) | (_, Err(e)) => json!({"error": format!("/metrics not read: {e}")}),
-    }
 }
 
 fn resolve(addr: &str) -> Result<SocketAddr, String> {
@@ -539,7 +495,7 @@ fn resolve(addr: &str) -> Result<SocketAddr, String> {
 
 /// `bang loadtest`: runs, writes the report, prints the summary; an error if an invariant broke.
 pub fn run_cli(args: LoadtestArgs) -> Result<(), String> {
-    report::raise_open_files(args.players as u64 + 256);
+    probe::raise_open_files(args.players as u64 + 256);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.max(1))
         .enable_all()

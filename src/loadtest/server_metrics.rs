@@ -3,11 +3,13 @@
 //! after-ramp-up figures. The client's latency adds the loopback and the client's own wait for a
 //! core; the server's does not, and the difference says where the time went.
 
+use super::player::Phase;
 use super::stats::round3;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 /// How long one read of `/metrics` may take before the report goes without it.
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -243,6 +245,50 @@ pub(crate) fn window(start: &str, end: &str, secs: f64) -> Value {
         "updates": ticks,
         "inbox_wait": inbox,
     })
+}
+
+/// How often the server's gauges are read during the run.
+pub(super) const GAUGES_EVERY: Duration = Duration::from_millis(250);
+
+/// Reads the server's `/metrics` every `GAUGES_EVERY` until told to stop, then once more.
+pub(super) async fn sample_gauges(
+    addr: SocketAddr,
+    mut gauges: Gauges,
+    t0: Instant,
+    steady_from: Instant,
+    phase: watch::Receiver<Phase>,
+    mut stop: watch::Receiver<bool>,
+) -> Gauges {
+    let mut every = tokio::time::interval(GAUGES_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopping = tokio::select! {
+            _ = every.tick() => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        let steady = Instant::now() >= steady_from && *phase.borrow() == Phase::Run;
+        let text = scrape(addr).await;
+        gauges.read(text, t0.elapsed().as_secs_f64(), steady);
+        if stopping {
+            return gauges;
+        }
+    }
+}
+
+pub(super) type Scrape = Option<(Instant, tokio::task::JoinHandle<Result<String, String>>)>;
+
+/// The report's `server_metrics`: the window between the two reads, or why there is none.
+pub(super) async fn server_window(start: Scrape, end: Scrape) -> Value {
+    let (Some((from, start)), Some((to, end))) = (start, end) else {
+        return json!({"error": "the run had no time after the ramp-up"});
+    };
+    let read = |r: Result<Result<String, String>, tokio::task::JoinError>| {
+        r.map_err(|e| e.to_string()).and_then(|r| r)
+    };
+    match (read(start.await), read(end.await)) {
+        (Ok(start), Ok(end)) => window(&start, &end, (to - from).as_secs_f64()),
+        (Err(e), _) | (_, Err(e)) => json!({"error": format!("/metrics not read: {e}")}),
+    }
 }
 
 #[cfg(test)]
