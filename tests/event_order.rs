@@ -231,9 +231,6 @@ async fn identify_and_subscribe_answer_as_the_reference_does() {
         .frame(json!({"type": "subscribe", "id": "s2", "event": "chat.message"}))
         .await;
     assert!(events.is_empty() && reply["ok"] == true, "{reply}");
-    let _ = t
-        .step("bob", "my_status", json!({"character_id": "bob"}))
-        .await;
 }
 
 #[tokio::test]
