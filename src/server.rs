@@ -218,12 +218,14 @@ impl Server {
             let until_tick = fixed.timestep().saturating_sub(fixed.overstep());
             // Wake at the next tick at the latest, and at least every 50 ms to notice a stop.
             let deadline = Instant::now() + until_tick.min(Duration::from_millis(50));
-            if let Ok(item) = self.inbox.recv_deadline(deadline) {
+            let waiting = !self.app.world().resource::<Inbox>().queued.is_empty();
+            // With requests still waiting their turn, the next update starts at once.
+            if !waiting && let Ok(item) = self.inbox.recv_deadline(deadline) {
                 self.app
                     .world_mut()
                     .resource_mut::<Inbox>()
-                    .stashed
-                    .push_back(item);
+                    .queued
+                    .push(item);
             }
             let started = Instant::now();
             self.app.update();

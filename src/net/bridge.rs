@@ -3,6 +3,7 @@
 
 use super::firehose::{self, Detail};
 use super::frames::{encode_error, encode_event, encode_ok};
+use super::inbox::FairQueue;
 use super::{Inbound, OutboundBudget, Outbox, Role};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
@@ -14,19 +15,16 @@ use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use prometheus_client::metrics::histogram::Histogram;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-/// Most inbox items taken in one update, so one update (and its commit) stays short under load.
-pub const MAX_INGEST_PER_UPDATE: usize = 4096;
-
-/// The receiving end of the inbox, plus anything the main loop took off it while waiting.
+/// The receiving end of the inbox, and what was read off it waiting for its turn.
 #[derive(Resource)]
 pub struct Inbox {
     pub rx: crossbeam_channel::Receiver<Inbound>,
-    pub stashed: VecDeque<Inbound>,
+    pub queued: FairQueue,
 }
 
 /// Every open connection's outbox.
@@ -60,7 +58,7 @@ impl Plugin for BridgePlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(Inbox {
             rx: self.inbox.clone(),
-            stashed: VecDeque::new(),
+            queued: FairQueue::default(),
         })
         .insert_resource(Outboxes {
             map: HashMap::new(),
@@ -82,7 +80,8 @@ impl Plugin for BridgePlugin {
     }
 }
 
-/// Turns inbox items into this update's messages, in arrival order.
+/// Turns inbox items into this update's messages: each connection's in its order, connections
+/// in turns (see [`FairQueue`]).
 pub fn ingest_inbox(
     mut inbox: ResMut<Inbox>,
     mut outboxes: ResMut<Outboxes>,
@@ -92,17 +91,15 @@ pub fn ingest_inbox(
     metrics: Option<Res<crate::metrics::MetricsRes>>,
 ) {
     let inbox = &mut *inbox;
-    if let Some(m) = &metrics {
-        m.0.inbox_depth.set(inbox.rx.len() as i64);
+    // Everything waiting is read at once: each connection has at most `max_in_flight` requests
+    // out, so this is bounded.
+    while let Ok(item) = inbox.rx.try_recv() {
+        inbox.queued.push(item);
     }
-    for _ in 0..MAX_INGEST_PER_UPDATE {
-        let item = match inbox.stashed.pop_front() {
-            Some(item) => item,
-            None => match inbox.rx.try_recv() {
-                Ok(item) => item,
-                Err(_) => break,
-            },
-        };
+    if let Some(m) = &metrics {
+        m.0.inbox_depth.set(inbox.queued.len() as i64);
+    }
+    for item in inbox.queued.take_update() {
         match item {
             Inbound::Opened { conn, outbox, role } => {
                 outboxes.map.insert(conn, Arc::new(outbox));

@@ -7,6 +7,7 @@ pub mod bridge;
 mod firehose;
 pub mod frames;
 mod http;
+pub mod inbox;
 mod listener;
 pub mod outbox;
 mod ws;
