@@ -1,90 +1,39 @@
 //! JSON Schema of every frame, request, result and event, generated from the Rust types. The
 //! files in `schemas/` are this output; a test fails when they drift (`bang schemas` rewrites them).
 
-use bang_components::api::combat::{
-    CollectFightersResult, CombatActionRequest, CombatActionResult, CombatInitiateRequest,
-    CombatStarted, CombatStatusRequest, CombatStatusResult, EncounterView, GarrisonRequest,
-    GarrisonUpdated, LeaveFightersResult, RoundPayload, SalvageCollectRequest,
-    SalvageCollectResult, SetGarrisonModeResult,
-};
+use bang_components::api::combat::{CombatStarted, EncounterView, GarrisonUpdated, RoundPayload};
 use bang_components::api::error::ApiError;
 use bang_components::api::events::{
     CharacterJoined, CharacterMoved, CharacterMovedObserved, ChatMessage, PortRegenerated,
     PortReset, WarpPurchase, WarpTransfer,
 };
 use bang_components::api::frames::{ClientFrame, EventFrame, RpcErrorFrame, RpcOkFrame};
-use bang_components::api::payloads::{
-    CheckTradeResult, IdentifyResult, LocalMapResult, MyMapResult, PlotCourseResult,
-    RechargeWarpPowerResult, RegeneratePortsResult, ResetPortsResult, SendMessageResult,
-    ServerStatusResult, StatusPayload, SubscribeResult, TradeResult, TransferWarpPowerResult,
-};
-use bang_components::api::requests::{
-    AdminRequest, CharacterRequest, IdentifyRequest, JoinRequest, LocalMapRequest, MoveRequest,
-    PlotCourseRequest, RechargeWarpPowerRequest, RegeneratePortsRequest, SendMessageRequest,
-    SubscribeRequest, TradeRequest, TransferWarpPowerRequest,
-};
-use schemars::{JsonSchema, schema_for};
+use bang_components::api::payloads::StatusPayload;
+use schemars::{JsonSchema, Schema, schema_for};
 use std::path::Path;
 
 fn entry<T: JsonSchema>(name: &str) -> (String, String) {
-    let schema = schema_for!(T);
-    let text = serde_json::to_string_pretty(&schema).expect("schema serialises") + "\n";
+    file(name, &schema_for!(T))
+}
+
+fn file(name: &str, schema: &Schema) -> (String, String) {
+    let text = serde_json::to_string_pretty(schema).expect("schema serialises") + "\n";
     (format!("{name}.json"), text)
 }
 
-/// Every schema file: (file name, contents).
+/// Every schema file: (file name, contents). Requests and results come from the endpoint table.
 pub fn all() -> Vec<(String, String)> {
-    vec![
+    let mut files = vec![
         entry::<ClientFrame>("frame.client"),
         entry::<RpcOkFrame>("frame.rpc_ok"),
         entry::<RpcErrorFrame>("frame.rpc_error"),
         entry::<EventFrame>("frame.event"),
         entry::<ApiError>("error"),
-        entry::<IdentifyRequest>("request.identify"),
-        entry::<SubscribeRequest>("request.subscribe"),
-        entry::<JoinRequest>("request.join"),
-        entry::<CharacterRequest>("request.my_status"),
-        entry::<MoveRequest>("request.move"),
-        entry::<PlotCourseRequest>("request.plot_course"),
-        entry::<CharacterRequest>("request.my_map"),
-        entry::<LocalMapRequest>("request.local_map"),
-        entry::<TradeRequest>("request.check_trade"),
-        entry::<TradeRequest>("request.trade"),
-        entry::<RechargeWarpPowerRequest>("request.recharge_warp_power"),
-        entry::<TransferWarpPowerRequest>("request.transfer_warp_power"),
-        entry::<AdminRequest>("request.reset_ports"),
-        entry::<RegeneratePortsRequest>("request.regenerate_ports"),
-        entry::<SendMessageRequest>("request.send_message"),
-        entry::<CombatInitiateRequest>("request.combat.initiate"),
-        entry::<CombatActionRequest>("request.combat.action"),
-        entry::<CombatStatusRequest>("request.combat.status"),
-        entry::<GarrisonRequest>("request.combat.leave_fighters"),
-        entry::<GarrisonRequest>("request.combat.collect_fighters"),
-        entry::<GarrisonRequest>("request.combat.set_garrison_mode"),
-        entry::<SalvageCollectRequest>("request.salvage.collect"),
-        entry::<IdentifyResult>("result.identify"),
-        entry::<SubscribeResult>("result.subscribe"),
-        entry::<ServerStatusResult>("result.server_status"),
-        entry::<StatusPayload>("result.join"),
-        entry::<StatusPayload>("result.my_status"),
-        entry::<StatusPayload>("result.move"),
-        entry::<PlotCourseResult>("result.plot_course"),
-        entry::<MyMapResult>("result.my_map"),
-        entry::<LocalMapResult>("result.local_map"),
-        entry::<CheckTradeResult>("result.check_trade"),
-        entry::<TradeResult>("result.trade"),
-        entry::<RechargeWarpPowerResult>("result.recharge_warp_power"),
-        entry::<TransferWarpPowerResult>("result.transfer_warp_power"),
-        entry::<ResetPortsResult>("result.reset_ports"),
-        entry::<RegeneratePortsResult>("result.regenerate_ports"),
-        entry::<SendMessageResult>("result.send_message"),
-        entry::<CombatStarted>("result.combat.initiate"),
-        entry::<CombatActionResult>("result.combat.action"),
-        entry::<CombatStatusResult>("result.combat.status"),
-        entry::<LeaveFightersResult>("result.combat.leave_fighters"),
-        entry::<CollectFightersResult>("result.combat.collect_fighters"),
-        entry::<SetGarrisonModeResult>("result.combat.set_garrison_mode"),
-        entry::<SalvageCollectResult>("result.salvage.collect"),
+    ];
+    for (name, schema) in bang_systems::endpoints::schemas() {
+        files.push(file(&name, &schema));
+    }
+    files.extend([
         entry::<CombatStarted>("event.combat.started"),
         entry::<EncounterView>("event.combat.round_waiting"),
         entry::<RoundPayload>("event.combat.round_resolved"),
@@ -99,7 +48,8 @@ pub fn all() -> Vec<(String, String)> {
         entry::<CharacterJoined>("event.character.joined"),
         entry::<CharacterMoved>("event.character.moved.mover"),
         entry::<CharacterMovedObserved>("event.character.moved.observer"),
-    ]
+    ]);
+    files
 }
 
 /// Writes every schema into `dir`, removing stale `*.json` files.

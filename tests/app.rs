@@ -2,12 +2,12 @@
 
 mod common;
 
-use bang_components::api::Request;
 use bang_components::api::requests::{
     CharacterRequest, IntArg, JoinRequest, MoveRequest, SubscribeRequest,
 };
 use bang_components::messages::{Audience, FrameQueued};
 use bang_systems::clock::ServerTick;
+use bang_systems::endpoints::Request;
 use bevy_time::TimeUpdateStrategy;
 use common::{Harness, reply_of};
 use std::time::Duration;

@@ -4,7 +4,6 @@
 
 mod common;
 
-use bang_components::api::Request;
 use bang_components::api::combat::{
     CombatActionRequest, CombatInitiateRequest, GarrisonRequest, SalvageCollectRequest,
 };
@@ -12,6 +11,7 @@ use bang_components::api::requests::{IntArg, JoinRequest, MoveRequest};
 use bang_components::character::{Credits, Ship};
 use bang_components::combat::{Encounter, EncounterIndex, Garrison, Salvage, SalvageIndex};
 use bang_components::session::ConnectionId;
+use bang_systems::endpoints::Request;
 use common::Harness;
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};

@@ -6,7 +6,7 @@
 mod common;
 
 use bang::net::frames::{Decoded, decode};
-use bang_components::api::Endpoint;
+use bang_components::api::Framing;
 use bang_components::messages::FrameQueued;
 use common::Harness;
 use proptest::prelude::*;
@@ -101,7 +101,7 @@ fn payload() -> impl Strategy<Value = Value> {
 }
 
 fn endpoint() -> impl Strategy<Value = Value> {
-    let names: Vec<&'static str> = Endpoint::ALL.iter().map(|e| e.name()).collect();
+    let names = bang_systems::endpoints::names(Framing::Rpc);
     prop_oneof![
         8 => proptest::sample::select(names).prop_map(|n| json!(n)),
         1 => scalar(),
@@ -131,7 +131,7 @@ fn harness() -> Harness {
     let conn = h.connect();
     for id in ["c0", "c1"] {
         let req =
-            bang_components::api::Request::Join(bang_components::api::requests::JoinRequest {
+            bang_systems::endpoints::Request::Join(bang_components::api::requests::JoinRequest {
                 character_id: Some(id.into()),
                 ..Default::default()
             });

@@ -1,8 +1,8 @@
 //! The messages that flow through one update: requests in from the network thread, frames out to
-//! it. Data flows one way: socket → inbox → `RequestReceived` → systems → `FrameQueued` → socket.
+//! it. Data flows one way: socket → inbox → `RequestReceived` (in the systems' endpoint table) → systems → `FrameQueued` → socket.
 
+use crate::api::ApiError;
 use crate::api::events::ChatMessage;
-use crate::api::{ApiError, Request};
 use crate::session::ConnectionId;
 use crate::time::Timestamp;
 use bevy_ecs::prelude::Message;
@@ -15,17 +15,6 @@ pub struct ConnectionOpened(pub ConnectionId);
 /// A connection closed (or was dropped for being too slow).
 #[derive(Message, Debug, Clone)]
 pub struct ConnectionClosed(pub ConnectionId);
-
-/// A decoded client request, in arrival order.
-#[derive(Message, Debug, Clone)]
-pub struct RequestReceived {
-    pub conn: ConnectionId,
-    /// The request's `id`, already converted to the string the reply echoes.
-    pub id: String,
-    pub request: Request,
-    /// When the frame was read off the socket (for the server's latency metric).
-    pub received: Option<std::time::Instant>,
-}
 
 /// One entry of the action log: a state-changing action and its outcome. Written to the store in
 /// the same transaction as the change, then appended to the day's JSONL file.

@@ -8,6 +8,16 @@
 use super::ACTION_KINDS;
 use super::player::{Phase, Player, Purpose};
 use super::wire::COMMODITIES;
+use bang_components::api::Endpoint;
+use bang_systems::characters::Join;
+use bang_systems::characters::MyStatus;
+use bang_systems::chat::SendMessage;
+use bang_systems::combat::endpoints::Act;
+use bang_systems::combat::endpoints::Initiate;
+use bang_systems::combat::garrisons::CollectFighters;
+use bang_systems::combat::garrisons::LeaveFighters;
+use bang_systems::movement::Move;
+use bang_systems::trade::CheckTrade;
 use rand::RngExt;
 use serde_json::json;
 
@@ -59,7 +69,7 @@ impl Player {
     /// `my_status`: what a player in a crowd does most (the reply lists up to 200 others).
     fn ask_status(&mut self) {
         let payload = json!({"character_id": self.spec.id});
-        self.send("my_status", payload, Purpose::Status);
+        self.send(MyStatus::NAME, payload, Purpose::Status);
     }
 
     fn skip(&mut self, why: &'static str) {
@@ -94,7 +104,7 @@ impl Player {
         }
         let to = choices[self.rng.random_range(0..choices.len())];
         let payload = json!({"character_id": self.spec.id, "to_sector": to});
-        self.send("move", payload, Purpose::Plain);
+        self.send(Move::NAME, payload, Purpose::Plain);
     }
 
     /// Home by the warp if there is one back, else by a teleporting `join`.
@@ -105,11 +115,11 @@ impl Player {
         if adjacent && ship.warp_power >= ship.turns_per_warp() {
             self.count("move_home");
             let payload = json!({"character_id": self.spec.id, "to_sector": home});
-            self.send("move", payload, Purpose::Plain);
+            self.send(Move::NAME, payload, Purpose::Plain);
         } else {
             self.count("teleport_home");
             let payload = json!({"character_id": self.spec.id, "sector": home});
-            self.send("join", payload, Purpose::Plain);
+            self.send(Join::NAME, payload, Purpose::Plain);
         }
     }
 
@@ -142,7 +152,7 @@ impl Player {
         let payload = json!({"character_id": self.spec.id, "commodity": commodity,
             "quantity": quantity, "trade_type": trade_type});
         self.send(
-            "check_trade",
+            CheckTrade::NAME,
             payload,
             Purpose::CheckTrade {
                 commodity,
@@ -162,7 +172,7 @@ impl Player {
         let content = format!("{} here, message {}", self.spec.id, self.chats);
         let payload =
             json!({"character_id": self.spec.id, "type": "broadcast", "content": content});
-        self.send("send_message", payload, Purpose::Chat);
+        self.send(SendMessage::NAME, payload, Purpose::Chat);
     }
 
     /// A fight at home with whoever is there (the partner, if it is home).
@@ -194,7 +204,7 @@ impl Player {
             self.count("fight_partner_away");
         }
         let payload = json!({"character_id": self.spec.id});
-        self.send("combat.initiate", payload, Purpose::Plain);
+        self.send(Initiate::NAME, payload, Purpose::Plain);
     }
 
     /// A keeper tends its toll garrison at home; its partner leaves home to come back through it.
@@ -208,7 +218,7 @@ impl Player {
             }
             // Fresh numbers first: the garrison may have fought since the last status.
             let payload = json!({"character_id": self.spec.id});
-            self.send("my_status", payload, Purpose::TollStatus);
+            self.send(MyStatus::NAME, payload, Purpose::TollStatus);
         } else {
             let toll_here = self
                 .status
@@ -246,7 +256,7 @@ impl Player {
                 self.count("toll_collect");
                 let payload =
                     json!({"character_id": me, "sector": self.spec.home, "quantity": quantity});
-                self.send("combat.collect_fighters", payload, Purpose::Plain);
+                self.send(CollectFighters::NAME, payload, Purpose::Plain);
             }
             _ if foreign => self.skip("skipped_deploy_foreign_garrison"),
             _ if ship.fighters < 30 || ship.is_pod() => self.skip("skipped_deploy_no_fighters"),
@@ -256,7 +266,7 @@ impl Player {
                 let toll = self.rng.random_range(5..=20);
                 let payload = json!({"character_id": me, "sector": self.spec.home,
                     "quantity": quantity, "mode": "toll", "toll_amount": toll});
-                self.send("combat.leave_fighters", payload, Purpose::Plain);
+                self.send(LeaveFighters::NAME, payload, Purpose::Plain);
             }
         }
     }
@@ -281,7 +291,7 @@ impl Player {
             return false;
         }
         let payload = json!({"character_id": me, "sector": self.spec.home, "quantity": quantity});
-        self.send("combat.collect_fighters", payload, Purpose::CleanupCollect);
+        self.send(CollectFighters::NAME, payload, Purpose::CleanupCollect);
         true
     }
 
@@ -381,7 +391,7 @@ impl Player {
             combat_id: combat_id.to_string(),
             pay: action == "pay",
         };
-        self.send("combat.action", payload, purpose);
+        self.send(Act::NAME, payload, purpose);
     }
 
     /// A neighbour to flee to, if the ship can jump from the fight's sector.

@@ -4,6 +4,9 @@
 use super::player::{Fight, Pending, Phase, Player, Purpose};
 use super::stats::Violation;
 use super::wire::{self, ErrorBody, Head, Status};
+use bang_components::api::Endpoint;
+use bang_systems::movement::Move;
+use bang_systems::trade::Trade;
 use rand::RngExt;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -131,7 +134,7 @@ impl Player {
                 if can && self.phase == Phase::Run && !self.in_fight() {
                     let payload = json!({"character_id": self.spec.id, "commodity": commodity,
                         "quantity": quantity, "trade_type": trade_type});
-                    self.send("trade", payload, Purpose::Plain);
+                    self.send(Trade::NAME, payload, Purpose::Plain);
                 } else {
                     *self
                         .tally
@@ -258,7 +261,7 @@ impl Player {
         let now = Instant::now();
         if !self.fights.contains_key(&e.combat_id) {
             self.shared.combat_seen(&e.combat_id);
-            let moving = self.pending.values().any(|p| p.endpoint == "move");
+            let moving = self.pending.values().any(|p| p.endpoint == Move::NAME);
             let fight = Fight {
                 by_my_arrival: moving && e.initiator.as_deref() == Some(self.spec.id.as_str()),
                 initiator: e.initiator.clone(),

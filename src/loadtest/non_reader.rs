@@ -7,6 +7,9 @@
 use super::Config;
 use super::player::{self, Phase};
 use super::stats::round3;
+use bang_components::api::Endpoint;
+use bang_systems::characters::Join;
+use bang_systems::characters::MyStatus;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -123,9 +126,9 @@ pub(crate) async fn run(
     };
     stats.connected.fetch_add(1, Ordering::Relaxed);
     let began = Instant::now();
-    let join = json!({"id": "join", "type": "rpc", "endpoint": "join",
+    let join = json!({"id": "join", "type": "rpc", "endpoint": Join::NAME,
         "payload": {"character_id": id, "sector": sector}});
-    let status = json!({"type": "rpc", "endpoint": "my_status",
+    let status = json!({"type": "rpc", "endpoint": MyStatus::NAME,
         "payload": {"character_id": id}});
     let mut frames = vec![join.to_string()];
     let mut next_id = 0u64;
@@ -182,7 +185,7 @@ pub(crate) async fn run(
 /// Joins (creating) the character over an ordinary connection, reads the reply, closes.
 async fn create(addr: &str, id: &str, sector: u32) -> Result<(), String> {
     let mut ws = player::connect(addr).await?;
-    let frame = json!({"id": "create", "type": "rpc", "endpoint": "join",
+    let frame = json!({"id": "create", "type": "rpc", "endpoint": Join::NAME,
         "payload": {"character_id": id, "sector": sector}});
     ws.send(Message::text(frame.to_string()))
         .await

@@ -4,6 +4,10 @@
 use super::Config;
 use super::stats::{Shared, Tally, Violation};
 use super::wire::{self, Head, Status};
+use bang_components::api::Endpoint;
+use bang_systems::characters::Join;
+use bang_systems::characters::MyStatus;
+use bang_systems::server_status::ServerStatus;
 use futures_util::{SinkExt, StreamExt};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -144,7 +148,8 @@ pub(crate) async fn probe(addr: SocketAddr) -> Result<u32, String> {
     let mut ws = connect(&addr.to_string())
         .await
         .map_err(|e| format!("{addr}: {e}"))?;
-    let frame = json!({"id": "probe", "type": "rpc", "endpoint": "server_status", "payload": {}});
+    let frame =
+        json!({"id": "probe", "type": "rpc", "endpoint": ServerStatus::NAME, "payload": {}});
     ws.send(Message::text(frame.to_string()))
         .await
         .map_err(|e| e.to_string())?;
@@ -240,7 +245,7 @@ impl Player {
 
     fn join(&mut self) {
         let payload = json!({"character_id": self.spec.id, "sector": self.spec.home});
-        self.send("join", payload, Purpose::Join);
+        self.send(Join::NAME, payload, Purpose::Join);
     }
 
     /// Queues a request (sent at the top of the loop, microseconds later).
@@ -395,7 +400,7 @@ impl Player {
         self.cleanup_deadline = Some(Instant::now() + CLEANUP_TIMEOUT);
         if self.spec.keeper && self.status.sector == self.spec.home {
             let payload = json!({"character_id": self.spec.id});
-            self.send("my_status", payload, Purpose::CleanupStatus);
+            self.send(MyStatus::NAME, payload, Purpose::CleanupStatus);
         } else {
             self.park();
         }
@@ -405,7 +410,7 @@ impl Player {
         let span = self.cfg.sectors - self.cfg.park_from;
         let sector = self.cfg.park_from + (self.spec.index as u32 % span.max(1));
         let payload = json!({"character_id": self.spec.id, "sector": sector});
-        self.send("join", payload, Purpose::Park);
+        self.send(Join::NAME, payload, Purpose::Park);
     }
 
     fn next_wake(&self) -> Instant {

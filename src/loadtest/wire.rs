@@ -2,6 +2,10 @@
 //! [`Head`] that borrows from the text and leaves the payload unparsed, so the many frames nobody
 //! looks into (other players' joins, chat) cost one scan and no allocation.
 
+use bang_components::api::Endpoint;
+use bang_systems::chat::SendMessage;
+use bang_systems::combat::endpoints::Act;
+use bang_systems::trade::Trade;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -224,10 +228,10 @@ pub(crate) fn expected_refusal(endpoint: &str, e: &ErrorBody) -> bool {
                 || d.contains("during a fight")
                 || d.starts_with("Round mismatch")
         }
-        429 => endpoint == "send_message",
-        400 => endpoint == "trade",
+        429 => endpoint == SendMessage::NAME,
+        400 => endpoint == Trade::NAME,
         404 => {
-            endpoint == "combat.action"
+            endpoint == Act::NAME
                 && (d.starts_with("Target combatant not found")
                     || d.starts_with("Combat encounter not found"))
         }

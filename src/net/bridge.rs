@@ -7,10 +7,9 @@ use super::inbox::FairQueue;
 use super::{Inbound, OutboundBudget, Outbox, Role};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
-use bang_components::messages::{
-    Audience, ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived,
-};
+use bang_components::messages::{Audience, ConnectionClosed, ConnectionOpened, FrameQueued};
 use bang_components::session::{ConnectionId, Sessions};
+use bang_systems::endpoints::RequestReceived;
 use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;

@@ -3,13 +3,8 @@
 //! the connection stays open.
 
 use bang_components::api::frames::{EventFrame, RpcErrorFrame, RpcOkFrame};
-use bang_components::api::requests::{
-    AdminRequest, CharacterRequest, JoinRequest, LocalMapRequest, MoveRequest, PlotCourseRequest,
-    RechargeWarpPowerRequest, RegeneratePortsRequest, SendMessageRequest, TradeRequest,
-    TransferWarpPowerRequest, Validate,
-};
-use bang_components::api::{ApiError, Endpoint, Request};
-use serde::de::DeserializeOwned;
+use bang_components::api::{ApiError, Framing};
+use bang_systems::endpoints::Request;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -58,53 +53,6 @@ fn refused(id: String, endpoint: &str, error: ApiError) -> Decoded {
     }
 }
 
-/// Decodes a payload into an endpoint's typed request. Wrong JSON types are 422 with the field's
-/// path; bounds the type cannot express (lengths) are checked by `Validate`.
-fn typed<T: DeserializeOwned + Validate>(payload: Value) -> Result<T, ApiError> {
-    let value: T = serde_path_to_error::deserialize(payload).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        ApiError::unprocessable(format!("Invalid field '{path}': {inner}"))
-            .with_code("invalid_field")
-    })?;
-    value
-        .validate()
-        .map_err(|detail| ApiError::unprocessable(detail).with_code("invalid_field"))?;
-    Ok(value)
-}
-
-fn rpc_request(endpoint: Endpoint, payload: Value) -> Result<Request, ApiError> {
-    Ok(match endpoint {
-        Endpoint::ServerStatus => Request::ServerStatus,
-        Endpoint::Join => Request::Join(typed::<JoinRequest>(payload)?),
-        Endpoint::MyStatus => Request::MyStatus(typed::<CharacterRequest>(payload)?),
-        Endpoint::Move => Request::Move(typed::<MoveRequest>(payload)?),
-        Endpoint::PlotCourse => Request::PlotCourse(typed::<PlotCourseRequest>(payload)?),
-        Endpoint::MyMap => Request::MyMap(typed::<CharacterRequest>(payload)?),
-        Endpoint::LocalMap => Request::LocalMap(typed::<LocalMapRequest>(payload)?),
-        Endpoint::CheckTrade => Request::CheckTrade(typed::<TradeRequest>(payload)?),
-        Endpoint::Trade => Request::Trade(typed::<TradeRequest>(payload)?),
-        Endpoint::RechargeWarpPower => {
-            Request::RechargeWarpPower(typed::<RechargeWarpPowerRequest>(payload)?)
-        }
-        Endpoint::TransferWarpPower => {
-            Request::TransferWarpPower(typed::<TransferWarpPowerRequest>(payload)?)
-        }
-        Endpoint::ResetPorts => Request::ResetPorts(typed::<AdminRequest>(payload)?),
-        Endpoint::RegeneratePorts => {
-            Request::RegeneratePorts(typed::<RegeneratePortsRequest>(payload)?)
-        }
-        Endpoint::SendMessage => Request::SendMessage(typed::<SendMessageRequest>(payload)?),
-        Endpoint::CombatInitiate => Request::CombatInitiate(typed(payload)?),
-        Endpoint::CombatAction => Request::CombatAction(typed(payload)?),
-        Endpoint::CombatStatus => Request::CombatStatus(typed(payload)?),
-        Endpoint::CombatLeaveFighters => Request::LeaveFighters(typed(payload)?),
-        Endpoint::CombatCollectFighters => Request::CollectFighters(typed(payload)?),
-        Endpoint::CombatSetGarrisonMode => Request::SetGarrisonMode(typed(payload)?),
-        Endpoint::SalvageCollect => Request::SalvageCollect(typed(payload)?),
-    })
-}
-
 /// Decodes one text frame.
 pub fn decode(text: &str) -> Decoded {
     let value: Value = match serde_json::from_str(text) {
@@ -114,7 +62,7 @@ pub fn decode(text: &str) -> Decoded {
             return refused(reply_id(None), "unknown", error);
         }
     };
-    let Value::Object(mut frame) = value else {
+    let Value::Object(frame) = value else {
         let error = ApiError::bad_request("Frame must be a JSON object").with_code("invalid_frame");
         return refused(reply_id(None), "unknown", error);
     };
@@ -122,44 +70,31 @@ pub fn decode(text: &str) -> Decoded {
     match frame.get("type") {
         None => rpc(id, frame),
         Some(Value::String(t)) if t == "rpc" => rpc(id, frame),
-        Some(Value::String(t)) if t == "identify" => {
-            control(id, "identify", Value::Object(frame), Request::Identify)
-        }
-        Some(Value::String(t)) if t == "subscribe" => {
-            control(id, "subscribe", Value::Object(frame), Request::Subscribe)
+        Some(Value::String(t)) => {
+            let name = truncate(t);
+            match Request::decode(Framing::Control, &name, Value::Object(frame)) {
+                Some(Ok(request)) => Decoded::Request { id, request },
+                Some(Err(error)) => refused(id, &name, error),
+                None => unknown_type(id, &name, &name),
+            }
         }
         Some(other) => {
-            let endpoint = match other {
-                Value::String(s) => s.clone(),
-                _ => "unknown".to_string(),
-            };
-            let detail = format!("Unknown frame type: {}", shown(Some(other)));
-            let error = ApiError::bad_request(detail).with_code("unknown_frame_type");
-            let endpoint = truncate(&endpoint);
-            frame.clear();
-            refused(id, &endpoint, error)
+            let shown = shown(Some(other));
+            unknown_type(id, "unknown", &shown)
         }
     }
+}
+
+/// A frame whose `type` is neither `rpc` nor a control frame's.
+fn unknown_type(id: String, endpoint: &str, shown: &str) -> Decoded {
+    let detail = format!("Unknown frame type: {shown}");
+    let error = ApiError::bad_request(detail).with_code("unknown_frame_type");
+    refused(id, endpoint, error)
 }
 
 /// Echoed names are capped so a hostile frame cannot make the server echo 64 KiB back.
 fn truncate(s: &str) -> String {
     s.chars().take(128).collect()
-}
-
-fn control<T: DeserializeOwned + Validate>(
-    id: String,
-    endpoint: &str,
-    frame: Value,
-    wrap: fn(T) -> Request,
-) -> Decoded {
-    match typed::<T>(frame) {
-        Ok(req) => Decoded::Request {
-            id,
-            request: wrap(req),
-        },
-        Err(error) => refused(id, endpoint, error),
-    }
 }
 
 fn rpc(id: String, mut frame: Map<String, Value>) -> Decoded {
@@ -177,24 +112,18 @@ fn rpc(id: String, mut frame: Map<String, Value>) -> Decoded {
         }
     };
     let name = truncate(&name);
-    let Some(endpoint) = Endpoint::from_name(&name) else {
-        let error =
-            ApiError::not_found(format!("Unknown endpoint: {name}")).with_code("unknown_endpoint");
-        return refused(id, &name, error);
-    };
     let payload = match frame.remove("payload") {
         None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(Value::Object(m)) => Value::Object(m),
-        Some(_) if endpoint == Endpoint::ServerStatus => Value::Object(Map::new()),
-        Some(_) => {
-            let error =
-                ApiError::unprocessable("payload must be a JSON object").with_code("invalid_frame");
-            return refused(id, &name, error);
-        }
+        Some(payload) => payload,
     };
-    match rpc_request(endpoint, payload) {
-        Ok(request) => Decoded::Request { id, request },
-        Err(error) => refused(id, &name, error),
+    match Request::decode(Framing::Rpc, &name, payload) {
+        Some(Ok(request)) => Decoded::Request { id, request },
+        Some(Err(error)) => refused(id, &name, error),
+        None => {
+            let error = ApiError::not_found(format!("Unknown endpoint: {name}"))
+                .with_code("unknown_endpoint");
+            refused(id, &name, error)
+        }
     }
 }
 
@@ -270,7 +199,7 @@ mod tests {
             match decode(&text) {
                 Decoded::Request { id, request } => {
                     assert_eq!(id, want);
-                    assert!(matches!(request, Request::ServerStatus));
+                    assert!(matches!(request, Request::ServerStatus(_)));
                 }
                 other => panic!("{other:?}"),
             }

@@ -122,8 +122,7 @@ impl Inbound {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bang_components::api::Request;
-    use bang_components::messages::RequestReceived;
+    use bang_systems::endpoints::{Request, RequestReceived};
 
     fn request(conn: u64, n: u32) -> Inbound {
         Inbound::Request(RequestReceived {

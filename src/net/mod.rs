@@ -12,9 +12,9 @@ mod listener;
 pub mod outbox;
 mod ws;
 
-use bang_components::messages::RequestReceived;
 use bang_components::session::ConnectionId;
 use bang_components::universe::Universe;
+use bang_systems::endpoints::RequestReceived;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};

@@ -4,6 +4,7 @@ use crate::action_log::log_action;
 use crate::outbox::{emit, emit_to};
 use crate::status::status_payload;
 use crate::world_ops::{announce_move, record_visit_and_status, relocate};
+use bang_components::api::Endpoint;
 use bang_components::api::events::{CHARACTER_JOINED, CharacterJoined, MoveType, STATUS_UPDATE};
 use bang_components::api::payloads::StatusPayload;
 use bang_components::api::requests::{CharacterRequest, JoinRequest, given};
@@ -200,4 +201,42 @@ pub fn my_status(
     let mut status = status_payload(world, entity);
     status.character_id = None;
     Ok(status)
+}
+
+/// `join`: Creates or loads a character and places it in the world.
+pub struct Join;
+
+impl Endpoint for Join {
+    const NAME: &'static str = "join";
+    type Request = JoinRequest;
+    type Result = StatusPayload;
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: JoinRequest,
+    ) -> ApiResult<StatusPayload> {
+        join(world, conn, request)
+    }
+}
+
+/// `my_status`: The character's status.
+pub struct MyStatus;
+
+impl Endpoint for MyStatus {
+    const NAME: &'static str = "my_status";
+    type Request = CharacterRequest;
+    type Result = StatusPayload;
+
+    fn acting_for(request: &CharacterRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: CharacterRequest,
+    ) -> ApiResult<StatusPayload> {
+        my_status(world, conn, request)
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::action_log::log_action;
 use crate::outbox::emit;
+use bang_components::api::Endpoint;
 use bang_components::api::events::{CHAT_MESSAGE, ChatMessage};
 use bang_components::api::payloads::SendMessageResult;
 use bang_components::api::requests::{SendMessageRequest, given};
@@ -88,4 +89,25 @@ pub fn send_message(
     emit(world, CHAT_MESSAGE, &message, audience);
     world.write_message(ChatRecorded(message));
     Ok(SendMessageResult { id })
+}
+
+/// `send_message`: A broadcast or a direct message.
+pub struct SendMessage;
+
+impl Endpoint for SendMessage {
+    const NAME: &'static str = "send_message";
+    type Request = SendMessageRequest;
+    type Result = SendMessageResult;
+
+    fn acting_for(request: &SendMessageRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: SendMessageRequest,
+    ) -> ApiResult<SendMessageResult> {
+        send_message(world, conn, request)
+    }
 }

@@ -15,11 +15,13 @@ pub mod chat;
 pub mod clock;
 pub mod combat;
 pub mod dispatch;
+pub mod endpoints;
 pub mod maps;
 pub mod movement;
 pub mod outbox;
 pub mod ownership;
 pub mod ports;
+pub mod server_status;
 pub mod sessions;
 pub mod status;
 pub mod trade;
@@ -31,7 +33,7 @@ use bang_components::character::{CharacterIndex, SectorOccupants};
 use bang_components::chat::ChatLog;
 use bang_components::economy::PortStates;
 use bang_components::messages::{
-    ActionLogged, ChatRecorded, ConnectionClosed, ConnectionOpened, FrameQueued, RequestReceived,
+    ActionLogged, ChatRecorded, ConnectionClosed, ConnectionOpened, FrameQueued,
 };
 use bang_components::session::{AdminToken, Sessions};
 use bang_components::time::GameClock;
@@ -40,6 +42,7 @@ use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use bevy_time::TimePlugin;
 use bevy_time::prelude::*;
+use endpoints::RequestReceived;
 use std::sync::Arc;
 
 /// Where the network bridge turns its inbox into messages.
@@ -135,7 +138,7 @@ impl Plugin for GamePlugin {
                 Update,
                 (
                     sessions::open_sessions,
-                    dispatch::dispatch_requests,
+                    endpoints::dispatch_requests,
                     sessions::close_sessions,
                 )
                     .chain()

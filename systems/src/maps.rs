@@ -1,12 +1,14 @@
 //! What a character knows of the map (`my_map`, `local_map`) and the operator's debug view of the
 //! whole graph (`GET /api/local_map`).
 
+use bang_components::api::Endpoint;
 use bang_components::api::payloads::{
     Cargo, LocalMapResult, MapNode, MyMapResult, ShipConfig, VisitView,
 };
 use bang_components::api::requests::{CharacterRequest, IntArg, LocalMapRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterIndex, Credits, MapKnowledge, Position, Ship};
+use bang_components::session::ConnectionId;
 use bang_components::universe::{SectorId, Universe, UniverseRes};
 use bevy_ecs::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -224,4 +226,46 @@ pub fn debug_map(
         max_sectors: None,
         max_hops: None,
     })
+}
+
+/// `my_map`: The sectors the character knows.
+pub struct MyMap;
+
+impl Endpoint for MyMap {
+    const NAME: &'static str = "my_map";
+    type Request = CharacterRequest;
+    type Result = MyMapResult;
+
+    fn acting_for(request: &CharacterRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        _conn: ConnectionId,
+        request: CharacterRequest,
+    ) -> ApiResult<MyMapResult> {
+        my_map(world, request)
+    }
+}
+
+/// `local_map`: The known sectors around the character.
+pub struct LocalMap;
+
+impl Endpoint for LocalMap {
+    const NAME: &'static str = "local_map";
+    type Request = LocalMapRequest;
+    type Result = LocalMapResult;
+
+    fn acting_for(request: &LocalMapRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        _conn: ConnectionId,
+        request: LocalMapRequest,
+    ) -> ApiResult<LocalMapResult> {
+        local_map(world, request)
+    }
 }

@@ -5,6 +5,7 @@ use crate::combat::endpoints::{Arrival, engage_on_arrival};
 use crate::combat::query::refuse_in_combat;
 use crate::outbox::emit_to;
 use crate::world_ops::{announce_move, record_visit_and_status, relocate};
+use bang_components::api::Endpoint;
 use bang_components::api::events::{MoveType, STATUS_UPDATE};
 use bang_components::api::payloads::{PlotCourseResult, StatusPayload};
 use bang_components::api::requests::{IntArg, MoveRequest, PlotCourseRequest, given};
@@ -128,6 +129,44 @@ pub fn plot_course(world: &World, req: PlotCourseRequest) -> ApiResult<PlotCours
         distance: path.len() as u32 - 1,
         path,
     })
+}
+
+/// `move`: One warp to an adjacent sector.
+pub struct Move;
+
+impl Endpoint for Move {
+    const NAME: &'static str = "move";
+    type Request = MoveRequest;
+    type Result = StatusPayload;
+
+    fn acting_for(request: &MoveRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: MoveRequest,
+    ) -> ApiResult<StatusPayload> {
+        move_character(world, conn, request)
+    }
+}
+
+/// `plot_course`: The shortest path between two sectors.
+pub struct PlotCourse;
+
+impl Endpoint for PlotCourse {
+    const NAME: &'static str = "plot_course";
+    type Request = PlotCourseRequest;
+    type Result = PlotCourseResult;
+
+    fn handle(
+        world: &mut World,
+        _conn: ConnectionId,
+        request: PlotCourseRequest,
+    ) -> ApiResult<PlotCourseResult> {
+        plot_course(world, request)
+    }
 }
 
 #[cfg(test)]

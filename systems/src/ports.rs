@@ -3,6 +3,7 @@
 
 use crate::action_log::log_action;
 use crate::outbox::emit;
+use bang_components::api::Endpoint;
 use bang_components::api::events::{PORT_REGENERATED, PORT_RESET, PortRegenerated, PortReset};
 use bang_components::api::payloads::{RegeneratePortsResult, ResetPortsResult};
 use bang_components::api::requests::{AdminRequest, RegeneratePortsRequest};
@@ -189,6 +190,40 @@ pub fn regenerate_ports_over_time(
         }
     }
     ports.unsaved.extend(changed);
+}
+
+/// `reset_ports`: Operator: every port back to its initial stock.
+pub struct ResetPorts;
+
+impl Endpoint for ResetPorts {
+    const NAME: &'static str = "reset_ports";
+    type Request = AdminRequest;
+    type Result = ResetPortsResult;
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: AdminRequest,
+    ) -> ApiResult<ResetPortsResult> {
+        reset_ports(world, conn, request)
+    }
+}
+
+/// `regenerate_ports`: Operator: every port a fraction of the way back.
+pub struct RegeneratePorts;
+
+impl Endpoint for RegeneratePorts {
+    const NAME: &'static str = "regenerate_ports";
+    type Request = RegeneratePortsRequest;
+    type Result = RegeneratePortsResult;
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: RegeneratePortsRequest,
+    ) -> ApiResult<RegeneratePortsResult> {
+        regenerate_ports(world, conn, request)
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,15 @@
 //! Connection sessions: opening and closing them, and the two control frames that bind
 //! characters and names to a connection (`identify`, `subscribe`).
 
+use crate::outbox::emit;
 use crate::status::status_payload;
 use bang_components::api::events::{CHAT_MESSAGE, STATUS_UPDATE};
-use bang_components::api::payloads::{IdentifyResult, StatusPayload, SubscribeResult};
+use bang_components::api::payloads::{IdentifyResult, SubscribeResult};
 use bang_components::api::requests::{IdentifyRequest, SubscribeRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
+use bang_components::api::{Endpoint, Framing};
 use bang_components::character::CharacterIndex;
+use bang_components::messages::Audience;
 use bang_components::messages::{ConnectionClosed, ConnectionOpened};
 use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
 use bevy_ecs::prelude::*;
@@ -61,42 +64,92 @@ pub fn subscribe(
     world: &mut World,
     conn: ConnectionId,
     req: SubscribeRequest,
-) -> ApiResult<(SubscribeResult, Option<StatusPayload>)> {
+) -> ApiResult<SubscribeResult> {
     match req.event.as_deref() {
         Some(CHAT_MESSAGE) => {
             world.resource_mut::<Sessions>().enable_chat(conn);
-            Ok((
-                SubscribeResult {
-                    subscribed: CHAT_MESSAGE.into(),
-                    character_id: None,
-                },
-                None,
-            ))
+            Ok(SubscribeResult {
+                subscribed: CHAT_MESSAGE.into(),
+                character_id: None,
+            })
         }
         Some(STATUS_UPDATE) => {
             let id = given(&req.character_id)
                 .ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
-            let entity = world
-                .resource::<CharacterIndex>()
-                .get(id)
-                .ok_or_else(|| ApiError::not_found(format!("Character '{id}' not found")))?;
+            if world.resource::<CharacterIndex>().get(id).is_none() {
+                return Err(ApiError::not_found(format!("Character '{id}' not found")));
+            }
             let mut sessions = world.resource_mut::<Sessions>();
             sessions.track(conn, id).map_err(|_| too_many())?;
             if let Some(name) = given(&req.name) {
                 sessions.add_name(conn, name).map_err(|_| too_many())?;
             }
-            let status = status_payload(world, entity);
-            Ok((
-                SubscribeResult {
-                    subscribed: STATUS_UPDATE.into(),
-                    character_id: Some(id.to_string()),
-                },
-                Some(status),
-            ))
+            Ok(SubscribeResult {
+                subscribed: STATUS_UPDATE.into(),
+                character_id: Some(id.to_string()),
+            })
         }
         other => Err(ApiError::not_found(format!(
             "Unknown event subscription: {}",
             other.unwrap_or("None")
         ))),
+    }
+}
+
+/// `identify` (a control frame): receive a character's events and/or a name's direct messages
+/// on this connection.
+pub struct Identify;
+
+impl Endpoint for Identify {
+    const NAME: &'static str = "identify";
+    const FRAMING: Framing = Framing::Control;
+    type Request = IdentifyRequest;
+    type Result = IdentifyResult;
+
+    fn acting_for(request: &IdentifyRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id, &request.name]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: IdentifyRequest,
+    ) -> ApiResult<IdentifyResult> {
+        identify(world, conn, request)
+    }
+}
+
+/// `subscribe` (a control frame): chat, or a character's status updates, on this connection.
+pub struct Subscribe;
+
+impl Endpoint for Subscribe {
+    const NAME: &'static str = "subscribe";
+    const FRAMING: Framing = Framing::Control;
+    type Request = SubscribeRequest;
+    type Result = SubscribeResult;
+
+    fn acting_for(request: &SubscribeRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id, &request.name]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: SubscribeRequest,
+    ) -> ApiResult<SubscribeResult> {
+        subscribe(world, conn, request)
+    }
+
+    /// A status subscription is followed by the character's status, after the reply.
+    fn after_reply(world: &mut World, conn: ConnectionId, result: &SubscribeResult) {
+        let Some(character) = &result.character_id else {
+            return;
+        };
+        let Some(entity) = world.resource::<CharacterIndex>().get(character) else {
+            return;
+        };
+        let status = status_payload(world, entity);
+        let audience = Audience::Connection(conn, vec![character.clone()]);
+        emit(world, STATUS_UPDATE, &status, audience);
     }
 }

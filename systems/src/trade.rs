@@ -2,6 +2,7 @@
 
 use crate::action_log::log_action;
 use crate::status::port_snapshot;
+use bang_components::api::Endpoint;
 use bang_components::api::payloads::{Cargo, CheckTradeResult, Prices, TradeResult};
 use bang_components::api::requests::{TradeRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
@@ -237,4 +238,46 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
         new_cargo: Cargo::from(cargo),
         new_prices: (q.side == PortSide::Sells).then_some(new_prices),
     })
+}
+
+/// `check_trade`: A trade's price, without trading.
+pub struct CheckTrade;
+
+impl Endpoint for CheckTrade {
+    const NAME: &'static str = "check_trade";
+    type Request = TradeRequest;
+    type Result = CheckTradeResult;
+
+    fn acting_for(request: &TradeRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        _conn: ConnectionId,
+        request: TradeRequest,
+    ) -> ApiResult<CheckTradeResult> {
+        check_trade(world, request)
+    }
+}
+
+/// `trade`: Buys from or sells to the sector's port.
+pub struct Trade;
+
+impl Endpoint for Trade {
+    const NAME: &'static str = "trade";
+    type Request = TradeRequest;
+    type Result = TradeResult;
+
+    fn acting_for(request: &TradeRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: TradeRequest,
+    ) -> ApiResult<TradeResult> {
+        trade(world, conn, request)
+    }
 }

@@ -3,6 +3,7 @@
 use crate::action_log::log_action;
 use crate::outbox::emit_to;
 use crate::status::status_payload;
+use bang_components::api::Endpoint;
 use bang_components::api::events::{
     STATUS_UPDATE, WARP_PURCHASE, WARP_TRANSFER, WarpPurchase, WarpTransfer,
 };
@@ -200,4 +201,46 @@ pub fn transfer_warp_power(
         to_warp_power_current: recv_have + moved,
         message: format!("Successfully transferred {moved} warp power units from {from} to {to}"),
     })
+}
+
+/// `recharge_warp_power`: Buys warp power at the mega-port.
+pub struct RechargeWarpPower;
+
+impl Endpoint for RechargeWarpPower {
+    const NAME: &'static str = "recharge_warp_power";
+    type Request = RechargeWarpPowerRequest;
+    type Result = RechargeWarpPowerResult;
+
+    fn acting_for(request: &RechargeWarpPowerRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: RechargeWarpPowerRequest,
+    ) -> ApiResult<RechargeWarpPowerResult> {
+        recharge_warp_power(world, conn, request)
+    }
+}
+
+/// `transfer_warp_power`: Gives warp power to a character in the same sector.
+pub struct TransferWarpPower;
+
+impl Endpoint for TransferWarpPower {
+    const NAME: &'static str = "transfer_warp_power";
+    type Request = TransferWarpPowerRequest;
+    type Result = TransferWarpPowerResult;
+
+    fn acting_for(request: &TransferWarpPowerRequest) -> Vec<&Option<String>> {
+        vec![&request.from_character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: TransferWarpPowerRequest,
+    ) -> ApiResult<TransferWarpPowerResult> {
+        transfer_warp_power(world, conn, request)
+    }
 }

@@ -4,11 +4,12 @@
 
 use bang::net::NetConfig;
 use bang::server::{RunningServer, ServerSettings, WorldSource};
-use bang_components::api::Request;
-use bang_components::messages::{ConnectionOpened, FrameQueued, RequestReceived};
+use bang_components::messages::{ConnectionOpened, FrameQueued};
 use bang_components::session::ConnectionId;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::Universe;
+use bang_systems::endpoints::Request;
+use bang_systems::endpoints::RequestReceived;
 use bang_systems::{GameSetup, build_app};
 use bevy_app::App;
 use bevy_ecs::message::{MessageCursor, Messages};

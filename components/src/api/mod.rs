@@ -3,6 +3,7 @@
 
 pub mod cargo;
 pub mod combat;
+pub mod endpoint;
 pub mod error;
 pub mod events;
 pub mod fields;
@@ -10,5 +11,5 @@ pub mod frames;
 pub mod payloads;
 pub mod requests;
 
+pub use endpoint::{Endpoint, Framing};
 pub use error::ApiError;
-pub use requests::{Endpoint, Request};

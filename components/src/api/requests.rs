@@ -1,5 +1,6 @@
-//! Typed RPC requests. The network thread turns a frame's `payload` into one of these; wrong JSON
-//! types fail there (422 naming the field). Presence ("falsy" = missing, as the reference treats
+//! Typed RPC requests (each endpoint names its own in its declaration, see `endpoint.rs`). The
+//! network thread turns a frame's `payload` into one of these; wrong JSON types fail there (422
+//! naming the field). Presence ("falsy" = missing, as the reference treats
 //! it) and game-state checks happen in the systems, in the reference's order, so the first
 //! failure a client sees is the one the reference would report.
 
@@ -8,109 +9,6 @@ use serde::Deserialize;
 
 use super::fields::check_len;
 pub use super::fields::{IntArg, MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given};
-
-macro_rules! endpoints {
-    ($($variant:ident => $name:literal,)*) => {
-        /// Every RPC endpoint name the protocol defines.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Endpoint { $($variant),* }
-
-        impl Endpoint {
-            pub const ALL: &'static [Endpoint] = &[$(Endpoint::$variant),*];
-
-            pub fn name(self) -> &'static str {
-                match self { $(Endpoint::$variant => $name),* }
-            }
-
-            pub fn from_name(name: &str) -> Option<Endpoint> {
-                match name { $($name => Some(Endpoint::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
-endpoints! {
-    ServerStatus => "server_status",
-    Join => "join",
-    MyStatus => "my_status",
-    Move => "move",
-    PlotCourse => "plot_course",
-    MyMap => "my_map",
-    LocalMap => "local_map",
-    CheckTrade => "check_trade",
-    Trade => "trade",
-    RechargeWarpPower => "recharge_warp_power",
-    TransferWarpPower => "transfer_warp_power",
-    ResetPorts => "reset_ports",
-    RegeneratePorts => "regenerate_ports",
-    SendMessage => "send_message",
-    CombatInitiate => "combat.initiate",
-    CombatAction => "combat.action",
-    CombatStatus => "combat.status",
-    CombatLeaveFighters => "combat.leave_fighters",
-    CombatCollectFighters => "combat.collect_fighters",
-    CombatSetGarrisonMode => "combat.set_garrison_mode",
-    SalvageCollect => "salvage.collect",
-}
-
-/// A decoded request: an RPC with its typed payload, or one of the two control frames.
-#[derive(Debug, Clone)]
-pub enum Request {
-    ServerStatus,
-    Join(JoinRequest),
-    MyStatus(CharacterRequest),
-    Move(MoveRequest),
-    PlotCourse(PlotCourseRequest),
-    MyMap(CharacterRequest),
-    LocalMap(LocalMapRequest),
-    CheckTrade(TradeRequest),
-    Trade(TradeRequest),
-    RechargeWarpPower(RechargeWarpPowerRequest),
-    TransferWarpPower(TransferWarpPowerRequest),
-    ResetPorts(AdminRequest),
-    RegeneratePorts(RegeneratePortsRequest),
-    SendMessage(SendMessageRequest),
-    CombatInitiate(super::combat::CombatInitiateRequest),
-    CombatAction(super::combat::CombatActionRequest),
-    CombatStatus(super::combat::CombatStatusRequest),
-    LeaveFighters(super::combat::GarrisonRequest),
-    CollectFighters(super::combat::GarrisonRequest),
-    SetGarrisonMode(super::combat::GarrisonRequest),
-    SalvageCollect(super::combat::SalvageCollectRequest),
-    Identify(IdentifyRequest),
-    Subscribe(SubscribeRequest),
-}
-
-impl Request {
-    /// The name echoed in the reply's `endpoint` field.
-    pub fn endpoint_name(&self) -> &'static str {
-        match self {
-            Request::ServerStatus => "server_status",
-            Request::Join(_) => "join",
-            Request::MyStatus(_) => "my_status",
-            Request::Move(_) => "move",
-            Request::PlotCourse(_) => "plot_course",
-            Request::MyMap(_) => "my_map",
-            Request::LocalMap(_) => "local_map",
-            Request::CheckTrade(_) => "check_trade",
-            Request::Trade(_) => "trade",
-            Request::RechargeWarpPower(_) => "recharge_warp_power",
-            Request::TransferWarpPower(_) => "transfer_warp_power",
-            Request::ResetPorts(_) => "reset_ports",
-            Request::RegeneratePorts(_) => "regenerate_ports",
-            Request::SendMessage(_) => "send_message",
-            Request::CombatInitiate(_) => "combat.initiate",
-            Request::CombatAction(_) => "combat.action",
-            Request::CombatStatus(_) => "combat.status",
-            Request::LeaveFighters(_) => "combat.leave_fighters",
-            Request::CollectFighters(_) => "combat.collect_fighters",
-            Request::SetGarrisonMode(_) => "combat.set_garrison_mode",
-            Request::SalvageCollect(_) => "salvage.collect",
-            Request::Identify(_) => "identify",
-            Request::Subscribe(_) => "subscribe",
-        }
-    }
-}
 
 /// `join`: create or load a character and place it in the world.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -337,15 +235,6 @@ mod tests {
         assert_eq!(arg("[1,2]"), IntArg::Invalid);
         assert_eq!(arg("{\"a\":1}"), IntArg::Invalid);
         assert_eq!(arg("18446744073709551615"), IntArg::Invalid);
-    }
-
-    #[test]
-    fn endpoint_names_round_trip() {
-        assert_eq!(Endpoint::ALL.len(), 21);
-        for e in Endpoint::ALL {
-            assert_eq!(Endpoint::from_name(e.name()), Some(*e));
-        }
-        assert_eq!(Endpoint::from_name("identify"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::rounds::settle;
 use super::tolls::pay_toll;
 use super::views::{encounter_view, log_view};
 use crate::action_log::log_action;
+use bang_components::api::Endpoint;
 use bang_components::api::combat::{
     CombatActionRequest, CombatActionResult, CombatInitiateRequest, CombatStarted,
     CombatStatusRequest, CombatStatusResult,
@@ -355,5 +356,68 @@ pub fn engage_on_arrival(world: &mut World, character: Entity, how: Arrival) {
         )
     {
         tracing::debug!(detail = %e.detail, "arrival did not start a fight");
+    }
+}
+
+/// `combat.initiate`: Starts a fight in the character's sector, or joins the one there.
+pub struct Initiate;
+
+impl Endpoint for Initiate {
+    const NAME: &'static str = "combat.initiate";
+    type Request = CombatInitiateRequest;
+    type Result = CombatStarted;
+
+    fn acting_for(request: &CombatInitiateRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: CombatInitiateRequest,
+    ) -> ApiResult<CombatStarted> {
+        initiate(world, conn, request)
+    }
+}
+
+/// `combat.action`: Submits the character's action for the open round.
+pub struct Act;
+
+impl Endpoint for Act {
+    const NAME: &'static str = "combat.action";
+    type Request = CombatActionRequest;
+    type Result = CombatActionResult;
+
+    fn acting_for(request: &CombatActionRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: CombatActionRequest,
+    ) -> ApiResult<CombatActionResult> {
+        act(world, conn, request)
+    }
+}
+
+/// `combat.status`: The fight the character is in.
+pub struct Status;
+
+impl Endpoint for Status {
+    const NAME: &'static str = "combat.status";
+    type Request = CombatStatusRequest;
+    type Result = CombatStatusResult;
+
+    fn acting_for(request: &CombatStatusRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        _conn: ConnectionId,
+        request: CombatStatusRequest,
+    ) -> ApiResult<CombatStatusResult> {
+        status(world, request)
     }
 }

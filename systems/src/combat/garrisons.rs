@@ -6,6 +6,7 @@ use super::encounters::{Present, start_or_join};
 use super::query::{active_in_sector, announce_garrisons, garrison_of};
 use super::views::garrison_view;
 use crate::action_log::log_action;
+use bang_components::api::Endpoint;
 use bang_components::api::combat::{
     CollectFightersResult, GarrisonRequest, LeaveFightersResult, SetGarrisonModeResult,
 };
@@ -409,4 +410,67 @@ pub fn set_garrison_mode(
         sector,
         garrison: view,
     })
+}
+
+/// `combat.leave_fighters`: Leaves fighters in the sector as a garrison.
+pub struct LeaveFighters;
+
+impl Endpoint for LeaveFighters {
+    const NAME: &'static str = "combat.leave_fighters";
+    type Request = GarrisonRequest;
+    type Result = LeaveFightersResult;
+
+    fn acting_for(request: &GarrisonRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: GarrisonRequest,
+    ) -> ApiResult<LeaveFightersResult> {
+        leave_fighters(world, conn, request)
+    }
+}
+
+/// `combat.collect_fighters`: Takes fighters back from the character's garrison.
+pub struct CollectFighters;
+
+impl Endpoint for CollectFighters {
+    const NAME: &'static str = "combat.collect_fighters";
+    type Request = GarrisonRequest;
+    type Result = CollectFightersResult;
+
+    fn acting_for(request: &GarrisonRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: GarrisonRequest,
+    ) -> ApiResult<CollectFightersResult> {
+        collect_fighters(world, conn, request)
+    }
+}
+
+/// `combat.set_garrison_mode`: Changes the garrison's mode (and toll).
+pub struct SetGarrisonMode;
+
+impl Endpoint for SetGarrisonMode {
+    const NAME: &'static str = "combat.set_garrison_mode";
+    type Request = GarrisonRequest;
+    type Result = SetGarrisonModeResult;
+
+    fn acting_for(request: &GarrisonRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: GarrisonRequest,
+    ) -> ApiResult<SetGarrisonModeResult> {
+        set_garrison_mode(world, conn, request)
+    }
 }

@@ -3,6 +3,7 @@
 use super::CombatUnsaved;
 use super::views::salvage_view;
 use crate::action_log::log_action;
+use bang_components::api::Endpoint;
 use bang_components::api::combat::{Loot, SalvageCollectRequest, SalvageCollectResult};
 use bang_components::api::payloads::Cargo;
 use bang_components::api::requests::given;
@@ -130,5 +131,26 @@ pub fn expire_salvage(world: &mut World) {
         world.entity_mut(e).despawn();
         world.resource_mut::<SalvageIndex>().by_id.remove(&id);
         world.resource_mut::<CombatUnsaved>().salvage.push(id);
+    }
+}
+
+/// `salvage.collect`: Takes a salvage container's contents.
+pub struct Collect;
+
+impl Endpoint for Collect {
+    const NAME: &'static str = "salvage.collect";
+    type Request = SalvageCollectRequest;
+    type Result = SalvageCollectResult;
+
+    fn acting_for(request: &SalvageCollectRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: SalvageCollectRequest,
+    ) -> ApiResult<SalvageCollectResult> {
+        collect_salvage(world, conn, request)
     }
 }

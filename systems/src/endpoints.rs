@@ -1,0 +1,212 @@
+//! Every endpoint, one line each. An endpoint is declared once, as an `impl Endpoint` beside its
+//! rule (wire name, request and result types, whom it acts for, handler); this table turns the
+//! list into the `Request` enum the network thread decodes into, its dispatch, and its schemas.
+//! Adding an endpoint: write its declaration and add its line here (see docs/architecture.md).
+
+use crate::dispatch::run;
+use bang_components::api::endpoint::{Endpoint, decode_payload};
+use bang_components::api::{ApiError, Framing};
+use bang_components::session::ConnectionId;
+use bevy_ecs::prelude::*;
+use schemars::{Schema, schema_for};
+use serde_json::Value;
+
+macro_rules! endpoints {
+    ($($variant:ident => $endpoint:path,)*) => {
+        /// A decoded request of any endpoint.
+        #[derive(Debug, Clone)]
+        pub enum Request {
+            $($variant(<$endpoint as Endpoint>::Request),)*
+        }
+
+        impl Request {
+            /// The endpoint's wire name, echoed in its reply.
+            pub fn endpoint_name(&self) -> &'static str {
+                match self {
+                    $(Request::$variant(_) => <$endpoint as Endpoint>::NAME,)*
+                }
+            }
+
+            /// Decodes the payload of the endpoint `name` that arrives with `framing`; `None`
+            /// when there is no such endpoint.
+            pub fn decode(
+                framing: Framing,
+                name: &str,
+                payload: Value,
+            ) -> Option<Result<Request, ApiError>> {
+                $(
+                    if <$endpoint as Endpoint>::FRAMING == framing
+                        && <$endpoint as Endpoint>::NAME == name
+                    {
+                        let payload = if <$endpoint as Endpoint>::IGNORES_PAYLOAD {
+                            Value::Object(Default::default())
+                        } else if payload.is_object() {
+                            payload
+                        } else {
+                            let error = ApiError::unprocessable("payload must be a JSON object")
+                                .with_code("invalid_frame");
+                            return Some(Err(error));
+                        };
+                        return Some(decode_payload(payload).map(Request::$variant));
+                    }
+                )*
+                None
+            }
+
+            /// Answers the request: the ownership check, the handler, the reply.
+            pub(crate) fn run(
+                self,
+                world: &mut World,
+                conn: ConnectionId,
+                id: String,
+                received: Option<std::time::Instant>,
+            ) {
+                match self {
+                    $(Request::$variant(r) => run::<$endpoint>(world, conn, id, r, received),)*
+                }
+            }
+        }
+
+        /// The wire names of the endpoints that arrive with `framing`, in table order.
+        pub fn names(framing: Framing) -> Vec<&'static str> {
+            let mut names = Vec::new();
+            $(
+                if <$endpoint as Endpoint>::FRAMING == framing {
+                    names.push(<$endpoint as Endpoint>::NAME);
+                }
+            )*
+            names
+        }
+
+        /// Each endpoint's request and result schema, named `request.NAME` and `result.NAME`.
+        pub fn schemas() -> Vec<(String, Schema)> {
+            let mut out = Vec::new();
+            $(
+                let name = <$endpoint as Endpoint>::NAME;
+                out.push((
+                    format!("request.{name}"),
+                    schema_for!(<$endpoint as Endpoint>::Request),
+                ));
+                out.push((
+                    format!("result.{name}"),
+                    schema_for!(<$endpoint as Endpoint>::Result),
+                ));
+            )*
+            out
+        }
+    };
+}
+
+endpoints! {
+    Identify => crate::sessions::Identify,
+    Subscribe => crate::sessions::Subscribe,
+    ServerStatus => crate::server_status::ServerStatus,
+    Join => crate::characters::Join,
+    MyStatus => crate::characters::MyStatus,
+    Move => crate::movement::Move,
+    PlotCourse => crate::movement::PlotCourse,
+    MyMap => crate::maps::MyMap,
+    LocalMap => crate::maps::LocalMap,
+    CheckTrade => crate::trade::CheckTrade,
+    Trade => crate::trade::Trade,
+    RechargeWarpPower => crate::warp_power::RechargeWarpPower,
+    TransferWarpPower => crate::warp_power::TransferWarpPower,
+    ResetPorts => crate::ports::ResetPorts,
+    RegeneratePorts => crate::ports::RegeneratePorts,
+    SendMessage => crate::chat::SendMessage,
+    CombatInitiate => crate::combat::endpoints::Initiate,
+    CombatAction => crate::combat::endpoints::Act,
+    CombatStatus => crate::combat::endpoints::Status,
+    LeaveFighters => crate::combat::garrisons::LeaveFighters,
+    CollectFighters => crate::combat::garrisons::CollectFighters,
+    SetGarrisonMode => crate::combat::garrisons::SetGarrisonMode,
+    SalvageCollect => crate::combat::salvage::Collect,
+}
+
+/// A decoded client request, in arrival order.
+#[derive(Message, Debug, Clone)]
+pub struct RequestReceived {
+    pub conn: ConnectionId,
+    /// The request's `id`, already converted to the string the reply echoes.
+    pub id: String,
+    pub request: Request,
+    /// When the frame was read off the socket (for the server's latency metric).
+    pub received: Option<std::time::Instant>,
+}
+
+/// Answers the update's requests one at a time, in the order they were taken in, so a
+/// connection's frames take effect in the order it sent them and every request gets exactly one
+/// reply.
+pub fn dispatch_requests(world: &mut World) {
+    let requests: Vec<RequestReceived> = world
+        .resource_mut::<bevy_ecs::message::Messages<RequestReceived>>()
+        .drain()
+        .collect();
+    for RequestReceived {
+        conn,
+        id,
+        request,
+        received,
+    } in requests
+    {
+        request.run(world, conn, id, received);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_name_is_unique_and_decodes_to_its_own_endpoint() {
+        let rpc = names(Framing::Rpc);
+        let control = names(Framing::Control);
+        assert_eq!((rpc.len(), control.len()), (21, 2));
+        let mut all: Vec<_> = rpc.iter().chain(&control).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 23, "a wire name is declared twice");
+        for (framing, names) in [(Framing::Rpc, &rpc), (Framing::Control, &control)] {
+            for name in names {
+                // `{}` is a valid payload for every endpoint (missing fields are checked later).
+                let request = Request::decode(framing, name, json!({}))
+                    .expect("declared")
+                    .expect("decodes");
+                assert_eq!(request.endpoint_name(), *name);
+            }
+        }
+        assert!(Request::decode(Framing::Rpc, "identify", json!({})).is_none());
+        assert!(Request::decode(Framing::Control, "join", json!({})).is_none());
+    }
+
+    #[test]
+    fn a_payload_that_is_not_an_object_is_refused_unless_ignored() {
+        let error = Request::decode(Framing::Rpc, "join", json!([1]))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            (error.status, error.code.as_deref()),
+            (422, Some("invalid_frame"))
+        );
+        let status = Request::decode(Framing::Rpc, "server_status", json!("x")).unwrap();
+        assert!(matches!(status, Ok(Request::ServerStatus(_))));
+    }
+
+    #[test]
+    fn a_wrong_type_is_refused_naming_the_field() {
+        let error = Request::decode(Framing::Rpc, "plot_course", json!({"to_sector": "nine"}))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(error.status, 422);
+        assert!(error.detail.contains("to_sector"), "{}", error.detail);
+    }
+
+    #[test]
+    fn every_endpoint_has_a_request_and_a_result_schema() {
+        let schemas = schemas();
+        assert_eq!(schemas.len(), 2 * 23);
+        assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
+        assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));
+    }
+}
