@@ -5,7 +5,7 @@
 //! rounds with each generator).
 
 use bang_components::balance::CombatBalance;
-use bang_systems::combat::engine::{ActionKind, Fighter, RngKind, RoundAction, resolve_round};
+use bang_systems::combat::engine::{CombatAction, Fighter, RngKind, RoundAction, resolve_round};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
@@ -21,7 +21,7 @@ fn kestrel(id: &str) -> Fighter {
 
 fn attack(target: &str) -> RoundAction {
     RoundAction {
-        action: ActionKind::Attack,
+        action: CombatAction::Attack,
         commit: 50,
         target: Some(target.into()),
         destination: None,

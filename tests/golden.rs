@@ -5,7 +5,7 @@
 
 use bang_components::balance::CombatBalance;
 use bang_systems::combat::engine::{
-    ActionKind, Fighter, RngKind, RoundAction, RoundOutcome, resolve_round,
+    CombatAction, Fighter, RngKind, RoundAction, RoundOutcome, resolve_round,
 };
 use bang_systems::combat::rng::reference_round_seed;
 use serde_json::Value;
@@ -67,10 +67,10 @@ fn parse_vector(v: &Value) -> Vector {
 
 fn parse_action(a: &Value) -> RoundAction {
     let action = match a["action"].as_str().expect("action") {
-        "attack" => ActionKind::Attack,
-        "brace" => ActionKind::Brace,
-        "flee" => ActionKind::Flee,
-        "pay" => ActionKind::Pay,
+        "attack" => CombatAction::Attack,
+        "brace" => CombatAction::Brace,
+        "flee" => CombatAction::Flee,
+        "pay" => CombatAction::Pay,
         other => panic!("unknown action {other}"),
     };
     RoundAction {
@@ -147,7 +147,7 @@ fn differences(v: &Vector, got: &RoundOutcome) -> Vec<String> {
     let want = e["end_state"].as_str().map(str::to_string);
     check(
         "end_state",
-        got.end_state == want,
+        got.end_state.as_ref().map(|end| end.to_string()) == want,
         format!("{:?}", got.end_state),
         format!("{want:?}"),
     );

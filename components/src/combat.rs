@@ -34,16 +34,29 @@ pub struct Participant {
     pub ship_type: Option<ShipType>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A combat action: what a participant does in a round. The one type for it, from the wire (its
+/// name, case-insensitive) through the engine to the store and the sim's strategies.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CombatAction {
     Attack,
+    /// What a missing action becomes.
+    #[default]
     Brace,
     Flee,
     Pay,
 }
 
 impl CombatAction {
+    pub const ALL: [CombatAction; 4] = [
+        CombatAction::Attack,
+        CombatAction::Brace,
+        CombatAction::Flee,
+        CombatAction::Pay,
+    ];
+
     pub fn wire_name(self) -> &'static str {
         match self {
             CombatAction::Attack => "attack",
@@ -51,6 +64,115 @@ impl CombatAction {
             CombatAction::Flee => "flee",
             CombatAction::Pay => "pay",
         }
+    }
+}
+
+impl std::fmt::Display for CombatAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.wire_name())
+    }
+}
+
+/// A name that is no combat action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownAction;
+
+impl std::str::FromStr for CombatAction {
+    type Err = UnknownAction;
+
+    /// Case-insensitive, as clients send it.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CombatAction::ALL
+            .into_iter()
+            .find(|a| a.wire_name().eq_ignore_ascii_case(s))
+            .ok_or(UnknownAction)
+    }
+}
+
+/// How a round ended the fight. Spelled on the wire and in the store as the seed spells it:
+/// `victory`, `mutual_defeat`, `stalemate`, `toll_satisfied`, `<id>_defeated`, `<id>_fled`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FightEnd {
+    /// One side stands; several participants lost.
+    Victory,
+    /// Every side lost its fighters.
+    MutualDefeat,
+    /// The fight stops with nobody beaten: the others fled, or it could not go on.
+    Stalemate,
+    /// A toll was paid: the garrison lets the payer go.
+    TollSatisfied,
+    /// The one participant that lost.
+    Defeated(String),
+    /// A participant fled, and with it the fight ended.
+    Fled(String),
+}
+
+impl FightEnd {
+    /// The participant a `Defeated` or `Fled` names.
+    pub fn participant(&self) -> Option<&str> {
+        match self {
+            FightEnd::Defeated(id) | FightEnd::Fled(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for FightEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FightEnd::Victory => f.write_str("victory"),
+            FightEnd::MutualDefeat => f.write_str("mutual_defeat"),
+            FightEnd::Stalemate => f.write_str("stalemate"),
+            FightEnd::TollSatisfied => f.write_str("toll_satisfied"),
+            FightEnd::Defeated(id) => write!(f, "{id}_defeated"),
+            FightEnd::Fled(id) => write!(f, "{id}_fled"),
+        }
+    }
+}
+
+impl std::str::FromStr for FightEnd {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "victory" => FightEnd::Victory,
+            "mutual_defeat" => FightEnd::MutualDefeat,
+            "stalemate" => FightEnd::Stalemate,
+            "toll_satisfied" => FightEnd::TollSatisfied,
+            _ => match (s.strip_suffix("_defeated"), s.strip_suffix("_fled")) {
+                (Some(id), _) => FightEnd::Defeated(id.to_string()),
+                (None, Some(id)) => FightEnd::Fled(id.to_string()),
+                (None, None) => return Err(format!("unknown fight end: {s}")),
+            },
+        })
+    }
+}
+
+impl Serialize for FightEnd {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for FightEnd {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// On the wire it is a string.
+impl schemars::JsonSchema for FightEnd {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        true
     }
 }
 
@@ -74,7 +196,7 @@ pub struct RoundLog {
     pub offensive_losses: BTreeMap<String, i64>,
     pub defensive_losses: BTreeMap<String, i64>,
     pub shield_loss: BTreeMap<String, i64>,
-    pub result: Option<String>,
+    pub result: Option<FightEnd>,
     pub timestamp: Timestamp,
 }
 
@@ -116,7 +238,7 @@ pub struct Encounter {
     /// For each participant, the last participant whose shot hit it (credits go to its owner).
     pub last_hit_by: BTreeMap<String, String>,
     pub ended: bool,
-    pub end_state: Option<String>,
+    pub end_state: Option<FightEnd>,
 }
 
 impl Encounter {
@@ -235,6 +357,43 @@ pub struct CombatStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fight_ends_keep_the_wire_spelling_both_ways() {
+        let ends = [
+            ("victory", FightEnd::Victory),
+            ("mutual_defeat", FightEnd::MutualDefeat),
+            ("stalemate", FightEnd::Stalemate),
+            ("toll_satisfied", FightEnd::TollSatisfied),
+            (
+                "garrison:3:bob_defeated",
+                FightEnd::Defeated("garrison:3:bob".into()),
+            ),
+            ("ann_fled", FightEnd::Fled("ann".into())),
+            // An id may itself end like a suffix: only the last one counts.
+            ("x_fled_defeated", FightEnd::Defeated("x_fled".into())),
+        ];
+        for (wire, end) in ends {
+            assert_eq!(wire.parse::<FightEnd>().as_ref(), Ok(&end));
+            assert_eq!(serde_json::to_string(&end).unwrap(), format!("\"{wire}\""));
+            let back: FightEnd = serde_json::from_str(&format!("\"{wire}\"")).unwrap();
+            assert_eq!(back, end);
+        }
+        assert!("draw".parse::<FightEnd>().is_err());
+        assert!(serde_json::from_str::<FightEnd>("\"draw\"").is_err());
+    }
+
+    #[test]
+    fn combat_actions_parse_case_insensitively_and_nothing_else() {
+        assert_eq!("ATTACK".parse(), Ok(CombatAction::Attack));
+        assert_eq!("Pay".parse(), Ok(CombatAction::Pay));
+        assert_eq!(" brace".parse::<CombatAction>(), Err(UnknownAction));
+        assert_eq!("retreat".parse::<CombatAction>(), Err(UnknownAction));
+        for a in CombatAction::ALL {
+            assert_eq!(a.to_string().parse(), Ok(a));
+            assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{a}\""));
+        }
+    }
 
     #[test]
     fn garrison_ids_follow_the_reference_form() {

@@ -3,6 +3,7 @@
 //! looks into (other players' joins, chat) cost one scan and no allocation.
 
 use bang_components::api::Endpoint;
+use bang_components::combat::FightEnd;
 use bang_systems::chat::SendMessage;
 use bang_systems::combat::endpoints::Act;
 use bang_systems::trade::Trade;
@@ -208,11 +209,12 @@ pub(crate) fn parse<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>)
 
 /// The end state's kind: `bob_defeated` → `defeated`, `bob_fled` → `fled`, others as they are.
 pub(crate) fn end_kind(result: Option<&str>) -> String {
-    match result {
+    match result.map(str::parse::<FightEnd>) {
         None => "none".into(),
-        Some(r) if r.ends_with("_defeated") => "defeated".into(),
-        Some(r) if r.ends_with("_fled") => "fled".into(),
-        Some(r) => r.to_string(),
+        Some(Ok(FightEnd::Defeated(_))) => "defeated".into(),
+        Some(Ok(FightEnd::Fled(_))) => "fled".into(),
+        Some(Ok(end)) => end.to_string(),
+        Some(Err(_)) => result.unwrap_or_default().to_string(),
     }
 }
 

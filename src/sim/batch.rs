@@ -16,7 +16,7 @@ use super::strategy::{Choice, Situation, choose, roll_for, strategy_at};
 use bang_components::balance::CombatBalance;
 use bang_components::ships::ShipType;
 use bang_systems::combat::engine::{
-    ActionKind, Combatant, Order, RngKind, RoundEnd, Tally, resolve_indexed,
+    CombatAction, Combatant, Order, RngKind, RoundEnd, Tally, resolve_indexed,
 };
 use bang_systems::combat::ids::CombatIds;
 use bevy_ecs::prelude::*;
@@ -244,23 +244,23 @@ fn play_round(t: &Template, scratch: &mut Scratch, f: &mut Fight) {
         let roll = || roll_for(f.seed, f.index, f.round, n);
         let order = match choose(strategy, situation, roll) {
             Choice::Attack { commit, target } => Order {
-                action: ActionKind::Attack,
+                action: CombatAction::Attack,
                 commit,
                 target: Some(slot_of[target]),
             },
             Choice::Flee => Order {
-                action: ActionKind::Flee,
+                action: CombatAction::Flee,
                 commit: 0,
                 target: None,
             },
             // With no toll demand a payment fails, and the server counts it as a brace.
             Choice::Brace | Choice::Pay => Order {
-                action: ActionKind::Brace,
+                action: CombatAction::Brace,
                 commit: 0,
                 target: None,
             },
         };
-        if order.action == ActionKind::Flee {
+        if order.action == CombatAction::Flee {
             f.flee_attempts[side] += 1;
         }
         orders[slot_of[i]] = Some(order);

@@ -3,7 +3,7 @@
 
 use bang_components::balance::CombatBalance;
 use bang_systems::combat::engine::{
-    ActionKind, Fighter, RngKind, RoundAction, RoundOutcome, resolve_round,
+    CombatAction, FightEnd, Fighter, RngKind, RoundAction, RoundOutcome, resolve_round,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -58,29 +58,13 @@ pub struct RoundOutput {
     pub fighters_remaining: BTreeMap<String, i64>,
     pub shields_remaining: BTreeMap<String, i64>,
     pub flee_results: BTreeMap<String, bool>,
-    pub end_state: Option<String>,
+    pub end_state: Option<FightEnd>,
     pub draws: u32,
 }
 
-fn kind(name: &str) -> Result<ActionKind, String> {
-    match name {
-        "attack" => Ok(ActionKind::Attack),
-        "brace" => Ok(ActionKind::Brace),
-        "flee" => Ok(ActionKind::Flee),
-        "pay" => Ok(ActionKind::Pay),
-        other => Err(format!(
-            "unknown action {other:?} (attack, brace, flee or pay)"
-        )),
-    }
-}
-
-fn name(kind: ActionKind) -> &'static str {
-    match kind {
-        ActionKind::Attack => "attack",
-        ActionKind::Brace => "brace",
-        ActionKind::Flee => "flee",
-        ActionKind::Pay => "pay",
-    }
+fn kind(name: &str) -> Result<CombatAction, String> {
+    name.parse()
+        .map_err(|_| format!("unknown action {name:?} (attack, brace, flee or pay)"))
 }
 
 fn output(outcome: RoundOutcome) -> RoundOutput {
@@ -90,7 +74,7 @@ fn output(outcome: RoundOutcome) -> RoundOutput {
             .into_iter()
             .map(|(id, a)| {
                 let view = ActionInput {
-                    action: name(a.action).to_string(),
+                    action: a.action.wire_name().to_string(),
                     commit: a.commit,
                     target: a.target,
                     destination: a.destination,

@@ -8,15 +8,16 @@ use bang_components::api::combat::CombatActionRequest;
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterId, CharacterIndex, SectorOccupants, Ship};
 use bang_components::combat::{
-    CombatAction, CombatantKind, Encounter, EncounterIndex, Garrison, GarrisonIndex, GarrisonMode,
-    SalvageIndex,
+    CombatAction, CombatantKind, Encounter, EncounterIndex, FightEnd, Garrison, GarrisonIndex,
+    GarrisonMode, SalvageIndex,
 };
 use bang_components::session::ConnectionId;
 use bang_components::ships::ShipType;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{Sector, Universe};
 use bang_systems::characters::spawn_character;
-use bang_systems::combat::encounters::{Present, start_or_join};
+use bang_systems::combat::encounters::Present;
+use bang_systems::combat::engage::{run_follow_ons, start_or_join};
 use bang_systems::combat::engine::RngKind;
 use bang_systems::combat::ids::CombatIds;
 use bang_systems::combat::{CombatUnsaved, endpoints};
@@ -230,18 +231,20 @@ impl SimWorld {
                     let brace = CombatActionRequest {
                         character_id: id,
                         combat_id: Some(combat_id.clone()),
-                        action: Some("brace".into()),
+                        action: Some(CombatAction::Brace.to_string()),
                         round: Some(round as i64),
                         ..Default::default()
                     };
                     let _ = endpoints::act(world, ConnectionId(0), brace);
                 }
+                run_follow_ons(world);
             }
             // Only garrisons left, or nobody could act: let the deadline decide.
             let e = world.get::<Encounter>(enc).expect("encounter");
             if !e.ended && e.round == round {
                 bang_systems::combat::rounds::resolve_open_round(world, enc);
                 bang_systems::combat::rounds::settle(world, enc);
+                run_follow_ons(world);
             }
         }
         summarise(world, enc, &side_of, &ships, &garrison_start)
@@ -318,15 +321,14 @@ fn summarise(
             r.toll_credits += amount;
         }
     }
-    r.outcome = match e.end_state.as_deref() {
+    r.outcome = match &e.end_state {
         None if !e.ended => "unfinished".into(),
-        Some("stalemate") => "stalemate".into(),
-        Some("toll_satisfied") => "toll_satisfied".into(),
-        Some(s) if s.ends_with("_fled") => {
-            let id = s.trim_end_matches("_fled");
+        Some(FightEnd::Stalemate) => "stalemate".into(),
+        Some(FightEnd::TollSatisfied) => "toll_satisfied".into(),
+        Some(FightEnd::Fled(id)) => {
             format!(
                 "fled:{}",
-                side_of.get(id).cloned().unwrap_or_else(|| id.to_string())
+                side_of.get(id).cloned().unwrap_or_else(|| id.clone())
             )
         }
         Some(_) => {

@@ -1,7 +1,7 @@
 //! The built-in strategies: what a simulated ship does in a round.
 
 use super::scenario::{Side, StrategyKind, StrategySpec};
-use bang_components::combat::{Encounter, Participant};
+use bang_components::combat::{CombatAction, Encounter, Participant};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// An action for `combat.action`: (action, commit, target, destination).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    pub action: &'static str,
+    pub action: CombatAction,
     pub commit: Option<i64>,
     pub target: Option<String>,
     pub to_sector: Option<i64>,
@@ -18,7 +18,7 @@ pub struct Decision {
 impl Decision {
     pub fn brace() -> Decision {
         Decision {
-            action: "brace",
+            action: CombatAction::Brace,
             commit: None,
             target: None,
             to_sector: None,
@@ -149,20 +149,20 @@ pub fn decide(
     };
     match choose(spec, situation, roll) {
         Choice::Attack { commit, target } => Decision {
-            action: "attack",
+            action: CombatAction::Attack,
             commit: Some(commit),
             target: Some(target),
             to_sector: None,
         },
         Choice::Brace => Decision::brace(),
         Choice::Flee => Decision {
-            action: "flee",
+            action: CombatAction::Flee,
             commit: None,
             target: None,
             to_sector: Some(FLEE_TO),
         },
         Choice::Pay => Decision {
-            action: "pay",
+            action: CombatAction::Pay,
             commit: None,
             target: None,
             to_sector: None,

@@ -128,11 +128,7 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
         }
     };
     let status = record_visit_and_status(world, entity);
-    crate::combat::endpoints::engage_on_arrival(
-        world,
-        entity,
-        crate::combat::endpoints::Arrival::Join,
-    );
+    crate::combat::engage::engage_on_arrival(world, entity, crate::follow_on::Arrival::Join);
     log_action(
         world,
         "character.joined",

@@ -22,7 +22,12 @@ pub fn run<E: Endpoint>(
         return;
     }
     // A bug in one handler must cost one request, not the server.
-    let outcome = catch_unwind(AssertUnwindSafe(|| E::handle(world, conn, request)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let outcome = E::handle(world, conn, request);
+        // What the request set off happens before its reply, as a direct call would have.
+        crate::combat::engage::run_follow_ons(world);
+        outcome
+    }));
     match outcome {
         Ok(Ok(result)) => {
             reply(world, conn, id, E::NAME, to_raw(&result), received);

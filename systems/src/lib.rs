@@ -16,6 +16,7 @@ pub mod clock;
 pub mod combat;
 pub mod dispatch;
 pub mod endpoints;
+pub mod follow_on;
 pub mod maps;
 pub mod movement;
 pub mod outbox;
@@ -119,6 +120,7 @@ impl Plugin for GamePlugin {
             .init_resource::<bang_components::combat::GarrisonIndex>()
             .init_resource::<bang_components::combat::SalvageIndex>()
             .init_resource::<combat::CombatUnsaved>()
+            .init_resource::<follow_on::FollowOns>()
             .init_resource::<bang_components::combat::CombatStats>()
             .insert_resource(combat::CombatRng(self.setup.combat_rng))
             .insert_resource(combat::ids::CombatIds::seeded(self.setup.seed))
@@ -151,6 +153,7 @@ impl Plugin for GamePlugin {
                     clock::count_ticks,
                     ports::regenerate_ports_over_time,
                     combat::rounds::resolve_due_rounds,
+                    combat::engage::run_follow_ons,
                     combat::salvage::expire_salvage,
                 )
                     .chain()

@@ -1,18 +1,15 @@
 //! Moving between sectors (`move`, teleports) and route planning (`plot_course`).
 
-use crate::action_log::log_action;
-use crate::combat::endpoints::{Arrival, engage_on_arrival};
+use crate::combat::engage::engage_on_arrival;
 use crate::combat::query::refuse_in_combat;
-use crate::outbox::emit_to;
-use crate::world_ops::{announce_move, record_visit_and_status, relocate};
+use crate::follow_on::Arrival;
+use crate::world_ops::{announce_warp, warp};
 use bang_components::api::Endpoint;
-use bang_components::api::events::{MoveType, STATUS_UPDATE};
 use bang_components::api::payloads::{PlotCourseResult, StatusPayload};
 use bang_components::api::requests::{IntArg, MoveRequest, PlotCourseRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
-use bang_components::character::{CharacterId, CharacterIndex, LastActive, Position, Ship};
+use bang_components::character::{CharacterIndex, Position};
 use bang_components::session::ConnectionId;
-use bang_components::time::GameClock;
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
 
@@ -55,51 +52,19 @@ pub fn move_character(
     perform_move(world, entity, to, Some(conn))
 }
 
-/// Moves a character along a warp it may take (validated by the caller): pays the warp power,
-/// records the visit, starts or joins a fight at the destination, then tells the mover and the
-/// sectors. Also the second half of a successful flee. Refuses only if the warp power is gone.
+/// Moves a character along a warp it may take (validated by the caller): the warp, then a fight
+/// started or joined at the destination, then the mover and the sectors are told. Refuses only if
+/// the warp power is gone.
 pub fn perform_move(
     world: &mut World,
     entity: Entity,
     to: SectorId,
     conn: Option<ConnectionId>,
 ) -> ApiResult<StatusPayload> {
-    let id = world
-        .get::<CharacterId>(entity)
-        .expect("character id")
-        .0
-        .clone();
-    let from = world
-        .get::<Position>(entity)
-        .expect("character has a position")
-        .0;
-    let ship = world.get::<Ship>(entity).expect("character has a ship");
-    let cost = ship.stats().turns_per_warp as i64;
-    if ship.warp_power < cost {
-        return Err(ApiError::bad_request(format!(
-            "Insufficient warp power. Need {cost} units but only have {}",
-            ship.warp_power
-        )));
-    }
-    let now = world.resource::<GameClock>().now();
-    world
-        .get_mut::<Ship>(entity)
-        .expect("character has a ship")
-        .warp_power -= cost;
-    relocate(world, entity, to);
-    world.entity_mut(entity).insert(LastActive(now));
-    let status = record_visit_and_status(world, entity);
-    log_action(
-        world,
-        "movement.moved",
-        Some(&id),
-        conn,
-        &serde_json::json!({"from_sector": from, "to_sector": to, "warp_power_after": status.ship.warp_power}),
-    );
+    let warped = warp(world, entity, to, conn)?;
     engage_on_arrival(world, entity, Arrival::Move);
-    emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
-    announce_move(world, entity, &id, from, to, MoveType::Normal, now);
-    Ok(status)
+    announce_warp(world, entity, &warped);
+    Ok(warped.status)
 }
 
 /// `plot_course`: the shortest directed path between two sectors of the whole universe.
@@ -173,6 +138,8 @@ impl Endpoint for PlotCourse {
 mod tests {
     use super::*;
     use crate::characters::spawn_character;
+    use crate::world_ops::relocate;
+    use bang_components::character::Ship;
     use bang_components::character::SectorOccupants;
     use bang_components::ships::ShipType;
     use bang_components::time::GameClock;

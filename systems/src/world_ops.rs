@@ -1,16 +1,19 @@
-//! World operations shared by the rules that move characters: putting a character in a sector
-//! (the occupancy index kept in step), recording the visit, and telling the mover and those
-//! present. Imports no rule module.
+//! World operations shared by the rules that move characters: a paid warp, putting a character
+//! in a sector (the occupancy index kept in step), recording the visit, and telling the mover and
+//! those present. Imports no rule module.
 
+use crate::action_log::log_action;
 use crate::outbox::emit_to;
 use crate::status::{others_in_sector, sector_contents, status_with_contents};
 use bang_components::api::events::{
-    CHARACTER_MOVED, CharacterMoved, CharacterMovedObserved, MoveType, Movement,
+    CHARACTER_MOVED, CharacterMoved, CharacterMovedObserved, MoveType, Movement, STATUS_UPDATE,
 };
 use bang_components::api::payloads::StatusPayload;
+use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
-    MapKnowledge, Position, SectorOccupants, Ship, Visit, WorldOrder,
+    CharacterId, LastActive, MapKnowledge, Position, SectorOccupants, Ship, Visit, WorldOrder,
 };
+use bang_components::session::ConnectionId;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
@@ -91,4 +94,82 @@ pub fn record_visit_and_status(world: &mut World, entity: Entity) -> StatusPaylo
         knowledge.record_visit(sector, now, seen);
     }
     status_with_contents(world, entity, contents)
+}
+
+/// A warp done: what its announcement needs.
+pub struct Warped {
+    pub id: String,
+    pub from: SectorId,
+    pub to: SectorId,
+    pub at: Timestamp,
+    pub status: StatusPayload,
+}
+
+/// Moves a character along a warp it may take (validated by the caller): pays the warp power,
+/// relocates it, records the visit and logs the move. Refuses only if the warp power is gone.
+/// Telling anyone is `announce_warp`, after whatever the arrival sets off.
+pub fn warp(
+    world: &mut World,
+    entity: Entity,
+    to: SectorId,
+    conn: Option<ConnectionId>,
+) -> ApiResult<Warped> {
+    let id = world
+        .get::<CharacterId>(entity)
+        .expect("character id")
+        .0
+        .clone();
+    let from = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let ship = world.get::<Ship>(entity).expect("character has a ship");
+    let cost = ship.stats().turns_per_warp as i64;
+    if ship.warp_power < cost {
+        return Err(ApiError::bad_request(format!(
+            "Insufficient warp power. Need {cost} units but only have {}",
+            ship.warp_power
+        )));
+    }
+    let now = world.resource::<GameClock>().now();
+    world
+        .get_mut::<Ship>(entity)
+        .expect("character has a ship")
+        .warp_power -= cost;
+    relocate(world, entity, to);
+    world.entity_mut(entity).insert(LastActive(now));
+    let status = record_visit_and_status(world, entity);
+    log_action(
+        world,
+        "movement.moved",
+        Some(&id),
+        conn,
+        &serde_json::json!({"from_sector": from, "to_sector": to, "warp_power_after": status.ship.warp_power}),
+    );
+    Ok(Warped {
+        id,
+        from,
+        to,
+        at: now,
+        status,
+    })
+}
+
+/// Tells the mover its status, and the sectors left and entered, of a warp.
+pub fn announce_warp(world: &mut World, entity: Entity, warped: &Warped) {
+    emit_to(
+        world,
+        STATUS_UPDATE,
+        &warped.status,
+        vec![warped.id.clone()],
+    );
+    announce_move(
+        world,
+        entity,
+        &warped.id,
+        warped.from,
+        warped.to,
+        MoveType::Normal,
+        warped.at,
+    );
 }

@@ -3,6 +3,7 @@
 //! clients written against either read them.
 
 use super::fields::{IntArg, MAX_ID_LEN, MAX_SHORT_TEXT, Validate, check_len};
+use crate::combat::FightEnd;
 use crate::ships::ShipType;
 use crate::time::Timestamp;
 use crate::universe::SectorId;
@@ -85,7 +86,7 @@ pub struct RoundLogView {
     pub offensive_losses: BTreeMap<String, i64>,
     pub defensive_losses: BTreeMap<String, i64>,
     pub shield_loss: BTreeMap<String, i64>,
-    pub result: Option<String>,
+    pub result: Option<FightEnd>,
     pub timestamp: Timestamp,
 }
 
@@ -127,7 +128,7 @@ pub struct RoundPayload {
     /// Whether the fight ended with this round (the seed's boolean).
     pub end: bool,
     /// The terminal result, or null while the fight goes on.
-    pub result: Option<String>,
+    pub result: Option<FightEnd>,
     /// The next round's deadline while the fight goes on; this round's once it ended.
     pub deadline: Timestamp,
     pub participants: IndexMap<String, ParticipantView>,
@@ -208,7 +209,7 @@ pub struct CombatStatusResult {
     #[serde(flatten)]
     pub encounter: EncounterView,
     pub ended: bool,
-    pub end_state: Option<String>,
+    pub end_state: Option<FightEnd>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logs: Option<Vec<RoundLogView>>,
 }

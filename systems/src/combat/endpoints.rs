@@ -1,7 +1,8 @@
 //! The fight endpoints: `combat.initiate`, `combat.action`, `combat.status`.
 
 use super::CombatUnsaved;
-use super::encounters::{Present, add_participant, character_participant, start_or_join};
+use super::encounters::Present;
+use super::engage::start_or_join;
 use super::query::{fight_of, mark_unsaved};
 use super::rounds::settle;
 use super::tolls::pay_toll;
@@ -111,17 +112,9 @@ pub fn act(
         .participant(id)
         .ok_or_else(|| ApiError::new(403, "Character not part of this combat"))?
         .clone();
-    let kind = match action.to_lowercase().as_str() {
-        "attack" => CombatAction::Attack,
-        "brace" => CombatAction::Brace,
-        "flee" => CombatAction::Flee,
-        "pay" => CombatAction::Pay,
-        _ => {
-            return Err(ApiError::bad_request(format!(
-                "Unknown combat action: {action}"
-            )));
-        }
-    };
+    let kind: CombatAction = action
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("Unknown combat action: {action}")))?;
     if me.kind == CombatantKind::Garrison {
         return Err(ApiError::bad_request("Garrison actions are automated"));
     }
@@ -295,68 +288,6 @@ pub fn status(world: &World, req: CombatStatusRequest) -> ApiResult<CombatStatus
             .unwrap_or(false)
             .then(|| e.logs.iter().map(log_view).collect()),
     })
-}
-
-/// How a character arrived in a sector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arrival {
-    Move,
-    Join,
-}
-
-/// Arrival side effects: join a fight running here, else hostile garrisons engage (offensive on
-/// any arrival, toll only on a `move`). Errors (nobody to fight) are not the mover's problem.
-pub fn engage_on_arrival(world: &mut World, character: Entity, how: Arrival) {
-    if world
-        .get::<bang_components::combat::InCombat>(character)
-        .is_some()
-    {
-        return;
-    }
-    let sector = world.get::<Position>(character).expect("position").0;
-    if let Some(enc) = super::query::active_in_sector(world, sector) {
-        let p = character_participant(world, character);
-        add_participant(world, enc, p, Some(character));
-        settle(world, enc);
-        return;
-    }
-    let id = world
-        .get::<bang_components::character::CharacterId>(character)
-        .expect("id")
-        .0
-        .clone();
-    let hostile: Vec<Entity> = world
-        .resource::<GarrisonIndex>()
-        .by_sector
-        .get(&sector)
-        .copied()
-        .into_iter()
-        .filter(|g| {
-            world
-                .get::<bang_components::combat::Garrison>(*g)
-                .is_some_and(|g| {
-                    g.owner != id
-                        && g.fighters > 0
-                        && match g.mode {
-                            bang_components::combat::GarrisonMode::Offensive => true,
-                            bang_components::combat::GarrisonMode::Toll => how == Arrival::Move,
-                            bang_components::combat::GarrisonMode::Defensive => false,
-                        }
-                })
-        })
-        .collect();
-    if !hostile.is_empty()
-        && let Err(e) = start_or_join(
-            world,
-            sector,
-            Some(character),
-            hostile,
-            Present::Online,
-            "garrison_auto",
-        )
-    {
-        tracing::debug!(detail = %e.detail, "arrival did not start a fight");
-    }
 }
 
 /// `combat.initiate`: Starts a fight in the character's sector, or joins the one there.

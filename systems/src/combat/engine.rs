@@ -10,19 +10,11 @@ mod core;
 pub use self::core::{Combatant, Order, Resolved, RoundEnd, Tally, resolve_indexed};
 use self::core::{INLINE, Slot, resolve_slots, scratch};
 use bang_components::balance::CombatBalance;
+pub use bang_components::combat::{CombatAction, FightEnd};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 pub use super::rng::RngKind;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ActionKind {
-    Attack,
-    #[default]
-    Brace,
-    Flee,
-    Pay,
-}
 
 /// One participant as it stands at the start of the round.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +29,7 @@ pub struct Fighter {
 /// An action as submitted (or substituted for a missing one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoundAction {
-    pub action: ActionKind,
+    pub action: CombatAction,
     pub commit: i64,
     pub target: Option<String>,
     pub destination: Option<u32>,
@@ -47,7 +39,7 @@ pub struct RoundAction {
 impl RoundAction {
     pub fn brace() -> RoundAction {
         RoundAction {
-            action: ActionKind::Brace,
+            action: CombatAction::Brace,
             commit: 0,
             target: None,
             destination: None,
@@ -72,8 +64,8 @@ pub struct RoundOutcome {
     pub fighters_remaining: BTreeMap<String, i64>,
     pub shields_remaining: BTreeMap<String, i64>,
     pub flee_results: BTreeMap<String, bool>,
-    /// `{id}_defeated`, `victory`, `mutual_defeat`, `stalemate`, `{id}_fled`, or None.
-    pub end_state: Option<String>,
+    /// How the round ended the fight, or None.
+    pub end_state: Option<FightEnd>,
     pub effective_actions: BTreeMap<String, RoundAction>,
     /// Random numbers drawn (for tests and the sim runner).
     pub draws: u32,
@@ -96,7 +88,7 @@ pub fn resolve_round(
 ) -> RoundOutcome {
     let Some(first) = participants.first() else {
         return RoundOutcome {
-            end_state: Some("stalemate".into()),
+            end_state: Some(FightEnd::Stalemate),
             ..RoundOutcome::default()
         };
     };
@@ -132,11 +124,11 @@ pub fn resolve_round(
     }
     let resolved = resolve_slots(slots, base_seed, round, rng, balance);
     let end_state = resolved.end.map(|end| match end {
-        RoundEnd::Defeated(i) => format!("{}_defeated", entries[i].id()),
-        RoundEnd::Fled(i) => format!("{}_fled", entries[i].id()),
-        RoundEnd::Victory => "victory".to_string(),
-        RoundEnd::MutualDefeat => "mutual_defeat".to_string(),
-        RoundEnd::Stalemate => "stalemate".to_string(),
+        RoundEnd::Defeated(i) => FightEnd::Defeated(entries[i].id().to_string()),
+        RoundEnd::Fled(i) => FightEnd::Fled(entries[i].id().to_string()),
+        RoundEnd::Victory => FightEnd::Victory,
+        RoundEnd::MutualDefeat => FightEnd::MutualDefeat,
+        RoundEnd::Stalemate => FightEnd::Stalemate,
     });
     outcome(entries, slots, end_state, resolved.draws)
 }
@@ -225,14 +217,14 @@ fn effective_action(entries: &[Entry], entry: &Entry, slot: &Slot) -> RoundActio
     };
     let timed_out = submitted.timed_out;
     match slot.action {
-        ActionKind::Attack => RoundAction {
-            action: ActionKind::Attack,
+        CombatAction::Attack => RoundAction {
+            action: CombatAction::Attack,
             commit: slot.commit,
             target: Some(entries[slot.target].fighter.id.clone()),
             destination: None,
             timed_out,
         },
-        ActionKind::Brace if submitted.action == ActionKind::Attack => RoundAction {
+        CombatAction::Brace if submitted.action == CombatAction::Attack => RoundAction {
             timed_out,
             ..RoundAction::brace()
         },
@@ -240,7 +232,9 @@ fn effective_action(entries: &[Entry], entry: &Entry, slot: &Slot) -> RoundActio
             action,
             commit: 0,
             target: submitted.target.clone().filter(|t| !t.is_empty()),
-            destination: submitted.destination.filter(|_| action == ActionKind::Flee),
+            destination: submitted
+                .destination
+                .filter(|_| action == CombatAction::Flee),
             timed_out,
         },
     }
@@ -251,7 +245,7 @@ fn effective_action(entries: &[Entry], entry: &Entry, slot: &Slot) -> RoundActio
 fn outcome(
     entries: &[Entry],
     slots: &[Slot],
-    end_state: Option<String>,
+    end_state: Option<FightEnd>,
     draws: u32,
 ) -> RoundOutcome {
     let hits = per_id(entries, |i| slots[i].tally().hits);

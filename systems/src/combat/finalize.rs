@@ -12,8 +12,8 @@ use bang_components::api::events::STATUS_UPDATE;
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, Credits, Ship};
 use bang_components::combat::{
-    CombatantKind, ENDED_ENCOUNTERS_KEPT, Encounter, EncounterIndex, Garrison, GarrisonIndex,
-    InCombat, Salvage, SalvageIndex,
+    CombatantKind, ENDED_ENCOUNTERS_KEPT, Encounter, EncounterIndex, FightEnd, Garrison,
+    GarrisonIndex, InCombat, Salvage, SalvageIndex,
 };
 use bang_components::economy::Commodity;
 use bang_components::ships::ShipType;
@@ -25,18 +25,15 @@ use std::collections::BTreeMap;
 /// flights and paid tolls destroy nobody, whatever the fighter counts (the reference destroyed
 /// every 0-fighter ship on any ending).
 fn losers(e: &Encounter) -> Vec<String> {
-    match e.end_state.as_deref() {
-        Some("victory") => e
+    match &e.end_state {
+        Some(FightEnd::Victory) => e
             .participants
             .iter()
             .filter(|p| p.fighters <= 0)
             .map(|p| p.id.clone())
             .collect(),
-        Some(end) => match end.strip_suffix("_defeated") {
-            Some(id) if e.has(id) => vec![id.to_string()],
-            _ => Vec::new(),
-        },
-        None => Vec::new(),
+        Some(FightEnd::Defeated(id)) if e.has(id) => vec![id.clone()],
+        _ => Vec::new(),
     }
 }
 

@@ -2,15 +2,16 @@
 //! events it produces, and the fixed-clock system that enforces deadlines.
 
 use super::encounters::announce_round;
-use super::engine::{ActionKind, Fighter, RoundAction, resolve_round};
+use super::engine::{Fighter, RoundAction, resolve_round};
 use super::finalize::finalize;
 use super::query::{garrison_of, mark_unsaved, next_deadline, owners};
 use super::tolls::{credits_of, toll_result};
 use super::views::{action_view, log_view, participant_view};
 use super::{CombatRng, CombatUnsaved};
-use crate::movement::perform_move;
+use crate::follow_on::{Arrival, FollowOn, queue};
 use crate::outbox::emit_to;
 use crate::status::status_payload;
+use crate::world_ops::{announce_warp, warp};
 use bang_components::api::combat::{COMBAT_ROUND_RESOLVED, RenderedLogs, RoundPayload};
 use bang_components::api::events::STATUS_UPDATE;
 use bang_components::balance::Balance;
@@ -29,12 +30,7 @@ use std::sync::Arc;
 
 fn engine_action(a: &StoredAction) -> RoundAction {
     RoundAction {
-        action: match a.action {
-            CombatAction::Attack => ActionKind::Attack,
-            CombatAction::Brace => ActionKind::Brace,
-            CombatAction::Flee => ActionKind::Flee,
-            CombatAction::Pay => ActionKind::Pay,
-        },
+        action: a.action,
         commit: a.commit,
         target: a.target.clone(),
         destination: a.destination,
@@ -106,10 +102,10 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
             let mut s = a.clone();
             if let Some(eff) = eff {
                 s.action = match eff.action {
-                    ActionKind::Attack => CombatAction::Attack,
-                    ActionKind::Brace => CombatAction::Brace,
-                    ActionKind::Flee => CombatAction::Flee,
-                    ActionKind::Pay => CombatAction::Pay,
+                    CombatAction::Attack => CombatAction::Attack,
+                    CombatAction::Brace => CombatAction::Brace,
+                    CombatAction::Flee => CombatAction::Flee,
+                    CombatAction::Pay => CombatAction::Pay,
                 };
                 s.commit = eff.commit;
                 s.target = if s.action == CombatAction::Pay {
@@ -311,8 +307,17 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         let (Some(c), Some(to)) = (world.resource::<CharacterIndex>().get(&id), destination) else {
             continue;
         };
-        if let Err(e) = perform_move(world, c, to, None) {
-            tracing::warn!(character = %id, detail = %e.detail, "flee move failed");
+        match warp(world, c, to, None) {
+            Ok(warped) => {
+                announce_warp(world, c, &warped);
+                // Whatever waits in the next sector engages once this round is told.
+                let arrived = FollowOn::Arrived {
+                    character: c,
+                    how: Arrival::Move,
+                };
+                queue(world, arrived);
+            }
+            Err(e) => tracing::warn!(character = %id, detail = %e.detail, "flee move failed"),
         }
     }
     if ended {

@@ -7,7 +7,9 @@ use crate::outbox::emit_to;
 use crate::status::status_payload;
 use bang_components::api::events::STATUS_UPDATE;
 use bang_components::character::{CharacterIndex, Credits};
-use bang_components::combat::{CombatAction, CombatantKind, Encounter, Garrison, Participant};
+use bang_components::combat::{
+    CombatAction, CombatantKind, Encounter, FightEnd, Garrison, Participant,
+};
 use bang_components::session::ConnectionId;
 use bevy_ecs::prelude::*;
 use serde_json::json;
@@ -97,14 +99,14 @@ pub fn toll_result(
     e: &Encounter,
     start: &[Participant],
     effective: &BTreeMap<String, CombatAction>,
-    engine_result: Option<String>,
+    engine_result: Option<FightEnd>,
     credits: &BTreeMap<String, i64>,
     needs_means: bool,
-) -> Option<String> {
+) -> Option<FightEnd> {
     let mut result = engine_result;
     let at_start = |id: &str| start.iter().find(|p| p.id == id);
     let armed = |p: &Participant| p.fighters > 0 && p.max_fighters > 0;
-    if result.as_deref() == Some("stalemate") {
+    if result == Some(FightEnd::Stalemate) {
         let open = e.tolls.iter().any(|(gid, d)| {
             let holds = |p: &&Participant| {
                 p.kind == CombatantKind::Character
@@ -141,7 +143,7 @@ pub fn toll_result(
             .filter(|(id, _)| *id != gid)
             .all(|(_, a)| calm(Some(a)))
     {
-        result = Some("toll_satisfied".into());
+        result = Some(FightEnd::TollSatisfied);
     }
     result
 }

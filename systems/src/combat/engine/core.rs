@@ -3,7 +3,7 @@
 //! batched path both come down to [`resolve_slots`], so there is one copy of the rules.
 
 use super::super::rng::{ChaChaDraws, ReferenceDraws, UnitDraws, grid_threshold};
-use super::{ActionKind, RngKind};
+use super::{CombatAction, RngKind};
 use bang_components::balance::CombatBalance;
 
 /// A participant's numbers at the start of the round.
@@ -19,7 +19,7 @@ pub struct Combatant {
 /// missing or not a participant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Order {
-    pub action: ActionKind,
+    pub action: CombatAction,
     pub commit: i64,
     pub target: Option<usize>,
 }
@@ -87,7 +87,7 @@ pub(super) struct Slot {
     pub(super) combatant: Combatant,
     pub(super) order: Option<Order>,
     /// The effective action, its commit (attacks only) and target index (attacks only).
-    pub(super) action: ActionKind,
+    pub(super) action: CombatAction,
     pub(super) commit: i64,
     pub(super) target: usize,
     mitigation: f64,
@@ -108,7 +108,7 @@ impl Slot {
         Slot {
             combatant,
             order,
-            action: ActionKind::Brace,
+            action: CombatAction::Brace,
             commit: 0,
             target: 0,
             mitigation: 0.0,
@@ -172,7 +172,7 @@ pub(super) fn resolve_slots(
         let slot = &mut slots[i];
         slot.mitigation = mitigation(
             slot.combatant.shields,
-            slot.action == ActionKind::Brace,
+            slot.action == CombatAction::Brace,
             balance,
         );
     }
@@ -180,7 +180,7 @@ pub(super) fn resolve_slots(
     // §3.2–3.4 (the only phases that draw; the generator is seeded only if someone may draw).
     let needs_draws = slots
         .iter()
-        .any(|s| matches!(s.action, ActionKind::Flee | ActionKind::Attack));
+        .any(|s| matches!(s.action, CombatAction::Flee | CombatAction::Attack));
     let fight = if !needs_draws {
         Fight::default()
     } else {
@@ -206,7 +206,7 @@ pub(super) fn resolve_slots(
     for slot in slots.iter_mut() {
         let lost = slot.offensive.saturating_add(slot.defensive);
         slot.fighters_remaining = slot.combatant.fighters.saturating_sub(lost).max(0);
-        let braced = slot.action == ActionKind::Brace;
+        let braced = slot.action == CombatAction::Brace;
         slot.shield_loss = shield_loss(slot.defensive, braced, balance);
         slot.shields_remaining = slot
             .combatant
@@ -229,11 +229,11 @@ fn normalise(slots: &mut [Slot], i: usize) {
     };
     let len = slots.len();
     let (action, commit, target) = match order.action {
-        ActionKind::Attack => {
+        CombatAction::Attack => {
             let commit = order.commit.min(slots[i].combatant.fighters).max(0);
             match order.target.filter(|&t| t != i && t < len) {
-                Some(target) if commit > 0 => (ActionKind::Attack, commit, target),
-                _ => (ActionKind::Brace, 0, 0),
+                Some(target) if commit > 0 => (CombatAction::Attack, commit, target),
+                _ => (CombatAction::Brace, 0, 0),
             }
         }
         action => (action, 0, 0),
@@ -274,7 +274,7 @@ fn fight<D: UnitDraws>(slots: &mut [Slot], rng: &mut D, balance: &CombatBalance)
 
     // §3.2: flee rolls in id order against the strongest other active participant.
     for i in 0..slots.len() {
-        if slots[i].action != ActionKind::Flee {
+        if slots[i].action != CombatAction::Flee {
             continue;
         }
         let success = match flee_opponent(slots, i) {
@@ -302,13 +302,13 @@ fn fight<D: UnitDraws>(slots: &mut [Slot], rng: &mut D, balance: &CombatBalance)
     let mut heap = Vec::new();
     let attackers = slots
         .iter()
-        .filter(|s| s.active && s.action == ActionKind::Attack)
+        .filter(|s| s.active && s.action == CombatAction::Attack)
         .count();
     let order = scratch(&mut inline, &mut heap, attackers, Shooter::default());
     let candidates = slots
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.active && s.action == ActionKind::Attack);
+        .filter(|(_, s)| s.active && s.action == CombatAction::Attack);
     for (shooter, (i, slot)) in order.iter_mut().zip(candidates) {
         let target = &slots[slot.target];
         *shooter = Shooter {

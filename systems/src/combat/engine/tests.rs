@@ -18,7 +18,7 @@ fn fighter(id: &str, fighters: i64, shields: i64, tpw: i64) -> Fighter {
 
 fn attack(commit: i64, target: &str) -> RoundAction {
     RoundAction {
-        action: ActionKind::Attack,
+        action: CombatAction::Attack,
         commit,
         target: Some(target.into()),
         destination: None,
@@ -28,7 +28,7 @@ fn attack(commit: i64, target: &str) -> RoundAction {
 
 fn flee(destination: u32) -> RoundAction {
     RoundAction {
-        action: ActionKind::Flee,
+        action: CombatAction::Flee,
         destination: Some(destination),
         ..RoundAction::brace()
     }
@@ -94,7 +94,7 @@ fn spec_v14_two_fleers() {
         out.flee_results,
         map(&[("a", false), ("b", true), ("c", false)])
     );
-    assert_eq!(out.end_state.as_deref(), Some("b_fled"));
+    assert_eq!(out.end_state, Some(FightEnd::Fled("b".into())));
     assert_eq!(out.draws, 2);
     assert_eq!(out.effective_actions["a"], flee(1));
 }
@@ -166,7 +166,7 @@ fn random_round(src: &mut ChaCha8Rng) -> (Vec<Fighter>, BTreeMap<String, RoundAc
             1 | 2 => attack(below(src, 150) - 10, target),
             3 => flee(1 + below(src, 9) as u32),
             4 => RoundAction {
-                action: ActionKind::Pay,
+                action: CombatAction::Pay,
                 ..RoundAction::brace()
             },
             _ => RoundAction::brace(),
@@ -211,7 +211,7 @@ fn properties_over_random_rounds() {
                 assert!(out.shield_loss[id] <= out.defensive_losses[id]);
                 let eff = &out.effective_actions[id];
                 assert!(eff.commit >= 0 && eff.commit <= f.fighters);
-                if eff.action == ActionKind::Attack {
+                if eff.action == CombatAction::Attack {
                     assert!(eff.commit > 0 && eff.target.as_deref() != Some(id.as_str()));
                     assert!(out.hits[id] + out.offensive_losses[id] <= eff.commit);
                 } else {
@@ -225,16 +225,16 @@ fn properties_over_random_rounds() {
             let fleers = out
                 .effective_actions
                 .values()
-                .filter(|a| a.action == ActionKind::Flee)
+                .filter(|a| a.action == CombatAction::Flee)
                 .count() as i64;
             assert!(i64::from(out.draws) >= shots && i64::from(out.draws) <= shots + fleers);
             let attacks = out
                 .effective_actions
                 .values()
-                .any(|a| a.action == ActionKind::Attack);
+                .any(|a| a.action == CombatAction::Attack);
             if fleers == 0 && !attacks {
                 assert_eq!(out.draws, 0, "case {case}: nobody attacks or flees");
-                assert_eq!(out.end_state.as_deref(), Some("stalemate"));
+                assert_eq!(out.end_state, Some(FightEnd::Stalemate));
             }
         }
     }
@@ -307,10 +307,10 @@ fn wild_round(src: &mut ChaCha8Rng) -> (Vec<Fighter>, BTreeMap<String, RoundActi
         };
         let action = match below(src, 7) {
             0 => continue,
-            1..=3 => ActionKind::Attack,
-            4 => ActionKind::Flee,
-            5 => ActionKind::Pay,
-            _ => ActionKind::Brace,
+            1..=3 => CombatAction::Attack,
+            4 => CombatAction::Flee,
+            5 => CombatAction::Pay,
+            _ => CombatAction::Brace,
         };
         let action = RoundAction {
             action,

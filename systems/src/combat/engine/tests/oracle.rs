@@ -1,7 +1,7 @@
 //! The engine as first written (BTreeMaps keyed by id throughout), kept verbatim as an oracle:
 //! the indexed engine must agree with it on every round.
 
-use crate::combat::engine::{ActionKind, Fighter, RngKind, RoundAction, RoundOutcome};
+use crate::combat::engine::{CombatAction, Fighter, RngKind, RoundAction, RoundOutcome};
 use crate::combat::rng::RoundRng;
 use bang_components::balance::CombatBalance;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +28,7 @@ pub fn resolve_round(
     let mitigation: BTreeMap<&str, f64> = by_id
         .iter()
         .map(|(&id, f)| {
-            let braced = effective[id].action == ActionKind::Brace;
+            let braced = effective[id].action == CombatAction::Brace;
             (id, mitigation(f.shields, braced, balance))
         })
         .collect();
@@ -38,7 +38,7 @@ pub fn resolve_round(
     let mut fled: BTreeSet<&str> = BTreeSet::new();
     let mut rolled_fleers: Vec<&str> = Vec::new();
     for (&id, fleer) in &by_id {
-        if effective[id].action != ActionKind::Flee {
+        if effective[id].action != CombatAction::Flee {
             continue;
         }
         let success = match flee_opponent(id, &active, &by_id) {
@@ -64,7 +64,7 @@ pub fn resolve_round(
     let attackers: Vec<&str> = active
         .iter()
         .copied()
-        .filter(|id| effective[id].action == ActionKind::Attack)
+        .filter(|id| effective[id].action == CombatAction::Attack)
         .collect();
     if attackers.is_empty() {
         let end_state = match rolled_fleers.first() {
@@ -79,7 +79,11 @@ pub fn resolve_round(
             fighters_remaining: per_id(&by_id, |_, f| f.fighters),
             shields_remaining: per_id(&by_id, |_, f| f.shields),
             flee_results: per_id(&by_id, |id, _| fled.contains(id)),
-            end_state: Some(end_state),
+            end_state: Some(
+                end_state
+                    .parse()
+                    .expect("the oracle spells ends as the wire does"),
+            ),
             effective_actions: per_id(&by_id, |id, _| effective[id].clone()),
             draws: rng.draws(),
         };
@@ -130,7 +134,7 @@ pub fn resolve_round(
         f.fighters.saturating_sub(lost).max(0)
     });
     let shield_loss = per_id(&by_id, |id, _| {
-        let braced = effective[id].action == ActionKind::Brace;
+        let braced = effective[id].action == CombatAction::Brace;
         shield_loss(defensive[id], braced, balance)
     });
     let shields_remaining = per_id(&by_id, |id, f| {
@@ -146,7 +150,10 @@ pub fn resolve_round(
         fighters_remaining,
         shields_remaining,
         flee_results: per_id(&by_id, |id, _| fled.contains(id)),
-        end_state,
+        end_state: end_state.map(|end| {
+            end.parse()
+                .expect("the oracle spells ends as the wire does")
+        }),
         effective_actions: per_id(&by_id, |id, _| effective[id].clone()),
         draws: rng.draws(),
     }
@@ -179,14 +186,14 @@ fn normalise(
     let target = submitted.target.clone().filter(|t| !t.is_empty());
     let timed_out = submitted.timed_out;
     match submitted.action {
-        ActionKind::Attack => {
+        CombatAction::Attack => {
             let commit = submitted.commit.min(fighter.fighters).max(0);
             let target_ok = target
                 .as_deref()
                 .is_some_and(|t| t != id && by_id.contains_key(t));
             if commit > 0 && target_ok {
                 RoundAction {
-                    action: ActionKind::Attack,
+                    action: CombatAction::Attack,
                     commit,
                     target,
                     destination: None,
@@ -199,8 +206,8 @@ fn normalise(
                 }
             }
         }
-        ActionKind::Flee => RoundAction {
-            action: ActionKind::Flee,
+        CombatAction::Flee => RoundAction {
+            action: CombatAction::Flee,
             commit: 0,
             target,
             destination: submitted.destination,
