@@ -139,8 +139,8 @@ mod tests {
     use super::*;
     use crate::characters::spawn_character;
     use crate::world_ops::relocate;
-    use bang_components::character::Ship;
     use bang_components::character::SectorOccupants;
+    use bang_components::character::Ship;
     use bang_components::ships::ShipType;
     use bang_components::time::GameClock;
     use bang_components::time::Timestamp;

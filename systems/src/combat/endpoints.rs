@@ -17,7 +17,8 @@ use bang_components::api::requests::{IntArg, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterIndex, Position, Ship};
 use bang_components::combat::{
-    CombatAction, CombatantKind, Encounter, EncounterIndex, GarrisonIndex, StoredAction,
+    CombatAction, CombatantKind, Encounter, EncounterIndex, GarrisonIndex, Participant,
+    StoredAction,
 };
 use bang_components::session::ConnectionId;
 use bang_components::ships::ShipType;
@@ -132,96 +133,24 @@ pub fn act(
     };
     match kind {
         CombatAction::Attack => {
-            if me.fighters <= 0 {
-                return Err(ApiError::bad_request("No fighters available for attack"));
-            }
-            let target = given(&req.target_id)
-                .ok_or_else(|| ApiError::bad_request("Missing target_id for attack"))?;
-            if target == id {
-                return Err(ApiError::bad_request("Cannot target self"));
-            }
-            if !e.has(target) {
-                return Err(ApiError::not_found(
-                    "Target combatant not found in encounter",
-                ));
-            }
-            // The reference accepted 0 and silently braced.
-            let commit = req.commit.unwrap_or(0);
-            if commit < 1 {
-                return Err(ApiError::bad_request(
-                    "commit must be at least 1 for an attack",
-                ));
-            }
+            let (commit, target) = attack_order(e, &me, &req)?;
             stored.commit = commit;
-            stored.target = Some(target.to_string());
+            stored.target = Some(target);
         }
         CombatAction::Flee => {
-            // Checked first: a pod is told why it cannot flee, not that its destination is wrong.
-            if me.is_escape_pod
-                || world
-                    .get::<Ship>(character)
-                    .is_some_and(|s| s.ship_type == ShipType::EscapePod)
-            {
-                return Err(ApiError::bad_request(
-                    "Escape pods cannot flee; they are already safe",
-                ));
-            }
-            let to = match req.to_sector.or(req.to) {
-                None => return Err(ApiError::bad_request("Missing destination sector")),
-                Some(IntArg::Int(n)) if n >= 0 => n,
-                Some(_) => return Err(ApiError::unprocessable("Invalid destination sector")),
-            };
-            let universe = world.resource::<UniverseRes>();
-            if !universe.contains(to) {
-                return Err(ApiError::bad_request(format!("Invalid sector: {to}")));
-            }
-            let here = world.get::<Position>(character).expect("position").0;
-            if !universe.is_adjacent(here, to as SectorId) {
-                return Err(ApiError::bad_request(format!(
-                    "Sector {to} is not adjacent to current sector {here}"
-                )));
-            }
-            let ship = world.get::<Ship>(character).expect("ship");
-            let cost = ship.stats().turns_per_warp as i64;
-            if ship.warp_power < cost {
-                return Err(ApiError::bad_request(format!(
-                    "Insufficient warp power. Need {cost} units but only have {}",
-                    ship.warp_power
-                )));
-            }
-            stored.destination = Some(to as SectorId);
+            stored.destination = Some(flee_destination(world, character, &me, &req)?)
         }
         CombatAction::Brace | CombatAction::Pay => {}
     }
     let (round_before, logs_before) = (e.round, e.logs.len());
-    let mut pay_processed = None;
-    if kind == CombatAction::Pay {
-        let ok = pay_toll(
-            world,
-            enc,
+    let pay_processed = (kind == CombatAction::Pay).then(|| {
+        let payer = Payer {
             character,
             id,
-            req.target_id.as_deref(),
-            Some(conn),
-        );
-        if ok {
-            let e = world.get::<Encounter>(enc).expect("encounter");
-            stored.target = e
-                .tolls
-                .iter()
-                .find(|(_, d)| d.paid_round == Some(e.round))
-                .map(|(k, _)| k.clone());
-        } else {
-            stored.action = CombatAction::Brace;
-        }
-        pay_processed = Some(ok);
-        let mut stats = world.resource_mut::<bang_components::combat::CombatStats>();
-        if ok {
-            stats.toll_payments += 1;
-        } else {
-            stats.toll_payments_failed += 1;
-        }
-    }
+            conn,
+        };
+        pay(world, enc, payer, req.target_id.as_deref(), &mut stored)
+    });
     log_action(
         world,
         "combat.action_submitted",
@@ -258,6 +187,121 @@ pub fn act(
         round_resolved: !resolved.is_empty(),
         outcome: resolved.into_iter().next(),
     })
+}
+
+/// An attack's commit and target, checked against the fight.
+fn attack_order(
+    e: &Encounter,
+    me: &Participant,
+    req: &CombatActionRequest,
+) -> ApiResult<(i64, String)> {
+    if me.fighters <= 0 {
+        return Err(ApiError::bad_request("No fighters available for attack"));
+    }
+    let target = given(&req.target_id)
+        .ok_or_else(|| ApiError::bad_request("Missing target_id for attack"))?;
+    if target == me.id {
+        return Err(ApiError::bad_request("Cannot target self"));
+    }
+    if !e.has(target) {
+        return Err(ApiError::not_found(
+            "Target combatant not found in encounter",
+        ));
+    }
+    // The reference accepted 0 and silently braced.
+    let commit = req.commit.unwrap_or(0);
+    if commit < 1 {
+        return Err(ApiError::bad_request(
+            "commit must be at least 1 for an attack",
+        ));
+    }
+    Ok((commit, target.to_string()))
+}
+
+/// A flee's destination: adjacent, in the universe, and affordable in warp power.
+fn flee_destination(
+    world: &World,
+    character: Entity,
+    me: &Participant,
+    req: &CombatActionRequest,
+) -> ApiResult<SectorId> {
+    // Checked first: a pod is told why it cannot flee, not that its destination is wrong.
+    if me.is_escape_pod
+        || world
+            .get::<Ship>(character)
+            .is_some_and(|s| s.ship_type == ShipType::EscapePod)
+    {
+        return Err(ApiError::bad_request(
+            "Escape pods cannot flee; they are already safe",
+        ));
+    }
+    let to = match req.to_sector.or(req.to) {
+        None => return Err(ApiError::bad_request("Missing destination sector")),
+        Some(IntArg::Int(n)) if n >= 0 => n,
+        Some(_) => return Err(ApiError::unprocessable("Invalid destination sector")),
+    };
+    let universe = world.resource::<UniverseRes>();
+    if !universe.contains(to) {
+        return Err(ApiError::bad_request(format!("Invalid sector: {to}")));
+    }
+    let here = world.get::<Position>(character).expect("position").0;
+    if !universe.is_adjacent(here, to as SectorId) {
+        return Err(ApiError::bad_request(format!(
+            "Sector {to} is not adjacent to current sector {here}"
+        )));
+    }
+    let ship = world.get::<Ship>(character).expect("ship");
+    let cost = ship.stats().turns_per_warp as i64;
+    if ship.warp_power < cost {
+        return Err(ApiError::bad_request(format!(
+            "Insufficient warp power. Need {cost} units but only have {}",
+            ship.warp_power
+        )));
+    }
+    Ok(to as SectorId)
+}
+
+/// Who pays a toll.
+struct Payer<'a> {
+    character: Entity,
+    id: &'a str,
+    conn: ConnectionId,
+}
+
+/// A `pay` action: pays the toll now; a failed payment stands as a brace. Returns whether it
+/// was paid.
+fn pay(
+    world: &mut World,
+    enc: Entity,
+    payer: Payer,
+    target: Option<&str>,
+    stored: &mut StoredAction,
+) -> bool {
+    let ok = pay_toll(
+        world,
+        enc,
+        payer.character,
+        payer.id,
+        target,
+        Some(payer.conn),
+    );
+    if ok {
+        let e = world.get::<Encounter>(enc).expect("encounter");
+        stored.target = e
+            .tolls
+            .iter()
+            .find(|(_, d)| d.paid_round == Some(e.round))
+            .map(|(k, _)| k.clone());
+    } else {
+        stored.action = CombatAction::Brace;
+    }
+    let mut stats = world.resource_mut::<bang_components::combat::CombatStats>();
+    if ok {
+        stats.toll_payments += 1;
+    } else {
+        stats.toll_payments_failed += 1;
+    }
+    ok
 }
 
 /// `combat.status`: an encounter by id (active or recently ended), or the caller's active one.

@@ -7,7 +7,7 @@ use super::query::{announce_garrisons, garrison_of, owners};
 use super::views::salvage_view;
 use crate::outbox::emit_to;
 use crate::status::status_payload;
-use bang_components::api::combat::{COMBAT_ENDED, RoundPayload};
+use bang_components::api::combat::{COMBAT_ENDED, RoundPayload, SalvageView};
 use bang_components::api::events::STATUS_UPDATE;
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, Credits, Ship};
@@ -55,13 +55,40 @@ fn notify_status(world: &mut World, id: &str) {
     }
 }
 
+/// Ends a fight: destroyed garrisons go (their toll bank to whoever destroyed them), destroyed
+/// ships become escape pods leaving salvage, `combat.ended` goes out, and the fight is retired.
 pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
     let e = world.get::<Encounter>(enc).expect("encounter").clone();
-    let now = world.resource::<GameClock>().now();
-    let losers = losers(&e);
+    settle_garrisons(world, &e);
+    let containers: Vec<_> = losers(&e)
+        .iter()
+        .filter_map(|id| wreck_ship(world, &e, id))
+        .collect();
+    if !containers.is_empty() {
+        payload.salvage = Some(containers);
+    }
+    let mut recipients = owners(&e);
+    recipients.extend(e.fled.iter().cloned());
+    recipients.sort();
+    recipients.dedup();
+    emit_to(world, COMBAT_ENDED, payload, recipients);
+    for p in e
+        .participants
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Character)
+    {
+        if let Some(c) = world.resource::<CharacterIndex>().get(&p.id)
+            && world.get::<InCombat>(c).is_some_and(|x| x.0 == enc)
+        {
+            world.entity_mut(c).remove::<InCombat>();
+        }
+    }
+    retire(world, enc, &e);
+}
 
-    // Garrisons: survivors keep their (already synced) count; destroyed ones are removed and their
-    // toll bank goes to whoever destroyed them.
+/// Garrisons: survivors keep their (already synced) count; destroyed ones are removed and their
+/// toll bank goes to whoever destroyed them. Then the owners hear of it.
+fn settle_garrisons(world: &mut World, e: &Encounter) {
     let mut garrison_owners = Vec::new();
     let mut heirs = Vec::new();
     for p in e
@@ -87,7 +114,7 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
             .garrisons
             .push(e.sector);
         // With nobody to claim it, the bank goes back to the owner: credits are never destroyed.
-        let heir = victor(&e, &p.id).unwrap_or_else(|| p.owner.clone());
+        let heir = victor(e, &p.id).unwrap_or_else(|| p.owner.clone());
         if bank > 0
             && let Some(c) = world.resource::<CharacterIndex>().get(&heir)
         {
@@ -108,93 +135,89 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
         garrison_owners.dedup();
         announce_garrisons(world, e.sector, garrison_owners);
     }
+}
 
-    // Destroyed ships become escape pods; their cargo (and credits, when nobody won) stay behind.
-    let rules = world.resource::<Balance>().combat.clone();
-    let mut containers = Vec::new();
-    for id in &losers {
-        let Some(p) = e.participant(id) else { continue };
-        if p.kind != CombatantKind::Character || p.is_escape_pod {
-            continue;
-        }
-        let Some(c) = world.resource::<CharacterIndex>().get(id) else {
-            continue;
-        };
-        let ship = world.get::<Ship>(c).expect("ship").clone();
-        let credits = world.get::<Credits>(c).map_or(0, |c| c.0);
-        let winner = victor(&e, id);
-        let winner_entity = winner
-            .as_deref()
-            .and_then(|w| world.resource::<CharacterIndex>().get(w));
-        let mut left_credits = credits;
-        if let Some(w) = winner_entity
-            && credits > 0
-        {
-            world.get_mut::<Credits>(w).expect("credits").0 += credits;
-            left_credits = 0;
-        }
-        world.get_mut::<Credits>(c).expect("credits").0 = 0;
-        let cargo: BTreeMap<String, i64> = Commodity::ALL
-            .iter()
-            .filter(|k| ship.cargo_of(**k) > 0)
-            .map(|k| (k.wire_name().to_string(), ship.cargo_of(*k)))
-            .collect();
-        let scrap = rules
-            .salvage_scrap_min
-            .max(ship.stats().price as i64 / rules.salvage_scrap_divisor);
-        let salvage_id = world.resource_mut::<CombatIds>().next_id();
-        let container = Salvage {
-            salvage_id: salvage_id.clone(),
-            sector: e.sector,
-            victor_id: winner.clone(),
-            created_at: now,
-            expires_at: Timestamp(now.0 + (rules.salvage_ttl_secs * 1_000_000.0) as i64),
-            cargo,
-            scrap,
-            credits: left_credits,
-            claimed: false,
-            claimed_by: None,
-            loser: id.clone(),
-            ship_type: ship.ship_type,
-            combat_id: e.combat_id.clone(),
-        };
-        containers.push(salvage_view(&container));
-        let s = world.spawn(container).id();
-        world
-            .resource_mut::<SalvageIndex>()
-            .by_id
-            .insert(salvage_id.clone(), s);
-        world
-            .resource_mut::<CombatUnsaved>()
-            .salvage
-            .push(salvage_id);
-        *world.get_mut::<Ship>(c).expect("ship") = Ship::new(ShipType::EscapePod);
-        notify_status(world, id);
-        if let Some(w) = winner {
-            notify_status(world, &w);
-        }
+/// A destroyed ship becomes an escape pod; its cargo (and credits, when nobody won) stay behind
+/// in a salvage container, whose view is returned.
+fn wreck_ship(world: &mut World, e: &Encounter, id: &str) -> Option<SalvageView> {
+    let p = e.participant(id)?;
+    if p.kind != CombatantKind::Character || p.is_escape_pod {
+        return None;
     }
-    if !containers.is_empty() {
-        payload.salvage = Some(containers);
-    }
-
-    let mut recipients = owners(&e);
-    recipients.extend(e.fled.iter().cloned());
-    recipients.sort();
-    recipients.dedup();
-    emit_to(world, COMBAT_ENDED, payload, recipients);
-
-    for p in e
-        .participants
-        .iter()
-        .filter(|p| p.kind == CombatantKind::Character)
+    let c = world.resource::<CharacterIndex>().get(id)?;
+    let ship = world.get::<Ship>(c).expect("ship").clone();
+    let credits = world.get::<Credits>(c).map_or(0, |c| c.0);
+    let winner = victor(e, id);
+    let winner_entity = winner
+        .as_deref()
+        .and_then(|w| world.resource::<CharacterIndex>().get(w));
+    let mut left_credits = credits;
+    if let Some(w) = winner_entity
+        && credits > 0
     {
-        if let Some(c) = world.resource::<CharacterIndex>().get(&p.id)
-            && world.get::<InCombat>(c).is_some_and(|x| x.0 == enc)
-        {
-            world.entity_mut(c).remove::<InCombat>();
-        }
+        world.get_mut::<Credits>(w).expect("credits").0 += credits;
+        left_credits = 0;
     }
+    world.get_mut::<Credits>(c).expect("credits").0 = 0;
+    let container = salvage_of(world, e, id, &ship, winner.clone(), left_credits);
+    let view = salvage_view(&container);
+    let salvage_id = container.salvage_id.clone();
+    let s = world.spawn(container).id();
+    world
+        .resource_mut::<SalvageIndex>()
+        .by_id
+        .insert(salvage_id.clone(), s);
+    world
+        .resource_mut::<CombatUnsaved>()
+        .salvage
+        .push(salvage_id);
+    *world.get_mut::<Ship>(c).expect("ship") = Ship::new(ShipType::EscapePod);
+    notify_status(world, id);
+    if let Some(w) = winner {
+        notify_status(world, &w);
+    }
+    Some(view)
+}
+
+/// The container a destroyed ship leaves: its cargo, scrap by its price, the credits left.
+fn salvage_of(
+    world: &mut World,
+    e: &Encounter,
+    loser: &str,
+    ship: &Ship,
+    victor_id: Option<String>,
+    credits: i64,
+) -> Salvage {
+    let rules = world.resource::<Balance>().combat.clone();
+    let now = world.resource::<GameClock>().now();
+    let cargo: BTreeMap<String, i64> = Commodity::ALL
+        .iter()
+        .filter(|k| ship.cargo_of(**k) > 0)
+        .map(|k| (k.wire_name().to_string(), ship.cargo_of(*k)))
+        .collect();
+    let scrap = rules
+        .salvage_scrap_min
+        .max(ship.stats().price as i64 / rules.salvage_scrap_divisor);
+    Salvage {
+        salvage_id: world.resource_mut::<CombatIds>().next_id(),
+        sector: e.sector,
+        victor_id,
+        created_at: now,
+        expires_at: Timestamp(now.0 + (rules.salvage_ttl_secs * 1_000_000.0) as i64),
+        cargo,
+        scrap,
+        credits,
+        claimed: false,
+        claimed_by: None,
+        loser: loser.to_string(),
+        ship_type: ship.ship_type,
+        combat_id: e.combat_id.clone(),
+    }
+}
+
+/// The fight leaves its sector and joins the recently ended ones (the oldest beyond the kept
+/// number are despawned).
+fn retire(world: &mut World, enc: Entity, e: &Encounter) {
     let evicted = {
         let mut index = world.resource_mut::<EncounterIndex>();
         if index.by_sector.get(&e.sector) == Some(&enc) {

@@ -4,10 +4,12 @@
 use super::query::garrison_of;
 use bang_components::balance::Balance;
 use bang_components::combat::{
-    CombatAction, CombatantKind, Encounter, Garrison, GarrisonMode, StoredAction, TollDemand,
+    CombatAction, CombatantKind, Encounter, Garrison, GarrisonMode, Participant, StoredAction,
+    TollDemand,
 };
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
+use std::collections::BTreeMap;
 
 /// Submits every garrison's action for the open round (spec 4.3). A garrison with nothing to shoot
 /// at braces at once instead of leaving the round waiting for its deadline.
@@ -36,84 +38,33 @@ pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
             .map_or((GarrisonMode::Offensive, 0), |live| {
                 (live.mode, live.toll_amount)
             });
-        let mut candidates: Vec<_> = e
-            .participants
-            .iter()
-            .filter(|p| p.kind == CombatantKind::Character && p.fighters > 0 && p.owner != g.owner)
-            .collect();
-        candidates
-            .sort_by(|a, b| (b.fighters, b.shields, &b.id).cmp(&(a.fighters, a.shields, &a.id)));
-        let f = g.fighters;
-        let attack = |target: &str, commit: i64| StoredAction {
-            action: CombatAction::Attack,
-            commit,
-            target: Some(target.to_string()),
+        let order = match mode {
+            _ if g.fighters <= 0 => None,
+            GarrisonMode::Offensive => shoot(
+                &e,
+                g,
+                rules.offensive_commit_min,
+                rules.offensive_commit_divisor,
+            ),
+            GarrisonMode::Defensive => shoot(
+                &e,
+                g,
+                rules.defensive_commit_min,
+                rules.defensive_commit_divisor,
+            ),
+            GarrisonMode::Toll => toll_order(&e, g, &mut tolls, toll_amount),
+        };
+        let action = StoredAction {
+            action: if order.is_some() {
+                CombatAction::Attack
+            } else {
+                CombatAction::Brace
+            },
+            commit: order.as_ref().map_or(0, |o| o.1),
+            target: order.map(|o| o.0),
             destination: None,
             submitted_at: now,
             timed_out: false,
-        };
-        let brace = StoredAction {
-            action: CombatAction::Brace,
-            commit: 0,
-            target: None,
-            destination: None,
-            submitted_at: now,
-            timed_out: false,
-        };
-        let action = if f <= 0 {
-            brace
-        } else {
-            match mode {
-                GarrisonMode::Offensive | GarrisonMode::Defensive => {
-                    let (min, div) = if mode == GarrisonMode::Offensive {
-                        (rules.offensive_commit_min, rules.offensive_commit_divisor)
-                    } else {
-                        (rules.defensive_commit_min, rules.defensive_commit_divisor)
-                    };
-                    let commit = f.min(min.max(f / div)).max(1);
-                    match candidates.first() {
-                        Some(t) => attack(&t.id, commit),
-                        None => brace,
-                    }
-                }
-                GarrisonMode::Toll => {
-                    let demand = tolls.entry(g.id.clone()).or_insert_with(|| TollDemand {
-                        owner: g.owner.clone(),
-                        toll_amount: toll_amount.max(0),
-                        target: None,
-                        paid: false,
-                        paid_round: None,
-                        demand_round: e.round,
-                        payments: Vec::new(),
-                    });
-                    if demand.target.is_none() {
-                        let initiator = e
-                            .initiator
-                            .as_deref()
-                            .and_then(|i| e.participant(i))
-                            .filter(|p| {
-                                p.kind == CombatantKind::Character
-                                    && p.owner != g.owner
-                                    && p.fighters > 0
-                            });
-                        demand.target = initiator
-                            .or(candidates.first().copied())
-                            .map(|p| p.id.clone());
-                    }
-                    let target = demand.target.as_deref().and_then(|t| e.participant(t));
-                    if demand.paid && demand.paid_round.is_some_and(|r| r <= e.round) {
-                        brace
-                    } else if let Some(t) = target.filter(|t| t.fighters > 0) {
-                        if e.round == demand.demand_round {
-                            brace
-                        } else {
-                            attack(&t.id, f)
-                        }
-                    } else {
-                        brace
-                    }
-                }
-            }
         };
         submissions.push((g.id.clone(), action));
     }
@@ -122,4 +73,57 @@ pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
     for (id, action) in submissions {
         e.pending.insert(id, action);
     }
+}
+
+/// The characters a garrison may shoot, strongest first.
+fn candidates<'a>(e: &'a Encounter, g: &Participant) -> Vec<&'a Participant> {
+    let mut candidates: Vec<_> = e
+        .participants
+        .iter()
+        .filter(|p| p.kind == CombatantKind::Character && p.fighters > 0 && p.owner != g.owner)
+        .collect();
+    candidates.sort_by(|a, b| (b.fighters, b.shields, &b.id).cmp(&(a.fighters, a.shields, &a.id)));
+    candidates
+}
+
+/// An offensive or defensive garrison shoots the strongest character with a share of its
+/// fighters: (target, commit), or None to brace.
+fn shoot(e: &Encounter, g: &Participant, min: i64, divisor: i64) -> Option<(String, i64)> {
+    let f = g.fighters;
+    let commit = f.min(min.max(f / divisor)).max(1);
+    candidates(e, g).first().map(|t| (t.id.clone(), commit))
+}
+
+/// A toll garrison demands its toll in the round it engages (bracing), then shoots its target
+/// with everything until the toll is paid.
+fn toll_order(
+    e: &Encounter,
+    g: &Participant,
+    tolls: &mut BTreeMap<String, TollDemand>,
+    toll_amount: i64,
+) -> Option<(String, i64)> {
+    let demand = tolls.entry(g.id.clone()).or_insert_with(|| TollDemand {
+        owner: g.owner.clone(),
+        toll_amount: toll_amount.max(0),
+        target: None,
+        paid: false,
+        paid_round: None,
+        demand_round: e.round,
+        payments: Vec::new(),
+    });
+    if demand.target.is_none() {
+        let initiator = e
+            .initiator
+            .as_deref()
+            .and_then(|i| e.participant(i))
+            .filter(|p| p.kind == CombatantKind::Character && p.owner != g.owner && p.fighters > 0);
+        demand.target = initiator
+            .or(candidates(e, g).first().copied())
+            .map(|p| p.id.clone());
+    }
+    if demand.paid && demand.paid_round.is_some_and(|r| r <= e.round) {
+        return None;
+    }
+    let target = demand.target.as_deref().and_then(|t| e.participant(t))?;
+    (target.fighters > 0 && e.round != demand.demand_round).then(|| (target.id.clone(), g.fighters))
 }

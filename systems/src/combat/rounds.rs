@@ -2,7 +2,7 @@
 //! events it produces, and the fixed-clock system that enforces deadlines.
 
 use super::encounters::announce_round;
-use super::engine::{Fighter, RoundAction, resolve_round};
+use super::engine::{Fighter, RoundAction, RoundOutcome, resolve_round};
 use super::finalize::finalize;
 use super::query::{garrison_of, mark_unsaved, next_deadline, owners};
 use super::tolls::{credits_of, toll_result};
@@ -17,10 +17,10 @@ use bang_components::api::events::STATUS_UPDATE;
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, Ship};
 use bang_components::combat::{
-    CombatAction, CombatantKind, Encounter, EncounterIndex, Garrison, InCombat, RoundLog,
-    StoredAction,
+    CombatAction, CombatantKind, Encounter, EncounterIndex, Garrison, InCombat, Participant,
+    RoundLog, StoredAction,
 };
-use bang_components::time::GameClock;
+use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
 use indexmap::IndexMap;
@@ -56,7 +56,9 @@ pub fn settle(world: &mut World, enc: Entity) -> Vec<RoundPayload> {
     resolved
 }
 
-/// Resolves the open round: missing actions become timed-out braces.
+/// Resolves the open round: missing actions become timed-out braces. Runs the engine, applies
+/// its numbers to the fight, its ships and garrisons, tells the participants, moves the ships
+/// that fled, then ends the fight or opens the next round.
 pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     let now = world.resource::<GameClock>().now();
     let rules = world.resource::<Balance>().combat.clone();
@@ -67,19 +69,85 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     let mut e = world.get::<Encounter>(enc).expect("encounter").clone();
     let quiet = crate::outbox::headless(world);
     let start = e.participants.clone();
-    let mut stored: BTreeMap<String, StoredAction> = BTreeMap::new();
-    for p in &start {
-        let a = e.pending.get(&p.id).cloned().unwrap_or(StoredAction {
-            action: CombatAction::Brace,
-            commit: 0,
-            target: None,
-            destination: None,
-            submitted_at: now,
-            timed_out: true,
-        });
-        stored.insert(p.id.clone(), a);
+    let stored = submitted_or_braced(&e, now);
+    let outcome = run_engine(&e, &stored, rng, &rules);
+    let effective = effective_actions(&stored, &outcome);
+    let kinds: BTreeMap<String, CombatAction> = effective
+        .iter()
+        .map(|(k, a)| (k.clone(), a.action))
+        .collect();
+    let credits = credits_of(world, &start);
+    let needs_means = rules.toll_hold_needs_means;
+    let end_state = outcome.end_state.clone();
+    let result = toll_result(&e, &start, &kinds, end_state, &credits, needs_means);
+    record_last_hits(&mut e, &start, &outcome, &effective);
+    let deltas = apply_numbers(&mut e, &outcome);
+    logs.push(RoundLog {
+        round: e.round,
+        actions: effective.clone(),
+        hits: outcome.hits.clone(),
+        offensive_losses: outcome.offensive_losses.clone(),
+        defensive_losses: outcome.defensive_losses.clone(),
+        shield_loss: outcome.shield_loss.clone(),
+        result: result.clone(),
+        timestamp: now,
+    });
+    let fled_now = remove_fled(&mut e, &outcome);
+    let resolved_round = e.round;
+    record_stats(world, &e, &effective, fled_now.len(), &rules, now);
+    let ended = result.is_some();
+    if ended {
+        e.ended = true;
+        e.end_state = result;
+    } else {
+        e.round += 1;
+        e.deadline = next_deadline(world);
     }
-    let fighters: Vec<Fighter> = start
+    let mut payload = round_payload(&e, resolved_round, &outcome, &deltas, &effective, quiet);
+    if !quiet {
+        payload.logs = rendered_logs(world, enc, &logs);
+    }
+    let told = Told::of(&e, &fled_now);
+    e.logs = logs;
+    *world.get_mut::<Encounter>(enc).expect("encounter") = e;
+    mark_unsaved(world, enc);
+    carry_numbers(world, &told, &outcome);
+    tell_round(world, &told, &payload, quiet);
+    move_fled(world, &fled_now, &effective);
+    if ended {
+        finalize(world, enc, &mut payload);
+    } else {
+        announce_round(world, enc);
+    }
+    payload
+}
+
+/// Every participant's action for the round: what it submitted, or a timed-out brace.
+fn submitted_or_braced(e: &Encounter, now: Timestamp) -> BTreeMap<String, StoredAction> {
+    e.participants
+        .iter()
+        .map(|p| {
+            let a = e.pending.get(&p.id).cloned().unwrap_or(StoredAction {
+                action: CombatAction::Brace,
+                commit: 0,
+                target: None,
+                destination: None,
+                submitted_at: now,
+                timed_out: true,
+            });
+            (p.id.clone(), a)
+        })
+        .collect()
+}
+
+fn run_engine(
+    e: &Encounter,
+    stored: &BTreeMap<String, StoredAction>,
+    rng: super::engine::RngKind,
+    rules: &bang_components::balance::CombatBalance,
+) -> RoundOutcome {
+    let fighters: Vec<Fighter> = e
+        .participants
         .iter()
         .map(|p| Fighter {
             id: p.id.clone(),
@@ -92,21 +160,20 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         .iter()
         .map(|(k, a)| (k.clone(), engine_action(a)))
         .collect();
-    let outcome = resolve_round(&fighters, &actions, e.base_seed, e.round, rng, &rules);
+    resolve_round(&fighters, &actions, e.base_seed, e.round, rng, rules)
+}
 
-    // What each participant effectively did, in stored form (a bad attack shows as a brace).
-    let effective: BTreeMap<String, StoredAction> = stored
+/// What each participant effectively did, in stored form (a bad attack shows as a brace).
+fn effective_actions(
+    stored: &BTreeMap<String, StoredAction>,
+    outcome: &RoundOutcome,
+) -> BTreeMap<String, StoredAction> {
+    stored
         .iter()
         .map(|(id, a)| {
-            let eff = outcome.effective_actions.get(id);
             let mut s = a.clone();
-            if let Some(eff) = eff {
-                s.action = match eff.action {
-                    CombatAction::Attack => CombatAction::Attack,
-                    CombatAction::Brace => CombatAction::Brace,
-                    CombatAction::Flee => CombatAction::Flee,
-                    CombatAction::Pay => CombatAction::Pay,
-                };
+            if let Some(eff) = outcome.effective_actions.get(id) {
+                s.action = eff.action;
                 s.commit = eff.commit;
                 s.target = if s.action == CombatAction::Pay {
                     a.target.clone()
@@ -117,24 +184,18 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
             }
             (id.clone(), s)
         })
-        .collect();
-    let kinds: BTreeMap<String, CombatAction> = effective
-        .iter()
-        .map(|(k, a)| (k.clone(), a.action))
-        .collect();
-    let credits = credits_of(world, &start);
-    let result = toll_result(
-        &e,
-        &start,
-        &kinds,
-        outcome.end_state.clone(),
-        &credits,
-        rules.toll_hold_needs_means,
-    );
+        .collect()
+}
 
-    // Who last hit whom: among this round's attackers that hit a target, the last to shoot in
-    // attack order (weakest first) counts.
-    let mut order: Vec<&bang_components::combat::Participant> = start.iter().collect();
+/// Who last hit whom: among this round's attackers that hit a target, the last to shoot in
+/// attack order (weakest first) counts.
+fn record_last_hits(
+    e: &mut Encounter,
+    start: &[Participant],
+    outcome: &RoundOutcome,
+    effective: &BTreeMap<String, StoredAction>,
+) {
+    let mut order: Vec<&Participant> = start.iter().collect();
     order.sort_by(|a, b| {
         (a.fighters, a.turns_per_warp, &a.id).cmp(&(b.fighters, b.turns_per_warp, &b.id))
     });
@@ -146,7 +207,10 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
             e.last_hit_by.insert(t, a.id.clone());
         }
     }
+}
 
+/// The participants take the round's fighters and shields; returns each one's change.
+fn apply_numbers(e: &mut Encounter, outcome: &RoundOutcome) -> BTreeMap<String, (i64, i64)> {
     let mut deltas = BTreeMap::new();
     for p in e.participants.iter_mut() {
         let f = outcome
@@ -163,25 +227,16 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         p.fighters = f;
         p.shields = s;
     }
-    logs.push(RoundLog {
-        round: e.round,
-        actions: effective.clone(),
-        hits: outcome.hits.clone(),
-        offensive_losses: outcome.offensive_losses.clone(),
-        defensive_losses: outcome.defensive_losses.clone(),
-        shield_loss: outcome.shield_loss.clone(),
-        result: result.clone(),
-        timestamp: now,
-    });
+    deltas
+}
+
+/// Takes the ships that fled out of the fight (they still get its end); returns them.
+fn remove_fled(e: &mut Encounter, outcome: &RoundOutcome) -> Vec<String> {
     let fled_now: Vec<String> = outcome
         .flee_results
         .iter()
         .filter(|(_, ok)| **ok)
         .map(|(id, _)| id.clone())
-        .collect();
-    let flee_moves: Vec<(String, Option<SectorId>)> = fled_now
-        .iter()
-        .map(|id| (id.clone(), effective.get(id).and_then(|a| a.destination)))
         .collect();
     e.participants.retain(|p| !fled_now.contains(&p.id));
     for id in &fled_now {
@@ -190,32 +245,43 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         }
     }
     e.pending.clear();
-    let resolved_round = e.round;
-    {
-        let opened = e.deadline.0 - (rules.round_timeout_secs * 1_000_000.0) as i64;
-        let flees = effective
-            .values()
-            .filter(|a| a.action == CombatAction::Flee)
-            .count() as u64;
-        let mut stats = world.resource_mut::<bang_components::combat::CombatStats>();
-        stats.rounds_resolved += 1;
-        stats.flee_attempts += flees;
-        stats.flee_successes += fled_now.len() as u64;
-        stats
-            .round_durations
-            .push((now.0 - opened).max(0) as f64 / 1e6);
-    }
-    let ended = result.is_some();
-    if ended {
-        e.ended = true;
-        e.end_state = result.clone();
-    } else {
-        e.round += 1;
-        e.deadline = next_deadline(world);
-    }
-    let payload = RoundPayload {
+    fled_now
+}
+
+fn record_stats(
+    world: &mut World,
+    e: &Encounter,
+    effective: &BTreeMap<String, StoredAction>,
+    fled: usize,
+    rules: &bang_components::balance::CombatBalance,
+    now: Timestamp,
+) {
+    let opened = e.deadline.0 - (rules.round_timeout_secs * 1_000_000.0) as i64;
+    let flees = effective
+        .values()
+        .filter(|a| a.action == CombatAction::Flee)
+        .count() as u64;
+    let mut stats = world.resource_mut::<bang_components::combat::CombatStats>();
+    stats.rounds_resolved += 1;
+    stats.flee_attempts += flees;
+    stats.flee_successes += fled as u64;
+    stats
+        .round_durations
+        .push((now.0 - opened).max(0) as f64 / 1e6);
+}
+
+/// `combat.round_resolved` (without its logs, which need the World).
+fn round_payload(
+    e: &Encounter,
+    round: u32,
+    outcome: &RoundOutcome,
+    deltas: &BTreeMap<String, (i64, i64)>,
+    effective: &BTreeMap<String, StoredAction>,
+    quiet: bool,
+) -> RoundPayload {
+    RoundPayload {
         combat_id: e.combat_id.clone(),
-        round: resolved_round,
+        round,
         hits: outcome.hits.clone(),
         offensive_losses: outcome.offensive_losses.clone(),
         defensive_losses: outcome.defensive_losses.clone(),
@@ -223,8 +289,8 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         fighters_remaining: outcome.fighters_remaining.clone(),
         shields_remaining: outcome.shields_remaining.clone(),
         flee_results: outcome.flee_results.clone(),
-        end: ended,
-        result: result.clone(),
+        end: e.ended,
+        result: e.end_state.clone(),
         deadline: e.deadline,
         participants: e
             .participants
@@ -244,36 +310,45 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
             .collect(),
         sector: e.sector,
         // Nobody reads a headless payload's history.
-        logs: if quiet {
-            RenderedLogs::default()
-        } else {
-            rendered_logs(world, enc, &logs)
-        },
+        logs: RenderedLogs::default(),
         salvage: None,
-    };
-    let remaining_characters: Vec<String> = e
-        .participants
-        .iter()
-        .filter(|p| p.kind == CombatantKind::Character)
-        .map(|p| p.id.clone())
-        .collect();
-    let garrison_counts: Vec<(String, i64)> = e
-        .participants
-        .iter()
-        .filter(|p| p.kind == CombatantKind::Garrison)
-        .map(|p| (p.owner.clone(), p.fighters))
-        .collect();
-    let sector = e.sector;
-    let mut recipients = owners(&e);
-    recipients.extend(fled_now.iter().cloned());
-    recipients.sort();
-    recipients.dedup();
-    e.logs = logs;
-    *world.get_mut::<Encounter>(enc).expect("encounter") = e;
-    mark_unsaved(world, enc);
+    }
+}
 
-    // Ships and garrisons carry the fight's numbers at once (the reference left garrisons stale).
-    for id in remaining_characters.iter().chain(fled_now.iter()) {
+/// Who hears of the round, and whose numbers it changed.
+struct Told {
+    remaining_characters: Vec<String>,
+    fled: Vec<String>,
+    garrison_counts: Vec<(String, i64)>,
+    sector: SectorId,
+    recipients: Vec<String>,
+}
+
+impl Told {
+    fn of(e: &Encounter, fled_now: &[String]) -> Told {
+        let of_kind = |kind: CombatantKind| e.participants.iter().filter(move |p| p.kind == kind);
+        let mut recipients = owners(e);
+        recipients.extend(fled_now.iter().cloned());
+        recipients.sort();
+        recipients.dedup();
+        Told {
+            remaining_characters: of_kind(CombatantKind::Character)
+                .map(|p| p.id.clone())
+                .collect(),
+            fled: fled_now.to_vec(),
+            garrison_counts: of_kind(CombatantKind::Garrison)
+                .map(|p| (p.owner.clone(), p.fighters))
+                .collect(),
+            sector: e.sector,
+            recipients,
+        }
+    }
+}
+
+/// Ships and garrisons carry the fight's numbers at once (the reference left garrisons stale);
+/// ships that fled are out of the fight.
+fn carry_numbers(world: &mut World, told: &Told, outcome: &RoundOutcome) {
+    for id in told.remaining_characters.iter().chain(told.fled.iter()) {
         let Some(c) = world.resource::<CharacterIndex>().get(id) else {
             continue;
         };
@@ -284,33 +359,50 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         ship.fighters = f.clamp(0, stats.max_fighters as i64);
         ship.shields = s.clamp(0, stats.max_shields as i64);
     }
-    for (owner, fighters) in garrison_counts {
-        if let Some(g) = garrison_of(world, sector, &owner) {
-            world.get_mut::<Garrison>(g).expect("garrison").fighters = fighters.max(0);
-            world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
+    for (owner, fighters) in &told.garrison_counts {
+        if let Some(g) = garrison_of(world, told.sector, owner) {
+            world.get_mut::<Garrison>(g).expect("garrison").fighters = (*fighters).max(0);
+            world
+                .resource_mut::<CombatUnsaved>()
+                .garrisons
+                .push(told.sector);
         }
     }
-    for id in &fled_now {
+    for id in &told.fled {
         if let Some(c) = world.resource::<CharacterIndex>().get(id) {
             world.entity_mut(c).remove::<InCombat>();
         }
     }
+}
 
-    emit_to(world, COMBAT_ROUND_RESOLVED, &payload, recipients);
-    for id in remaining_characters.iter().filter(|_| !quiet) {
+/// `combat.round_resolved` to everyone in the fight (and those who just fled), then each
+/// remaining character's status.
+fn tell_round(world: &mut World, told: &Told, payload: &RoundPayload, quiet: bool) {
+    emit_to(
+        world,
+        COMBAT_ROUND_RESOLVED,
+        payload,
+        told.recipients.clone(),
+    );
+    for id in told.remaining_characters.iter().filter(|_| !quiet) {
         if let Some(c) = world.resource::<CharacterIndex>().get(id) {
             let status = status_payload(world, c);
             emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
         }
     }
-    for (id, destination) in flee_moves {
-        let (Some(c), Some(to)) = (world.resource::<CharacterIndex>().get(&id), destination) else {
+}
+
+/// Each ship that fled warps to its destination; whatever waits there engages once this round
+/// is told (a follow-on effect).
+fn move_fled(world: &mut World, fled: &[String], effective: &BTreeMap<String, StoredAction>) {
+    for id in fled {
+        let destination = effective.get(id).and_then(|a| a.destination);
+        let (Some(c), Some(to)) = (world.resource::<CharacterIndex>().get(id), destination) else {
             continue;
         };
         match warp(world, c, to, None) {
             Ok(warped) => {
                 announce_warp(world, c, &warped);
-                // Whatever waits in the next sector engages once this round is told.
                 let arrived = FollowOn::Arrived {
                     character: c,
                     how: Arrival::Move,
@@ -319,14 +411,6 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
             }
             Err(e) => tracing::warn!(character = %id, detail = %e.detail, "flee move failed"),
         }
-    }
-    if ended {
-        let mut payload = payload;
-        finalize(world, enc, &mut payload);
-        payload
-    } else {
-        announce_round(world, enc);
-        payload
     }
 }
 
