@@ -16,7 +16,7 @@ use bang_components::character::{
 use bang_components::messages::Audience;
 use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
 use bang_components::ships::ShipType;
-use bang_components::time::GameClock;
+use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
 
@@ -65,67 +65,8 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
     let now = world.resource::<GameClock>().now();
     let existing = world.resource::<CharacterIndex>().get(&id);
     let entity = match existing {
-        None => {
-            let start = req.sector.unwrap_or(0);
-            if !world.resource::<UniverseRes>().contains(start) {
-                return Err(ApiError::bad_request(format!("Invalid sector: {start}")));
-            }
-            let ship_type = match given(&req.ship_type) {
-                None => ShipType::DEFAULT,
-                Some(name) => ShipType::parse_requested(name)
-                    .ok_or_else(|| ApiError::bad_request(format!("Invalid ship type: {name}")))?,
-            };
-            bind_joiner(world, conn, &id)?;
-            let credits = req.credits.unwrap_or(STARTING_CREDITS);
-            let entity = spawn_character(world, &id, ship_type, credits, start as SectorId, now);
-            let joined = CharacterJoined {
-                character_id: id.clone(),
-                sector: start as SectorId,
-                timestamp: now,
-            };
-            // The joiner and those in its sector hear of it. The reference told every
-            // connection (leaking every id, and O(players²) frames as players join).
-            let mut to = vec![id.clone()];
-            to.extend(crate::status::others_in_sector(
-                world,
-                start as SectorId,
-                entity,
-            ));
-            emit(world, CHARACTER_JOINED, &joined, Audience::Characters(to));
-            entity
-        }
-        Some(entity) => {
-            // Validate before any side effect (the reference updated activity first).
-            if let Some(sector) = req.sector
-                && !world.resource::<UniverseRes>().contains(sector)
-            {
-                return Err(ApiError::bad_request(format!("Invalid sector: {sector}")));
-            }
-            // A teleport would leave a fight behind (the reference let it): not while fighting.
-            let from = world
-                .get::<Position>(entity)
-                .expect("character has a position")
-                .0;
-            if req.sector.is_some_and(|s| s as SectorId != from) {
-                crate::combat::query::refuse_in_combat(world, entity)?;
-            }
-            bind_joiner(world, conn, &id)?;
-            world.entity_mut(entity).insert(LastActive(now));
-            if let Some(credits) = req.credits {
-                world.entity_mut(entity).insert(Credits(credits));
-            }
-            let from = world
-                .get::<Position>(entity)
-                .expect("character has a position")
-                .0;
-            if let Some(to) = req.sector.map(|s| s as SectorId)
-                && to != from
-            {
-                relocate(world, entity, to);
-                announce_move(world, entity, &id, from, to, MoveType::Teleport, now);
-            }
-            entity
-        }
+        None => create_character(world, conn, &id, &req, now)?,
+        Some(entity) => return_character(world, conn, entity, &id, &req, now)?,
     };
     let status = record_visit_and_status(world, entity);
     crate::combat::engage::engage_on_arrival(world, entity, crate::follow_on::Arrival::Join);
@@ -141,6 +82,80 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
     );
     emit_to(world, STATUS_UPDATE, &status, vec![id]);
     Ok(status)
+}
+
+/// `join` of a new character: its hull, credits and start sector, then `character.joined` to it
+/// and those in its sector. The reference told every connection (leaking every id, and
+/// O(players²) frames as players join).
+fn create_character(
+    world: &mut World,
+    conn: ConnectionId,
+    id: &str,
+    req: &JoinRequest,
+    now: Timestamp,
+) -> ApiResult<Entity> {
+    let start = req.sector.unwrap_or(0);
+    if !world.resource::<UniverseRes>().contains(start) {
+        return Err(ApiError::bad_request(format!("Invalid sector: {start}")));
+    }
+    let ship_type = match given(&req.ship_type) {
+        None => ShipType::DEFAULT,
+        Some(name) => ShipType::parse_requested(name)
+            .ok_or_else(|| ApiError::bad_request(format!("Invalid ship type: {name}")))?,
+    };
+    bind_joiner(world, conn, id)?;
+    let credits = req.credits.unwrap_or(STARTING_CREDITS);
+    let entity = spawn_character(world, id, ship_type, credits, start as SectorId, now);
+    let joined = CharacterJoined {
+        character_id: id.to_string(),
+        sector: start as SectorId,
+        timestamp: now,
+    };
+    let mut to = vec![id.to_string()];
+    to.extend(crate::status::others_in_sector(
+        world,
+        start as SectorId,
+        entity,
+    ));
+    emit(world, CHARACTER_JOINED, &joined, Audience::Characters(to));
+    Ok(entity)
+}
+
+/// `join` of a known character: its credits set if asked, and a teleport if a sector is given
+/// (not while it fights: that would leave the fight behind, as the reference let it).
+fn return_character(
+    world: &mut World,
+    conn: ConnectionId,
+    entity: Entity,
+    id: &str,
+    req: &JoinRequest,
+    now: Timestamp,
+) -> ApiResult<Entity> {
+    // Validate before any side effect (the reference updated activity first).
+    if let Some(sector) = req.sector
+        && !world.resource::<UniverseRes>().contains(sector)
+    {
+        return Err(ApiError::bad_request(format!("Invalid sector: {sector}")));
+    }
+    let from = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    if req.sector.is_some_and(|s| s as SectorId != from) {
+        crate::combat::query::refuse_in_combat(world, entity)?;
+    }
+    bind_joiner(world, conn, id)?;
+    world.entity_mut(entity).insert(LastActive(now));
+    if let Some(credits) = req.credits {
+        world.entity_mut(entity).insert(Credits(credits));
+    }
+    if let Some(to) = req.sector.map(|s| s as SectorId)
+        && to != from
+    {
+        relocate(world, entity, to);
+        announce_move(world, entity, id, from, to, MoveType::Teleport, now);
+    }
+    Ok(entity)
 }
 
 /// Creates a character in the world map.

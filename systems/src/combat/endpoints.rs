@@ -159,20 +159,7 @@ pub fn act(
         &json!({"combat_id": combat_id, "round": round_before, "action": stored.action.wire_name(),
                 "commit": stored.commit, "target_id": stored.target, "destination_sector": stored.destination}),
     );
-    world
-        .get_mut::<Encounter>(enc)
-        .expect("encounter")
-        .pending
-        .insert(id.to_string(), stored);
-    if kind == CombatAction::Pay {
-        // A payment changes the fight's toll state, not just the pending action.
-        mark_unsaved(world, enc);
-    } else {
-        world
-            .resource_mut::<CombatUnsaved>()
-            .actions
-            .push((combat_id.to_string(), id.to_string()));
-    }
+    submit(world, enc, combat_id, id, stored, kind == CombatAction::Pay);
     let resolved = settle(world, enc);
     let e = world.get::<Encounter>(enc).expect("encounter");
     debug_assert!(resolved.is_empty() || e.logs.len() > logs_before);
@@ -187,6 +174,31 @@ pub fn act(
         round_resolved: !resolved.is_empty(),
         outcome: resolved.into_iter().next(),
     })
+}
+
+/// The action goes in as pending, and is marked for the store.
+fn submit(
+    world: &mut World,
+    enc: Entity,
+    combat_id: &str,
+    id: &str,
+    stored: StoredAction,
+    paid: bool,
+) {
+    world
+        .get_mut::<Encounter>(enc)
+        .expect("encounter")
+        .pending
+        .insert(id.to_string(), stored);
+    if paid {
+        // A payment changes the fight's toll state, not just the pending action.
+        mark_unsaved(world, enc);
+    } else {
+        world
+            .resource_mut::<CombatUnsaved>()
+            .actions
+            .push((combat_id.to_string(), id.to_string()));
+    }
 }
 
 /// An attack's commit and target, checked against the fight.

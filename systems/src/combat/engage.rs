@@ -110,17 +110,7 @@ pub fn start_or_join(
         characters.insert(0, i);
     }
     if let Some(enc) = active_in_sector(world, sector) {
-        for c in characters {
-            if world.get::<InCombat>(c).is_none() {
-                let p = character_participant(world, c);
-                add_participant(world, enc, p, Some(c));
-            }
-        }
-        for g in garrisons {
-            let p = garrison_participant(world.get::<Garrison>(g).expect("garrison"));
-            add_participant(world, enc, p, None);
-        }
-        settle(world, enc);
+        join_running(world, enc, characters, garrisons);
         return Ok((enc, false));
     }
     // Characters already fighting elsewhere (a teleport left their fight behind) stay out.
@@ -141,38 +131,10 @@ pub fn start_or_join(
     if sides.len() < 2 {
         return Err(ApiError::conflict("No opponents available to engage"));
     }
-    let now = world.resource::<GameClock>().now();
-    let (combat_id, base_seed) = {
-        let mut ids = world.resource_mut::<CombatIds>();
-        (ids.next_id(), ids.next_seed())
-    };
     let initiator_id = initiator
         .and_then(|i| world.get::<CharacterId>(i))
         .map(|c| c.0.clone());
-    let encounter = Encounter {
-        combat_id: combat_id.clone(),
-        sector,
-        round: 1,
-        deadline: round_deadline(world, now),
-        base_seed,
-        participants,
-        pending: BTreeMap::new(),
-        logs: Vec::new(),
-        initiator: initiator_id.clone(),
-        created_at: now,
-        reason: reason.to_string(),
-        tolls: BTreeMap::new(),
-        fled: Vec::new(),
-        last_hit_by: BTreeMap::new(),
-        ended: false,
-        end_state: None,
-    };
-    let enc = world.spawn(encounter).id();
-    {
-        let mut index = world.resource_mut::<EncounterIndex>();
-        index.by_sector.insert(sector, enc);
-        index.by_id.insert(combat_id, enc);
-    }
+    let enc = spawn_encounter(world, sector, participants, initiator_id.clone(), reason);
     for c in characters {
         world.entity_mut(c).insert(InCombat(enc));
     }
@@ -191,4 +153,57 @@ pub fn start_or_join(
     announce_round(world, enc);
     settle(world, enc);
     Ok((enc, true))
+}
+
+/// Brings characters not yet fighting, and garrisons, into the running fight.
+fn join_running(world: &mut World, enc: Entity, characters: Vec<Entity>, garrisons: Vec<Entity>) {
+    for c in characters {
+        if world.get::<InCombat>(c).is_none() {
+            let p = character_participant(world, c);
+            add_participant(world, enc, p, Some(c));
+        }
+    }
+    for g in garrisons {
+        let p = garrison_participant(world.get::<Garrison>(g).expect("garrison"));
+        add_participant(world, enc, p, None);
+    }
+    settle(world, enc);
+}
+
+/// A new fight in its first round, indexed by sector and id.
+fn spawn_encounter(
+    world: &mut World,
+    sector: SectorId,
+    participants: Vec<Participant>,
+    initiator: Option<String>,
+    reason: &str,
+) -> Entity {
+    let now = world.resource::<GameClock>().now();
+    let (combat_id, base_seed) = {
+        let mut ids = world.resource_mut::<CombatIds>();
+        (ids.next_id(), ids.next_seed())
+    };
+    let encounter = Encounter {
+        combat_id: combat_id.clone(),
+        sector,
+        round: 1,
+        deadline: round_deadline(world, now),
+        base_seed,
+        participants,
+        pending: BTreeMap::new(),
+        logs: Vec::new(),
+        initiator,
+        created_at: now,
+        reason: reason.to_string(),
+        tolls: BTreeMap::new(),
+        fled: Vec::new(),
+        last_hit_by: BTreeMap::new(),
+        ended: false,
+        end_state: None,
+    };
+    let enc = world.spawn(encounter).id();
+    let mut index = world.resource_mut::<EncounterIndex>();
+    index.by_sector.insert(sector, enc);
+    index.by_id.insert(combat_id, enc);
+    enc
 }

@@ -83,6 +83,41 @@ fn required(req: &GarrisonRequest) -> ApiResult<(String, SectorId)> {
     }
 }
 
+/// Adds fighters to the owner's garrison in the sector (taking the new mode and toll), or
+/// stations a new one.
+fn station(
+    world: &mut World,
+    owner: &str,
+    sector: SectorId,
+    quantity: i64,
+    (mode, toll): (GarrisonMode, i64),
+    now: bang_components::time::Timestamp,
+) -> Entity {
+    if let Some(g) = garrison_of(world, sector, owner) {
+        let mut garrison = world.get_mut::<Garrison>(g).expect("garrison");
+        garrison.fighters += quantity;
+        garrison.mode = mode;
+        garrison.toll_amount = toll;
+        return g;
+    }
+    let g = world
+        .spawn(Garrison {
+            sector,
+            owner: owner.to_string(),
+            fighters: quantity,
+            mode,
+            toll_amount: toll,
+            toll_balance: 0,
+            deployed_at: now,
+        })
+        .id();
+    world
+        .resource_mut::<GarrisonIndex>()
+        .by_sector
+        .insert(sector, g);
+    g
+}
+
 /// `combat.leave_fighters`: station fighters from the ship in the current sector.
 pub fn leave_fighters(
     world: &mut World,
@@ -116,33 +151,7 @@ pub fn leave_fighters(
     world
         .resource_mut::<bang_components::combat::CombatStats>()
         .garrison_deployments += 1;
-    let g = match garrison_of(world, sector, &id) {
-        Some(g) => {
-            let mut garrison = world.get_mut::<Garrison>(g).expect("garrison");
-            garrison.fighters += quantity;
-            garrison.mode = mode;
-            garrison.toll_amount = toll;
-            g
-        }
-        None => {
-            let g = world
-                .spawn(Garrison {
-                    sector,
-                    owner: id.clone(),
-                    fighters: quantity,
-                    mode,
-                    toll_amount: toll,
-                    toll_balance: 0,
-                    deployed_at: now,
-                })
-                .id();
-            world
-                .resource_mut::<GarrisonIndex>()
-                .by_sector
-                .insert(sector, g);
-            g
-        }
-    };
+    let g = station(world, &id, sector, quantity, (mode, toll), now);
     world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
     log_action(
         world,

@@ -16,6 +16,31 @@ use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
 use serde_json::json;
 
+/// Moves what fits into the ship's holds: each commodity in order, then scrap (as equipment).
+/// Returns what was taken (credits are added by the caller); `rest` keeps what is left.
+fn load_what_fits(ship: &mut Ship, rest: &mut Salvage) -> Loot {
+    let mut loot = Loot::default();
+    let mut free = (ship.stats().cargo_holds as i64 - ship.cargo_used()).max(0);
+    for c in Commodity::ALL {
+        let Some(have) = rest.cargo.get_mut(c.wire_name()) else {
+            continue;
+        };
+        let take = (*have).min(free);
+        if take > 0 {
+            ship.cargo[c.index()] += take;
+            *have -= take;
+            free -= take;
+            loot.cargo.insert(c.wire_name().to_string(), take);
+        }
+    }
+    rest.cargo.retain(|_, v| *v > 0);
+    let scrap = rest.scrap.min(free);
+    ship.cargo[Commodity::Equipment.index()] += scrap;
+    rest.scrap -= scrap;
+    loot.scrap = scrap;
+    loot
+}
+
 /// `salvage.collect`: the claimer must be in the container's sector; it takes what fits in its
 /// holds (commodities, then scrap as equipment) and all credits; the rest stays for later.
 pub fn collect_salvage(
@@ -50,29 +75,9 @@ pub fn collect_salvage(
             container.sector
         )));
     }
-    let mut loot = Loot::default();
     let mut rest = container.clone();
-    {
-        let mut ship = world.get_mut::<Ship>(character).expect("ship");
-        let mut free = (ship.stats().cargo_holds as i64 - ship.cargo_used()).max(0);
-        for c in Commodity::ALL {
-            let Some(have) = rest.cargo.get_mut(c.wire_name()) else {
-                continue;
-            };
-            let take = (*have).min(free);
-            if take > 0 {
-                ship.cargo[c.index()] += take;
-                *have -= take;
-                free -= take;
-                loot.cargo.insert(c.wire_name().to_string(), take);
-            }
-        }
-        rest.cargo.retain(|_, v| *v > 0);
-        let scrap = rest.scrap.min(free);
-        ship.cargo[Commodity::Equipment.index()] += scrap;
-        rest.scrap -= scrap;
-        loot.scrap = scrap;
-    }
+    let mut ship = world.get_mut::<Ship>(character).expect("ship");
+    let mut loot = load_what_fits(&mut ship, &mut rest);
     loot.credits = std::mem::take(&mut rest.credits);
     let credits = {
         let mut c = world.get_mut::<Credits>(character).expect("credits");
