@@ -6,6 +6,7 @@ pub mod import;
 pub mod loadtest;
 pub mod metrics;
 pub mod net;
+pub mod present;
 pub mod schema;
 pub mod server;
 pub mod sim;

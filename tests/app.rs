@@ -2,6 +2,8 @@
 
 mod common;
 
+use bang::present::Dialect;
+use bang::present::v2025_10::{Seed2025, event_name};
 use bang_components::api::requests::{
     CharacterRequest, IntArg, JoinRequest, MoveRequest, SubscribeRequest,
 };
@@ -65,7 +67,7 @@ fn a_request_is_answered_in_the_update_it_arrives() {
     let names: Vec<&str> = frames
         .iter()
         .filter_map(|f| match f {
-            FrameQueued::Event { event, .. } => Some(*event),
+            FrameQueued::Event { event, .. } => Some(event_name(event)),
             _ => None,
         })
         .collect();
@@ -83,18 +85,15 @@ fn move_emits_the_reference_order_and_redacts_observers() {
     let summary: Vec<(String, String)> = frames
         .iter()
         .map(|f| match f {
-            FrameQueued::Event {
-                event,
-                audience,
-                payload,
-            } => {
+            FrameQueued::Event { event, audience } => {
                 let who = match audience {
                     Audience::Characters(ids) => ids.join(","),
                     other => format!("{other:?}"),
                 };
-                let v: serde_json::Value = serde_json::from_str(payload.get()).unwrap();
+                let rendered = Seed2025.event(event).unwrap();
+                let v: serde_json::Value = serde_json::from_str(rendered.payload.get()).unwrap();
                 let form = v.get("movement").and_then(|m| m.as_str()).unwrap_or("full");
-                (format!("{event}:{form}"), who)
+                (format!("{}:{form}", rendered.name), who)
             }
             FrameQueued::Reply { .. } => ("reply".into(), String::new()),
         })
@@ -177,10 +176,8 @@ fn subscribing_to_status_sends_the_reply_then_the_status() {
     assert_eq!(frames.len(), 2);
     assert!(matches!(&frames[0], FrameQueued::Reply { body: Ok(_), .. }));
     match &frames[1] {
-        FrameQueued::Event {
-            event, audience, ..
-        } => {
-            assert_eq!(*event, "status.update");
+        FrameQueued::Event { event, audience } => {
+            assert_eq!(event_name(event), "status.update");
             assert_eq!(*audience, Audience::Connection(b, vec!["alice".into()]));
         }
         other => panic!("{other:?}"),
@@ -358,7 +355,7 @@ mod combat_clock {
         frames
             .iter()
             .filter_map(|f| match f {
-                FrameQueued::Event { event, .. } => Some(*event),
+                FrameQueued::Event { event, .. } => Some(event_name(event)),
                 _ => None,
             })
             .collect()

@@ -8,6 +8,7 @@ pub mod character;
 pub mod chat;
 pub mod combat;
 pub mod economy;
+pub mod game_events;
 pub mod messages;
 pub mod session;
 pub mod ships;

@@ -3,10 +3,12 @@
 
 use crate::api::ApiError;
 use crate::api::events::ChatMessage;
+use crate::game_events::GameEvent;
 use crate::session::ConnectionId;
 use crate::time::Timestamp;
 use bevy_ecs::prelude::Message;
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
 /// A connection opened; its session starts empty.
 #[derive(Message, Debug, Clone)]
@@ -55,13 +57,25 @@ pub enum FrameQueued {
         conn: ConnectionId,
         id: String,
         endpoint: &'static str,
-        body: Result<Box<RawValue>, ApiError>,
+        /// The endpoint's typed result, rendered by the connection's dialect.
+        body: Result<Arc<dyn ResultBody>, ApiError>,
         /// When the request was read off the socket.
         received: Option<std::time::Instant>,
     },
     Event {
-        event: &'static str,
-        payload: Box<RawValue>,
+        event: GameEvent,
         audience: Audience,
     },
+}
+
+/// An endpoint's result, kept typed until a dialect renders it.
+pub trait ResultBody: Send + Sync + std::fmt::Debug {
+    /// The result as JSON, as the seed's dialect sends it.
+    fn to_json(&self) -> Result<Box<RawValue>, serde_json::Error>;
+}
+
+impl<T: serde::Serialize + Send + Sync + std::fmt::Debug> ResultBody for T {
+    fn to_json(&self) -> Result<Box<RawValue>, serde_json::Error> {
+        serde_json::value::to_raw_value(self)
+    }
 }

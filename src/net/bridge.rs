@@ -5,9 +5,14 @@ use super::firehose::{self, Detail};
 use super::frames::{encode_error, encode_event, encode_ok};
 use super::inbox::FairQueue;
 use super::{Inbound, OutboundBudget, Outbox, Role};
+use crate::present::v2025_10::Seed2025;
+use crate::present::{Dialect, RenderedEvent};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
-use bang_components::messages::{Audience, ConnectionClosed, ConnectionOpened, FrameQueued};
+use bang_components::api::ApiError;
+use bang_components::messages::{
+    Audience, ConnectionClosed, ConnectionOpened, FrameQueued, ResultBody,
+};
 use bang_components::session::{ConnectionId, Sessions};
 use bang_systems::endpoints::RequestReceived;
 use bang_systems::{FlushSystems, IngestSystems};
@@ -174,10 +179,7 @@ pub fn flush_frames(
                 let Some(outbox) = outboxes.map.get(conn) else {
                     continue;
                 };
-                let text = match body {
-                    Ok(result) => encode_ok(id, endpoint, result),
-                    Err(error) => encode_error(id, endpoint, error),
-                };
+                let text = reply_text(id, endpoint, body);
                 mark_joined(&sessions, *conn, outbox);
                 let timer = match (&metrics, received) {
                     (Some(m), Some(at)) => Some((
@@ -196,13 +198,10 @@ pub fn flush_frames(
                 out.frames
                     .push((*conn, outbox.clone(), Utf8Bytes::from(text), reply));
             }
-            FrameQueued::Event {
-                event,
-                payload,
-                audience,
-            } => {
-                route_event(&mut out, &outboxes, &sessions, event, payload, audience);
-            }
+            FrameQueued::Event { event, audience } => match Seed2025.event(event) {
+                Ok(rendered) => route_event(&mut out, &outboxes, &sessions, &rendered, audience),
+                Err(e) => tracing::error!(error = %e, "event failed to render"),
+            },
         }
     }
     // A connection that went away (closed, or kicked for being slow) is forgotten when its socket
@@ -221,6 +220,23 @@ pub fn flush_frames(
     out.send(&outboxes, after_commit);
 }
 
+/// A reply frame: the result as the dialect renders it, or the error. A result that fails to
+/// render (a bug: results are strings and finite numbers) becomes a 500, not a lost reply.
+fn reply_text(id: &str, endpoint: &str, body: &Result<Arc<dyn ResultBody>, ApiError>) -> String {
+    match body
+        .as_ref()
+        .map(|result| Seed2025.result(endpoint, result.as_ref()))
+    {
+        Ok(Ok(result)) => encode_ok(id, endpoint, &result),
+        Ok(Err(e)) => {
+            tracing::error!(endpoint, error = %e, "result failed to render");
+            let error = ApiError::new(500, "Internal error: result failed to render");
+            encode_error(id, endpoint, &error)
+        }
+        Err(error) => encode_error(id, endpoint, error),
+    }
+}
+
 /// Queues an event for the connections its audience reaches. An event addressed to several
 /// characters carries, to each connection, only the addressed ids that connection is bound to:
 /// the whole list told every observer who else was there (reference defect P6) and made frames
@@ -229,10 +245,10 @@ fn route_event(
     out: &mut Deliveries,
     outboxes: &Outboxes,
     sessions: &Sessions,
-    event: &str,
-    payload: &serde_json::value::RawValue,
+    rendered: &RenderedEvent,
     audience: &Audience,
 ) {
+    let (event, payload) = (rendered.name, &*rendered.payload);
     let mut push = |conn: ConnectionId, text: Utf8Bytes| {
         if let Some(outbox) = outboxes.map.get(&conn) {
             out.frames.push((conn, outbox.clone(), text, None));

@@ -6,6 +6,8 @@
 
 use super::Shared;
 use super::bridge::{Deliveries, Outboxes};
+use crate::present::Dialect;
+use crate::present::v2025_10::Seed2025;
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use axum::http::HeaderMap;
@@ -216,14 +218,12 @@ pub fn stream_firehose(
         .filter(|d| outboxes.firehose.iter().any(|(_, x)| x == d))
         .collect();
     for frame in frames.read() {
-        if let FrameQueued::Event {
-            event,
-            payload,
-            audience,
-        } = frame
+        if let FrameQueued::Event { event, audience } = frame
+            && let Ok(rendered) = Seed2025.event(event)
         {
             for &detail in &details {
-                push(Some(detail), encode(event, payload, audience, now, detail));
+                let text = encode(rendered.name, &rendered.payload, audience, now, detail);
+                push(Some(detail), text);
             }
         }
     }

@@ -1,11 +1,11 @@
 //! Entering the world (`join`) and looking at oneself (`my_status`).
 
 use crate::action_log::log_action;
-use crate::outbox::{emit, emit_to};
+use crate::outbox::{record, record_to};
 use crate::status::status_payload;
 use crate::world_ops::{announce_move, record_visit_and_status, relocate};
 use bang_components::api::Endpoint;
-use bang_components::api::events::{CHARACTER_JOINED, CharacterJoined, MoveType, STATUS_UPDATE};
+use bang_components::api::events::{CharacterJoined, MoveType};
 use bang_components::api::payloads::StatusPayload;
 use bang_components::api::requests::{CharacterRequest, JoinRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
@@ -13,6 +13,7 @@ use bang_components::character::{
     CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, STARTING_CREDITS,
     SectorOccupants, Ship,
 };
+use bang_components::game_events::GameEvent;
 use bang_components::messages::Audience;
 use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
 use bang_components::ships::ShipType;
@@ -80,7 +81,8 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
             "ship_type": status.ship.ship_type, "credits": status.ship.credits,
         }),
     );
-    emit_to(world, STATUS_UPDATE, &status, vec![id]);
+    let changed = GameEvent::StatusChanged(Box::new(status.clone()));
+    record_to(world, changed, vec![id]);
     Ok(status)
 }
 
@@ -117,7 +119,11 @@ fn create_character(
         start as SectorId,
         entity,
     ));
-    emit(world, CHARACTER_JOINED, &joined, Audience::Characters(to));
+    record(
+        world,
+        GameEvent::CharacterJoined(joined),
+        Audience::Characters(to),
+    );
     Ok(entity)
 }
 

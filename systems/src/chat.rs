@@ -1,14 +1,15 @@
 //! Chat: `send_message`, broadcast or direct.
 
 use crate::action_log::log_action;
-use crate::outbox::emit;
+use crate::outbox::record;
 use bang_components::api::Endpoint;
-use bang_components::api::events::{CHAT_MESSAGE, ChatMessage};
+use bang_components::api::events::ChatMessage;
 use bang_components::api::payloads::SendMessageResult;
 use bang_components::api::requests::{SendMessageRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::balance::Balance;
 use bang_components::chat::ChatLog;
+use bang_components::game_events::GameEvent;
 use bang_components::messages::{Audience, ChatRecorded};
 use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
@@ -86,7 +87,7 @@ pub fn send_message(
         Some(conn),
         &json!({"message_id": id, "type": kind, "content": content, "to_name": to_name}),
     );
-    emit(world, CHAT_MESSAGE, &message, audience);
+    record(world, GameEvent::MessageSent(message.clone()), audience);
     world.write_message(ChatRecorded(message));
     Ok(SendMessageResult { id })
 }

@@ -3,11 +3,12 @@
 //! `endpoints::dispatch_requests`): each sees the effects of the requests before it, with no
 //! locks and no check-then-act races.
 
-use crate::outbox::{reply, to_raw};
+use crate::outbox::reply;
 use bang_components::api::{ApiError, Endpoint};
 use bang_components::session::ConnectionId;
 use bevy_ecs::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 /// Answers one request of endpoint `E` with exactly one reply.
 pub fn run<E: Endpoint>(
@@ -30,7 +31,8 @@ pub fn run<E: Endpoint>(
     }));
     match outcome {
         Ok(Ok(result)) => {
-            reply(world, conn, id, E::NAME, to_raw(&result), received);
+            let result = Arc::new(result);
+            reply(world, conn, id, E::NAME, Ok(result.clone()), received);
             E::after_reply(world, conn, &result);
         }
         Ok(Err(error)) => reply(world, conn, id, E::NAME, Err(error), received),

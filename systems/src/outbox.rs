@@ -1,23 +1,15 @@
-//! Queueing replies and events. Payloads are serialised once, here, and shared by every recipient.
+//! Queueing replies and domain events for the presentation layer, which renders each once and
+//! shares the frame among its recipients.
 
 use bang_components::api::ApiError;
-use bang_components::messages::{Audience, FrameQueued};
+use bang_components::game_events::GameEvent;
+use bang_components::messages::{Audience, FrameQueued, ResultBody};
 use bang_components::session::ConnectionId;
 use bevy_ecs::prelude::*;
-use serde::Serialize;
-use serde_json::value::RawValue;
-
-/// Serialises a payload. Our payload types always serialise (string keys, finite numbers), so a
-/// failure is a bug: it becomes an internal error reply instead of a panic.
-pub fn to_raw<T: Serialize>(value: &T) -> Result<Box<RawValue>, ApiError> {
-    serde_json::value::to_raw_value(value).map_err(|e| {
-        tracing::error!(error = %e, "payload failed to serialise");
-        ApiError::new(500, "Internal error: payload failed to serialise")
-    })
-}
+use std::sync::Arc;
 
 /// Present in a World that nobody listens to (the sim runner): events and the action log are
-/// skipped, and so is building their payloads. The rules themselves run unchanged.
+/// skipped, and so is building their views. The rules themselves run unchanged.
 #[derive(Resource, Debug, Default, Clone, Copy)]
 pub struct Headless;
 
@@ -26,28 +18,17 @@ pub fn headless(world: &World) -> bool {
     world.contains_resource::<Headless>()
 }
 
-/// Queues an event for the given audience.
-pub fn emit<T: Serialize>(world: &mut World, event: &'static str, payload: &T, audience: Audience) {
+/// Records a domain event for the given audience (nothing in a headless World).
+pub fn record(world: &mut World, event: GameEvent, audience: Audience) {
     if headless(world) {
         return;
     }
-    if let Ok(payload) = to_raw(payload) {
-        world.write_message(FrameQueued::Event {
-            event,
-            payload,
-            audience,
-        });
-    }
+    world.write_message(FrameQueued::Event { event, audience });
 }
 
-/// Queues an event addressed to characters.
-pub fn emit_to<T: Serialize>(
-    world: &mut World,
-    event: &'static str,
-    payload: &T,
-    ids: Vec<String>,
-) {
-    emit(world, event, payload, Audience::Characters(ids));
+/// Records a domain event for the connections of these characters.
+pub fn record_to(world: &mut World, event: GameEvent, ids: Vec<String>) {
+    record(world, event, Audience::Characters(ids));
 }
 
 /// Queues the reply to one request.
@@ -56,7 +37,7 @@ pub fn reply(
     conn: ConnectionId,
     id: String,
     endpoint: &'static str,
-    body: Result<Box<RawValue>, ApiError>,
+    body: Result<Arc<dyn ResultBody>, ApiError>,
     received: Option<std::time::Instant>,
 ) {
     world.write_message(FrameQueued::Reply {

@@ -2,14 +2,15 @@
 //! fixed-clock drift of every port back toward its starting stock.
 
 use crate::action_log::log_action;
-use crate::outbox::emit;
+use crate::outbox::record;
 use bang_components::api::Endpoint;
-use bang_components::api::events::{PORT_REGENERATED, PORT_RESET, PortRegenerated, PortReset};
+use bang_components::api::events::{PortRegenerated, PortReset};
 use bang_components::api::payloads::{RegeneratePortsResult, ResetPortsResult};
 use bang_components::api::requests::{AdminRequest, RegeneratePortsRequest};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::balance::Balance;
 use bang_components::economy::{Commodity, PortSide, PortStates};
+use bang_components::game_events::GameEvent;
 use bang_components::messages::Audience;
 use bang_components::session::{AdminToken, ConnectionId};
 use bang_components::time::GameClock;
@@ -58,15 +59,11 @@ pub fn reset_ports(
         Some(conn),
         &json!({"ports_reset": count}),
     );
-    emit(
-        world,
-        PORT_RESET,
-        &PortReset {
-            ports_reset: count,
-            timestamp: now,
-        },
-        Audience::Everyone,
-    );
+    let reset = PortReset {
+        ports_reset: count,
+        timestamp: now,
+    };
+    record(world, GameEvent::PortsReset(reset), Audience::Everyone);
     Ok(ResetPortsResult {
         success: true,
         message: format!("Reset {count} ports to initial state"),
@@ -148,7 +145,11 @@ pub fn regenerate_ports(
         fraction,
         timestamp: now,
     };
-    emit(world, PORT_REGENERATED, &event, Audience::Everyone);
+    record(
+        world,
+        GameEvent::PortsRegenerated(event),
+        Audience::Everyone,
+    );
     Ok(RegeneratePortsResult {
         success: true,
         message: format!(

@@ -1,7 +1,7 @@
 //! Connection sessions: opening and closing them, and the two control frames that bind
 //! characters and names to a connection (`identify`, `subscribe`).
 
-use crate::outbox::emit;
+use crate::outbox::record;
 use crate::status::status_payload;
 use bang_components::api::events::{CHAT_MESSAGE, STATUS_UPDATE};
 use bang_components::api::payloads::{IdentifyResult, SubscribeResult};
@@ -9,6 +9,7 @@ use bang_components::api::requests::{IdentifyRequest, SubscribeRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::api::{Endpoint, Framing};
 use bang_components::character::CharacterIndex;
+use bang_components::game_events::GameEvent;
 use bang_components::messages::Audience;
 use bang_components::messages::{ConnectionClosed, ConnectionOpened};
 use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
@@ -150,6 +151,6 @@ impl Endpoint for Subscribe {
         };
         let status = status_payload(world, entity);
         let audience = Audience::Connection(conn, vec![character.clone()]);
-        emit(world, STATUS_UPDATE, &status, audience);
+        record(world, GameEvent::StatusChanged(Box::new(status)), audience);
     }
 }

@@ -1,17 +1,16 @@
 //! Warp power: buying it at the sector-0 depot and giving it to a ship in the same sector.
 
 use crate::action_log::log_action;
-use crate::outbox::emit_to;
+use crate::outbox::record_to;
 use crate::status::status_payload;
 use bang_components::api::Endpoint;
-use bang_components::api::events::{
-    STATUS_UPDATE, WARP_PURCHASE, WARP_TRANSFER, WarpPurchase, WarpTransfer,
-};
+use bang_components::api::events::{WarpPurchase, WarpTransfer};
 use bang_components::api::payloads::{RechargeWarpPowerResult, TransferWarpPowerResult};
 use bang_components::api::requests::{RechargeWarpPowerRequest, TransferWarpPowerRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterIndex, Credits, LastActive, Position, Ship};
 use bang_components::economy::{WARP_DEPOT_SECTOR, WARP_POWER_PRICE};
+use bang_components::game_events::GameEvent;
 use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -94,9 +93,13 @@ pub fn recharge_warp_power(
         total_cost: cost,
         timestamp: now,
     };
-    emit_to(world, WARP_PURCHASE, &purchase, vec![id.clone()]);
+    record_to(
+        world,
+        GameEvent::WarpPowerBought(purchase),
+        vec![id.clone()],
+    );
     let status = status_payload(world, entity);
-    emit_to(world, STATUS_UPDATE, &status, vec![id]);
+    record_to(world, GameEvent::StatusChanged(Box::new(status)), vec![id]);
     Ok(RechargeWarpPowerResult {
         success: true,
         units_bought: bought,
@@ -184,15 +187,15 @@ pub fn transfer_warp_power(
         units: moved,
         timestamp: now,
     };
-    emit_to(
-        world,
-        WARP_TRANSFER,
-        &transfer,
-        vec![from.clone(), to.clone()],
-    );
+    let to_both = vec![from.clone(), to.clone()];
+    record_to(world, GameEvent::WarpPowerTransferred(transfer), to_both);
     for (entity, id) in [(giver, &from), (receiver, &to)] {
         let status = status_payload(world, entity);
-        emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
+        record_to(
+            world,
+            GameEvent::StatusChanged(Box::new(status)),
+            vec![id.clone()],
+        );
     }
     Ok(TransferWarpPowerResult {
         success: true,

@@ -3,16 +3,15 @@
 //! those present. Imports no rule module.
 
 use crate::action_log::log_action;
-use crate::outbox::emit_to;
+use crate::outbox::record_to;
 use crate::status::{others_in_sector, sector_contents, status_with_contents};
-use bang_components::api::events::{
-    CHARACTER_MOVED, CharacterMoved, CharacterMovedObserved, MoveType, Movement, STATUS_UPDATE,
-};
+use bang_components::api::events::{CharacterMoved, CharacterMovedObserved, MoveType, Movement};
 use bang_components::api::payloads::StatusPayload;
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
     CharacterId, LastActive, MapKnowledge, Position, SectorOccupants, Ship, Visit, WorldOrder,
 };
+use bang_components::game_events::GameEvent;
 use bang_components::session::ConnectionId;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::SectorId;
@@ -51,7 +50,11 @@ pub fn announce_move(
         timestamp: now,
         move_type,
     };
-    emit_to(world, CHARACTER_MOVED, &moved, vec![id.to_string()]);
+    record_to(
+        world,
+        GameEvent::CharacterMoved(moved),
+        vec![id.to_string()],
+    );
     if from == to {
         return;
     }
@@ -71,7 +74,7 @@ pub fn announce_move(
             move_type,
             movement,
         };
-        emit_to(world, CHARACTER_MOVED, &seen, observers);
+        record_to(world, GameEvent::MoveObserved(seen.clone()), observers);
     }
 }
 
@@ -157,12 +160,8 @@ pub fn warp(
 
 /// Tells the mover its status, and the sectors left and entered, of a warp.
 pub fn announce_warp(world: &mut World, entity: Entity, warped: &Warped) {
-    emit_to(
-        world,
-        STATUS_UPDATE,
-        &warped.status,
-        vec![warped.id.clone()],
-    );
+    let status = GameEvent::StatusChanged(Box::new(warped.status.clone()));
+    record_to(world, status, vec![warped.id.clone()]);
     announce_move(
         world,
         entity,

@@ -98,7 +98,7 @@ impl Harness {
 pub fn reply_of(frames: &[FrameQueued]) -> Result<Value, (u16, String)> {
     match frames.last().expect("a reply") {
         FrameQueued::Reply { body, .. } => match body {
-            Ok(raw) => Ok(serde_json::from_str(raw.get()).unwrap()),
+            Ok(result) => Ok(serde_json::from_str(result.to_json().unwrap().get()).unwrap()),
             Err(e) => Err((e.status, e.detail.clone())),
         },
         other => panic!("last frame is not a reply: {other:?}"),

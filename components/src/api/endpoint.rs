@@ -30,7 +30,7 @@ pub trait Endpoint: 'static {
     const IGNORES_PAYLOAD: bool = false;
 
     type Request: DeserializeOwned + Validate + JsonSchema + std::fmt::Debug + Clone + Send + Sync;
-    type Result: Serialize + JsonSchema;
+    type Result: Serialize + JsonSchema + Send + Sync + std::fmt::Debug;
 
     /// The characters the request acts for or reads: each must be joined on the connection.
     fn acting_for(_request: &Self::Request) -> Vec<&Option<String>> {

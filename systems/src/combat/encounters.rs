@@ -4,10 +4,10 @@
 use super::garrison_actions::auto_submit_garrisons;
 use super::query::{mark_unsaved, owners};
 use super::views::encounter_view;
-use crate::outbox::emit_to;
-use bang_components::api::combat::COMBAT_ROUND_WAITING;
+use crate::outbox::record_to;
 use bang_components::character::{CharacterId, SectorOccupants, Ship};
 use bang_components::combat::{CombatantKind, Encounter, Garrison, InCombat, Participant};
+use bang_components::game_events::GameEvent;
 use bang_components::session::Sessions;
 use bang_components::ships::ShipType;
 use bang_components::universe::SectorId;
@@ -108,6 +108,6 @@ pub fn announce_round(world: &mut World, enc: Entity) {
     let e = world.get::<Encounter>(enc).expect("encounter");
     let view = encounter_view(e);
     let to = owners(e);
-    emit_to(world, COMBAT_ROUND_WAITING, &view, to);
+    record_to(world, GameEvent::RoundOpened(Box::new(view)), to);
     auto_submit_garrisons(world, enc);
 }

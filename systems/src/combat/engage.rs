@@ -11,13 +11,14 @@ use super::query::{active_in_sector, mark_unsaved, owners, round_deadline};
 use super::rounds::settle;
 use super::views::encounter_view;
 use crate::follow_on::{Arrival, FollowOn, FollowOns};
-use crate::outbox::emit_to;
-use bang_components::api::combat::{COMBAT_STARTED, CombatStarted};
+use crate::outbox::record_to;
+use bang_components::api::combat::CombatStarted;
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterId, Position};
 use bang_components::combat::{
     Encounter, EncounterIndex, Garrison, GarrisonIndex, GarrisonMode, InCombat, Participant,
 };
+use bang_components::game_events::GameEvent;
 use bang_components::time::GameClock;
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
@@ -148,7 +149,7 @@ pub fn start_or_join(
             target_type: None,
         };
         let to = owners(e);
-        emit_to(world, COMBAT_STARTED, &started, to);
+        record_to(world, GameEvent::CombatStarted(Box::new(started)), to);
     }
     announce_round(world, enc);
     settle(world, enc);

@@ -5,10 +5,9 @@ use super::CombatUnsaved;
 use super::ids::CombatIds;
 use super::query::{announce_garrisons, garrison_of, owners};
 use super::views::salvage_view;
-use crate::outbox::emit_to;
+use crate::outbox::record_to;
 use crate::status::status_payload;
-use bang_components::api::combat::{COMBAT_ENDED, RoundPayload, SalvageView};
-use bang_components::api::events::STATUS_UPDATE;
+use bang_components::api::combat::{RoundPayload, SalvageView};
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, Credits, Ship};
 use bang_components::combat::{
@@ -16,6 +15,7 @@ use bang_components::combat::{
     GarrisonIndex, InCombat, Salvage, SalvageIndex,
 };
 use bang_components::economy::Commodity;
+use bang_components::game_events::GameEvent;
 use bang_components::ships::ShipType;
 use bang_components::time::{GameClock, Timestamp};
 use bevy_ecs::prelude::*;
@@ -51,7 +51,11 @@ fn notify_status(world: &mut World, id: &str) {
     }
     if let Some(c) = world.resource::<CharacterIndex>().get(id) {
         let status = status_payload(world, c);
-        emit_to(world, STATUS_UPDATE, &status, vec![id.to_string()]);
+        record_to(
+            world,
+            GameEvent::StatusChanged(Box::new(status)),
+            vec![id.to_string()],
+        );
     }
 }
 
@@ -71,7 +75,10 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
     recipients.extend(e.fled.iter().cloned());
     recipients.sort();
     recipients.dedup();
-    emit_to(world, COMBAT_ENDED, payload, recipients);
+    if !crate::outbox::headless(world) {
+        let ended = GameEvent::CombatEnded(Box::new(payload.clone()));
+        record_to(world, ended, recipients);
+    }
     for p in e
         .participants
         .iter()

@@ -4,15 +4,14 @@
 
 use super::CombatUnsaved;
 use super::views::{garrison_view, salvage_view};
-use crate::outbox::emit_to;
-use bang_components::api::combat::{
-    GarrisonUpdated, GarrisonView, SECTOR_GARRISON_UPDATED, SalvageView,
-};
+use crate::outbox::record_to;
+use bang_components::api::combat::{GarrisonUpdated, GarrisonView, SalvageView};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::balance::Balance;
 use bang_components::combat::{
     Encounter, EncounterIndex, Garrison, GarrisonIndex, InCombat, Salvage, SalvageIndex,
 };
+use bang_components::game_events::GameEvent;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
@@ -43,7 +42,7 @@ pub fn announce_garrisons(world: &mut World, sector: SectorId, to: Vec<String>) 
         sector,
         garrisons: sector_garrisons(world, sector, None),
     };
-    emit_to(world, SECTOR_GARRISON_UPDATED, &update, to);
+    record_to(world, GameEvent::GarrisonsUpdated(update), to);
 }
 
 /// The sorted, de-duplicated owners of an encounter's participants (who receives its events).

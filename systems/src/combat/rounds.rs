@@ -9,17 +9,17 @@ use super::tolls::{credits_of, toll_result};
 use super::views::{action_view, log_view, participant_view};
 use super::{CombatRng, CombatUnsaved};
 use crate::follow_on::{Arrival, FollowOn, queue};
-use crate::outbox::emit_to;
+use crate::outbox::record_to;
 use crate::status::status_payload;
 use crate::world_ops::{announce_warp, warp};
-use bang_components::api::combat::{COMBAT_ROUND_RESOLVED, RenderedLogs, RoundPayload};
-use bang_components::api::events::STATUS_UPDATE;
+use bang_components::api::combat::{RenderedLogs, RoundPayload};
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, Ship};
 use bang_components::combat::{
     CombatAction, CombatantKind, Encounter, EncounterIndex, Garrison, InCombat, Participant,
     RoundLog, StoredAction,
 };
+use bang_components::game_events::GameEvent;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
@@ -378,16 +378,18 @@ fn carry_numbers(world: &mut World, told: &Told, outcome: &RoundOutcome) {
 /// `combat.round_resolved` to everyone in the fight (and those who just fled), then each
 /// remaining character's status.
 fn tell_round(world: &mut World, told: &Told, payload: &RoundPayload, quiet: bool) {
-    emit_to(
-        world,
-        COMBAT_ROUND_RESOLVED,
-        payload,
-        told.recipients.clone(),
-    );
+    if !quiet {
+        let resolved = GameEvent::RoundResolved(Box::new(payload.clone()));
+        record_to(world, resolved, told.recipients.clone());
+    }
     for id in told.remaining_characters.iter().filter(|_| !quiet) {
         if let Some(c) = world.resource::<CharacterIndex>().get(id) {
             let status = status_payload(world, c);
-            emit_to(world, STATUS_UPDATE, &status, vec![id.clone()]);
+            record_to(
+                world,
+                GameEvent::StatusChanged(Box::new(status)),
+                vec![id.clone()],
+            );
         }
     }
 }

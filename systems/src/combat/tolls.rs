@@ -3,13 +3,13 @@
 use super::CombatUnsaved;
 use super::query::garrison_of;
 use crate::action_log::log_action;
-use crate::outbox::emit_to;
+use crate::outbox::record_to;
 use crate::status::status_payload;
-use bang_components::api::events::STATUS_UPDATE;
 use bang_components::character::{CharacterIndex, Credits};
 use bang_components::combat::{
     CombatAction, CombatantKind, Encounter, FightEnd, Garrison, Participant,
 };
+use bang_components::game_events::GameEvent;
 use bang_components::session::ConnectionId;
 use bevy_ecs::prelude::*;
 use serde_json::json;
@@ -51,7 +51,11 @@ pub fn pay_toll(
             world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
         }
         let status = status_payload(world, payer);
-        emit_to(world, STATUS_UPDATE, &status, vec![payer_id.to_string()]);
+        record_to(
+            world,
+            GameEvent::StatusChanged(Box::new(status)),
+            vec![payer_id.to_string()],
+        );
     }
     {
         let mut e = world.get_mut::<Encounter>(enc).expect("encounter");
