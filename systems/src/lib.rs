@@ -17,6 +17,7 @@ pub mod combat;
 pub mod dispatch;
 pub mod endpoints;
 pub mod follow_on;
+pub mod harness;
 pub mod maps;
 pub mod movement;
 pub mod outbox;

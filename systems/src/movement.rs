@@ -142,36 +142,11 @@ mod tests {
     use bang_components::character::SectorOccupants;
     use bang_components::character::Ship;
     use bang_components::ships::ShipType;
-    use bang_components::time::GameClock;
     use bang_components::time::Timestamp;
-    use bang_components::universe::{Sector, Universe};
-    use std::sync::Arc;
 
-    /// A bare World with just what movement needs: 0 → 1 → 2 → 0.
+    /// The game's World on a ring 0 → 1 → 2 → 0.
     fn world() -> World {
-        let mut world = World::new();
-        let sectors = [vec![1], vec![2], vec![0]]
-            .into_iter()
-            .map(|warps| Sector {
-                warps,
-                ..Default::default()
-            })
-            .collect();
-        world.insert_resource(UniverseRes(Arc::new(Universe::new(sectors))));
-        world.insert_resource(GameClock::Manual(Timestamp(1)));
-        world.insert_resource(bang_components::economy::PortStates::default());
-        world.init_resource::<CharacterIndex>();
-        world.init_resource::<SectorOccupants>();
-        world
-            .init_resource::<bevy_ecs::message::Messages<bang_components::messages::ActionLogged>>(
-            );
-        world.init_resource::<bang_components::combat::GarrisonIndex>();
-        world.init_resource::<bang_components::combat::SalvageIndex>();
-        world.init_resource::<bang_components::combat::EncounterIndex>();
-        world.init_resource::<bang_components::session::Sessions>();
-        world
-            .init_resource::<bevy_ecs::message::Messages<bang_components::messages::FrameQueued>>();
-        world
+        crate::harness::world(crate::harness::setup(crate::harness::ring(3)))
     }
 
     #[test]
