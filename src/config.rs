@@ -75,16 +75,42 @@ pub struct StoreSection {
     pub durability: Option<Durability>,
 }
 
+/// What a configuration file cannot be.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Unreadable {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config {path}: {source}")]
+    Malformed {
+        path: String,
+        source: toml::de::Error,
+    },
+    /// A setting out of its range: the key and what it must be.
+    #[error("{key} must be {must}")]
+    OutOfRange { key: String, must: &'static str },
+}
+
+impl ConfigError {
+    pub fn out_of_range(key: impl Into<String>, must: &'static str) -> ConfigError {
+        ConfigError::OutOfRange {
+            key: key.into(),
+            must,
+        }
+    }
+}
+
 impl Limits {
     /// Applies the limits given to the network settings, refusing values that cannot work.
-    pub fn apply(&self, net: &mut crate::net::NetConfig) -> Result<(), String> {
+    pub fn apply(&self, net: &mut crate::net::NetConfig) -> Result<(), ConfigError> {
         let secs = |key: &str, v: f64, zero_ok: bool| {
             if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) && v <= 86_400.0 {
                 Ok(std::time::Duration::from_secs_f64(v))
             } else {
-                Err(format!(
-                    "limits.{key} must be a number of seconds in (0, 86400]"
-                ))
+                let must = "a number of seconds in (0, 86400]";
+                Err(ConfigError::out_of_range(format!("limits.{key}"), must))
             }
         };
         let set = |slot: &mut usize, v: Option<usize>, min: usize| {
@@ -131,13 +157,15 @@ impl Limits {
         }
         if let Some(v) = self.requests_per_sec {
             if !(v > 0.0 && v.is_finite()) {
-                return Err("limits.requests_per_sec must be a positive number".into());
+                let must = "a positive number";
+                return Err(ConfigError::out_of_range("limits.requests_per_sec", must));
             }
             net.requests_per_sec = v;
         }
         if let Some(v) = self.request_burst {
             if !(v >= 1.0 && v.is_finite()) {
-                return Err("limits.request_burst must be at least 1".into());
+                let must = "at least 1";
+                return Err(ConfigError::out_of_range("limits.request_burst", must));
             }
             net.request_burst = v;
         }
@@ -146,10 +174,16 @@ impl Limits {
 }
 
 impl ConfigFile {
-    pub fn load(path: &Path) -> Result<ConfigFile, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let shown = || path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
+            path: shown(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Malformed {
+            path: shown(),
+            source,
+        })
     }
 }
 

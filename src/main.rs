@@ -161,6 +161,9 @@ fn balance_source(path: Option<PathBuf>) -> BalanceSource {
     }
 }
 
+/// Whatever stops a command, shown as `bang: …` on standard error.
+type CliError = Box<dyn std::error::Error>;
+
 fn write_out(path: &PathBuf, text: &str) -> Result<(), String> {
     if path.as_os_str() == "-" {
         print!("{text}");
@@ -170,12 +173,11 @@ fn write_out(path: &PathBuf, text: &str) -> Result<(), String> {
     }
 }
 
-fn run_sim(args: SimArgs) -> Result<(), String> {
+fn run_sim(args: SimArgs) -> Result<(), CliError> {
     if let Some(SimCommand::Round { rng, balance }) = args.command {
         let balance = balance_source(balance).load()?;
         let mut input = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
-            .map_err(|e| e.to_string())?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
         let out = bang::sim::round::resolve_json(&input, rng.into(), &balance.combat)?;
         println!("{out}");
         return Ok(());
@@ -218,7 +220,7 @@ fn run_sim(args: SimArgs) -> Result<(), String> {
     let secs = started.elapsed().as_secs_f64();
     let stdout_taken = args.json.as_ref().is_some_and(|p| p.as_os_str() == "-");
     if let Some(p) = &args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
+        let json = serde_json::to_string_pretty(&report)? + "\n";
         write_out(p, &json)?;
     }
     if let Some(p) = &args.csv {
@@ -254,7 +256,7 @@ struct UniverseArgs {
     out: PathBuf,
 }
 
-fn settings(args: ServeArgs) -> Result<ServerSettings, String> {
+fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
     let file = match &args.config {
         Some(path) => ConfigFile::load(path)?,
         None => ConfigFile::default(),
@@ -302,19 +304,18 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, String> {
     Ok(s)
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
             let settings = settings(args)?;
             let server = Server::start(settings, true)?;
             // One plain line on stdout for people and scripts (logs go to stderr).
             println!("bang listening on ws://{}/ws", server.local_addr());
-            server.run()
+            Ok(server.run()?)
         }
         Command::Universe(args) => {
-            let (structure, contents) = bang::world::generate::generate(args.sectors, args.seed)
-                .map_err(|e| e.to_string())?;
-            std::fs::create_dir_all(&args.out).map_err(|e| e.to_string())?;
+            let (structure, contents) = bang::world::generate::generate(args.sectors, args.seed)?;
+            std::fs::create_dir_all(&args.out)?;
             for (name, text) in [
                 (
                     "universe_structure.json",
@@ -325,8 +326,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     serde_json::to_string_pretty(&contents),
                 ),
             ] {
-                let text = text.map_err(|e| e.to_string())? + "\n";
-                std::fs::write(args.out.join(name), text).map_err(|e| e.to_string())?;
+                let text = text? + "\n";
+                std::fs::write(args.out.join(name), text)?;
             }
             println!(
                 "wrote a universe of {} sectors (seed {}) to {}",
@@ -367,9 +368,9 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Loadtest(args) => bang::loadtest::run_cli(args),
+        Command::Loadtest(args) => Ok(bang::loadtest::run_cli(args)?),
         Command::Schemas { out } => {
-            let n = bang::schema::write_all(&out).map_err(|e| e.to_string())?;
+            let n = bang::schema::write_all(&out)?;
             println!("wrote {n} schemas to {}", out.display());
             Ok(())
         }

@@ -34,22 +34,75 @@ pub enum BalanceSource {
     Value(Box<Balance>),
 }
 
+/// Why the server could not start, or why it stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("tick_hz must be in (0, 1000], got {0}")]
+    TickRate(f64),
+    #[error("cannot read balance {path}: {source}")]
+    BalanceUnreadable {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{name}: {reason}")]
+    BalanceInvalid { name: String, reason: String },
+    #[error("{0}")]
+    World(#[from] crate::world::WorldDataError),
+    #[error("the bundled universe: {0}")]
+    BundledWorld(#[from] serde_json::Error),
+    #[error("cannot open the store in {path}: {source}")]
+    Store {
+        path: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot open the action log in {path}: {source}")]
+    ActionLog {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Restore(#[from] crate::store::plugin::RestoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("store failure: {0}")]
+    StoreFailed(String),
+    #[error("cannot start the server thread: {0}")]
+    Thread(std::io::Error),
+    #[error("the server thread ended before it started")]
+    ThreadEnded,
+    #[error("server thread panicked")]
+    Panicked,
+}
+
 impl BalanceSource {
-    pub fn load(&self) -> Result<Balance, String> {
+    pub fn load(&self) -> Result<Balance, ServerError> {
         let (name, text) = match self {
             BalanceSource::File(path) => (
                 path.display().to_string(),
-                std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read balance {}: {e}", path.display()))?,
+                std::fs::read_to_string(path).map_err(|source| ServerError::BalanceUnreadable {
+                    path: path.display().to_string(),
+                    source,
+                })?,
             ),
             BalanceSource::Bundled => ("built-in balance.toml".into(), BUNDLED_BALANCE.to_string()),
             BalanceSource::Value(b) => {
-                b.validate()?;
+                let invalid = |reason| ServerError::BalanceInvalid {
+                    name: "balance".into(),
+                    reason,
+                };
+                b.validate().map_err(invalid)?;
                 return Ok((**b).clone());
             }
         };
-        let balance: Balance = toml::from_str(&text).map_err(|e| format!("{name}: {e}"))?;
-        balance.validate().map_err(|e| format!("{name}: {e}"))?;
+        let invalid = |reason: String| ServerError::BalanceInvalid {
+            name: name.clone(),
+            reason,
+        };
+        let balance: Balance = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        balance.validate().map_err(invalid)?;
         Ok(balance)
     }
 }
@@ -62,15 +115,13 @@ pub enum WorldSource {
 }
 
 impl WorldSource {
-    pub fn load(&self) -> Result<Universe, String> {
+    pub fn load(&self) -> Result<Universe, ServerError> {
         match self {
-            WorldSource::Dir(dir) => load_universe(dir).map_err(|e| e.to_string()),
+            WorldSource::Dir(dir) => Ok(load_universe(dir)?),
             WorldSource::Bundled => {
-                let s: UniverseStructureFile =
-                    serde_json::from_str(BUNDLED_STRUCTURE).map_err(|e| e.to_string())?;
-                let c: SectorContentsFile =
-                    serde_json::from_str(BUNDLED_CONTENTS).map_err(|e| e.to_string())?;
-                universe_from_files(&s, &c).map_err(|e| e.to_string())
+                let s: UniverseStructureFile = serde_json::from_str(BUNDLED_STRUCTURE)?;
+                let c: SectorContentsFile = serde_json::from_str(BUNDLED_CONTENTS)?;
+                Ok(universe_from_files(&s, &c)?)
             }
         }
     }
@@ -122,17 +173,18 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(settings: ServerSettings, watch_signals: bool) -> Result<Server, String> {
+    pub fn start(settings: ServerSettings, watch_signals: bool) -> Result<Server, ServerError> {
         if !(settings.tick_hz > 0.0 && settings.tick_hz <= 1000.0) {
-            return Err(format!(
-                "tick_hz must be in (0, 1000], got {}",
-                settings.tick_hz
-            ));
+            return Err(ServerError::TickRate(settings.tick_hz));
         }
         let universe = Arc::new(settings.world.load()?);
         let balance = settings.balance.load()?;
-        let store = Store::open(&settings.data, settings.durability)
-            .map_err(|e| format!("cannot open the store in {}: {e}", settings.data.display()))?;
+        let store = Store::open(&settings.data, settings.durability).map_err(|source| {
+            ServerError::Store {
+                path: settings.data.display().to_string(),
+                source: Box::new(source),
+            }
+        })?;
         let (inbox_tx, inbox_rx) = crossbeam_channel::bounded(settings.inbox_requests.max(1));
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let mut app = build_app(GameSetup {
@@ -150,11 +202,9 @@ impl Server {
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
         let log_dir = settings.data.join("action-log");
         let store_plugin = StorePlugin::new(store, &log_dir, boot, settings.retention.clone())
-            .map_err(|e| {
-                format!(
-                    "cannot open the action log in {}: {e}",
-                    settings.data.display()
-                )
+            .map_err(|source| ServerError::ActionLog {
+                path: settings.data.display().to_string(),
+                source,
             })?;
         let budget = Arc::new(OutboundBudget::new(
             settings.net.outbox_bytes,
@@ -185,7 +235,10 @@ impl Server {
             budget,
             watch_signals,
         )
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.net.listen))?;
+        .map_err(|source| ServerError::Listen {
+            addr: settings.net.listen,
+            source,
+        })?;
         tracing::info!(addr = %net.local_addr, "listening (WebSocket at /ws)");
         let stop = net.stop_requested.clone();
         Ok(Server {
@@ -207,7 +260,7 @@ impl Server {
     }
 
     /// Runs until stopped. Returns an error if the store failed (nothing after it was acknowledged).
-    pub fn run(mut self) -> Result<(), String> {
+    pub fn run(mut self) -> Result<(), ServerError> {
         self.app.finish();
         self.app.cleanup();
         loop {
@@ -238,7 +291,7 @@ impl Server {
                 );
             }
             if let Some(reason) = &self.app.world().resource::<StoreFailed>().0 {
-                return Err(format!("store failure: {reason}"));
+                return Err(ServerError::StoreFailed(reason.clone()));
             }
         }
         tracing::info!("stopping");
@@ -251,11 +304,11 @@ impl Server {
 pub struct RunningServer {
     pub addr: std::net::SocketAddr,
     stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+    thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
 }
 
 impl RunningServer {
-    pub fn spawn(settings: ServerSettings) -> Result<RunningServer, String> {
+    pub fn spawn(settings: ServerSettings) -> Result<RunningServer, ServerError> {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("bang-ecs".into())
@@ -264,15 +317,16 @@ impl RunningServer {
                 let server = match Server::start(settings, false) {
                     Ok(s) => s,
                     Err(e) => {
-                        let _ = tx.send(Err(e.clone()));
-                        return Err(e);
+                        // The caller is told why; the thread has nothing more to report.
+                        let _ = tx.send(Err(e));
+                        return Ok(());
                     }
                 };
                 let _ = tx.send(Ok((server.local_addr(), server.stop_flag())));
                 server.run()
             })
-            .map_err(|e| e.to_string())?;
-        let (addr, stop) = rx.recv().map_err(|e| e.to_string())??;
+            .map_err(ServerError::Thread)?;
+        let (addr, stop) = rx.recv().map_err(|_| ServerError::ThreadEnded)??;
         Ok(RunningServer {
             addr,
             stop,
@@ -281,10 +335,10 @@ impl RunningServer {
     }
 
     /// Stops the server and waits for it.
-    pub fn stop(mut self) -> Result<(), String> {
+    pub fn stop(mut self) -> Result<(), ServerError> {
         self.stop.store(true, Ordering::SeqCst);
         match self.thread.take() {
-            Some(t) => t.join().map_err(|_| "server thread panicked".to_string())?,
+            Some(t) => t.join().map_err(|_| ServerError::Panicked)?,
             None => Ok(()),
         }
     }

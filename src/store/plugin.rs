@@ -367,22 +367,38 @@ pub fn submit_update(
     }
 }
 
+/// Why the stored world could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("the store was already handed to its writer")]
+    StoreTaken,
+    #[error("reading the store: {0}")]
+    Read(#[from] rusqlite::Error),
+    #[error("action log files: {0}")]
+    ActionLogFiles(#[from] std::io::Error),
+    #[error(
+        "the data directory belongs to a universe of {stored} sectors, but the world data has \
+         {count}; point --data at another directory or --world-data at the universe it was made with"
+    )]
+    OtherUniverse { stored: String, count: u32 },
+    #[error("stored port in sector {0}, which has no port")]
+    PortWithoutPort(u32),
+    #[error("character {id} is in sector {sector}, outside this universe")]
+    CharacterOutside { id: String, sector: u32 },
+}
+
 /// Loads every stored character and port into a fresh World. Fails if the data directory was
 /// made with a different universe (a character in a sector that does not exist).
-pub fn restore_world(world: &mut World) -> Result<usize, String> {
+pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     let (rows, ports, last_chat, combat) = {
         let parts = world.resource::<StoreRes>();
         let mut parts = parts.0.lock().expect("store lock");
         let Some((store, files)) = parts.as_mut() else {
-            return Err("the store was already handed to its writer".into());
+            return Err(RestoreError::StoreTaken);
         };
         // Bring the action log files up to date with the table (after a crash they may lag).
-        let missing = store
-            .actions_after(files.last_seq)
-            .map_err(|e| e.to_string())?;
-        files
-            .append(&missing)
-            .map_err(|e| format!("action log files: {e}"))?;
+        let missing = store.actions_after(files.last_seq)?;
+        files.append(&missing)?;
         if !missing.is_empty() {
             tracing::info!(
                 entries = missing.len(),
@@ -390,23 +406,18 @@ pub fn restore_world(world: &mut World) -> Result<usize, String> {
             );
         }
         let count = world.resource::<UniverseRes>().sector_count();
-        match store.meta("sector_count").map_err(|e| e.to_string())? {
+        match store.meta("sector_count")? {
             Some(stored) if stored != count.to_string() => {
-                return Err(format!(
-                    "the data directory belongs to a universe of {stored} sectors, but the world data has {count}; \
-                     point --data at another directory or --world-data at the universe it was made with"
-                ));
+                return Err(RestoreError::OtherUniverse { stored, count });
             }
             Some(_) => {}
-            None => store
-                .set_meta("sector_count", &count.to_string())
-                .map_err(|e| e.to_string())?,
+            None => store.set_meta("sector_count", &count.to_string())?,
         }
         (
-            store.load_characters().map_err(|e| e.to_string())?,
-            store.load_ports().map_err(|e| e.to_string())?,
-            store.last_chat_id().map_err(|e| e.to_string())?,
-            store.load_combat().map_err(|e| e.to_string())?,
+            store.load_characters()?,
+            store.load_ports()?,
+            store.last_chat_id()?,
+            store.load_combat()?,
         )
     };
     world.insert_resource(ChatLog::starting_at(last_chat + 1));
@@ -419,16 +430,16 @@ pub fn restore_world(world: &mut World) -> Result<usize, String> {
             .and_then(|p| p.as_mut())
         {
             Some(port) => port.stock = stock,
-            None => return Err(format!("stored port in sector {sector}, which has no port")),
+            None => return Err(RestoreError::PortWithoutPort(sector)),
         }
     }
     let count = rows.len();
     for row in rows {
         if !universe.contains(row.sector as i64) {
-            return Err(format!(
-                "character {} is in sector {}, outside this universe",
-                row.id, row.sector
-            ));
+            return Err(RestoreError::CharacterOutside {
+                id: row.id,
+                sector: row.sector,
+            });
         }
         let entity = world
             .spawn((

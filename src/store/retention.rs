@@ -4,6 +4,7 @@
 //! log day files past their age or beyond the size cap. The newest chat message and log entry are
 //! always kept, so ids and sequence numbers continue after a restart.
 
+use crate::config::ConfigError;
 use bang_components::time::{GameClock, Timestamp};
 use bevy_ecs::prelude::*;
 use serde::Deserialize;
@@ -36,7 +37,7 @@ impl Default for Retention {
 }
 
 impl Retention {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         for (key, v) in [
             ("retention.chat_max_age_days", self.chat_max_age_days),
             (
@@ -45,7 +46,7 @@ impl Retention {
             ),
         ] {
             if v.is_some_and(|d| !(d > 0.0 && d.is_finite())) {
-                return Err(format!("{key} must be a positive number of days"));
+                return Err(ConfigError::out_of_range(key, "a positive number of days"));
             }
         }
         for (key, v) in [
@@ -60,13 +61,16 @@ impl Retention {
             ),
         ] {
             if v == Some(0) {
-                return Err(format!(
-                    "{key} must be at least 1 (leave it out for no limit)"
-                ));
+                let must = "at least 1 (leave it out for no limit)";
+                return Err(ConfigError::out_of_range(key, must));
             }
         }
         if !(self.prune_every_secs > 0.0 && self.prune_every_secs.is_finite()) {
-            return Err("retention.prune_every_secs must be a positive number".into());
+            let must = "a positive number";
+            return Err(ConfigError::out_of_range(
+                "retention.prune_every_secs",
+                must,
+            ));
         }
         Ok(())
     }
