@@ -145,6 +145,11 @@ impl CombatBalance {
                 return Err(format!("{key} must be zero or positive"));
             }
         }
+        self.validate_counts()
+    }
+
+    /// The whole-number settings: divisors at least 1, minimums not negative.
+    fn validate_counts(&self) -> Result<(), String> {
         for (key, v) in [
             (
                 "combat.offensive_commit_divisor",

@@ -67,54 +67,34 @@ pub fn my_map(world: &World, req: CharacterRequest) -> ApiResult<MyMapResult> {
 }
 
 /// How far `local_map` explores.
+#[derive(Debug, Clone, Copy)]
 enum Limit {
     Hops(i64),
     Sectors(i64),
 }
 
-/// `local_map`: the known sub-graph around a sector, breadth first over known warps taken in
-/// either direction, neighbours in ascending order (so the cut at the last ring is reproducible).
-pub fn local_map(world: &World, req: LocalMapRequest) -> ApiResult<LocalMapResult> {
-    let id =
-        given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
-    let limit = match req.max_sectors {
-        Some(IntArg::Int(n)) if n > 0 => Limit::Sectors(n),
-        Some(_) => {
-            return Err(ApiError::unprocessable(
+impl Limit {
+    /// `max_sectors` if given (positive), else `max_hops` (required, not negative).
+    fn of(req: &LocalMapRequest) -> ApiResult<Limit> {
+        match req.max_sectors {
+            Some(IntArg::Int(n)) if n > 0 => Ok(Limit::Sectors(n)),
+            Some(_) => Err(ApiError::unprocessable(
                 "max_sectors must be a positive integer",
-            ));
-        }
-        None => match req.max_hops {
-            None => return Err(ApiError::bad_request("Missing max_hops")),
-            Some(IntArg::Int(n)) if n >= 0 => Limit::Hops(n),
-            Some(_) => {
-                return Err(ApiError::unprocessable(
+            )),
+            None => match req.max_hops {
+                None => Err(ApiError::bad_request("Missing max_hops")),
+                Some(IntArg::Int(n)) if n >= 0 => Ok(Limit::Hops(n)),
+                Some(_) => Err(ApiError::unprocessable(
                     "max_hops must be a non-negative integer",
-                ));
-            }
-        },
-    };
-    let entity = find_character(world, id)?;
-    let universe = world.resource::<UniverseRes>();
-    let centre = match req.current_sector {
-        Some(s) if universe.contains(s) => s as SectorId,
-        Some(s) => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid current_sector: {s}"
-            )));
+                )),
+            },
         }
-        None => {
-            world
-                .get::<Position>(entity)
-                .expect("character has a position")
-                .0
-        }
-    };
-    let knowledge = world
-        .get::<MapKnowledge>(entity)
-        .expect("character has knowledge");
+    }
+}
 
-    // Known edges, both directions, for the search; outgoing ones for the node's `adjacent`.
+/// The known sectors around `centre`, breadth first over known warps taken in either
+/// direction, neighbours in ascending order, up to the limit.
+fn known_around(knowledge: &MapKnowledge, centre: SectorId, limit: Limit) -> BTreeSet<SectorId> {
     let mut neighbours: BTreeMap<SectorId, BTreeSet<SectorId>> = BTreeMap::new();
     for (&v, visit) in &knowledge.visited {
         for &a in &visit.adjacent {
@@ -141,6 +121,36 @@ pub fn local_map(world: &World, req: LocalMapRequest) -> ApiResult<LocalMapResul
             }
         }
     }
+    seen
+}
+
+/// `local_map`: the known sub-graph around a sector, breadth first over known warps taken in
+/// either direction, neighbours in ascending order (so the cut at the last ring is reproducible).
+pub fn local_map(world: &World, req: LocalMapRequest) -> ApiResult<LocalMapResult> {
+    let id =
+        given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
+    let limit = Limit::of(&req)?;
+    let entity = find_character(world, id)?;
+    let universe = world.resource::<UniverseRes>();
+    let centre = match req.current_sector {
+        Some(s) if universe.contains(s) => s as SectorId,
+        Some(s) => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid current_sector: {s}"
+            )));
+        }
+        None => {
+            world
+                .get::<Position>(entity)
+                .expect("character has a position")
+                .0
+        }
+    };
+    let knowledge = world
+        .get::<MapKnowledge>(entity)
+        .expect("character has knowledge");
+
+    let seen = known_around(knowledge, centre, limit);
     let node_list = seen
         .iter()
         .map(|&sector| {

@@ -151,6 +151,31 @@ pub fn check_trade(world: &World, req: TradeRequest) -> ApiResult<CheckTradeResu
     Ok(result)
 }
 
+/// The port's side of a trade: its stock moves; returns its prices after.
+fn move_port_stock(
+    world: &mut World,
+    sector: bang_components::universe::SectorId,
+    q: &Quote,
+) -> Prices {
+    let i = q.commodity.index();
+    let mut ports = world.resource_mut::<PortStates>();
+    let port = ports.ports[sector as usize]
+        .as_mut()
+        .expect("quote found a port");
+    match q.side {
+        PortSide::Sells => port.stock[i] -= q.quantity,
+        PortSide::Buys => port.stock[i] += q.quantity,
+    }
+    let prices = Prices {
+        fuel_ore: port.displayed_price(Commodity::FuelOre),
+        organics: port.displayed_price(Commodity::Organics),
+        equipment: port.displayed_price(Commodity::Equipment),
+        warp_power_depot: None,
+    };
+    ports.unsaved.push(sector);
+    prices
+}
+
 /// `trade`: buy from or sell to the port here. A refusal is a 400 with the same text
 /// `check_trade` gives (the reference answered them with 500).
 pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<TradeResult> {
@@ -181,24 +206,7 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
         }
         ship.cargo
     };
-    let new_prices = {
-        let mut ports = world.resource_mut::<PortStates>();
-        let port = ports.ports[sector as usize]
-            .as_mut()
-            .expect("quote found a port");
-        match q.side {
-            PortSide::Sells => port.stock[i] -= q.quantity,
-            PortSide::Buys => port.stock[i] += q.quantity,
-        }
-        let prices = Prices {
-            fuel_ore: port.displayed_price(Commodity::FuelOre),
-            organics: port.displayed_price(Commodity::Organics),
-            equipment: port.displayed_price(Commodity::Equipment),
-            warp_power_depot: None,
-        };
-        ports.unsaved.push(sector);
-        prices
-    };
+    let new_prices = move_port_stock(world, sector, &q);
     // The trader sees the port as it is now (the reference kept the pre-trade snapshot).
     let snapshot = port_snapshot(world, sector, now);
     if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity)

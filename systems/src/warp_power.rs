@@ -20,16 +20,12 @@ fn units_must_be_positive() -> ApiError {
     ApiError::bad_request("Units must be positive")
 }
 
-/// `recharge_warp_power`: buy up to `units` at the depot, as much as the tank holds. A refusal
-/// for lack of room or credits is a successful reply with `success: false`, as in the reference.
-pub fn recharge_warp_power(
-    world: &mut World,
-    conn: ConnectionId,
-    req: RechargeWarpPowerRequest,
-) -> ApiResult<RechargeWarpPowerResult> {
-    let (Some(id), Some(units)) = (given(&req.character_id), req.units) else {
-        return Err(ApiError::bad_request("Missing character_id or units"));
-    };
+/// The buyer and its sector: a known character at the depot, asking for a positive amount.
+fn at_the_depot(
+    world: &World,
+    id: &str,
+    units: i64,
+) -> ApiResult<(Entity, bang_components::universe::SectorId)> {
     let entity = world
         .resource::<CharacterIndex>()
         .get(id)
@@ -47,6 +43,20 @@ pub fn recharge_warp_power(
     if units <= 0 {
         return Err(units_must_be_positive());
     }
+    Ok((entity, sector))
+}
+
+/// `recharge_warp_power`: buy up to `units` at the depot, as much as the tank holds. A refusal
+/// for lack of room or credits is a successful reply with `success: false`, as in the reference.
+pub fn recharge_warp_power(
+    world: &mut World,
+    conn: ConnectionId,
+    req: RechargeWarpPowerRequest,
+) -> ApiResult<RechargeWarpPowerResult> {
+    let (Some(id), Some(units)) = (given(&req.character_id), req.units) else {
+        return Err(ApiError::bad_request("Missing character_id or units"));
+    };
+    let (entity, sector) = at_the_depot(world, id, units)?;
     let ship = world.get::<Ship>(entity).expect("character has a ship");
     let capacity = ship.stats().warp_power_capacity as i64;
     let current = ship.warp_power;
@@ -114,20 +124,14 @@ pub fn recharge_warp_power(
     })
 }
 
-/// `transfer_warp_power`: move warp power from one ship to another in the same sector, as much
-/// as the receiver's tank holds.
-pub fn transfer_warp_power(
-    world: &mut World,
-    conn: ConnectionId,
-    req: TransferWarpPowerRequest,
-) -> ApiResult<TransferWarpPowerResult> {
-    let (Some(from), Some(to), Some(units)) = (
-        given(&req.from_character_id),
-        given(&req.to_character_id),
-        req.units.filter(|u| *u != 0),
-    ) else {
-        return Err(ApiError::bad_request("Missing required parameters"));
-    };
+/// The giver and receiver of a transfer, and their sector: both exist, share a sector, are not
+/// the same ship, and the amount is positive (checked in the seed's order).
+fn transfer_parties(
+    world: &World,
+    from: &str,
+    to: &str,
+    units: i64,
+) -> ApiResult<(Entity, Entity, bang_components::universe::SectorId)> {
     let index = world.resource::<CharacterIndex>();
     let giver = index
         .get(from)
@@ -149,6 +153,24 @@ pub fn transfer_warp_power(
             "Cannot transfer warp power to yourself",
         ));
     }
+    Ok((giver, receiver, sector))
+}
+
+/// `transfer_warp_power`: move warp power from one ship to another in the same sector, as much
+/// as the receiver's tank holds.
+pub fn transfer_warp_power(
+    world: &mut World,
+    conn: ConnectionId,
+    req: TransferWarpPowerRequest,
+) -> ApiResult<TransferWarpPowerResult> {
+    let (Some(from), Some(to), Some(units)) = (
+        given(&req.from_character_id),
+        given(&req.to_character_id),
+        req.units.filter(|u| *u != 0),
+    ) else {
+        return Err(ApiError::bad_request("Missing required parameters"));
+    };
+    let (giver, receiver, sector) = transfer_parties(world, from, to, units)?;
     let have = world.get::<Ship>(giver).expect("ship").warp_power;
     let recv_ship = world.get::<Ship>(receiver).expect("ship");
     let recv_have = recv_ship.warp_power;

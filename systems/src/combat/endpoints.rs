@@ -100,15 +100,8 @@ pub fn act(
     ) else {
         return Err(ApiError::bad_request("Missing required fields"));
     };
-    let enc = find_encounter(world, combat_id)
-        .filter(|e| world.get::<Encounter>(*e).is_some_and(|e| !e.ended))
-        .ok_or_else(|| ApiError::not_found("Combat encounter not found"))?;
+    let enc = open_round(world, combat_id, req.round)?;
     let e = world.get::<Encounter>(enc).expect("encounter");
-    if let Some(r) = req.round
-        && r != e.round as i64
-    {
-        return Err(ApiError::conflict("Round mismatch for action submission"));
-    }
     let me = e
         .participant(id)
         .ok_or_else(|| ApiError::new(403, "Character not part of this combat"))?
@@ -174,6 +167,18 @@ pub fn act(
         round_resolved: !resolved.is_empty(),
         outcome: resolved.into_iter().next(),
     })
+}
+
+/// A running fight by id, whose open round is the one the action names (if it names one).
+fn open_round(world: &World, combat_id: &str, round: Option<i64>) -> ApiResult<Entity> {
+    let enc = find_encounter(world, combat_id)
+        .filter(|e| world.get::<Encounter>(*e).is_some_and(|e| !e.ended))
+        .ok_or_else(|| ApiError::not_found("Combat encounter not found"))?;
+    let open = world.get::<Encounter>(enc).expect("encounter").round as i64;
+    if round.is_some_and(|r| r != open) {
+        return Err(ApiError::conflict("Round mismatch for action submission"));
+    }
+    Ok(enc)
 }
 
 /// The action goes in as pending, and is marked for the store.
