@@ -195,89 +195,47 @@ async fn main() {
     }
 }
 
+/// Where a connection says whether it is ready (opened, and joined if asked), or why not.
+type ReadyRx = tokio::sync::oneshot::Receiver<Result<(), String>>;
+
+/// What the idle connections count between them.
+#[derive(Default)]
+struct IdleCounts {
+    ready: AtomicUsize,
+    closed_by_server: AtomicUsize,
+    frames_read: AtomicU64,
+}
+
 async fn idle(args: IdleArgs) -> Result<serde_json::Value, BoxError> {
     let c = &args.common;
     let server = c.server_pid.map(|p| p.to_string());
     let rss_empty = c.server_pid.and_then(rss_kib);
     let gate = Arc::new(Semaphore::new(c.concurrency.max(1)));
-    let ready = Arc::new(AtomicUsize::new(0));
-    let closed_by_server = Arc::new(AtomicUsize::new(0));
-    let frames_read = Arc::new(AtomicU64::new(0));
+    let counts = Arc::new(IdleCounts::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(c.connections);
     for i in 0..c.connections {
-        let gate = gate.clone();
-        let ready = ready.clone();
-        let closed_by_server = closed_by_server.clone();
-        let frames_read = frames_read.clone();
-        let mut stop = stop_rx.clone();
-        let addr = c.addr;
         let character = format!("{}-{i}", c.prefix);
         let join = args.join.then(|| match args.spread {
             Some(n) => json!({"character_id": character, "sector": i as u64 % n.max(1) as u64}),
             None => json!({"character_id": character}),
         });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
-        tasks.push((
-            ready_rx,
-            tokio::spawn(async move {
-                let permit = gate.acquire_owned().await;
-                let mut ws = match connect(addr).await {
-                    Ok(ws) => ws,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(format!("connect: {e}")));
-                        return;
-                    }
-                };
-                if let Some(payload) = join {
-                    let frame = rpc_frame_with("join", "join", payload);
-                    match rpc(&mut ws, frame, "join", &frames_read).await {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            let _ = ready_tx.send(Err(format!("join {character} refused")));
-                            return;
-                        }
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(format!("join {character}: {e}")));
-                            return;
-                        }
-                    }
-                }
-                drop(permit);
-                ready.fetch_add(1, Ordering::Relaxed);
-                let _ = ready_tx.send(Ok(()));
-                // Hold: read (and so answer pings, and drain events) until told to stop.
-                loop {
-                    tokio::select! {
-                        msg = ws.next() => match msg {
-                            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
-                                closed_by_server.fetch_add(1, Ordering::Relaxed);
-                                return;
-                            }
-                            Some(Ok(_)) => {
-                                frames_read.fetch_add(1, Ordering::Relaxed);
-                            }
-                        },
-                        _ = stop.changed() => break,
-                    }
-                }
-                let _ = ws.close(None).await;
-            }),
-        ));
+        let task = hold(
+            c.addr,
+            character,
+            join,
+            gate.clone(),
+            counts.clone(),
+            stop_rx.clone(),
+            ready_tx,
+        );
+        tasks.push((ready_rx, tokio::spawn(task)));
     }
-    let mut failures = Vec::new();
-    let mut handles = Vec::with_capacity(tasks.len());
-    for (ready_rx, handle) in tasks {
-        match ready_rx.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => failures.push(e),
-            Err(_) => failures.push("task ended early".to_string()),
-        }
-        handles.push(handle);
-    }
+    let (failures, handles) = ready_all(tasks).await;
     let open_secs = started.elapsed().as_secs_f64();
-    let opened = ready.load(Ordering::Relaxed);
+    let opened = counts.ready.load(Ordering::Relaxed);
     eprintln!(
         "idle: {opened}/{} connections ready in {open_secs:.1} s{}",
         c.connections,
@@ -309,9 +267,9 @@ async fn idle(args: IdleArgs) -> Result<serde_json::Value, BoxError> {
         "connections": c.connections,
         "opened": opened,
         "failed": failures.len(),
-        "closed_by_server": closed_by_server.load(Ordering::Relaxed),
+        "closed_by_server": counts.closed_by_server.load(Ordering::Relaxed),
         "open_secs": round2(open_secs),
-        "frames_read": frames_read.load(Ordering::Relaxed),
+        "frames_read": counts.frames_read.load(Ordering::Relaxed),
         "server_rss_empty_kib": rss_empty,
         "server_rss_loaded_kib": rss_loaded,
         "server_rss_end_kib": rss_end,
@@ -320,6 +278,78 @@ async fn idle(args: IdleArgs) -> Result<serde_json::Value, BoxError> {
         "hold_secs": round2(held.as_secs_f64()),
         "server_cpu_pct_held": cpu_pct(cpu_before, cpu_after, c.clk_tck, held),
     }))
+}
+
+/// Waits until every connection is ready or has failed (in connection order); returns the
+/// failures and the tasks to stop later.
+async fn ready_all(
+    tasks: Vec<(ReadyRx, tokio::task::JoinHandle<()>)>,
+) -> (Vec<String>, Vec<tokio::task::JoinHandle<()>>) {
+    let mut failures = Vec::new();
+    let mut handles = Vec::with_capacity(tasks.len());
+    for (ready_rx, handle) in tasks {
+        match ready_rx.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => failures.push(e),
+            Err(_) => failures.push("task ended early".to_string()),
+        }
+        handles.push(handle);
+    }
+    (failures, handles)
+}
+
+/// One idle connection: opened (and joined) under the gate, then held, reading whatever
+/// arrives (so pings are answered and events drained) until `stop`.
+async fn hold(
+    addr: SocketAddr,
+    character: String,
+    join: Option<serde_json::Value>,
+    gate: Arc<Semaphore>,
+    counts: Arc<IdleCounts>,
+    mut stop: watch::Receiver<bool>,
+    ready_tx: tokio::sync::oneshot::Sender<Result<(), String>>,
+) {
+    let permit = gate.acquire_owned().await;
+    let mut ws = match connect(addr).await {
+        Ok(ws) => ws,
+        Err(e) => {
+            let _ = ready_tx.send(Err(format!("connect: {e}")));
+            return;
+        }
+    };
+    if let Some(payload) = join {
+        let frame = rpc_frame_with("join", "join", payload);
+        match rpc(&mut ws, frame, "join", &counts.frames_read).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = ready_tx.send(Err(format!("join {character} refused")));
+                return;
+            }
+            Err(e) => {
+                let _ = ready_tx.send(Err(format!("join {character}: {e}")));
+                return;
+            }
+        }
+    }
+    drop(permit);
+    counts.ready.fetch_add(1, Ordering::Relaxed);
+    let _ = ready_tx.send(Ok(()));
+    // Hold: read (and so answer pings, and drain events) until told to stop.
+    loop {
+        tokio::select! {
+            msg = ws.next() => match msg {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                    counts.closed_by_server.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Some(Ok(_)) => {
+                    counts.frames_read.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+            _ = stop.changed() => break,
+        }
+    }
+    let _ = ws.close(None).await;
 }
 
 /// One connection's measured latencies (microseconds) and failed replies.
@@ -338,85 +368,19 @@ async fn rtt(args: RttArgs) -> Result<serde_json::Value, BoxError> {
     let mut joined = Vec::with_capacity(c.connections);
     let mut handles = Vec::with_capacity(c.connections);
     for i in 0..c.connections {
-        let gate = gate.clone();
-        let skipped = skipped.clone();
-        let mut go = go_rx.clone();
-        let addr = c.addr;
         let character = format!("{}-{i}", c.prefix);
         let (joined_tx, joined_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
         joined.push(joined_rx);
-        handles.push(tokio::spawn(async move {
-            let permit = gate.acquire_owned().await;
-            let mut ws = match connect(addr).await {
-                Ok(ws) => ws,
-                Err(e) => {
-                    let _ = joined_tx.send(Err(format!("connect: {e}")));
-                    return None;
-                }
-            };
-            match rpc(&mut ws, rpc_frame("j", "join", &character), "j", &skipped).await {
-                Ok(true) => {}
-                other => {
-                    let _ = joined_tx.send(Err(format!("join {character}: {other:?}")));
-                    return None;
-                }
-            }
-            drop(permit);
-            let _ = joined_tx.send(Ok(()));
-            let (measure_from, until) = loop {
-                if let Some(window) = *go.borrow_and_update() {
-                    break window;
-                }
-                if go.changed().await.is_err() {
-                    return None;
-                }
-            };
-            let mut out = RttResult {
-                latencies_us: Vec::with_capacity(32 * 1024),
-                errors: 0,
-            };
-            let mut n: u64 = 0;
-            loop {
-                let sent = Instant::now();
-                if sent >= until {
-                    break;
-                }
-                n += 1;
-                let id = n.to_string();
-                let frame = rpc_frame(&id, "my_status", &character);
-                match rpc(&mut ws, frame, &id, &skipped).await {
-                    Ok(ok) => {
-                        if sent >= measure_from {
-                            let us = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                            out.latencies_us.push(us);
-                            if !ok {
-                                out.errors += 1;
-                            }
-                        }
-                    }
-                    Err(_) => {
-                        out.errors += 1;
-                        break;
-                    }
-                }
-            }
-            let _ = ws.close(None).await;
-            Some(out)
-        }));
+        handles.push(tokio::spawn(round_trips(
+            c.addr,
+            character,
+            gate.clone(),
+            skipped.clone(),
+            go_rx.clone(),
+            joined_tx,
+        )));
     }
-    let mut failures = 0usize;
-    for rx in joined {
-        match rx.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                if failures == 0 {
-                    eprintln!("rtt: first failure: {e}");
-                }
-                failures += 1;
-            }
-            Err(_) => failures += 1,
-        }
-    }
+    let failures = join_failures(joined).await;
     if failures == c.connections {
         return Err("no connection could join".into());
     }
@@ -449,6 +413,111 @@ async fn rtt(args: RttArgs) -> Result<serde_json::Value, BoxError> {
         }
     }
     latencies.sort_unstable();
+    Ok(json!({
+        "mode": "rtt",
+        "connections": c.connections,
+        "joined": c.connections - failures,
+        "secs": round2(args.secs),
+        "requests": latencies.len(),
+        "errors": errors,
+        "rps": round2(latencies.len() as f64 / args.secs.max(f64::MIN_POSITIVE)),
+        "latency_ms": latency_ms(&latencies),
+        "frames_skipped": skipped.load(Ordering::Relaxed),
+        "server_cpu_pct": cpu_pct(server_before, server_after, c.clk_tck, measured),
+        "client_cpu_pct": cpu_pct(self_before, self_after, c.clk_tck, measured),
+    }))
+}
+
+/// One joined connection sending `my_status` back to back once `go` gives the window; only
+/// requests sent inside it are measured (the warm-up's are not).
+async fn round_trips(
+    addr: SocketAddr,
+    character: String,
+    gate: Arc<Semaphore>,
+    skipped: Arc<AtomicU64>,
+    mut go: watch::Receiver<Option<(Instant, Instant)>>,
+    joined_tx: tokio::sync::oneshot::Sender<Result<(), String>>,
+) -> Option<RttResult> {
+    let permit = gate.acquire_owned().await;
+    let mut ws = match connect(addr).await {
+        Ok(ws) => ws,
+        Err(e) => {
+            let _ = joined_tx.send(Err(format!("connect: {e}")));
+            return None;
+        }
+    };
+    match rpc(&mut ws, rpc_frame("j", "join", &character), "j", &skipped).await {
+        Ok(true) => {}
+        other => {
+            let _ = joined_tx.send(Err(format!("join {character}: {other:?}")));
+            return None;
+        }
+    }
+    drop(permit);
+    let _ = joined_tx.send(Ok(()));
+    let (measure_from, until) = loop {
+        if let Some(window) = *go.borrow_and_update() {
+            break window;
+        }
+        if go.changed().await.is_err() {
+            return None;
+        }
+    };
+    let mut out = RttResult {
+        latencies_us: Vec::with_capacity(32 * 1024),
+        errors: 0,
+    };
+    let mut n: u64 = 0;
+    loop {
+        let sent = Instant::now();
+        if sent >= until {
+            break;
+        }
+        n += 1;
+        let id = n.to_string();
+        let frame = rpc_frame(&id, "my_status", &character);
+        match rpc(&mut ws, frame, &id, &skipped).await {
+            Ok(ok) => {
+                if sent >= measure_from {
+                    let us = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
+                    out.latencies_us.push(us);
+                    if !ok {
+                        out.errors += 1;
+                    }
+                }
+            }
+            Err(_) => {
+                out.errors += 1;
+                break;
+            }
+        }
+    }
+    let _ = ws.close(None).await;
+    Some(out)
+}
+
+/// Waits for every connection's join, in order, and counts those that failed (printing the
+/// first failure's reason).
+async fn join_failures(joined: Vec<tokio::sync::oneshot::Receiver<Result<(), String>>>) -> usize {
+    let mut failures = 0usize;
+    for rx in joined {
+        match rx.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                if failures == 0 {
+                    eprintln!("rtt: first failure: {e}");
+                }
+                failures += 1;
+            }
+            Err(_) => failures += 1,
+        }
+    }
+    failures
+}
+
+/// p50/p90/p99/max/mean of the sorted latencies (µs), in milliseconds; nulls when there are
+/// none.
+fn latency_ms(latencies: &[u32]) -> serde_json::Value {
     let pct = |p: f64| -> Option<f64> {
         if latencies.is_empty() {
             return None;
@@ -464,25 +533,13 @@ async fn rtt(args: RttArgs) -> Result<serde_json::Value, BoxError> {
             latencies.iter().map(|&l| l as f64).sum::<f64>() / latencies.len() as f64 / 1000.0,
         ))
     };
-    Ok(json!({
-        "mode": "rtt",
-        "connections": c.connections,
-        "joined": c.connections - failures,
-        "secs": round2(args.secs),
-        "requests": latencies.len(),
-        "errors": errors,
-        "rps": round2(latencies.len() as f64 / args.secs.max(f64::MIN_POSITIVE)),
-        "latency_ms": {
-            "p50": pct(0.50),
-            "p90": pct(0.90),
-            "p99": pct(0.99),
-            "max": latencies.last().map(|&l| round3(l as f64 / 1000.0)),
-            "mean": mean_ms,
-        },
-        "frames_skipped": skipped.load(Ordering::Relaxed),
-        "server_cpu_pct": cpu_pct(server_before, server_after, c.clk_tck, measured),
-        "client_cpu_pct": cpu_pct(self_before, self_after, c.clk_tck, measured),
-    }))
+    json!({
+        "p50": pct(0.50),
+        "p90": pct(0.90),
+        "p99": pct(0.99),
+        "max": latencies.last().map(|&l| round3(l as f64 / 1000.0)),
+        "mean": mean_ms,
+    })
 }
 
 fn round3(x: f64) -> f64 {

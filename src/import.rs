@@ -216,8 +216,30 @@ pub fn import(
         .map_err(|e| e.to_string())?;
     let mut summary = ImportSummary::default();
     let mut changes = Changes::default();
+    let skipped = &mut summary.skipped;
+    import_characters(from, universe, &mut changes, skipped);
+    import_ports(from, universe, &mut changes, skipped);
+    import_garrisons(from, universe, &mut changes, skipped);
+    changes.chat = import_chat(from, skipped);
+    import_trades(trade_log, &mut changes, skipped);
+    summary.characters = changes.characters.len();
+    summary.ports = changes.ports.len();
+    summary.garrisons = changes.garrisons.len();
+    summary.messages = changes.chat.len();
+    summary.trades = changes.actions.len();
 
-    // Characters, in file-name order (the reference's world order).
+    store.commit(&mut changes).map_err(|e| e.to_string())?;
+    Ok(summary)
+}
+
+/// Characters, in file-name order (the reference's world order), each with the visits of its
+/// map knowledge; a character already read from another file is left out.
+fn import_characters(
+    from: &Path,
+    universe: &Universe,
+    changes: &mut Changes,
+    skipped: &mut Vec<String>,
+) {
     let dir = from.join("character-map-knowledge");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -236,15 +258,20 @@ pub fn import(
                 }
                 changes.characters.push(row);
             }
-            Ok(row) => summary
-                .skipped
-                .push(format!("{name}: duplicate character {}", row.id)),
-            Err(e) => summary.skipped.push(format!("{name}: {e}")),
+            Ok(row) => skipped.push(format!("{name}: duplicate character {}", row.id)),
+            Err(e) => skipped.push(format!("{name}: {e}")),
         }
     }
-    summary.characters = changes.characters.len();
+}
 
-    // Port stocks.
+/// Port stocks, clamped to what each port in this universe can hold; a port the universe
+/// does not have is left out.
+fn import_ports(
+    from: &Path,
+    universe: &Universe,
+    changes: &mut Changes,
+    skipped: &mut Vec<String>,
+) {
     if let Ok(entries) = std::fs::read_dir(from.join("port-states")) {
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
@@ -252,7 +279,7 @@ pub fn import(
             let v = match read_json(&path) {
                 Ok(v) => v,
                 Err(e) => {
-                    summary.skipped.push(format!("{}: {e}", path.display()));
+                    skipped.push(format!("{}: {e}", path.display()));
                     continue;
                 }
             };
@@ -262,7 +289,7 @@ pub fn import(
                 .then(|| universe.sector(sector as u32).port.as_ref())
                 .flatten();
             let Some(port) = port else {
-                summary.skipped.push(format!(
+                skipped.push(format!(
                     "{}: sector {sector} has no port in this universe",
                     path.display()
                 ));
@@ -277,14 +304,20 @@ pub fn import(
             changes.ports.push((sector as u32, stock));
         }
     }
-    summary.ports = changes.ports.len();
+}
 
-    // Garrisons.
+/// Garrisons in sectors of this universe; an empty one (no fighters) is dropped.
+fn import_garrisons(
+    from: &Path,
+    universe: &Universe,
+    changes: &mut Changes,
+    skipped: &mut Vec<String>,
+) {
     if let Ok(doc) = read_json(&from.join("sector_garrisons.json")) {
         for s in doc["sectors"].as_array().into_iter().flatten() {
             let sector = int(s.get("sector")).unwrap_or(-1);
             if !universe.contains(sector) {
-                summary.skipped.push(format!(
+                skipped.push(format!(
                     "garrison in sector {sector}: outside this universe"
                 ));
                 continue;
@@ -315,9 +348,11 @@ pub fn import(
             }
         }
     }
-    summary.garrisons = changes.garrisons.len();
+}
 
-    // Chat history: the broadcast log and every inbox, by id.
+/// Chat history: the broadcast log and every inbox, by id (a message found in several files
+/// is kept once, as first read), in id order.
+fn import_chat(from: &Path, skipped: &mut Vec<String>) -> Vec<ChatMessage> {
     let mut messages: BTreeMap<i64, ChatMessage> = BTreeMap::new();
     let mut logs = vec![from.join("messages/broadcast.jsonl")];
     if let Ok(entries) = std::fs::read_dir(from.join("messages/inbox")) {
@@ -331,9 +366,7 @@ pub fn import(
         };
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let Ok(v) = serde_json::from_str::<Value>(line) else {
-                summary
-                    .skipped
-                    .push(format!("{}: unreadable line", log.display()));
+                skipped.push(format!("{}: unreadable line", log.display()));
                 continue;
             };
             let (Some(id), Some(ts)) = (
@@ -355,11 +388,12 @@ pub fn import(
             });
         }
     }
-    summary.messages = messages.len();
-    changes.chat = messages.into_values().collect();
+    messages.into_values().collect()
+}
 
-    // The trade log, as the action-log entries bang writes for the same actions. The store
-    // numbers them; the log files get them at the server's first start.
+/// The trade log, as the action-log entries bang writes for the same actions. The store
+/// numbers them; the log files get them at the server's first start.
+fn import_trades(trade_log: &Path, changes: &mut Changes, skipped: &mut Vec<String>) {
     if let Ok(text) = std::fs::read_to_string(trade_log) {
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -367,16 +401,8 @@ pub fn import(
             }
             match trade_entry(line) {
                 Ok(entry) => changes.actions.push(entry),
-                Err(e) => {
-                    summary
-                        .skipped
-                        .push(format!("{} line {}: {e}", trade_log.display(), n + 1))
-                }
+                Err(e) => skipped.push(format!("{} line {}: {e}", trade_log.display(), n + 1)),
             }
         }
     }
-    summary.trades = changes.actions.len();
-
-    store.commit(&mut changes).map_err(|e| e.to_string())?;
-    Ok(summary)
 }

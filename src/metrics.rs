@@ -88,113 +88,131 @@ impl Metrics {
             updates_per_commit: Histogram::new([1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 256.0]),
             registry: Registry::default(),
         };
-        // Counters get `_total` appended by the encoder.
+        // Counters get `_total` appended by the encoder. Registration order is the order of
+        // the exposition.
+        m.register_combat(&mut registry);
+        m.register_connections(&mut registry);
+        m.register_pipeline(&mut registry);
+        Metrics { registry, ..m }
+    }
+
+    /// The seed's combat counters, kept under the seed's names.
+    fn register_combat(&self, registry: &mut Registry) {
         registry.register(
             "combat_rounds_resolved",
             "Combat rounds resolved",
-            m.rounds_resolved.clone(),
+            self.rounds_resolved.clone(),
         );
         registry.register(
             "combat_round_duration_seconds",
             "How long combat rounds stayed open",
-            m.round_duration.clone(),
+            self.round_duration.clone(),
         );
         registry.register(
             "combat_timeouts",
             "Combat rounds resolved by their deadline",
-            m.timeouts.clone(),
+            self.timeouts.clone(),
         );
         registry.register(
             "combat_flee_attempts",
             "Flee attempts",
-            m.flee_attempts.clone(),
+            self.flee_attempts.clone(),
         );
         registry.register(
             "combat_flee_success",
             "Successful flee attempts",
-            m.flee_successes.clone(),
+            self.flee_successes.clone(),
         );
         registry.register(
             "garrison_deployments",
             "Garrison deployments",
-            m.garrison_deployments.clone(),
+            self.garrison_deployments.clone(),
         );
         registry.register(
             "toll_payments",
             "Toll payments made",
-            m.toll_payments.clone(),
+            self.toll_payments.clone(),
         );
         registry.register(
             "toll_payments_failed",
             "Toll payments refused (not enough credits, no demand)",
-            m.toll_payments_failed.clone(),
+            self.toll_payments_failed.clone(),
         );
+    }
+
+    /// What the network thread sees: sockets, request latency, and the clients it drops or
+    /// refuses.
+    fn register_connections(&self, registry: &mut Registry) {
         registry.register(
             "websocket_connections",
             "Open WebSocket connections",
-            m.connections.clone(),
+            self.connections.clone(),
         );
         registry.register(
             "rpc_latency_seconds",
             "From a request frame read to its reply queued (after the commit)",
-            m.rpc_latency.clone(),
+            self.rpc_latency.clone(),
         );
         registry.register(
             "tick_duration_seconds",
             "Duration of one game-loop update",
-            m.tick_duration.clone(),
+            self.tick_duration.clone(),
         );
         registry.register(
             "inbox_depth",
             "Requests waiting for the game loop",
-            m.inbox_depth.clone(),
+            self.inbox_depth.clone(),
         );
         registry.register(
             "slow_client_disconnects",
             "Connections dropped for not reading their frames (outbox bytes or frames over budget)",
-            m.slow_disconnects.clone(),
+            self.slow_disconnects.clone(),
         );
         registry.register(
             "unjoined_disconnects",
             "WebSockets closed for not joining, identifying or subscribing in time",
-            m.unjoined_disconnects.clone(),
+            self.unjoined_disconnects.clone(),
         );
         registry.register(
             "connections_refused",
             "Sockets or WebSocket upgrades refused, by limit (sockets, per_address, websockets)",
-            m.connections_refused.clone(),
+            self.connections_refused.clone(),
         );
         registry.register(
             "outbound_queued_bytes",
             "Bytes of frames waiting in all outboxes (not yet written to their sockets)",
-            m.outbound_queued_bytes.clone(),
+            self.outbound_queued_bytes.clone(),
         );
+    }
+
+    /// Load on the game loop and the store: fights in progress, and where a request waits
+    /// between its read and its reply (inbox, writer, commit).
+    fn register_pipeline(&self, registry: &mut Registry) {
         registry.register(
             "combat_active_encounters",
             "Fights in progress",
-            m.active_encounters.clone(),
+            self.active_encounters.clone(),
         );
         registry.register(
             "rpc_inbox_wait_seconds",
             "From a request frame read to the game loop taking it",
-            m.inbox_wait.clone(),
+            self.inbox_wait.clone(),
         );
         registry.register(
             "store_commit_wait_seconds",
             "From the end of an update to the start of the commit that stores it",
-            m.commit_wait.clone(),
+            self.commit_wait.clone(),
         );
         registry.register(
             "store_commit_duration_seconds",
             "One group commit (the transaction and the action-log file write)",
-            m.commit_duration.clone(),
+            self.commit_duration.clone(),
         );
         registry.register(
             "store_commit_updates",
             "Game-loop updates stored by one group commit",
-            m.updates_per_commit.clone(),
+            self.updates_per_commit.clone(),
         );
-        Metrics { registry, ..m }
     }
 
     /// Counts a socket or upgrade refused by `limit`.

@@ -94,38 +94,7 @@ async fn chat_reaches_exactly_the_right_connections() {
             .await,
         (429, "Rate limit 1 msg/sec".into())
     );
-    for (payload, detail) in [
-        (
-            json!({"character_id": "bob", "type": "shout", "content": "x"}),
-            "Invalid parameters",
-        ),
-        (
-            json!({"type": "broadcast", "content": "x"}),
-            "Invalid parameters",
-        ),
-        (
-            json!({"character_id": "bob", "type": "broadcast", "content": "   "}),
-            "Empty content",
-        ),
-        (
-            json!({"character_id": "bob", "type": "broadcast", "content": "x".repeat(513)}),
-            "Content too long (max 512)",
-        ),
-        (
-            json!({"character_id": "bob", "type": "direct", "content": "x"}),
-            "Missing to_name for direct message",
-        ),
-        (
-            json!({"character_id": "bob", "type": "broadcast", "content": "bell\u{7}"}),
-            "Content contains control characters",
-        ),
-    ] {
-        assert_eq!(
-            bob.err("send_message", payload.clone()).await,
-            (400, detail.to_string()),
-            "{payload}"
-        );
-    }
+    refused_messages(&mut bob).await;
     // Refusals did not count against bob's rate limit; 512 code points are fine.
     let long = "é".repeat(512);
     let ok = bob
@@ -233,4 +202,40 @@ async fn a_connection_cannot_pass_the_rate_limit_under_new_names() {
     }
     // Another connection is not held back by it.
     other.ok("send_message", say("n5")).await;
+}
+
+/// Messages refused for what they are (not for the rate limit), each with its reason.
+async fn refused_messages(bob: &mut Client) {
+    for (payload, detail) in [
+        (
+            json!({"character_id": "bob", "type": "shout", "content": "x"}),
+            "Invalid parameters",
+        ),
+        (
+            json!({"type": "broadcast", "content": "x"}),
+            "Invalid parameters",
+        ),
+        (
+            json!({"character_id": "bob", "type": "broadcast", "content": "   "}),
+            "Empty content",
+        ),
+        (
+            json!({"character_id": "bob", "type": "broadcast", "content": "x".repeat(513)}),
+            "Content too long (max 512)",
+        ),
+        (
+            json!({"character_id": "bob", "type": "direct", "content": "x"}),
+            "Missing to_name for direct message",
+        ),
+        (
+            json!({"character_id": "bob", "type": "broadcast", "content": "bell\u{7}"}),
+            "Content contains control characters",
+        ),
+    ] {
+        assert_eq!(
+            bob.err("send_message", payload.clone()).await,
+            (400, detail.to_string()),
+            "{payload}"
+        );
+    }
 }

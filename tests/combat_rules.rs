@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{act, combat_server as server, event_names, joined, named, toll_gate};
+use common::{Client, act, combat_server as server, event_names, joined, named, toll_gate};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -38,6 +38,15 @@ async fn a_ship_without_fighters_survives_a_stalemate() {
     assert_eq!(status["ship"]["credits"], 1000);
 }
 
+/// alice's action in `combat_id`: the fields of `v` over her id and the fight's.
+fn alice_in(combat_id: &str, v: Value) -> Value {
+    let mut p = json!({"character_id": "alice", "combat_id": combat_id});
+    for (k, x) in v.as_object().unwrap() {
+        p[k] = x.clone();
+    }
+    p
+}
+
 #[tokio::test]
 async fn combat_requests_are_validated_with_clear_errors() {
     let (server, _data) = server(15.0);
@@ -47,76 +56,7 @@ async fn combat_requests_are_validated_with_clear_errors() {
         .rpc("combat.initiate", json!({"character_id": "alice"}))
         .await;
     let combat_id = reply["result"]["combat_id"].as_str().unwrap().to_string();
-    let a = |v: Value| {
-        let mut p = json!({"character_id": "alice", "combat_id": combat_id});
-        for (k, x) in v.as_object().unwrap() {
-            p[k] = x.clone();
-        }
-        p
-    };
-    for (payload, status, detail) in [
-        (
-            json!({"character_id": "alice"}),
-            400,
-            "Missing required fields",
-        ),
-        (
-            json!({"character_id": "alice", "combat_id": "nope", "action": "brace"}),
-            404,
-            "Combat encounter not found",
-        ),
-        (
-            a(json!({"action": "brace", "round": 3})),
-            409,
-            "Round mismatch for action submission",
-        ),
-        (
-            a(json!({"action": "dance"})),
-            400,
-            "Unknown combat action: dance",
-        ),
-        (
-            a(json!({"action": "attack", "commit": 5})),
-            400,
-            "Missing target_id for attack",
-        ),
-        (
-            a(json!({"action": "attack", "commit": 5, "target_id": "alice"})),
-            400,
-            "Cannot target self",
-        ),
-        (
-            a(json!({"action": "attack", "commit": 5, "target_id": "ghost"})),
-            404,
-            "Target combatant not found in encounter",
-        ),
-        (
-            a(json!({"action": "attack", "commit": 0, "target_id": "bob"})),
-            400,
-            "commit must be at least 1 for an attack",
-        ),
-        (
-            a(json!({"action": "flee"})),
-            400,
-            "Missing destination sector",
-        ),
-        (
-            a(json!({"action": "flee", "to_sector": 9})),
-            400,
-            "Sector 9 is not adjacent to current sector 0",
-        ),
-        (
-            a(json!({"action": "flee", "to_sector": "x"})),
-            422,
-            "Invalid destination sector",
-        ),
-    ] {
-        assert_eq!(
-            alice.err("combat.action", payload.clone()).await,
-            (status, detail.to_string()),
-            "{payload}"
-        );
-    }
+    action_refusals(&mut alice, &combat_id).await;
     let (_, r) = alice
         .rpc(
             "combat.action",
@@ -127,7 +67,10 @@ async fn combat_requests_are_validated_with_clear_errors() {
     let (status, detail) = alice
         .err(
             "combat.action",
-            a(json!({"action": "attack", "commit": "lots", "target_id": "bob"})),
+            alice_in(
+                &combat_id,
+                json!({"action": "attack", "commit": "lots", "target_id": "bob"}),
+            ),
         )
         .await;
     assert_eq!(status, 422);
@@ -160,68 +103,7 @@ async fn combat_requests_are_validated_with_clear_errors() {
         409,
         "bob is fighting in sector 0"
     );
-    let mut carol = joined(&server, "carol", json!({"sector": 2})).await;
-    let mut dave = joined(&server, "dave", json!({"sector": 2})).await;
-    dave.ok(
-        "combat.leave_fighters",
-        json!({"character_id": "dave", "sector": 2, "quantity": 1, "mode": "defensive"}),
-    )
-    .await;
-    assert_eq!(
-        carol
-            .err(
-                "combat.leave_fighters",
-                json!({"character_id": "carol", "sector": 2, "quantity": 10})
-            )
-            .await
-            .0,
-        409,
-        "another owner's garrison is here"
-    );
-    assert_eq!(
-        carol
-            .ok("my_status", json!({"character_id": "carol"}))
-            .await["ship"]["fighters"],
-        300
-    );
-    dave.ok(
-        "combat.collect_fighters",
-        json!({"character_id": "dave", "sector": 2, "quantity": 1}),
-    )
-    .await;
-    assert_eq!(
-        carol
-            .err(
-                "combat.leave_fighters",
-                json!({"character_id": "carol", "sector": 2, "quantity": 301})
-            )
-            .await,
-        (400, "Insufficient fighters to deploy".into())
-    );
-    assert_eq!(
-        carol
-            .ok("my_status", json!({"character_id": "carol"}))
-            .await["ship"]["fighters"],
-        300,
-        "a failed deploy changes nothing"
-    );
-    let g = carol.ok("combat.leave_fighters", json!({"character_id": "carol", "sector": 2, "quantity": 10, "mode": "toll", "toll_amount": -50})).await;
-    assert_eq!(
-        g["garrison"]["toll_amount"], 0,
-        "negative tolls are clamped"
-    );
-    carol
-        .ok("move", json!({"character_id": "carol", "to_sector": 0}))
-        .await;
-    assert_eq!(
-        carol
-            .err(
-                "combat.collect_fighters",
-                json!({"character_id": "carol", "sector": 2, "quantity": 5})
-            )
-            .await,
-        (409, "Character not in requested sector".into())
-    );
+    garrison_deploy_rules(&server).await;
     // bob's garrison does not exist: nobody can act for another owner's garrison by naming it.
     assert_eq!(
         bob.err(
@@ -387,27 +269,7 @@ async fn a_garrison_with_nothing_to_shoot_braces_at_once() {
 #[tokio::test]
 async fn salvage_is_claimed_in_its_sector_up_to_the_free_holds() {
     let (server, _data) = server(15.0);
-    let mut alice = joined(&server, "alice", json!({"credits": 100_000})).await;
-    let mut bob = joined(&server, "bob", json!({"sector": 5, "credits": 5000})).await;
-    // bob fills his holds with fuel ore, keeps 5 fighters, and comes to sector 0 via 9, 6, 2.
-    bob.ok("trade", json!({"character_id": "bob", "commodity": "fuel_ore", "quantity": 30, "trade_type": "buy"})).await;
-    bob.ok(
-        "combat.leave_fighters",
-        json!({"character_id": "bob", "sector": 5, "quantity": 295, "mode": "defensive"}),
-    )
-    .await;
-    for to in [9, 6, 2, 0] {
-        bob.ok("move", json!({"character_id": "bob", "to_sector": to}))
-            .await;
-    }
-    // alice's holds are nearly full already.
-    alice
-        .ok("join", json!({"character_id": "alice", "sector": 5}))
-        .await;
-    alice.ok("trade", json!({"character_id": "alice", "commodity": "equipment", "quantity": 20, "trade_type": "buy"})).await;
-    alice
-        .ok("join", json!({"character_id": "alice", "sector": 0}))
-        .await;
+    let (mut alice, mut bob) = full_holds(&server).await;
     let (_, reply) = alice
         .rpc("combat.initiate", json!({"character_id": "alice"}))
         .await;
@@ -538,4 +400,166 @@ async fn a_defensive_garrison_only_fights_when_attacked() {
         ),
         (json!("attack"), json!(25), json!("visitor"))
     );
+}
+
+/// Malformed or impossible actions, each refused with its status and reason.
+async fn action_refusals(alice: &mut Client, combat_id: &str) {
+    let a = |v: Value| alice_in(combat_id, v);
+    for (payload, status, detail) in [
+        (
+            json!({"character_id": "alice"}),
+            400,
+            "Missing required fields",
+        ),
+        (
+            json!({"character_id": "alice", "combat_id": "nope", "action": "brace"}),
+            404,
+            "Combat encounter not found",
+        ),
+        (
+            a(json!({"action": "brace", "round": 3})),
+            409,
+            "Round mismatch for action submission",
+        ),
+        (
+            a(json!({"action": "dance"})),
+            400,
+            "Unknown combat action: dance",
+        ),
+        (
+            a(json!({"action": "attack", "commit": 5})),
+            400,
+            "Missing target_id for attack",
+        ),
+        (
+            a(json!({"action": "attack", "commit": 5, "target_id": "alice"})),
+            400,
+            "Cannot target self",
+        ),
+        (
+            a(json!({"action": "attack", "commit": 5, "target_id": "ghost"})),
+            404,
+            "Target combatant not found in encounter",
+        ),
+        (
+            a(json!({"action": "attack", "commit": 0, "target_id": "bob"})),
+            400,
+            "commit must be at least 1 for an attack",
+        ),
+        (
+            a(json!({"action": "flee"})),
+            400,
+            "Missing destination sector",
+        ),
+        (
+            a(json!({"action": "flee", "to_sector": 9})),
+            400,
+            "Sector 9 is not adjacent to current sector 0",
+        ),
+        (
+            a(json!({"action": "flee", "to_sector": "x"})),
+            422,
+            "Invalid destination sector",
+        ),
+    ] {
+        assert_eq!(
+            alice.err("combat.action", payload.clone()).await,
+            (status, detail.to_string()),
+            "{payload}"
+        );
+    }
+}
+
+/// Deploying and collecting in sector 2, away from the fight: one owner per sector, enough
+/// fighters on board, no negative toll, and collecting only where the ship is.
+async fn garrison_deploy_rules(server: &bang::server::RunningServer) {
+    let mut carol = joined(server, "carol", json!({"sector": 2})).await;
+    let mut dave = joined(server, "dave", json!({"sector": 2})).await;
+    dave.ok(
+        "combat.leave_fighters",
+        json!({"character_id": "dave", "sector": 2, "quantity": 1, "mode": "defensive"}),
+    )
+    .await;
+    assert_eq!(
+        carol
+            .err(
+                "combat.leave_fighters",
+                json!({"character_id": "carol", "sector": 2, "quantity": 10})
+            )
+            .await
+            .0,
+        409,
+        "another owner's garrison is here"
+    );
+    assert_eq!(
+        carol
+            .ok("my_status", json!({"character_id": "carol"}))
+            .await["ship"]["fighters"],
+        300
+    );
+    dave.ok(
+        "combat.collect_fighters",
+        json!({"character_id": "dave", "sector": 2, "quantity": 1}),
+    )
+    .await;
+    assert_eq!(
+        carol
+            .err(
+                "combat.leave_fighters",
+                json!({"character_id": "carol", "sector": 2, "quantity": 301})
+            )
+            .await,
+        (400, "Insufficient fighters to deploy".into())
+    );
+    assert_eq!(
+        carol
+            .ok("my_status", json!({"character_id": "carol"}))
+            .await["ship"]["fighters"],
+        300,
+        "a failed deploy changes nothing"
+    );
+    let g = carol.ok("combat.leave_fighters", json!({"character_id": "carol", "sector": 2, "quantity": 10, "mode": "toll", "toll_amount": -50})).await;
+    assert_eq!(
+        g["garrison"]["toll_amount"], 0,
+        "negative tolls are clamped"
+    );
+    carol
+        .ok("move", json!({"character_id": "carol", "to_sector": 0}))
+        .await;
+    assert_eq!(
+        carol
+            .err(
+                "combat.collect_fighters",
+                json!({"character_id": "carol", "sector": 2, "quantity": 5})
+            )
+            .await,
+        (409, "Character not in requested sector".into())
+    );
+}
+
+/// Both ships in sector 0 with cargo: bob (5 fighters left) carries 30 fuel ore, alice has
+/// only 10 holds free.
+async fn full_holds(server: &bang::server::RunningServer) -> (Client, Client) {
+    let mut alice = joined(server, "alice", json!({"credits": 100_000})).await;
+    let mut bob = joined(server, "bob", json!({"sector": 5, "credits": 5000})).await;
+    // bob fills his holds with fuel ore, keeps 5 fighters, and comes to sector 0 via 9, 6, 2.
+    bob.ok("trade", json!({"character_id": "bob", "commodity": "fuel_ore", "quantity": 30, "trade_type": "buy"})).await;
+    bob.ok(
+        "combat.leave_fighters",
+        json!({"character_id": "bob", "sector": 5, "quantity": 295, "mode": "defensive"}),
+    )
+    .await;
+    for to in [9, 6, 2, 0] {
+        bob.ok("move", json!({"character_id": "bob", "to_sector": to}))
+            .await;
+    }
+    // alice's holds are nearly full already.
+    alice
+        .ok("join", json!({"character_id": "alice", "sector": 5}))
+        .await;
+    alice.ok("trade", json!({"character_id": "alice", "commodity": "equipment", "quantity": 20, "trade_type": "buy"})).await;
+    alice
+        .ok("join", json!({"character_id": "alice", "sector": 0}))
+        .await;
+    (alice, bob)
 }

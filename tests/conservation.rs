@@ -109,29 +109,7 @@ fn run_case(seed: u64) -> u64 {
             let Some((combat_id, chars, round)) = active_fight(&h) else {
                 break;
             };
-            for id in chars {
-                let i: usize = id[1..].parse().unwrap();
-                let action =
-                    ["attack", "attack", "brace", "flee", "pay"][rng.random_range(0..5usize)];
-                let target = format!("c{}", rng.random_range(0..4));
-                h.request(
-                    conns[i],
-                    Request::CombatAction(CombatActionRequest {
-                        character_id: Some(id.clone()),
-                        combat_id: Some(combat_id.clone()),
-                        action: Some(action.into()),
-                        commit: Some(rng.random_range(1..200)),
-                        target_id: Some(if rng.random_range(0..4) == 0 {
-                            "garrison:0:c3".into()
-                        } else {
-                            target
-                        }),
-                        to_sector: Some(IntArg::Int(rng.random_range(1..3))),
-                        to: None,
-                        round: Some(round as i64),
-                    }),
-                );
-            }
+            random_actions(&mut h, &mut rng, &conns, (&combat_id, round), chars);
             let now = totals(&mut h);
             assert_eq!(
                 now.credits, start.credits,
@@ -142,36 +120,7 @@ fn run_case(seed: u64) -> u64 {
                 "seed {seed}: fighters were created"
             );
         }
-        // Anyone who fled comes back for the next fight.
-        for (i, conn) in conns.iter().enumerate() {
-            h.request(
-                *conn,
-                Request::Move(MoveRequest {
-                    character_id: Some(format!("c{i}")),
-                    to_sector: Some(IntArg::Int(0)),
-                    to: None,
-                }),
-            );
-        }
-        // Claim whatever salvage lies around, partly.
-        let ids: Vec<String> = h
-            .app
-            .world()
-            .resource::<SalvageIndex>()
-            .by_id
-            .keys()
-            .cloned()
-            .collect();
-        for sid in ids {
-            let i = rng.random_range(0..4usize);
-            h.request(
-                conns[i],
-                Request::SalvageCollect(SalvageCollectRequest {
-                    character_id: Some(format!("c{i}")),
-                    salvage_id: Some(sid),
-                }),
-            );
-        }
+        regroup(&mut h, &mut rng, &conns);
         let now = totals(&mut h);
         assert_eq!(now.credits, start.credits, "seed {seed}: credits changed");
         assert!(
@@ -198,5 +147,73 @@ proptest! {
     #[test]
     fn credits_and_fighters_are_conserved(seed in any::<u64>()) {
         let _ = run_case(seed);
+    }
+}
+
+/// Every character in the fight sends a random action for the round (any target, the
+/// garrison now and then), whether or not the rules will take it.
+fn random_actions(
+    h: &mut Harness,
+    rng: &mut ChaCha8Rng,
+    conns: &[ConnectionId],
+    (combat_id, round): (&str, u32),
+    chars: Vec<String>,
+) {
+    for id in chars {
+        let i: usize = id[1..].parse().unwrap();
+        let action = ["attack", "attack", "brace", "flee", "pay"][rng.random_range(0..5usize)];
+        let target = format!("c{}", rng.random_range(0..4));
+        h.request(
+            conns[i],
+            Request::CombatAction(CombatActionRequest {
+                character_id: Some(id.clone()),
+                combat_id: Some(combat_id.to_string()),
+                action: Some(action.into()),
+                commit: Some(rng.random_range(1..200)),
+                target_id: Some(if rng.random_range(0..4) == 0 {
+                    "garrison:0:c3".into()
+                } else {
+                    target
+                }),
+                to_sector: Some(IntArg::Int(rng.random_range(1..3))),
+                to: None,
+                round: Some(round as i64),
+            }),
+        );
+    }
+}
+
+/// Between fights: anyone who fled comes back to sector 0, and random characters claim
+/// whatever salvage lies around (partly, as their holds allow).
+fn regroup(h: &mut Harness, rng: &mut ChaCha8Rng, conns: &[ConnectionId]) {
+    // Anyone who fled comes back for the next fight.
+    for (i, conn) in conns.iter().enumerate() {
+        h.request(
+            *conn,
+            Request::Move(MoveRequest {
+                character_id: Some(format!("c{i}")),
+                to_sector: Some(IntArg::Int(0)),
+                to: None,
+            }),
+        );
+    }
+    // Claim whatever salvage lies around, partly.
+    let ids: Vec<String> = h
+        .app
+        .world()
+        .resource::<SalvageIndex>()
+        .by_id
+        .keys()
+        .cloned()
+        .collect();
+    for sid in ids {
+        let i = rng.random_range(0..4usize);
+        h.request(
+            conns[i],
+            Request::SalvageCollect(SalvageCollectRequest {
+                character_id: Some(format!("c{i}")),
+                salvage_id: Some(sid),
+            }),
+        );
     }
 }

@@ -201,51 +201,7 @@ async fn acknowledged_work_survives_repeated_kill_9() {
         }
 
         // The store, read directly: every acknowledged change is there.
-        let store = Store::open(data.path(), Durability::Normal).unwrap();
-        let rows = store.load_characters().unwrap();
-        let (garrisons, _, encounters) = store.load_combat().unwrap();
-        let messages: Vec<i64> = store
-            .chat_messages()
-            .unwrap()
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        for (i, route) in ROUTES.iter().enumerate() {
-            let l = ledgers[i].lock().unwrap().clone();
-            let row = rows
-                .iter()
-                .find(|r| r.id == route.id)
-                .expect("the trader was stored");
-            let garrison = garrisons
-                .iter()
-                .find(|g| g.owner == route.id)
-                .map_or(0, |g| g.fighters);
-            let stored = (row.sector, row.ship.warp_power, row.ship.fighters, garrison);
-            let acked = (l.sector, l.warp, l.fighters, l.garrison);
-            assert!(
-                stored == acked || Some(stored) == l.in_flight,
-                "kill {round}, {}: store has {stored:?}, the client was told {acked:?} (in flight {:?})",
-                route.id,
-                l.in_flight
-            );
-            for id in &l.messages {
-                assert!(
-                    messages.contains(id),
-                    "kill {round}: acknowledged message {id} is missing"
-                );
-            }
-        }
-        if let Some((combat_id, acked_round)) = fight.lock().unwrap().clone() {
-            let e = encounters.iter().find(|e| e.combat_id == combat_id);
-            if let Some(e) = e {
-                assert!(
-                    e.round == acked_round || e.round == acked_round + 1,
-                    "kill {round}: round {} vs acked {acked_round}",
-                    e.round
-                );
-            }
-        }
-        drop(store);
+        assert_acknowledged_stored(data.path(), round, &ledgers, &fight);
     }
     // The load did real work between the kills.
     let moved = ledgers
@@ -286,4 +242,59 @@ async fn acknowledged_work_survives_repeated_kill_9() {
     );
     let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+}
+
+/// After kill `round`, the store read directly: every change a client was told of is there
+/// (or the one in flight at the kill), and the fight is at the acknowledged round or the next.
+fn assert_acknowledged_stored(
+    data: &std::path::Path,
+    round: usize,
+    ledgers: &[Arc<Mutex<Ledger>>],
+    fight: &Mutex<Option<(String, u32)>>,
+) {
+    let store = Store::open(data, Durability::Normal).unwrap();
+    let rows = store.load_characters().unwrap();
+    let (garrisons, _, encounters) = store.load_combat().unwrap();
+    let messages: Vec<i64> = store
+        .chat_messages()
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    for (i, route) in ROUTES.iter().enumerate() {
+        let l = ledgers[i].lock().unwrap().clone();
+        let row = rows
+            .iter()
+            .find(|r| r.id == route.id)
+            .expect("the trader was stored");
+        let garrison = garrisons
+            .iter()
+            .find(|g| g.owner == route.id)
+            .map_or(0, |g| g.fighters);
+        let stored = (row.sector, row.ship.warp_power, row.ship.fighters, garrison);
+        let acked = (l.sector, l.warp, l.fighters, l.garrison);
+        assert!(
+            stored == acked || Some(stored) == l.in_flight,
+            "kill {round}, {}: store has {stored:?}, the client was told {acked:?} (in flight {:?})",
+            route.id,
+            l.in_flight
+        );
+        for id in &l.messages {
+            assert!(
+                messages.contains(id),
+                "kill {round}: acknowledged message {id} is missing"
+            );
+        }
+    }
+    if let Some((combat_id, acked_round)) = fight.lock().unwrap().clone() {
+        let e = encounters.iter().find(|e| e.combat_id == combat_id);
+        if let Some(e) = e {
+            assert!(
+                e.round == acked_round || e.round == acked_round + 1,
+                "kill {round}: round {} vs acked {acked_round}",
+                e.round
+            );
+        }
+    }
+    drop(store);
 }

@@ -90,6 +90,11 @@ async fn buying_and_selling_move_credits_cargo_and_stock() {
     );
 }
 
+/// A trade request by character "t".
+fn trade_by_t(commodity: &str, quantity: i64, trade_type: &str) -> serde_json::Value {
+    json!({"character_id": "t", "commodity": commodity, "quantity": quantity, "trade_type": trade_type})
+}
+
 #[tokio::test]
 async fn trade_refusals_are_400_with_the_check_trade_text() {
     let (server, _data) = start_server(20.0);
@@ -99,7 +104,7 @@ async fn trade_refusals_are_400_with_the_check_trade_text() {
         json!({"character_id": "t", "sector": 1, "credits": 100}),
     )
     .await;
-    let t = |commodity: &str, quantity: i64, trade_type: &str| json!({"character_id": "t", "commodity": commodity, "quantity": quantity, "trade_type": trade_type});
+    let t = trade_by_t;
     for (payload, detail) in [
         (t("gold", 1, "buy"), "Invalid commodity: gold"),
         (t("fuel_ore", 1, "buy"), "Port does not sell fuel_ore"),
@@ -135,42 +140,7 @@ async fn trade_refusals_are_400_with_the_check_trade_text() {
             "{payload}"
         );
     }
-    for endpoint in ["check_trade", "trade"] {
-        assert_eq!(
-            c.err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": 0, "trade_type": "buy"})).await,
-            (400, "Missing required parameters".into())
-        );
-        assert_eq!(
-            c.err(
-                endpoint,
-                t("equipment", 1, "buy")
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, v)| (
-                        k.clone(),
-                        if k == "character_id" {
-                            json!("ghost")
-                        } else {
-                            v.clone()
-                        }
-                    ))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            )
-            .await,
-            (404, "Character not found".into())
-        );
-        let (status, detail) = c
-            .err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": "3", "trade_type": "buy"}))
-            .await;
-        assert_eq!(status, 422);
-        assert!(detail.contains("quantity"), "{detail}");
-        let (status, _) = c
-            .err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": 1.5, "trade_type": "buy"}))
-            .await;
-        assert_eq!(status, 422);
-    }
+    malformed_trades(&mut c).await;
     c.ok("join", json!({"character_id": "t", "sector": 0}))
         .await;
     assert_eq!(
@@ -261,57 +231,7 @@ async fn warp_power_is_bought_at_the_depot_and_given_in_the_same_sector() {
     a.ok("move", json!({"character_id": "a", "to_sector": 0}))
         .await;
     a.drain(QUIET).await;
-    let (events, reply) = a
-        .rpc(
-            "recharge_warp_power",
-            json!({"character_id": "a", "units": 100}),
-        )
-        .await;
-    assert_eq!(
-        reply["result"],
-        json!({"success": true, "units_bought": 6, "price_per_unit": 2, "total_cost": 12, "new_warp_power": 300,
-               "warp_power_capacity": 300, "new_credits": 988,
-               "message": "Successfully bought 6 warp power units for 12 credits at sector 0 depot"})
-    );
-    assert_eq!(
-        events
-            .iter()
-            .map(|e| e["event"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        ["warp.purchase", "status.update"]
-    );
-    assert_eq!(events[0]["payload"]["units"], 6);
-    let full = a
-        .ok(
-            "recharge_warp_power",
-            json!({"character_id": "a", "units": 5}),
-        )
-        .await;
-    assert_eq!(
-        (full["success"].clone(), full["message"].clone()),
-        (json!(false), json!("Warp power is already at maximum"))
-    );
-    assert_eq!(
-        a.err(
-            "recharge_warp_power",
-            json!({"character_id": "a", "units": -5})
-        )
-        .await,
-        (400, "Units must be positive".into())
-    );
-    assert_eq!(
-        a.err("recharge_warp_power", json!({"character_id": "a"}))
-            .await,
-        (400, "Missing character_id or units".into())
-    );
-    assert_eq!(
-        a.err(
-            "recharge_warp_power",
-            json!({"character_id": "zz", "units": 1})
-        )
-        .await,
-        (404, "Character not found: zz".into())
-    );
+    recharge_at_depot(&mut a).await;
 
     // b is broke: give it warp power room first by moving, then it cannot pay.
     b.ok("move", json!({"character_id": "b", "to_sector": 2}))
@@ -353,44 +273,7 @@ async fn warp_power_is_bought_at_the_depot_and_given_in_the_same_sector() {
     );
     assert_eq!(named(&seen_by_b, "warp.transfer").len(), 1);
     assert_eq!(named(&seen_by_b, "status.update").len(), 1);
-    let t = |from: &str, to: &str, units: i64| json!({"from_character_id": from, "to_character_id": to, "units": units});
-    assert_eq!(
-        a.ok("transfer_warp_power", t("a", "b", 5)).await["message"],
-        "b's warp power is already at maximum"
-    );
-    assert_eq!(
-        b.ok("transfer_warp_power", t("b", "a", 500)).await["message"],
-        "Insufficient warp power. b only has 300 units"
-    );
-    assert_eq!(
-        a.err("transfer_warp_power", t("a", "a", 5)).await,
-        (400, "Cannot transfer warp power to yourself".into())
-    );
-    assert_eq!(
-        a.err("transfer_warp_power", t("a", "b", 0)).await,
-        (400, "Missing required parameters".into())
-    );
-    assert_eq!(
-        a.err("transfer_warp_power", t("a", "b", -3)).await,
-        (400, "Units must be positive".into())
-    );
-    a.ok("move", json!({"character_id": "a", "to_sector": 1}))
-        .await;
-    assert_eq!(
-        a.err("transfer_warp_power", t("a", "b", 5)).await,
-        (400, "Characters must be in the same sector".into())
-    );
-    assert_eq!(
-        a.err(
-            "recharge_warp_power",
-            json!({"character_id": "a", "units": 1})
-        )
-        .await,
-        (
-            400,
-            "Warp power depot is only available in sector 0. You are in sector 1".into()
-        )
-    );
+    transfer_refusals(&mut a, &mut b).await;
 }
 
 #[tokio::test]
@@ -466,5 +349,144 @@ async fn operator_endpoints_need_the_admin_token_once_configured() {
     assert_eq!(
         c.ok("reset_ports", json!({"admin_token": "s3cret"})).await["ports_reset"],
         4
+    );
+}
+
+/// Requests that are not trades at all: a zero quantity, an unknown character, a quantity of
+/// the wrong type; the same answer from both endpoints.
+async fn malformed_trades(c: &mut Client) {
+    for endpoint in ["check_trade", "trade"] {
+        assert_eq!(
+            c.err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": 0, "trade_type": "buy"})).await,
+            (400, "Missing required parameters".into())
+        );
+        assert_eq!(
+            c.err(
+                endpoint,
+                trade_by_t("equipment", 1, "buy")
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (
+                        k.clone(),
+                        if k == "character_id" {
+                            json!("ghost")
+                        } else {
+                            v.clone()
+                        }
+                    ))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            )
+            .await,
+            (404, "Character not found".into())
+        );
+        let (status, detail) = c
+            .err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": "3", "trade_type": "buy"}))
+            .await;
+        assert_eq!(status, 422);
+        assert!(detail.contains("quantity"), "{detail}");
+        let (status, _) = c
+            .err(endpoint, json!({"character_id": "t", "commodity": "equipment", "quantity": 1.5, "trade_type": "buy"}))
+            .await;
+        assert_eq!(status, 422);
+    }
+}
+
+/// a tops up at the sector 0 depot (only the 6 units it lacks), then the refusals.
+async fn recharge_at_depot(a: &mut Client) {
+    let (events, reply) = a
+        .rpc(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": 100}),
+        )
+        .await;
+    assert_eq!(
+        reply["result"],
+        json!({"success": true, "units_bought": 6, "price_per_unit": 2, "total_cost": 12, "new_warp_power": 300,
+               "warp_power_capacity": 300, "new_credits": 988,
+               "message": "Successfully bought 6 warp power units for 12 credits at sector 0 depot"})
+    );
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["warp.purchase", "status.update"]
+    );
+    assert_eq!(events[0]["payload"]["units"], 6);
+    let full = a
+        .ok(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": 5}),
+        )
+        .await;
+    assert_eq!(
+        (full["success"].clone(), full["message"].clone()),
+        (json!(false), json!("Warp power is already at maximum"))
+    );
+    assert_eq!(
+        a.err(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": -5})
+        )
+        .await,
+        (400, "Units must be positive".into())
+    );
+    assert_eq!(
+        a.err("recharge_warp_power", json!({"character_id": "a"}))
+            .await,
+        (400, "Missing character_id or units".into())
+    );
+    assert_eq!(
+        a.err(
+            "recharge_warp_power",
+            json!({"character_id": "zz", "units": 1})
+        )
+        .await,
+        (404, "Character not found: zz".into())
+    );
+}
+
+/// Transfers that move nothing (full tank, not enough to give) and those refused outright,
+/// then the depot refusing a ship outside sector 0.
+async fn transfer_refusals(a: &mut Client, b: &mut Client) {
+    let t = |from: &str, to: &str, units: i64| json!({"from_character_id": from, "to_character_id": to, "units": units});
+    assert_eq!(
+        a.ok("transfer_warp_power", t("a", "b", 5)).await["message"],
+        "b's warp power is already at maximum"
+    );
+    assert_eq!(
+        b.ok("transfer_warp_power", t("b", "a", 500)).await["message"],
+        "Insufficient warp power. b only has 300 units"
+    );
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "a", 5)).await,
+        (400, "Cannot transfer warp power to yourself".into())
+    );
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "b", 0)).await,
+        (400, "Missing required parameters".into())
+    );
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "b", -3)).await,
+        (400, "Units must be positive".into())
+    );
+    a.ok("move", json!({"character_id": "a", "to_sector": 1}))
+        .await;
+    assert_eq!(
+        a.err("transfer_warp_power", t("a", "b", 5)).await,
+        (400, "Characters must be in the same sector".into())
+    );
+    assert_eq!(
+        a.err(
+            "recharge_warp_power",
+            json!({"character_id": "a", "units": 1})
+        )
+        .await,
+        (
+            400,
+            "Warp power depot is only available in sector 0. You are in sector 1".into()
+        )
     );
 }

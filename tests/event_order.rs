@@ -96,89 +96,8 @@ async fn world_endpoints_send_the_references_frames_in_its_order() {
     let (server, _data) = combat_server(15.0);
     let mut t = table(&server).await;
     let a = "alice";
-    t.expect(a, "server_status", json!({}), &[(a, "REPLY")])
-        .await;
-    t.expect(
-        a,
-        "join",
-        json!({"character_id": a}),
-        &[(a, "status.update(alice) → REPLY")],
-    )
-    .await;
-    t.expect(a, "my_status", json!({"character_id": a}), &[(a, "REPLY")])
-        .await;
-    for (endpoint, payload) in [
-        ("plot_course", json!({"from_sector": 0, "to_sector": 3})),
-        ("my_map", json!({"character_id": a})),
-        ("local_map", json!({"character_id": a, "max_hops": 2})),
-    ] {
-        t.expect(a, endpoint, payload, &[(a, "REPLY")]).await;
-    }
-    // Into carol's sector: the mover's status and form, then the observers'.
-    t.expect(
-        a,
-        "move",
-        json!({"character_id": a, "to_sector": 1}),
-        &[
-            (a, "status.update(alice) → moved:mover → REPLY"),
-            ("bob", "moved:depart"),
-            ("carol", "moved:arrive"),
-        ],
-    )
-    .await;
-    // Sector 1's port sells equipment: a trade is answered by its reply alone.
-    let trade =
-        json!({"character_id": a, "commodity": "equipment", "quantity": 2, "trade_type": "buy"});
-    t.expect(a, "check_trade", trade.clone(), &[(a, "REPLY")])
-        .await;
-    t.expect(a, "trade", trade, &[(a, "REPLY")]).await;
-    let sell =
-        json!({"character_id": a, "commodity": "equipment", "quantity": 1, "trade_type": "sell"});
-    t.expect(a, "trade", sell, &[(a, "ERROR")]).await;
-    // Back to the depot in sector 0 (bob is there).
-    t.expect(
-        a,
-        "move",
-        json!({"character_id": a, "to_sector": 0}),
-        &[
-            (a, "status.update(alice) → moved:mover → REPLY"),
-            ("bob", "moved:arrive"),
-            ("carol", "moved:depart"),
-        ],
-    )
-    .await;
-    t.expect(
-        a,
-        "recharge_warp_power",
-        json!({"character_id": a, "units": 2}),
-        &[(a, "warp.purchase → status.update(alice) → REPLY")],
-    )
-    .await;
-    t.expect(
-        "bob",
-        "transfer_warp_power",
-        json!({"from_character_id": "bob", "to_character_id": a, "units": 1}),
-        &[
-            ("bob", "warp.transfer → status.update(bob) → REPLY"),
-            (a, "warp.transfer → status.update(alice)"),
-        ],
-    )
-    .await;
-    let everyone = [
-        (a, "port.reset"),
-        ("bob", "port.reset"),
-        ("carol", "port.reset"),
-    ];
-    let mut want = everyone.to_vec();
-    want[0] = (a, "port.reset → REPLY");
-    t.expect(a, "reset_ports", json!({}), &want).await;
-    let want: Vec<(&str, &str)> = [
-        (a, "port.regenerated → REPLY"),
-        ("bob", "port.regenerated"),
-        ("carol", "port.regenerated"),
-    ]
-    .to_vec();
-    t.expect(a, "regenerate_ports", json!({}), &want).await;
+    alone_in_the_world(&mut t).await;
+    depot_and_ports(&mut t).await;
     t.expect(
         a,
         "send_message",
@@ -238,7 +157,154 @@ async fn garrison_and_combat_endpoints_send_the_references_frames_in_its_order()
     let (server, _data) = combat_server(15.0);
     let mut t = table(&server).await;
     let (a, b) = ("alice", "bob");
-    // bob's toll garrison in sector 0, then bob leaves for sector 2.
+    bob_leaves_a_toll_garrison(&mut t).await;
+    // carol arrives from sector 1: the toll garrison engages her, and alice, present, is in the
+    // fight; combat events come before the movement notices (bang sends round 1's notice
+    // before the reply; the reference sent it from a background task).
+    t.expect(
+        "carol",
+        "move",
+        json!({"character_id": "carol", "to_sector": 0}),
+        &[
+            (
+                "carol",
+                "combat.started → combat.round_waiting → status.update(carol) → moved:mover → REPLY",
+            ),
+            (b, "combat.started → combat.round_waiting"),
+            (a, "combat.started → combat.round_waiting → moved:arrive"),
+        ],
+    )
+    .await;
+    let status = t.step(a, "combat.status", json!({"character_id": a})).await;
+    assert_eq!(status.get(a).map(String::as_str), Some("REPLY"));
+    // Everyone present acts; the last action resolves the demand round (everyone braced: the
+    // open demand keeps the fight going).
+    let combat_id = {
+        let c = t.conns.get_mut(a).unwrap();
+        let r = c.ok("combat.status", json!({"character_id": a})).await;
+        r["combat_id"].as_str().unwrap().to_string()
+    };
+    toll_rounds(&mut t, &combat_id).await;
+    // A fight on demand: started and round 1's notice, then the reply.
+    t.expect(
+        a,
+        "combat.initiate",
+        json!({"character_id": a, "target_id": "carol", "target_type": "character"}),
+        &[
+            (a, "combat.started → combat.round_waiting → REPLY"),
+            ("carol", "combat.started → combat.round_waiting"),
+            (b, "combat.started → combat.round_waiting"),
+        ],
+    )
+    .await;
+    t.expect(
+        a,
+        "salvage.collect",
+        json!({"character_id": a, "salvage_id": "none-such"}),
+        &[(a, "ERROR")],
+    )
+    .await;
+}
+
+/// alice's requests that concern only her: reads, a join she already has, a move into
+/// carol's sector, and trades there.
+async fn alone_in_the_world(t: &mut Table) {
+    let a = "alice";
+    t.expect(a, "server_status", json!({}), &[(a, "REPLY")])
+        .await;
+    t.expect(
+        a,
+        "join",
+        json!({"character_id": a}),
+        &[(a, "status.update(alice) → REPLY")],
+    )
+    .await;
+    t.expect(a, "my_status", json!({"character_id": a}), &[(a, "REPLY")])
+        .await;
+    for (endpoint, payload) in [
+        ("plot_course", json!({"from_sector": 0, "to_sector": 3})),
+        ("my_map", json!({"character_id": a})),
+        ("local_map", json!({"character_id": a, "max_hops": 2})),
+    ] {
+        t.expect(a, endpoint, payload, &[(a, "REPLY")]).await;
+    }
+    // Into carol's sector: the mover's status and form, then the observers'.
+    t.expect(
+        a,
+        "move",
+        json!({"character_id": a, "to_sector": 1}),
+        &[
+            (a, "status.update(alice) → moved:mover → REPLY"),
+            ("bob", "moved:depart"),
+            ("carol", "moved:arrive"),
+        ],
+    )
+    .await;
+    // Sector 1's port sells equipment: a trade is answered by its reply alone.
+    let trade =
+        json!({"character_id": a, "commodity": "equipment", "quantity": 2, "trade_type": "buy"});
+    t.expect(a, "check_trade", trade.clone(), &[(a, "REPLY")])
+        .await;
+    t.expect(a, "trade", trade, &[(a, "REPLY")]).await;
+    let sell =
+        json!({"character_id": a, "commodity": "equipment", "quantity": 1, "trade_type": "sell"});
+    t.expect(a, "trade", sell, &[(a, "ERROR")]).await;
+}
+
+/// Back at the depot beside bob: warp power bought and given, then the operator's port
+/// endpoints, which everyone hears.
+async fn depot_and_ports(t: &mut Table) {
+    let a = "alice";
+    // Back to the depot in sector 0 (bob is there).
+    t.expect(
+        a,
+        "move",
+        json!({"character_id": a, "to_sector": 0}),
+        &[
+            (a, "status.update(alice) → moved:mover → REPLY"),
+            ("bob", "moved:arrive"),
+            ("carol", "moved:depart"),
+        ],
+    )
+    .await;
+    t.expect(
+        a,
+        "recharge_warp_power",
+        json!({"character_id": a, "units": 2}),
+        &[(a, "warp.purchase → status.update(alice) → REPLY")],
+    )
+    .await;
+    t.expect(
+        "bob",
+        "transfer_warp_power",
+        json!({"from_character_id": "bob", "to_character_id": a, "units": 1}),
+        &[
+            ("bob", "warp.transfer → status.update(bob) → REPLY"),
+            (a, "warp.transfer → status.update(alice)"),
+        ],
+    )
+    .await;
+    let everyone = [
+        (a, "port.reset"),
+        ("bob", "port.reset"),
+        ("carol", "port.reset"),
+    ];
+    let mut want = everyone.to_vec();
+    want[0] = (a, "port.reset → REPLY");
+    t.expect(a, "reset_ports", json!({}), &want).await;
+    let want: Vec<(&str, &str)> = [
+        (a, "port.regenerated → REPLY"),
+        ("bob", "port.regenerated"),
+        ("carol", "port.regenerated"),
+    ]
+    .to_vec();
+    t.expect(a, "regenerate_ports", json!({}), &want).await;
+}
+
+/// bob's toll garrison in sector 0 (deployed, its toll changed, a fighter collected), then
+/// bob leaves for sector 2.
+async fn bob_leaves_a_toll_garrison(t: &mut Table) {
+    let (a, b) = ("alice", "bob");
     let deploy =
         json!({"character_id": b, "sector": 0, "quantity": 10, "mode": "toll", "toll_amount": 25});
     t.expect(
@@ -274,32 +340,12 @@ async fn garrison_and_combat_endpoints_send_the_references_frames_in_its_order()
         ],
     )
     .await;
-    // carol arrives from sector 1: the toll garrison engages her, and alice, present, is in the
-    // fight; combat events come before the movement notices (bang sends round 1's notice
-    // before the reply; the reference sent it from a background task).
-    t.expect(
-        "carol",
-        "move",
-        json!({"character_id": "carol", "to_sector": 0}),
-        &[
-            (
-                "carol",
-                "combat.started → combat.round_waiting → status.update(carol) → moved:mover → REPLY",
-            ),
-            (b, "combat.started → combat.round_waiting"),
-            (a, "combat.started → combat.round_waiting → moved:arrive"),
-        ],
-    )
-    .await;
-    let status = t.step(a, "combat.status", json!({"character_id": a})).await;
-    assert_eq!(status.get(a).map(String::as_str), Some("REPLY"));
-    // Everyone present acts; the last action resolves the demand round (everyone braced: the
-    // open demand keeps the fight going).
-    let combat_id = {
-        let c = t.conns.get_mut(a).unwrap();
-        let r = c.ok("combat.status", json!({"character_id": a})).await;
-        r["combat_id"].as_str().unwrap().to_string()
-    };
+}
+
+/// The toll fight's rounds: everyone braces through the demand round, then carol pays and
+/// alice's brace ends the fight as toll_satisfied.
+async fn toll_rounds(t: &mut Table, combat_id: &str) {
+    let (a, b) = ("alice", "bob");
     let act = |who: &str, action: &str| json!({"character_id": who, "combat_id": combat_id, "action": action});
     t.expect(a, "combat.action", act(a, "brace"), &[(a, "REPLY")])
         .await;
@@ -347,25 +393,6 @@ async fn garrison_and_combat_endpoints_send_the_references_frames_in_its_order()
                 "combat.round_resolved → status.update(bob) → sector.garrison_updated → combat.ended",
             ),
         ],
-    )
-    .await;
-    // A fight on demand: started and round 1's notice, then the reply.
-    t.expect(
-        a,
-        "combat.initiate",
-        json!({"character_id": a, "target_id": "carol", "target_type": "character"}),
-        &[
-            (a, "combat.started → combat.round_waiting → REPLY"),
-            ("carol", "combat.started → combat.round_waiting"),
-            (b, "combat.started → combat.round_waiting"),
-        ],
-    )
-    .await;
-    t.expect(
-        a,
-        "salvage.collect",
-        json!({"character_id": a, "salvage_id": "none-such"}),
-        &[(a, "ERROR")],
     )
     .await;
 }

@@ -54,32 +54,7 @@ async fn clients_that_never_read_hold_no_more_than_the_byte_budget() {
 
     // 8 connections with tiny receive buffers, each pipelining 1,100 my_status and reading
     // nothing: 8 x 1,100 x ~26 KB = ~230 MB of replies if they were all kept.
-    let mut hogs = Vec::new();
-    for i in 0..8 {
-        let socket = TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let stream = socket.connect(addr).await.unwrap();
-        let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
-            .await
-            .unwrap();
-        let id = format!("hog{i}");
-        let join =
-            json!({"id": "j", "type": "rpc", "endpoint": "join", "payload": {"character_id": id}});
-        ws.send(Message::text(join.to_string())).await.unwrap();
-        for n in 0..1100 {
-            let frame = json!({"id": format!("s{n}"), "type": "rpc", "endpoint": "my_status", "payload": {"character_id": id}});
-            if ws.feed(Message::text(frame.to_string())).await.is_err() {
-                break;
-            }
-        }
-        let _ = ws.flush().await;
-        hogs.push(ws);
-        eprintln!(
-            "DEBUG hog {i}: rss {} hwm {}",
-            proc_kib(child.id(), "VmRSS:"),
-            proc_kib(child.id(), "VmHWM:")
-        );
-    }
+    let hogs = open_hogs(addr, child.id()).await;
     // The server cuts them as their backlogs pass the budget.
     let started = Instant::now();
     let mut cut = 0.0;
@@ -192,4 +167,38 @@ async fn a_second_server_on_the_same_data_directory_refuses_to_start() {
     let (mut third, _) = spawn_bang(data.path());
     third.kill().unwrap();
     let _ = third.wait();
+}
+
+/// The non-readers, kept open by the caller until the checks are done.
+async fn open_hogs(
+    addr: std::net::SocketAddr,
+    pid: u32,
+) -> Vec<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>> {
+    let mut hogs = Vec::new();
+    for i in 0..8 {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
+            .await
+            .unwrap();
+        let id = format!("hog{i}");
+        let join =
+            json!({"id": "j", "type": "rpc", "endpoint": "join", "payload": {"character_id": id}});
+        ws.send(Message::text(join.to_string())).await.unwrap();
+        for n in 0..1100 {
+            let frame = json!({"id": format!("s{n}"), "type": "rpc", "endpoint": "my_status", "payload": {"character_id": id}});
+            if ws.feed(Message::text(frame.to_string())).await.is_err() {
+                break;
+            }
+        }
+        let _ = ws.flush().await;
+        hogs.push(ws);
+        eprintln!(
+            "DEBUG hog {i}: rss {} hwm {}",
+            proc_kib(pid, "VmRSS:"),
+            proc_kib(pid, "VmHWM:")
+        );
+    }
+    hogs
 }

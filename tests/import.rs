@@ -11,10 +11,92 @@ fn write(path: std::path::PathBuf, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// `bang import` of the reference `r` into the data directory `data`, on the small universe.
+fn import(r: &std::path::Path, data: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_bang"))
+        .args(["import", "--from"])
+        .arg(r)
+        .arg("--data")
+        .arg(data)
+        .arg("--world-data")
+        .arg(small_world_dir())
+        .output()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_reference_world_is_imported_and_served() {
     let reference = tempfile::tempdir().unwrap();
     let r = reference.path();
+    write_reference(r);
+
+    let data = tempfile::tempdir().unwrap();
+    let out = import(r, data.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("imported 1 characters, 1 ports, 1 garrisons, 2 messages, 2 trades"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ghost.json")
+            && stdout.contains("broken.json")
+            && stdout.contains("trade_history.jsonl line 3: no character_id"),
+        "skips are reported: {stdout}"
+    );
+    // A second import into the same data directory is refused.
+    let again = import(r, data.path());
+    assert!(!again.status.success());
+
+    let server = start_server_in(data.path(), 20.0, bang::net::NetConfig::default());
+    assert_trades_logged(data.path());
+    let mut c = Client::connect(server.addr).await;
+    let status = c.ok("join", json!({"character_id": "alice"})).await;
+    assert_eq!(status["sector"], 1);
+    assert_eq!(status["ship"]["ship_type"], "wayfarer_freighter");
+    assert_eq!(status["ship"]["credits"], 4321);
+    assert_eq!(
+        status["ship"]["cargo"],
+        json!({"fuel_ore": 12, "organics": 3, "equipment": 0})
+    );
+    assert_eq!(status["ship"]["fighters"], 600, "clamped to the hull");
+    assert_eq!(
+        status["sector_contents"]["port"]["last_seen_stock"],
+        json!({"fuel_ore": 900, "organics": 300, "equipment": 100})
+    );
+    let map = c.ok("my_map", json!({"character_id": "alice"})).await;
+    assert_eq!(map["first_visit"], "2025-09-28T12:00:00+00:00");
+    c.ok("move", json!({"character_id": "alice", "to_sector": 3}))
+        .await;
+    let here = c.ok("my_status", json!({"character_id": "alice"})).await;
+    let g = &here["sector_contents"]["garrisons"][0];
+    assert_eq!(
+        (
+            g["fighters"].clone(),
+            g["toll_balance"].clone(),
+            g["is_friendly"].clone()
+        ),
+        (json!(40), json!(75), json!(true))
+    );
+    // Message ids continue after the imported history.
+    assert_eq!(
+        c.ok(
+            "send_message",
+            json!({"character_id": "alice", "type": "broadcast", "content": "back"})
+        )
+        .await["id"],
+        3
+    );
+}
+
+/// A small reference world: a character (with values to coerce and clamp), two knowledge
+/// files to skip, a port, a toll garrison, a broadcast and a direct message, and a trade log
+/// with a line that is not a trade.
+fn write_reference(r: &std::path::Path) {
     write(r.join("character-map-knowledge/alice.json"), &json!({
         "character_id": "alice",
         "sectors_visited": {"1": {"sector_id": 1, "last_visited": "2025-09-28T12:01:00.000001+00:00", "port": null, "planets": [], "adjacent_sectors": [0, 3, 4]}},
@@ -59,48 +141,11 @@ async fn a_reference_world_is_imported_and_served() {
         ]
         .join("\n"),
     );
+}
 
-    let data = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_bang"))
-        .args(["import", "--from"])
-        .arg(r)
-        .arg("--data")
-        .arg(data.path())
-        .arg("--world-data")
-        .arg(small_world_dir())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.starts_with("imported 1 characters, 1 ports, 1 garrisons, 2 messages, 2 trades"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("ghost.json")
-            && stdout.contains("broken.json")
-            && stdout.contains("trade_history.jsonl line 3: no character_id"),
-        "skips are reported: {stdout}"
-    );
-    // A second import into the same data directory is refused.
-    let again = Command::new(env!("CARGO_BIN_EXE_bang"))
-        .args(["import", "--from"])
-        .arg(r)
-        .arg("--data")
-        .arg(data.path())
-        .arg("--world-data")
-        .arg(small_world_dir())
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
-
-    let server = start_server_in(data.path(), 20.0, bang::net::NetConfig::default());
-    // The trade log is in the action log, as bang itself would have logged those actions.
-    let day = std::fs::read_to_string(data.path().join("action-log/2025-09-28.jsonl")).unwrap();
+/// The trade log is in the action log, as bang itself would have logged those actions.
+fn assert_trades_logged(data: &std::path::Path) {
+    let day = std::fs::read_to_string(data.join("action-log/2025-09-28.jsonl")).unwrap();
     let entries: Vec<serde_json::Value> = day
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -120,41 +165,4 @@ async fn a_reference_world_is_imported_and_served() {
         json!({"sector": 0, "units": 50, "price_per_unit": 2, "total_cost": 100})
     );
     assert!(entries[1]["seq"].as_i64() > entries[0]["seq"].as_i64());
-    let mut c = Client::connect(server.addr).await;
-    let status = c.ok("join", json!({"character_id": "alice"})).await;
-    assert_eq!(status["sector"], 1);
-    assert_eq!(status["ship"]["ship_type"], "wayfarer_freighter");
-    assert_eq!(status["ship"]["credits"], 4321);
-    assert_eq!(
-        status["ship"]["cargo"],
-        json!({"fuel_ore": 12, "organics": 3, "equipment": 0})
-    );
-    assert_eq!(status["ship"]["fighters"], 600, "clamped to the hull");
-    assert_eq!(
-        status["sector_contents"]["port"]["last_seen_stock"],
-        json!({"fuel_ore": 900, "organics": 300, "equipment": 100})
-    );
-    let map = c.ok("my_map", json!({"character_id": "alice"})).await;
-    assert_eq!(map["first_visit"], "2025-09-28T12:00:00+00:00");
-    c.ok("move", json!({"character_id": "alice", "to_sector": 3}))
-        .await;
-    let here = c.ok("my_status", json!({"character_id": "alice"})).await;
-    let g = &here["sector_contents"]["garrisons"][0];
-    assert_eq!(
-        (
-            g["fighters"].clone(),
-            g["toll_balance"].clone(),
-            g["is_friendly"].clone()
-        ),
-        (json!(40), json!(75), json!(true))
-    );
-    // Message ids continue after the imported history.
-    assert_eq!(
-        c.ok(
-            "send_message",
-            json!({"character_id": "alice", "type": "broadcast", "content": "back"})
-        )
-        .await["id"],
-        3
-    );
 }

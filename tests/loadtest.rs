@@ -83,33 +83,7 @@ async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error
         before > 0 && before <= server_side["rss_peak_kib"].as_u64().unwrap(),
         "{server_side}"
     );
-    // The report has what a load tester reads.
-    let j = &report.json;
-    for endpoint in ["join", "move", "combat.initiate", "combat.action"] {
-        let e = &j["endpoints"][endpoint];
-        assert!(e["count"].as_u64().unwrap_or(0) > 0, "{endpoint}: {e}");
-        assert!(e["latency_ms"]["p99"].is_number(), "{endpoint}: {e}");
-    }
-    assert!(j["events"]["by_kind"]["combat.ended"].as_u64().unwrap_or(0) > 0);
-    assert!(j["combats"]["started_per_sec"].as_f64().unwrap() > 0.0);
-    assert_eq!(j["invariants"]["ok"], true);
-    // The steady part of the run (after the ramp-up), and each second's latency.
-    let steady = &j["requests"]["after_ramp_up"];
-    assert!(steady["rps"].as_f64().unwrap() > 0.0, "{steady}");
-    assert!(steady["latency_ms"]["p99"].is_number(), "{steady}");
-    let rows = j["timeline"]["rows"].as_array().unwrap();
-    let timed = rows
-        .iter()
-        .filter(|r| r[1].as_u64().unwrap() > 0)
-        .filter(|r| {
-            r[6].as_f64()
-                .is_some_and(|p99| p99 > 0.0 && p99 <= r[7].as_f64().unwrap())
-        })
-        .count();
-    assert!(
-        timed >= 5,
-        "a p99 and max in each second with replies: {rows:?}"
-    );
+    assert_report_contents(&report.json);
     server.stop().unwrap();
 }
 
@@ -201,4 +175,34 @@ async fn a_crowd_stays_in_its_sector_and_the_non_readers_are_cut() {
         "{status}"
     );
     server.stop().unwrap();
+}
+
+/// The report has what a load tester reads: per-endpoint figures, fights that ended, the
+/// steady part of the run (after the ramp-up), and each second's latency.
+fn assert_report_contents(j: &serde_json::Value) {
+    for endpoint in ["join", "move", "combat.initiate", "combat.action"] {
+        let e = &j["endpoints"][endpoint];
+        assert!(e["count"].as_u64().unwrap_or(0) > 0, "{endpoint}: {e}");
+        assert!(e["latency_ms"]["p99"].is_number(), "{endpoint}: {e}");
+    }
+    assert!(j["events"]["by_kind"]["combat.ended"].as_u64().unwrap_or(0) > 0);
+    assert!(j["combats"]["started_per_sec"].as_f64().unwrap() > 0.0);
+    assert_eq!(j["invariants"]["ok"], true);
+    // The steady part of the run (after the ramp-up), and each second's latency.
+    let steady = &j["requests"]["after_ramp_up"];
+    assert!(steady["rps"].as_f64().unwrap() > 0.0, "{steady}");
+    assert!(steady["latency_ms"]["p99"].is_number(), "{steady}");
+    let rows = j["timeline"]["rows"].as_array().unwrap();
+    let timed = rows
+        .iter()
+        .filter(|r| r[1].as_u64().unwrap() > 0)
+        .filter(|r| {
+            r[6].as_f64()
+                .is_some_and(|p99| p99 > 0.0 && p99 <= r[7].as_f64().unwrap())
+        })
+        .count();
+    assert!(
+        timed >= 5,
+        "a p99 and max in each second with replies: {rows:?}"
+    );
 }

@@ -82,34 +82,7 @@ async fn a_connection_reads_and_binds_only_the_characters_it_joined() {
     );
     watcher.expect_silence(QUIET).await;
 
-    let mut sub = Client::connect(server.addr).await;
-    let (_, reply) = sub
-        .frame(json!({"id": "s3", "type": "subscribe", "event": "chat.message"}))
-        .await;
-    assert_eq!(reply["result"], json!({"subscribed": "chat.message"}));
-    let (_, reply) = sub
-        .frame(json!({"id": "s4", "type": "subscribe", "event": "warp.transfer"}))
-        .await;
-    assert_eq!(
-        reply["error"]["detail"],
-        "Unknown event subscription: warp.transfer"
-    );
-    let (_, reply) = sub.frame(json!({"id": "s5", "type": "subscribe"})).await;
-    assert_eq!(reply["error"]["detail"], "Unknown event subscription: None");
-    let (_, reply) = sub
-        .frame(json!({"id": "s6", "type": "subscribe", "event": "status.update"}))
-        .await;
-    assert_eq!(
-        reply["error"],
-        json!({"status": 400, "detail": "Missing character_id"})
-    );
-    let (_, reply) = sub.frame(json!({"id": "i1", "type": "identify"})).await;
-    assert_eq!(reply["error"]["detail"], "Missing name or character_id");
-    // A name that is nobody's character may be used for chat routing.
-    let (_, reply) = sub
-        .frame(json!({"id": "i2", "type": "identify", "name": "lurker"}))
-        .await;
-    assert_eq!(reply["result"], json!({"identified": true}));
+    subscriptions_without_a_character(server.addr).await;
 }
 
 #[tokio::test]
@@ -247,4 +220,36 @@ async fn a_join_is_announced_to_its_sector_not_to_everyone() {
     assert_eq!(named(&heard, "character.joined").len(), 1);
     // The reference broadcast every join to every connection.
     far.expect_silence(QUIET).await;
+}
+
+/// A connection that joined nobody: what it may subscribe to and identify as.
+async fn subscriptions_without_a_character(addr: std::net::SocketAddr) {
+    let mut sub = Client::connect(addr).await;
+    let (_, reply) = sub
+        .frame(json!({"id": "s3", "type": "subscribe", "event": "chat.message"}))
+        .await;
+    assert_eq!(reply["result"], json!({"subscribed": "chat.message"}));
+    let (_, reply) = sub
+        .frame(json!({"id": "s4", "type": "subscribe", "event": "warp.transfer"}))
+        .await;
+    assert_eq!(
+        reply["error"]["detail"],
+        "Unknown event subscription: warp.transfer"
+    );
+    let (_, reply) = sub.frame(json!({"id": "s5", "type": "subscribe"})).await;
+    assert_eq!(reply["error"]["detail"], "Unknown event subscription: None");
+    let (_, reply) = sub
+        .frame(json!({"id": "s6", "type": "subscribe", "event": "status.update"}))
+        .await;
+    assert_eq!(
+        reply["error"],
+        json!({"status": 400, "detail": "Missing character_id"})
+    );
+    let (_, reply) = sub.frame(json!({"id": "i1", "type": "identify"})).await;
+    assert_eq!(reply["error"]["detail"], "Missing name or character_id");
+    // A name that is nobody's character may be used for chat routing.
+    let (_, reply) = sub
+        .frame(json!({"id": "i2", "type": "identify", "name": "lurker"}))
+        .await;
+    assert_eq!(reply["result"], json!({"identified": true}));
 }

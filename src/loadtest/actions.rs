@@ -6,8 +6,8 @@
 //! another player emptied first.
 
 use super::ACTION_KINDS;
-use super::player::{Phase, Player, Purpose};
-use super::wire::COMMODITIES;
+use super::player::{Fight, Phase, Player, Purpose};
+use super::wire::{self, COMMODITIES};
 use bang_components::api::Endpoint;
 use bang_systems::characters::Join;
 use bang_systems::characters::MyStatus;
@@ -366,24 +366,7 @@ impl Player {
             // Winding down (once nobody attacks, the fight ends), or letting a toll settle.
             "brace"
         } else {
-            let chance = ATTACK_CHANCE[(f.round.max(1) as usize - 1).min(ATTACK_CHANCE.len() - 1)];
-            if !opponents.is_empty() && self.rng.random_bool(chance) {
-                let (target, _) = &opponents[self.rng.random_range(0..opponents.len())];
-                let lo = (me.fighters / 20).max(1);
-                let hi = (me.fighters / 8).max(lo);
-                let commit = self.rng.random_range(lo..=hi).min(me.fighters);
-                payload["target_id"] = json!(target);
-                payload["commit"] = json!(commit);
-                "attack"
-            } else if let Some(to) = self
-                .flee_destination(f.sector, me.turns_per_warp)
-                .filter(|_| self.rng.random_bool(FLEE_CHANCE))
-            {
-                payload["to_sector"] = json!(to);
-                "flee"
-            } else {
-                "brace"
-            }
+            self.free_choice(&f, &me, &opponents, &mut payload)
         };
         payload["action"] = json!(action);
         *self.tally.combat_actions.entry(action).or_default() += 1;
@@ -392,6 +375,35 @@ impl Player {
             pay: action == "pay",
         };
         self.send(Act::NAME, payload, purpose);
+    }
+
+    /// A round with nothing forcing the answer: attack (less likely as the fight drags on),
+    /// else maybe flee, else brace. The draws stay in this order so a seed replays the same.
+    fn free_choice(
+        &mut self,
+        f: &Fight,
+        me: &wire::Participant,
+        opponents: &[(String, i64)],
+        payload: &mut serde_json::Value,
+    ) -> &'static str {
+        let chance = ATTACK_CHANCE[(f.round.max(1) as usize - 1).min(ATTACK_CHANCE.len() - 1)];
+        if !opponents.is_empty() && self.rng.random_bool(chance) {
+            let (target, _) = &opponents[self.rng.random_range(0..opponents.len())];
+            let lo = (me.fighters / 20).max(1);
+            let hi = (me.fighters / 8).max(lo);
+            let commit = self.rng.random_range(lo..=hi).min(me.fighters);
+            payload["target_id"] = json!(target);
+            payload["commit"] = json!(commit);
+            "attack"
+        } else if let Some(to) = self
+            .flee_destination(f.sector, me.turns_per_warp)
+            .filter(|_| self.rng.random_bool(FLEE_CHANCE))
+        {
+            payload["to_sector"] = json!(to);
+            "flee"
+        } else {
+            "brace"
+        }
     }
 
     /// A neighbour to flee to, if the ship can jump from the fight's sector.

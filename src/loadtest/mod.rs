@@ -288,6 +288,75 @@ fn random_prefix() -> String {
 /// Runs the whole load against `args.addr` and returns the report (violations included; the
 /// caller decides what they mean). Errors only if the run could not take place.
 pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
+    let (addr, cfg) = configure(args).await?;
+    let progress = report::Progress::new(!args.quiet, cfg.players);
+    let probe = probe::ProcessProbe::start(args.server_pid);
+    // The server's gauges from before the first connection (the cut counter's starting point)
+    // until everyone has gone.
+    let mut gauges = server_metrics::Gauges::default();
+    gauges.read(server_metrics::scrape(addr).await, 0.0, false);
+
+    let t0 = Instant::now();
+    // Everyone starts within the run, even with a ramp-up longer than it.
+    let ramp = cfg.ramp_up.min(cfg.duration);
+    let shared = Arc::new(Shared::new(t0, (ramp + cfg.settle).min(cfg.duration)));
+    shared.live.busy.store(cfg.players, Ordering::SeqCst);
+    let (phase_tx, phase_rx) = watch::channel(Phase::Run);
+    let handles = spawn_players(&cfg, &shared, t0, ramp, &phase_rx);
+    // The non-readers create their characters now and begin when the ramp-up (and the settling
+    // time) ends.
+    let non_readers = Arc::new(non_reader::NonReaders::new(cfg.non_readers));
+    let silent: Vec<_> = (0..cfg.non_readers)
+        .map(|i| {
+            tokio::spawn(non_reader::run(
+                i,
+                cfg.clone(),
+                non_readers.clone(),
+                phase_rx.clone(),
+                shared.steady_from,
+            ))
+        })
+        .collect();
+    let (sampler_stop, sampler_stopped) = watch::channel(false);
+    let sampler = tokio::spawn(server_metrics::sample_gauges(
+        addr,
+        gauges,
+        t0,
+        shared.steady_from,
+        phase_rx.clone(),
+        sampler_stopped,
+    ));
+    drop(phase_rx);
+
+    let run = Run {
+        addr,
+        cfg,
+        shared,
+        t0,
+        progress,
+        probe,
+    };
+    let end = run.clock(&phase_tx, &handles).await;
+    for h in handles {
+        let _ = h.await;
+    }
+    for h in silent {
+        let _ = h.await;
+    }
+    if non_readers.failures() > 0 {
+        let text = non_readers.to_json()["failures"][0].to_string();
+        let n = non_readers.failures() as u64;
+        run.shared
+            .violation(stats::Violation::PlayerFailed, n, || text);
+    }
+    let _ = sampler_stop.send(true);
+    let gauges = sampler.await.unwrap_or_default();
+    Ok(run.report(end, gauges, &non_readers).await)
+}
+
+/// The options checked against each other and against the server's universe (which only the
+/// server can tell), before anything connects for the load.
+async fn configure(args: &LoadtestArgs) -> Result<(SocketAddr, Arc<Config>), String> {
     if args.players == 0 {
         return Err("--players must be at least 1".into());
     }
@@ -326,19 +395,18 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
         crowd: args.crowd,
         non_readers: args.non_readers,
     });
-    let progress = report::Progress::new(!args.quiet, cfg.players);
-    let probe = probe::ProcessProbe::start(args.server_pid);
-    // The server's gauges from before the first connection (the cut counter's starting point)
-    // until everyone has gone.
-    let mut gauges = server_metrics::Gauges::default();
-    gauges.read(server_metrics::scrape(addr).await, 0.0, false);
+    Ok((addr, cfg))
+}
 
-    let t0 = Instant::now();
-    // Everyone starts within the run, even with a ramp-up longer than it.
-    let ramp = cfg.ramp_up.min(cfg.duration);
-    let shared = Arc::new(Shared::new(t0, (ramp + cfg.settle).min(cfg.duration)));
-    shared.live.busy.store(cfg.players, Ordering::SeqCst);
-    let (phase_tx, phase_rx) = watch::channel(Phase::Run);
+/// Starts every player's task at once; each waits for its own moment in the ramp-up, so the
+/// spread does not depend on how fast they are spawned.
+fn spawn_players(
+    cfg: &Arc<Config>,
+    shared: &Arc<Shared>,
+    t0: Instant,
+    ramp: Duration,
+    phase_rx: &watch::Receiver<Phase>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let gate = Arc::new(Semaphore::new(cfg.connect_concurrency));
     let homes = cfg.park_from.max(1);
     let mut handles = Vec::with_capacity(cfg.players);
@@ -367,122 +435,138 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
             gate.clone(),
         )));
     }
-    // The non-readers create their characters now and begin when the ramp-up (and the settling
-    // time) ends.
-    let non_readers = Arc::new(non_reader::NonReaders::new(cfg.non_readers));
-    let mut silent = Vec::with_capacity(cfg.non_readers);
-    for i in 0..cfg.non_readers {
-        silent.push(tokio::spawn(non_reader::run(
-            i,
-            cfg.clone(),
-            non_readers.clone(),
-            phase_rx.clone(),
-            shared.steady_from,
-        )));
-    }
-    let (sampler_stop, sampler_stopped) = watch::channel(false);
-    let sampler = tokio::spawn(server_metrics::sample_gauges(
-        addr,
-        gauges,
-        t0,
-        shared.steady_from,
-        phase_rx.clone(),
-        sampler_stopped,
-    ));
-    drop(phase_rx);
+    handles
+}
 
-    // The clock: stop new actions at the end of the run, disconnect once every player is idle or
-    // the grace period is over.
-    let stop_at = t0 + cfg.duration;
-    let grace_end = stop_at + cfg.grace;
-    let mut phase = Phase::Run;
-    let mut stopped_at = None;
-    let mut drained_at = None;
-    let mut idle_since: Option<Instant> = None;
-    let mut ticker = tokio::time::interval(Duration::from_millis(100));
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // The server's /metrics when the ramp-up ends and when the load stops (read beside the load).
-    let steady_from = shared.steady_from;
-    let mut metrics_at_steady = None;
-    let mut metrics_at_stop = None;
-    loop {
-        ticker.tick().await;
-        let now = Instant::now();
-        progress.update(&shared, phase, now);
-        probe.sample();
-        if metrics_at_steady.is_none() && now >= steady_from && steady_from < stop_at {
-            metrics_at_steady = Some((now, tokio::spawn(server_metrics::scrape(addr))));
-            probe.ramp_up_ends();
-        }
-        match phase {
-            Phase::Run if now >= stop_at => {
-                phase = Phase::Stop;
-                shared.live.stopped.store(true, Ordering::Relaxed);
-                stopped_at = Some(now);
-                metrics_at_stop = Some((now, tokio::spawn(server_metrics::scrape(addr))));
-                let _ = phase_tx.send(phase);
+/// What the clock and the report read of a run under way.
+struct Run {
+    addr: SocketAddr,
+    cfg: Arc<Config>,
+    shared: Arc<Shared>,
+    t0: Instant,
+    progress: report::Progress,
+    probe: probe::ProcessProbe,
+}
+
+/// When the clock moved the run on, and the server's /metrics read at the ramp-up's end and
+/// at the stop (read beside the load).
+struct ClockEnd {
+    stopped_at: Option<Instant>,
+    drained_at: Option<Instant>,
+    metrics_at_steady: server_metrics::Scrape,
+    metrics_at_stop: server_metrics::Scrape,
+}
+
+impl Run {
+    /// The clock: stop new actions at the end of the run, disconnect once every player is idle
+    /// or the grace period is over, and return once the players have all finished (or been
+    /// given up on).
+    async fn clock(
+        &self,
+        phase_tx: &watch::Sender<Phase>,
+        handles: &[tokio::task::JoinHandle<()>],
+    ) -> ClockEnd {
+        let (cfg, shared, addr) = (&self.cfg, &self.shared, self.addr);
+        let stop_at = self.t0 + cfg.duration;
+        let grace_end = stop_at + cfg.grace;
+        let mut phase = Phase::Run;
+        let mut stopped_at = None;
+        let mut drained_at = None;
+        let mut idle_since: Option<Instant> = None;
+        let mut ticker = tokio::time::interval(Duration::from_millis(100));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let steady_from = shared.steady_from;
+        let mut metrics_at_steady = None;
+        let mut metrics_at_stop = None;
+        loop {
+            ticker.tick().await;
+            let now = Instant::now();
+            self.progress.update(shared, phase, now);
+            self.probe.sample();
+            if metrics_at_steady.is_none() && now >= steady_from && steady_from < stop_at {
+                metrics_at_steady = Some((now, tokio::spawn(server_metrics::scrape(addr))));
+                self.probe.ramp_up_ends();
             }
-            Phase::Stop => {
-                let idle = shared.live.busy.load(Ordering::SeqCst) == 0;
-                idle_since = if idle { idle_since.or(Some(now)) } else { None };
-                let settled = idle_since.is_some_and(|t| now - t >= Duration::from_millis(300));
-                if settled || now >= grace_end {
-                    phase = Phase::Close;
-                    drained_at = Some(now);
-                    probe.cleanup_begins();
+            match phase {
+                Phase::Run if now >= stop_at => {
+                    phase = Phase::Stop;
+                    shared.live.stopped.store(true, Ordering::Relaxed);
+                    stopped_at = Some(now);
+                    metrics_at_stop = Some((now, tokio::spawn(server_metrics::scrape(addr))));
                     let _ = phase_tx.send(phase);
                 }
-            }
-            Phase::Close => {
-                if handles.iter().all(|h| h.is_finished()) {
-                    break;
-                }
-                // Players give up on their own after their cleanup and close timeouts.
-                if now >= drained_at.unwrap_or(now) + Duration::from_secs(15) {
-                    for h in &handles {
-                        h.abort();
+                Phase::Stop => {
+                    let idle = shared.live.busy.load(Ordering::SeqCst) == 0;
+                    idle_since = if idle { idle_since.or(Some(now)) } else { None };
+                    let settled = idle_since.is_some_and(|t| now - t >= Duration::from_millis(300));
+                    if settled || now >= grace_end {
+                        phase = Phase::Close;
+                        drained_at = Some(now);
+                        self.probe.cleanup_begins();
+                        let _ = phase_tx.send(phase);
                     }
-                    break;
                 }
+                Phase::Close => {
+                    if handles.iter().all(|h| h.is_finished()) {
+                        break;
+                    }
+                    // Players give up on their own after their cleanup and close timeouts.
+                    if now >= drained_at.unwrap_or(now) + Duration::from_secs(15) {
+                        for h in handles {
+                            h.abort();
+                        }
+                        break;
+                    }
+                }
+                Phase::Run => {}
             }
-            Phase::Run => {}
+        }
+        ClockEnd {
+            stopped_at,
+            drained_at,
+            metrics_at_steady,
+            metrics_at_stop,
         }
     }
-    for h in handles {
-        let _ = h.await;
+
+    /// The report, once every task has finished: the server's window needs both of its reads
+    /// answered, and the total time runs to this moment.
+    async fn report(
+        self,
+        end: ClockEnd,
+        gauges: server_metrics::Gauges,
+        non_readers: &non_reader::NonReaders,
+    ) -> Report {
+        let (cfg, t0) = (&self.cfg, self.t0);
+        self.progress.finish();
+        let server_metrics =
+            server_metrics::server_window(end.metrics_at_steady, end.metrics_at_stop).await;
+        let finished = Instant::now();
+        let stopped_at = end.stopped_at;
+        let load_secs = stopped_at
+            .unwrap_or(finished)
+            .duration_since(t0)
+            .as_secs_f64();
+        let drain_secs = end
+            .drained_at
+            .zip(stopped_at)
+            .map_or(0.0, |(d, s)| (d - s).as_secs_f64());
+        Report::build(
+            cfg,
+            &self.shared,
+            report::Timing {
+                load_secs,
+                drain_secs,
+                total_secs: (finished - t0).as_secs_f64(),
+            },
+            self.probe.finish(),
+            report::ServerSide {
+                window: server_metrics,
+                gauges: gauges.to_json(server_metrics::GAUGES_EVERY),
+                non_readers: (cfg.non_readers > 0).then(|| non_readers.to_json()),
+            },
+        )
     }
-    for h in silent {
-        let _ = h.await;
-    }
-    if non_readers.failures() > 0 {
-        let text = non_readers.to_json()["failures"][0].to_string();
-        let n = non_readers.failures() as u64;
-        shared.violation(stats::Violation::PlayerFailed, n, || text);
-    }
-    let _ = sampler_stop.send(true);
-    let gauges = sampler.await.unwrap_or_default();
-    progress.finish();
-    let server_metrics = server_metrics::server_window(metrics_at_steady, metrics_at_stop).await;
-    let end = Instant::now();
-    let load_secs = stopped_at.unwrap_or(end).duration_since(t0).as_secs_f64();
-    let drain_secs = drained_at
-        .zip(stopped_at)
-        .map_or(0.0, |(d, s)| (d - s).as_secs_f64());
-    Ok(Report::build(
-        &cfg,
-        &shared,
-        report::Timing {
-            load_secs,
-            drain_secs,
-            total_secs: (end - t0).as_secs_f64(),
-        },
-        probe.finish(),
-        report::ServerSide {
-            window: server_metrics,
-            gauges: gauges.to_json(server_metrics::GAUGES_EVERY),
-            non_readers: (cfg.non_readers > 0).then(|| non_readers.to_json()),
-        },
-    ))
 }
 
 fn resolve(addr: &str) -> Result<SocketAddr, String> {

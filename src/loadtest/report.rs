@@ -81,26 +81,7 @@ impl Report {
         let replies: u64 = s.endpoints.values().map(|e| e.ok + e.errors).sum();
         let events: u64 = s.events.values().sum();
         let obj = body.as_object_mut().expect("an object");
-        obj.insert(
-            "config".into(),
-            json!({
-                "addr": cfg.addr,
-                "players": cfg.players,
-                "ramp_up_secs": cfg.ramp_up.as_secs_f64(),
-                "settle_secs": cfg.settle.as_secs_f64(),
-                "duration_secs": cfg.duration.as_secs_f64(),
-                "grace_secs": cfg.grace.as_secs_f64(),
-                "think_ms": [cfg.think_ms.0, cfg.think_ms.1],
-                "combat_think_ms": [cfg.combat_think_ms.0, cfg.combat_think_ms.1],
-                "mix": super::ACTION_KINDS.iter().zip(cfg.mix.weights).map(|(k, w)| (k.to_string(), json!(w))).collect::<serde_json::Map<_, _>>(),
-                "seed": cfg.seed,
-                "prefix": cfg.prefix,
-                "sectors": cfg.sectors,
-                "park_sectors": [cfg.park_from, cfg.sectors - 1],
-                "crowd": cfg.crowd,
-                "non_readers": cfg.non_readers,
-            }),
-        );
+        obj.insert("config".into(), config_json(cfg));
         obj.insert(
             "time".into(),
             json!({
@@ -154,6 +135,28 @@ impl Report {
         r.summary = summarize(&r, &t);
         r
     }
+}
+
+/// The options the run actually used (defaults and the server's universe resolved), so a
+/// report can be compared with another or rerun.
+fn config_json(cfg: &Config) -> Value {
+    json!({
+        "addr": cfg.addr,
+        "players": cfg.players,
+        "ramp_up_secs": cfg.ramp_up.as_secs_f64(),
+        "settle_secs": cfg.settle.as_secs_f64(),
+        "duration_secs": cfg.duration.as_secs_f64(),
+        "grace_secs": cfg.grace.as_secs_f64(),
+        "think_ms": [cfg.think_ms.0, cfg.think_ms.1],
+        "combat_think_ms": [cfg.combat_think_ms.0, cfg.combat_think_ms.1],
+        "mix": super::ACTION_KINDS.iter().zip(cfg.mix.weights).map(|(k, w)| (k.to_string(), json!(w))).collect::<serde_json::Map<_, _>>(),
+        "seed": cfg.seed,
+        "prefix": cfg.prefix,
+        "sectors": cfg.sectors,
+        "park_sectors": [cfg.park_from, cfg.sectors - 1],
+        "crowd": cfg.crowd,
+        "non_readers": cfg.non_readers,
+    })
 }
 
 fn ms(v: &Value) -> String {
@@ -280,6 +283,55 @@ fn summarize(r: &Report, t: &Timing) -> String {
         "loadtest: {}/{} players joined; {:.1} s of load, {:.1} s to finish the fights",
         r.players_joined, r.players, t.load_secs, t.drain_secs
     );
+    write_requests(&mut out, r);
+    let c = &j["combats"];
+    let _ = writeln!(
+        out,
+        "combats: {} started, {} ended ({}/s), peak {} open; rounds p50 {} max {}; ends {}",
+        r.combats_started,
+        r.combats_ended,
+        c["ended_per_sec"],
+        c["peak_open"],
+        c["rounds"]["p50"],
+        c["rounds"]["max"],
+        c["end_states"]
+    );
+    let _ = writeln!(
+        out,
+        "events: {} received ({}/s)",
+        r.events, j["events"]["per_sec"]
+    );
+    let _ = writeln!(
+        out,
+        "errors: {} expected refusals, {} unexpected",
+        r.expected_errors, r.unexpected_errors
+    );
+    if let Some(u) = j["errors"]["unexpected_by_endpoint"].as_object() {
+        for (k, n) in u.iter().take(10) {
+            let _ = writeln!(out, "  unexpected: {n} × {k}");
+        }
+    }
+    let _ = writeln!(out, "processes: {}", processes(&j["processes"]));
+    if let Some(line) = memory(&j["processes"]["server"], &j["server_gauges"]) {
+        let _ = writeln!(out, "memory: {line}");
+    }
+    let _ = writeln!(out, "server: {}", server_side(&j["server_metrics"]));
+    if j["non_readers"].is_object() {
+        let _ = writeln!(
+            out,
+            "non-readers: {}",
+            non_readers(&j["non_readers"], &j["server_gauges"])
+        );
+    }
+    write_invariants(&mut out, r);
+    out
+}
+
+/// The request lines: all replies, those after the ramp-up (when there was time after it),
+/// then one line per endpoint.
+fn write_requests(out: &mut String, r: &Report) {
+    use std::fmt::Write;
+    let j = &r.json;
     // "latency ms p50 … p90 … p99 … max …" of a latency object.
     let latency = |l: &Value| {
         format!(
@@ -324,45 +376,12 @@ fn summarize(r: &Report, t: &Timing) -> String {
             );
         }
     }
-    let c = &j["combats"];
-    let _ = writeln!(
-        out,
-        "combats: {} started, {} ended ({}/s), peak {} open; rounds p50 {} max {}; ends {}",
-        r.combats_started,
-        r.combats_ended,
-        c["ended_per_sec"],
-        c["peak_open"],
-        c["rounds"]["p50"],
-        c["rounds"]["max"],
-        c["end_states"]
-    );
-    let _ = writeln!(
-        out,
-        "events: {} received ({}/s)",
-        r.events, j["events"]["per_sec"]
-    );
-    let _ = writeln!(
-        out,
-        "errors: {} expected refusals, {} unexpected",
-        r.expected_errors, r.unexpected_errors
-    );
-    if let Some(u) = j["errors"]["unexpected_by_endpoint"].as_object() {
-        for (k, n) in u.iter().take(10) {
-            let _ = writeln!(out, "  unexpected: {n} × {k}");
-        }
-    }
-    let _ = writeln!(out, "processes: {}", processes(&j["processes"]));
-    if let Some(line) = memory(&j["processes"]["server"], &j["server_gauges"]) {
-        let _ = writeln!(out, "memory: {line}");
-    }
-    let _ = writeln!(out, "server: {}", server_side(&j["server_metrics"]));
-    if j["non_readers"].is_object() {
-        let _ = writeln!(
-            out,
-            "non-readers: {}",
-            non_readers(&j["non_readers"], &j["server_gauges"])
-        );
-    }
+}
+
+/// The verdict line, with a few sample violations to start looking from when it is broken.
+fn write_invariants(out: &mut String, r: &Report) {
+    use std::fmt::Write;
+    let j = &r.json;
     if r.ok() {
         let _ = writeln!(
             out,
@@ -380,7 +399,6 @@ fn summarize(r: &Report, t: &Timing) -> String {
             }
         }
     }
-    out
 }
 
 /// The live progress line on stderr: an indicatif spinner on a terminal, a plain line every

@@ -413,30 +413,7 @@ impl Stats {
         let events_total: u64 = self.events.values().sum();
         let expected_total: u64 = self.expected.values().sum();
         let unexpected_total: u64 = self.unexpected.values().sum();
-        let open_at_end = self.combats.len() as u64 - self.ended;
-        let timeline: Vec<Value> = self
-            .timeline
-            .iter()
-            .enumerate()
-            .map(|(t, k)| {
-                // The second still being gathered when the report was taken has no row yet.
-                let latency = k.latency.or_else(|| {
-                    (t == self.second && !self.second_latency.is_empty())
-                        .then(|| latency_row(&self.second_latency))
-                });
-                let ms = |i: usize| latency.map(|l| round3(l[i] as f64 / 1000.0));
-                json!([
-                    t,
-                    k.replies,
-                    k.errors,
-                    k.combats_started,
-                    k.combats_ended,
-                    ms(0),
-                    ms(1),
-                    ms(2)
-                ])
-            })
-            .collect();
+        let timeline = self.timeline_rows();
         let steady_rps = if steady_secs > 0.0 {
             Some(round2(self.steady.len() as f64 / steady_secs))
         } else {
@@ -460,28 +437,7 @@ impl Stats {
                 "per_sec": per_sec(events_total),
                 "by_kind": self.events,
             },
-            "combats": {
-                "started": self.combats.len(),
-                "ended": self.ended,
-                "open_at_end": open_at_end,
-                "peak_open": self.peak_open,
-                "started_per_sec": per_sec(self.combats.len() as u64),
-                "ended_per_sec": per_sec(self.ended),
-                "end_states": self.end_states,
-                "rounds": {
-                    "p50": quantile(&self.rounds, 0.5),
-                    "p90": quantile(&self.rounds, 0.9),
-                    "max": (!self.rounds.is_empty()).then(|| self.rounds.max()),
-                    "mean": (!self.rounds.is_empty()).then(|| round2(self.rounds.mean())),
-                },
-                "duration_ms": {
-                    "p50": quantile(&self.durations_ms, 0.5),
-                    "p90": quantile(&self.durations_ms, 0.9),
-                    "p99": quantile(&self.durations_ms, 0.99),
-                    "max": (!self.durations_ms.is_empty()).then(|| self.durations_ms.max()),
-                },
-                "actions": self.combat_actions,
-            },
+            "combats": self.combats_json(secs),
             "actions": self.actions,
             "errors": {
                 "expected": expected_total,
@@ -495,6 +451,62 @@ impl Stats {
                     "latency_p50_ms", "latency_p99_ms", "latency_max_ms"],
                 "rows": timeline,
             },
+        })
+    }
+
+    /// One row a second (replies, errors, combats, latency), to see when in the run something
+    /// happened rather than only how much of it.
+    fn timeline_rows(&self) -> Vec<Value> {
+        self.timeline
+            .iter()
+            .enumerate()
+            .map(|(t, k)| {
+                // The second still being gathered when the report was taken has no row yet.
+                let latency = k.latency.or_else(|| {
+                    (t == self.second && !self.second_latency.is_empty())
+                        .then(|| latency_row(&self.second_latency))
+                });
+                let ms = |i: usize| latency.map(|l| round3(l[i] as f64 / 1000.0));
+                json!([
+                    t,
+                    k.replies,
+                    k.errors,
+                    k.combats_started,
+                    k.combats_ended,
+                    ms(0),
+                    ms(1),
+                    ms(2)
+                ])
+            })
+            .collect()
+    }
+
+    /// The combats' part of the report: counts, rates over `secs`, and how long fights lasted
+    /// (rounds and wall time), to tell a slow server from long fights.
+    fn combats_json(&self, secs: f64) -> Value {
+        let per_sec = |n: u64| round2(n as f64 / secs.max(1e-9));
+        let open_at_end = self.combats.len() as u64 - self.ended;
+        json!({
+            "started": self.combats.len(),
+            "ended": self.ended,
+            "open_at_end": open_at_end,
+            "peak_open": self.peak_open,
+            "started_per_sec": per_sec(self.combats.len() as u64),
+            "ended_per_sec": per_sec(self.ended),
+            "end_states": self.end_states,
+            "rounds": {
+                "p50": quantile(&self.rounds, 0.5),
+                "p90": quantile(&self.rounds, 0.9),
+                "max": (!self.rounds.is_empty()).then(|| self.rounds.max()),
+                "mean": (!self.rounds.is_empty()).then(|| round2(self.rounds.mean())),
+            },
+            "duration_ms": {
+                "p50": quantile(&self.durations_ms, 0.5),
+                "p90": quantile(&self.durations_ms, 0.9),
+                "p99": quantile(&self.durations_ms, 0.99),
+                "max": (!self.durations_ms.is_empty()).then(|| self.durations_ms.max()),
+            },
+            "actions": self.combat_actions,
         })
     }
 }

@@ -216,6 +216,40 @@ fn play_round(t: &Template, scratch: &mut Scratch, f: &mut Fight) {
     orders.clear();
     orders.resize(engine.len(), None);
 
+    decide(t, f, slot_of, orders);
+
+    tallies.clear();
+    tallies.resize(engine.len(), Tally::default());
+    let resolved = resolve_indexed(
+        combatants,
+        orders,
+        f.base_seed,
+        f.round,
+        t.rng,
+        &t.balance,
+        tallies,
+    );
+    for (slot, &i) in engine.iter().enumerate() {
+        let tally = tallies[slot];
+        let ship = &mut f.ships[i];
+        ship.fighters = tally.fighters_remaining;
+        ship.shields = tally.shields_remaining;
+        if tally.fled {
+            ship.present = false;
+            f.flee_successes[t.ships[i].side] += 1;
+        }
+    }
+    f.rounds += 1;
+    let Some(end) = resolved.end else {
+        f.round += 1;
+        return;
+    };
+    finish(t, f, engine, end);
+}
+
+/// The round's orders, apart from their resolution: no ship sees another's choice, and the
+/// flee attempts are counted here (the successes only once the engine has spoken).
+fn decide(t: &Template, f: &mut Fight, slot_of: &[usize], orders: &mut [Option<Order>]) {
     // Every present ship decides from the round's opening state; `n` counts present ships in
     // joining order, as the App path enumerates its participants.
     let present = (0..f.ships.len()).filter(|&i| f.ships[i].present);
@@ -265,33 +299,11 @@ fn play_round(t: &Template, scratch: &mut Scratch, f: &mut Fight) {
         }
         orders[slot_of[i]] = Some(order);
     }
+}
 
-    tallies.clear();
-    tallies.resize(engine.len(), Tally::default());
-    let resolved = resolve_indexed(
-        combatants,
-        orders,
-        f.base_seed,
-        f.round,
-        t.rng,
-        &t.balance,
-        tallies,
-    );
-    for (slot, &i) in engine.iter().enumerate() {
-        let tally = tallies[slot];
-        let ship = &mut f.ships[i];
-        ship.fighters = tally.fighters_remaining;
-        ship.shields = tally.shields_remaining;
-        if tally.fled {
-            ship.present = false;
-            f.flee_successes[t.ships[i].side] += 1;
-        }
-    }
-    f.rounds += 1;
-    let Some(end) = resolved.end else {
-        f.round += 1;
-        return;
-    };
+/// A fight that ended this round: the destroyed become escape pods (as the server leaves
+/// them), and a flight remembers who fled.
+fn finish(t: &Template, f: &mut Fight, engine: &[usize], end: RoundEnd) {
     f.done = true;
     f.end = Some(end);
     // Destroyed ships (only the losers of a defeat or a victory) become escape pods.

@@ -140,32 +140,7 @@ impl SimWorld {
         for side in &scenario.sides {
             spawn_side(world, side, now, &mut side_of, &mut ships);
         }
-        let mut garrisons = Vec::new();
-        let mut garrison_start: Vec<(String, i64)> = Vec::new();
-        for g in &scenario.garrisons {
-            side_of
-                .entry(g.owner.clone())
-                .or_insert_with(|| format!("garrison:{}", g.owner));
-            let mode = GarrisonMode::parse(&g.mode).expect("validated");
-            let e = world
-                .spawn(Garrison {
-                    sector: 0,
-                    owner: g.owner.clone(),
-                    fighters: g.fighters,
-                    mode,
-                    toll_amount: if mode == GarrisonMode::Toll {
-                        g.toll_amount
-                    } else {
-                        0
-                    },
-                    toll_balance: 0,
-                    deployed_at: now,
-                })
-                .id();
-            world.resource_mut::<GarrisonIndex>().by_sector.insert(0, e);
-            garrisons.push(e);
-            garrison_start.push((side_of[&g.owner].clone(), g.fighters));
-        }
+        let (garrisons, garrison_start) = spawn_garrisons(world, scenario, now, &mut side_of);
         let initiator = ships.first().map(|s| s.0);
         let enc = match start_or_join(
             world,
@@ -194,51 +169,16 @@ impl SimWorld {
             .map(|s| (s.name.as_str(), s))
             .collect();
         loop {
-            // Every ship decides from the round's opening state, then the actions go in through
-            // the same endpoint players use; the last one resolves the round.
+            // Every ship decides from the round's opening state, then the actions go in.
             let (round, requests) = {
                 let e = world.get::<Encounter>(enc).expect("encounter");
                 if e.ended || e.round > scenario.max_rounds {
                     break;
                 }
-                let requests: Vec<CombatActionRequest> = e
-                    .participants
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.kind == CombatantKind::Character)
-                    .map(|(n, me)| {
-                        let strategy = strategy_at(specs[side_of[&me.id].as_str()], e.round);
-                        let roll = || roll_for(eseed, index, e.round, n);
-                        let d = decide(strategy, me, e, &side_of, roll);
-                        CombatActionRequest {
-                            character_id: Some(me.id.clone()),
-                            combat_id: Some(combat_id.clone()),
-                            action: Some(d.action.to_string()),
-                            commit: d.commit,
-                            target_id: d.target,
-                            to_sector: d.to_sector.map(bang_components::api::requests::IntArg::Int),
-                            to: None,
-                            round: Some(e.round as i64),
-                        }
-                    })
-                    .collect();
+                let requests = round_requests(e, &specs, &side_of, (eseed, index), &combat_id);
                 (e.round, requests)
             };
-            for req in requests {
-                let id = req.character_id.clone();
-                if endpoints::act(world, ConnectionId(0), req).is_err() {
-                    // A move the rules refuse (e.g. a round that already moved on) becomes a brace.
-                    let brace = CombatActionRequest {
-                        character_id: id,
-                        combat_id: Some(combat_id.clone()),
-                        action: Some(CombatAction::Brace.to_string()),
-                        round: Some(round as i64),
-                        ..Default::default()
-                    };
-                    let _ = endpoints::act(world, ConnectionId(0), brace);
-                }
-                run_follow_ons(world);
-            }
+            submit(world, requests, &combat_id, round);
             // Only garrisons left, or nobody could act: let the deadline decide.
             let e = world.get::<Encounter>(enc).expect("encounter");
             if !e.ended && e.round == round {
@@ -248,6 +188,95 @@ impl SimWorld {
             }
         }
         summarise(world, enc, &side_of, &ships, &garrison_start)
+    }
+}
+
+/// The garrisons of a scenario, all in the fight's sector; an owner with no ship of its own
+/// is a side by itself. Returns them with each one's side and starting fighters.
+fn spawn_garrisons(
+    world: &mut World,
+    scenario: &Scenario,
+    now: Timestamp,
+    side_of: &mut BTreeMap<String, String>,
+) -> (Vec<Entity>, Vec<(String, i64)>) {
+    let mut garrisons = Vec::new();
+    let mut garrison_start: Vec<(String, i64)> = Vec::new();
+    for g in &scenario.garrisons {
+        side_of
+            .entry(g.owner.clone())
+            .or_insert_with(|| format!("garrison:{}", g.owner));
+        let mode = GarrisonMode::parse(&g.mode).expect("validated");
+        let e = world
+            .spawn(Garrison {
+                sector: 0,
+                owner: g.owner.clone(),
+                fighters: g.fighters,
+                mode,
+                toll_amount: if mode == GarrisonMode::Toll {
+                    g.toll_amount
+                } else {
+                    0
+                },
+                toll_balance: 0,
+                deployed_at: now,
+            })
+            .id();
+        world.resource_mut::<GarrisonIndex>().by_sector.insert(0, e);
+        garrisons.push(e);
+        garrison_start.push((side_of[&g.owner].clone(), g.fighters));
+    }
+    (garrisons, garrison_start)
+}
+
+/// Every ship's action for the open round, all decided from its opening state. A ship's
+/// roll depends on the encounter's (seed, index), the round and the ship's place among the
+/// participants, so results do not depend on threads or timing.
+fn round_requests(
+    e: &Encounter,
+    specs: &BTreeMap<&str, &Side>,
+    side_of: &BTreeMap<String, String>,
+    (eseed, index): (u64, u64),
+    combat_id: &str,
+) -> Vec<CombatActionRequest> {
+    e.participants
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == CombatantKind::Character)
+        .map(|(n, me)| {
+            let strategy = strategy_at(specs[side_of[&me.id].as_str()], e.round);
+            let roll = || roll_for(eseed, index, e.round, n);
+            let d = decide(strategy, me, e, side_of, roll);
+            CombatActionRequest {
+                character_id: Some(me.id.clone()),
+                combat_id: Some(combat_id.to_string()),
+                action: Some(d.action.to_string()),
+                commit: d.commit,
+                target_id: d.target,
+                to_sector: d.to_sector.map(bang_components::api::requests::IntArg::Int),
+                to: None,
+                round: Some(e.round as i64),
+            }
+        })
+        .collect()
+}
+
+/// The actions go in through the same endpoint players use (the last one resolves the
+/// round), each followed by what it set off, as after a request on the server.
+fn submit(world: &mut World, requests: Vec<CombatActionRequest>, combat_id: &str, round: u32) {
+    for req in requests {
+        let id = req.character_id.clone();
+        if endpoints::act(world, ConnectionId(0), req).is_err() {
+            // A move the rules refuse (e.g. a round that already moved on) becomes a brace.
+            let brace = CombatActionRequest {
+                character_id: id,
+                combat_id: Some(combat_id.to_string()),
+                action: Some(CombatAction::Brace.to_string()),
+                round: Some(round as i64),
+                ..Default::default()
+            };
+            let _ = endpoints::act(world, ConnectionId(0), brace);
+        }
+        run_follow_ons(world);
     }
 }
 

@@ -50,7 +50,28 @@ fn prune_rows(tx: &Transaction, p: &Prune) -> StoreResult<()> {
     Ok(())
 }
 
+/// Writes one batch, table group by table group, in the order the rows must land: the
+/// encounter states go before their pending-action rows, and the action log goes last so the
+/// sequence numbers it hands back cover everything else in the batch.
 fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
+    write_characters(tx, changes)?;
+    write_visits(tx, changes)?;
+    write_ports(tx, changes)?;
+    write_chat(tx, changes)?;
+    for (sector, g) in &changes.garrisons {
+        put(tx, "garrisons", "sector", sector, g.as_ref())?;
+    }
+    for (id, s) in &changes.salvage {
+        put(tx, "salvage", "salvage_id", id, s.as_ref())?;
+    }
+    write_encounters(tx, changes)?;
+    write_encounter_actions(tx, changes)?;
+    write_action_log(tx, changes)
+}
+
+/// Characters are upserted whole: a changed character carries every column, so a conflict
+/// simply takes the new row.
+fn write_characters(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO characters (id, world_order, sector, ship_type, fuel_ore, organics,
                  equipment, warp_power, shields, fighters, credits, last_active, first_visit,
@@ -82,6 +103,12 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
             c.knowledge.last_update.map(|t| t.0),
         ])?;
     }
+    Ok(())
+}
+
+/// A character's map knowledge, one row per sector they know, with the JSON parts kept as
+/// text (an empty list when they cannot be written, as before).
+fn write_visits(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     let mut visit = tx.prepare_cached(
         "INSERT INTO visits (character_id, sector, last_visited, port, planets, adjacent)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -103,6 +130,11 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
             serde_json::to_string(&v.adjacent).unwrap_or_else(|_| "[]".into()),
         ])?;
     }
+    Ok(())
+}
+
+/// Port stock: only the three amounts change after the world is made.
+fn write_ports(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     let mut port = tx.prepare_cached(
         "INSERT INTO ports (sector, fuel_ore, organics, equipment) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(sector) DO UPDATE SET fuel_ore = excluded.fuel_ore,
@@ -111,6 +143,11 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     for (sector, stock) in &changes.ports {
         port.execute(params![sector, stock[0], stock[1], stock[2]])?;
     }
+    Ok(())
+}
+
+/// Chat messages are only ever added (pruning removes them, in `prune_rows`).
+fn write_chat(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     let mut chat = tx.prepare_cached(
         "INSERT INTO chat_messages (id, timestamp, type, from_name, content, to_name)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -125,36 +162,39 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
             m.to_name
         ])?;
     }
-    fn put<K: rusqlite::ToSql, T: serde::Serialize>(
-        tx: &rusqlite::Transaction,
-        table: &str,
-        key_col: &str,
-        key: K,
-        value: Option<&T>,
-    ) -> StoreResult<()> {
-        match value {
-            Some(v) => {
-                let text = serde_json::to_string(v)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-                tx.prepare_cached(&format!(
-                    "INSERT INTO {table} ({key_col}, state) VALUES (?1, ?2)
-                         ON CONFLICT({key_col}) DO UPDATE SET state = excluded.state"
-                ))?
-                .execute(params![key, text])?;
-            }
-            None => {
-                tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key_col} = ?1"))?
-                    .execute(params![key])?;
-            }
+    Ok(())
+}
+
+/// Writes or deletes one row of a table that keeps a JSON state per key (garrisons,
+/// salvage): `None` means the thing is gone.
+fn put<K: rusqlite::ToSql, T: serde::Serialize>(
+    tx: &rusqlite::Transaction,
+    table: &str,
+    key_col: &str,
+    key: K,
+    value: Option<&T>,
+) -> StoreResult<()> {
+    match value {
+        Some(v) => {
+            let text = serde_json::to_string(v)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            tx.prepare_cached(&format!(
+                "INSERT INTO {table} ({key_col}, state) VALUES (?1, ?2)
+                     ON CONFLICT({key_col}) DO UPDATE SET state = excluded.state"
+            ))?
+            .execute(params![key, text])?;
         }
-        Ok(())
+        None => {
+            tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key_col} = ?1"))?
+                .execute(params![key])?;
+        }
     }
-    for (sector, g) in &changes.garrisons {
-        put(tx, "garrisons", "sector", sector, g.as_ref())?;
-    }
-    for (id, s) in &changes.salvage {
-        put(tx, "salvage", "salvage_id", id, s.as_ref())?;
-    }
+    Ok(())
+}
+
+/// A fight's state with its new round logs, or, when it has ended, the removal of every row
+/// it had (state, rounds and pending actions).
+fn write_encounters(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     for (id, e) in &changes.encounters {
         match e {
             Some(row) => {
@@ -184,6 +224,12 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Pending actions submitted since the fight's state was last written; they must follow the
+/// encounter rows above, which clear the ones the state has folded in.
+fn write_encounter_actions(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     let mut pending = tx.prepare_cached(
         "INSERT OR REPLACE INTO encounter_actions (combat_id, participant, round, action)
              VALUES (?1, ?2, ?3, ?4)",
@@ -191,6 +237,11 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     for a in &changes.encounter_actions {
         pending.execute(params![a.combat_id, a.participant, a.round, a.action])?;
     }
+    Ok(())
+}
+
+/// Appends the action log and hands each entry its sequence number (the row id) back.
+fn write_action_log(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     let mut action = tx.prepare_cached(
             "INSERT INTO action_log (timestamp, event_type, actor_id, session_id, data, result, metadata)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

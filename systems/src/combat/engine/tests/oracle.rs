@@ -34,31 +34,7 @@ pub fn resolve_round(
         .collect();
 
     // §3.2: flee rolls in id order against the strongest other active participant.
-    let mut active: BTreeSet<&str> = by_id.keys().copied().collect();
-    let mut fled: BTreeSet<&str> = BTreeSet::new();
-    let mut rolled_fleers: Vec<&str> = Vec::new();
-    for (&id, fleer) in &by_id {
-        if effective[id].action != CombatAction::Flee {
-            continue;
-        }
-        let success = match flee_opponent(id, &active, &by_id) {
-            // Nobody left to flee from: success without a roll. Like the reference, such a fleer
-            // does not count for the `{id}_fled` early exit.
-            None => true,
-            Some(opponent) => {
-                let chance = flee_chance(fleer, opponent, balance);
-                let won = rng.next_f64() < chance;
-                if won {
-                    rolled_fleers.push(id);
-                }
-                won
-            }
-        };
-        if success {
-            active.remove(id);
-            fled.insert(id);
-        }
-    }
+    let (active, fled, rolled_fleers) = flee_rolls(&by_id, &effective, &mut rng, balance);
 
     // §3.3: early exits when nobody (still present) attacks.
     let attackers: Vec<&str> = active
@@ -92,6 +68,97 @@ pub fn resolve_round(
     // §3.4: round-robin shots, weakest attacker first.
     let mut order = attackers;
     order.sort_by_key(|&id| (by_id[id].fighters, by_id[id].turns_per_warp, id));
+    let (hits, offensive, defensive) = shots(
+        &order,
+        &by_id,
+        &effective,
+        &active,
+        &mitigation,
+        &mut rng,
+        balance,
+    );
+
+    // §3.5: remaining fighters and shields.
+    let fighters_remaining = per_id(&by_id, |id, f| {
+        let lost = offensive[id].saturating_add(defensive[id]);
+        f.fighters.saturating_sub(lost).max(0)
+    });
+    let shield_loss = per_id(&by_id, |id, _| {
+        let braced = effective[id].action == CombatAction::Brace;
+        shield_loss(defensive[id], braced, balance)
+    });
+    let shields_remaining = per_id(&by_id, |id, f| {
+        f.shields.saturating_sub(shield_loss[id]).max(0)
+    });
+    let end_state = end_state(&by_id, &fighters_remaining, &fled);
+
+    RoundOutcome {
+        hits: per_id(&by_id, |id, _| hits[id]),
+        offensive_losses: per_id(&by_id, |id, _| offensive[id]),
+        defensive_losses: per_id(&by_id, |id, _| defensive[id]),
+        shield_loss,
+        fighters_remaining,
+        shields_remaining,
+        flee_results: per_id(&by_id, |id, _| fled.contains(id)),
+        end_state: end_state.map(|end| {
+            end.parse()
+                .expect("the oracle spells ends as the wire does")
+        }),
+        effective_actions: per_id(&by_id, |id, _| effective[id].clone()),
+        draws: rng.draws(),
+    }
+}
+
+/// §3.2, in id order: who is still active, who fled, and the fleers whose flight was rolled
+/// (the first of them names a `{id}_fled` early exit).
+fn flee_rolls<'a>(
+    by_id: &BTreeMap<&'a str, &'a Fighter>,
+    effective: &BTreeMap<&'a str, RoundAction>,
+    rng: &mut RoundRng,
+    balance: &CombatBalance,
+) -> (BTreeSet<&'a str>, BTreeSet<&'a str>, Vec<&'a str>) {
+    let mut active: BTreeSet<&str> = by_id.keys().copied().collect();
+    let mut fled: BTreeSet<&str> = BTreeSet::new();
+    let mut rolled_fleers: Vec<&str> = Vec::new();
+    for (&id, fleer) in by_id {
+        if effective[id].action != CombatAction::Flee {
+            continue;
+        }
+        let success = match flee_opponent(id, &active, by_id) {
+            // Nobody left to flee from: success without a roll. Like the reference, such a fleer
+            // does not count for the `{id}_fled` early exit.
+            None => true,
+            Some(opponent) => {
+                let chance = flee_chance(fleer, opponent, balance);
+                let won = rng.next_f64() < chance;
+                if won {
+                    rolled_fleers.push(id);
+                }
+                won
+            }
+        };
+        if success {
+            active.remove(id);
+            fled.insert(id);
+        }
+    }
+    (active, fled, rolled_fleers)
+}
+
+/// A count per participant id.
+type Counts<'a> = BTreeMap<&'a str, i64>;
+
+/// §3.4: one shot per attacker per pass, in `order`, until no attacker has shots left or a
+/// target; returns hits, offensive losses and defensive losses by id.
+fn shots<'a>(
+    order: &[&'a str],
+    by_id: &BTreeMap<&'a str, &'a Fighter>,
+    effective: &BTreeMap<&'a str, RoundAction>,
+    active: &BTreeSet<&'a str>,
+    mitigation: &BTreeMap<&'a str, f64>,
+    rng: &mut RoundRng,
+    balance: &CombatBalance,
+) -> (Counts<'a>, Counts<'a>, Counts<'a>) {
     let mut remaining: Vec<i64> = order.iter().map(|&id| effective[id].commit).collect();
     let mut current: BTreeMap<&str, i64> = by_id.iter().map(|(&id, f)| (id, f.fighters)).collect();
     let mut hits: BTreeMap<&str, i64> = by_id.keys().map(|&id| (id, 0)).collect();
@@ -127,36 +194,7 @@ pub fn resolve_round(
             break;
         }
     }
-
-    // §3.5: remaining fighters and shields.
-    let fighters_remaining = per_id(&by_id, |id, f| {
-        let lost = offensive[id].saturating_add(defensive[id]);
-        f.fighters.saturating_sub(lost).max(0)
-    });
-    let shield_loss = per_id(&by_id, |id, _| {
-        let braced = effective[id].action == CombatAction::Brace;
-        shield_loss(defensive[id], braced, balance)
-    });
-    let shields_remaining = per_id(&by_id, |id, f| {
-        f.shields.saturating_sub(shield_loss[id]).max(0)
-    });
-    let end_state = end_state(&by_id, &fighters_remaining, &fled);
-
-    RoundOutcome {
-        hits: per_id(&by_id, |id, _| hits[id]),
-        offensive_losses: per_id(&by_id, |id, _| offensive[id]),
-        defensive_losses: per_id(&by_id, |id, _| defensive[id]),
-        shield_loss,
-        fighters_remaining,
-        shields_remaining,
-        flee_results: per_id(&by_id, |id, _| fled.contains(id)),
-        end_state: end_state.map(|end| {
-            end.parse()
-                .expect("the oracle spells ends as the wire does")
-        }),
-        effective_actions: per_id(&by_id, |id, _| effective[id].clone()),
-        draws: rng.draws(),
-    }
+    (hits, offensive, defensive)
 }
 
 /// One value per participant, keyed by id.
