@@ -31,7 +31,7 @@ fn mv(id: &str, to: i64) -> Request {
 
 #[test]
 fn each_update_steps_the_fixed_clock_exactly_once() {
-    let mut h = Harness::new();
+    let mut h = common::harness();
     let start = h.app.world().resource::<ServerTick>().0;
     for _ in 0..7 {
         h.step();
@@ -41,7 +41,7 @@ fn each_update_steps_the_fixed_clock_exactly_once() {
 
 #[test]
 fn manual_time_runs_as_many_ticks_as_have_elapsed() {
-    let mut h = Harness::new();
+    let mut h = common::harness();
     // 30 ms per update at 20 Hz (50 ms per tick): 10 updates = 300 ms = 6 ticks.
     h.app
         .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
@@ -57,7 +57,7 @@ fn manual_time_runs_as_many_ticks_as_have_elapsed() {
 
 #[test]
 fn a_request_is_answered_in_the_update_it_arrives() {
-    let mut h = Harness::new();
+    let mut h = common::harness();
     let conn = h.connect();
     let frames = h.request(conn, join("alice"));
     let status = reply_of(&frames).unwrap();
@@ -76,7 +76,7 @@ fn a_request_is_answered_in_the_update_it_arrives() {
 
 #[test]
 fn move_emits_the_reference_order_and_redacts_observers() {
-    let mut h = Harness::new();
+    let mut h = common::harness();
     let (a, b) = (h.connect(), h.connect());
     h.request(a, join("alice"));
     h.request(b, join("bob"));
@@ -114,7 +114,7 @@ fn move_emits_the_reference_order_and_redacts_observers() {
 #[test]
 fn the_same_inputs_give_the_same_frames_bit_for_bit() {
     let run = || {
-        let mut h = Harness::new();
+        let mut h = common::harness();
         let (a, b) = (h.connect(), h.connect());
         let mut out = Vec::new();
         for (conn, req) in [
@@ -151,7 +151,7 @@ fn the_same_inputs_give_the_same_frames_bit_for_bit() {
 
 #[test]
 fn subscribing_to_status_sends_the_reply_then_the_status() {
-    let mut h = Harness::new();
+    let mut h = common::harness();
     let (a, b) = (h.connect(), h.connect());
     h.request(a, join("alice"));
     // Another connection may not listen in on alice.
@@ -252,7 +252,7 @@ mod conservation {
         /// within [0, capacity], goods are conserved, and credits change by exactly the prices paid.
         #[test]
         fn trades_conserve_credits_and_goods(orders in proptest::collection::vec(order(), 1..80)) {
-            let mut h = Harness::new();
+            let mut h = common::harness();
             let conn = h.connect();
             for t in 0..TRADERS {
                 h.request(conn, Request::Join(JoinRequest {
@@ -301,7 +301,7 @@ mod conservation {
 fn ports_drift_back_toward_their_starting_stock_on_the_fixed_clock() {
     use bang_components::api::requests::TradeRequest;
     use bang_components::economy::PortStates;
-    let mut h = Harness::new();
+    let mut h = common::harness();
     let conn = h.connect();
     h.request(
         conn,
@@ -395,7 +395,7 @@ mod combat_clock {
 
     #[test]
     fn a_round_resolves_on_the_tick_its_deadline_passes() {
-        let mut h = Harness::new();
+        let mut h = common::harness();
         let (_, _) = duel(&mut h);
         // 15 s at 20 Hz: 300 ticks. Nothing happens before the deadline...
         let mut resolved_at = None;
@@ -421,7 +421,7 @@ mod combat_clock {
     #[test]
     fn the_same_seed_fights_the_same_fight() {
         let run = || {
-            let mut h = Harness::new();
+            let mut h = common::harness();
             let (conn, id) = duel(&mut h);
             let mut out = Vec::new();
             for round in 1..=3 {
@@ -439,7 +439,7 @@ mod combat_clock {
 
     #[test]
     fn salvage_expires_on_the_fixed_clock() {
-        let mut h = Harness::new();
+        let mut h = common::harness();
         let conn = h.connect();
         h.request(conn, join_at("a", 0));
         h.request(conn, join_at("b", 2));
@@ -498,7 +498,7 @@ mod combat_clock {
     #[test]
     fn every_round_event_carries_the_whole_history_as_combat_status_shows_it() {
         use bang_components::api::combat::CombatStatusRequest;
-        let mut h = Harness::new();
+        let mut h = common::harness();
         let (conn, id) = duel(&mut h);
         // Light attacks: nobody runs out, so the fight goes on round after round, and each
         // round's payload renders only its own log anew (the earlier ones are kept from before).

@@ -68,7 +68,7 @@ fn active_fight(h: &Harness) -> Option<(String, Vec<String>, u32)> {
 /// Returns how many rounds were resolved (so a test can check fights really happened).
 fn run_case(seed: u64) -> u64 {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut h = Harness::new();
+    let mut h = common::harness();
     let conns: Vec<ConnectionId> = (0..4).map(|_| h.connect()).collect();
     for (i, conn) in conns.iter().enumerate() {
         let ship = SHIPS[rng.random_range(0..SHIPS.len())];

@@ -127,7 +127,7 @@ fn frame() -> impl Strategy<Value = String> {
 
 /// A world with two characters on connection 1 and a fight under way.
 fn harness() -> Harness {
-    let mut h = Harness::new();
+    let mut h = common::harness();
     let conn = h.connect();
     for id in ["c0", "c1"] {
         let req =

@@ -21,11 +21,9 @@ use bang_systems::combat::engage::{run_follow_ons, start_or_join};
 use bang_systems::combat::engine::RngKind;
 use bang_systems::combat::ids::CombatIds;
 use bang_systems::combat::{CombatUnsaved, endpoints};
-use bang_systems::outbox::Headless;
-use bang_systems::{GameSetup, build_app};
+use bang_systems::{GameSetup, harness};
 use bevy_app::App;
 use bevy_ecs::prelude::*;
-use bevy_time::TimeUpdateStrategy;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -79,20 +77,15 @@ pub fn encounter_seed(seed: u64, index: u64) -> u64 {
 
 impl SimWorld {
     pub fn new(balance: &Balance, rng: RngKind) -> SimWorld {
-        let mut app = build_app(GameSetup {
-            universe: sim_universe(),
-            clock: GameClock::Manual(Timestamp(1_759_060_800_000_000)),
-            tick_hz: 20.0,
+        let setup = GameSetup {
             balance: balance.clone(),
-            admin_token: None,
-            character_tokens: Default::default(),
             seed: 0,
             combat_rng: rng,
-        });
-        app.insert_resource(Headless)
-            .insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
-        app.update();
-        SimWorld { app }
+            ..harness::setup(sim_universe())
+        };
+        SimWorld {
+            app: harness::Game::headless(setup).app,
+        }
     }
 
     /// Clears everything the previous encounter left.

@@ -4,16 +4,9 @@
 
 use bang::net::NetConfig;
 use bang::server::{RunningServer, ServerSettings, WorldSource};
-use bang_components::messages::{ConnectionOpened, FrameQueued};
-use bang_components::session::ConnectionId;
-use bang_components::time::{GameClock, Timestamp};
+use bang_components::messages::FrameQueued;
+use bang_components::time::Timestamp;
 use bang_components::universe::Universe;
-use bang_systems::endpoints::Request;
-use bang_systems::endpoints::RequestReceived;
-use bang_systems::{GameSetup, build_app};
-use bevy_app::App;
-use bevy_ecs::message::{MessageCursor, Messages};
-use bevy_time::TimeUpdateStrategy;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -31,67 +24,16 @@ pub fn small_universe() -> Arc<Universe> {
     Arc::new(bang::world::load_universe(&small_world_dir()).expect("test world loads"))
 }
 
-/// 2025-09-28T12:00:00+00:00, the tests' fixed "now".
-pub const T0: Timestamp = Timestamp(1_759_060_800_000_000);
+/// The tests' fixed "now" (the harness's).
+pub const T0: Timestamp = bang_systems::harness::T0;
 
-/// An App on the small world with a manual clock, stepping the fixed clock once per update.
-pub struct Harness {
-    pub app: App,
-    cursor: MessageCursor<FrameQueued>,
-    next_conn: u64,
-    next_id: u64,
-}
+/// A game on the small world with a manual clock, stepping the fixed clock once per update: the
+/// systems crate's harness, built from the real plugins.
+pub type Harness = bang_systems::harness::Game;
 
-impl Harness {
-    pub fn new() -> Harness {
-        let mut app = build_app(GameSetup {
-            universe: small_universe(),
-            clock: GameClock::Manual(T0),
-            tick_hz: 20.0,
-            balance: Default::default(),
-            admin_token: None,
-            character_tokens: Default::default(),
-            seed: 1,
-            combat_rng: Default::default(),
-        });
-        app.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
-        // The first update only starts the clock; it advances no time.
-        app.update();
-        let cursor = app.world().resource::<Messages<FrameQueued>>().get_cursor();
-        Harness {
-            app,
-            cursor,
-            next_conn: 1,
-            next_id: 1,
-        }
-    }
-
-    pub fn connect(&mut self) -> ConnectionId {
-        let conn = ConnectionId(self.next_conn);
-        self.next_conn += 1;
-        self.app.world_mut().write_message(ConnectionOpened(conn));
-        conn
-    }
-
-    /// Sends one request, runs one update, returns every frame the update queued.
-    pub fn request(&mut self, conn: ConnectionId, request: Request) -> Vec<FrameQueued> {
-        let id = self.next_id.to_string();
-        self.next_id += 1;
-        self.app.world_mut().write_message(RequestReceived {
-            conn,
-            id,
-            request,
-            received: None,
-        });
-        self.step()
-    }
-
-    /// Runs one update and returns the frames it queued.
-    pub fn step(&mut self) -> Vec<FrameQueued> {
-        self.app.update();
-        let messages = self.app.world().resource::<Messages<FrameQueued>>();
-        self.cursor.read(messages).cloned().collect()
-    }
+/// The harness on the small world.
+pub fn harness() -> Harness {
+    Harness::new(bang_systems::harness::setup(small_universe()))
 }
 
 /// The reply body of the last frame (which must be a reply) as JSON, or its error.
