@@ -287,7 +287,10 @@ fn assert_acknowledged_stored(
         }
     }
     if let Some((combat_id, acked_round)) = fight.lock().unwrap().clone() {
-        let e = encounters.iter().find(|e| e.combat_id == combat_id);
+        let e = encounters
+            .iter()
+            .map(|stored| &stored.encounter)
+            .find(|e| e.combat_id == combat_id);
         if let Some(e) = e {
             assert!(
                 e.round == acked_round || e.round == acked_round + 1,

@@ -177,3 +177,49 @@ async fn a_fight_survives_a_kill_9_and_ends_normally() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// The store writes garrisons by change detection: a garrison restored at start and later taken
+/// away must stay gone after the next restart (its row deleted, not left behind).
+#[tokio::test]
+async fn a_restored_garrison_that_is_collected_stays_gone_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let restart = || start_server_in(data.path(), 20.0, NetConfig::default());
+    {
+        let server = restart();
+        let mut c = Client::connect(server.addr).await;
+        c.ok("join", json!({"character_id": "alice", "sector": 1}))
+            .await;
+        c.ok(
+            "combat.leave_fighters",
+            json!({"character_id": "alice", "sector": 1, "quantity": 10, "mode": "defensive"}),
+        )
+        .await;
+        server.stop().unwrap();
+    }
+    {
+        let server = restart();
+        let mut c = Client::connect(server.addr).await;
+        let joined = c.ok("join", json!({"character_id": "alice"})).await;
+        assert_eq!(
+            joined["sector_contents"]["garrison"]["fighters"], 10,
+            "restored: {joined}"
+        );
+        let collected = c
+            .ok(
+                "combat.collect_fighters",
+                json!({"character_id": "alice", "sector": 1, "quantity": 10}),
+            )
+            .await;
+        assert_eq!(collected["garrison"], serde_json::Value::Null);
+        server.stop().unwrap();
+    }
+    let server = restart();
+    let mut c = Client::connect(server.addr).await;
+    let joined = c.ok("join", json!({"character_id": "alice"})).await;
+    assert_eq!(
+        joined["sector_contents"]["garrison"],
+        serde_json::Value::Null,
+        "the collected garrison came back: {joined}"
+    );
+    server.stop().unwrap();
+}

@@ -223,7 +223,6 @@ pub struct Encounter {
     pub base_seed: i64,
     /// In joining order.
     pub participants: Vec<Participant>,
-    pub pending: BTreeMap<String, StoredAction>,
     /// Stored apart from the encounter (one row per round), so saving a fight writes only what
     /// changed; still read from older rows that carried them.
     #[serde(default, skip_serializing)]
@@ -258,6 +257,12 @@ impl Encounter {
 /// On a character taking part in an active encounter.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InCombat(pub Entity);
+
+/// The actions submitted for a fight's open round, by participant: a component of the
+/// encounter's entity apart from `Encounter`, so that an action changes only this (the store then
+/// writes one small row, not the whole fight).
+#[derive(Component, Debug, Clone, Default, PartialEq)]
+pub struct PendingActions(pub BTreeMap<String, StoredAction>);
 
 /// Active encounters by sector (at most one per sector) and by id (active and recently ended).
 #[derive(Resource, Debug, Default)]

@@ -17,10 +17,10 @@ use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{Sector, Universe};
 use bang_systems::characters::spawn_character;
 use bang_systems::combat::encounters::Present;
+use bang_systems::combat::endpoints;
 use bang_systems::combat::engage::{run_follow_ons, start_or_join};
 use bang_systems::combat::engine::RngKind;
 use bang_systems::combat::ids::CombatIds;
-use bang_systems::combat::{CombatUnsaved, endpoints};
 use bang_systems::{GameSetup, harness};
 use bevy_app::App;
 use bevy_ecs::prelude::*;
@@ -116,7 +116,6 @@ impl SimWorld {
         world.insert_resource(EncounterIndex::default());
         world.insert_resource(GarrisonIndex::default());
         world.insert_resource(SalvageIndex::default());
-        world.insert_resource(CombatUnsaved::default());
         world.insert_resource(bang_components::combat::CombatStats::default());
     }
 

@@ -15,7 +15,7 @@ use checkpoint::Checkpointer;
 use action_log::LogEntry;
 use bang_components::api::events::ChatMessage;
 use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
-use bang_components::combat::{Encounter, Garrison, Salvage};
+use bang_components::combat::{Encounter, Garrison, Salvage, StoredAction};
 use bang_components::ships::ShipType;
 use bang_components::time::Timestamp;
 use bang_components::universe::SectorId;
@@ -150,6 +150,24 @@ pub struct PendingActionRow {
     pub participant: String,
     pub round: u32,
     pub action: String,
+}
+
+/// An encounter as its row holds it: the fight's state with its pending actions folded in (the
+/// form the rows have always had; in the World they are two components).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct StoredEncounter {
+    #[serde(flatten)]
+    pub encounter: Encounter,
+    #[serde(default)]
+    pub pending: std::collections::BTreeMap<String, StoredAction>,
+}
+
+/// The row form of a fight and its pending actions, for writing.
+#[derive(serde::Serialize)]
+pub struct StoredEncounterRef<'a> {
+    #[serde(flatten)]
+    pub encounter: &'a Encounter,
+    pub pending: &'a std::collections::BTreeMap<String, StoredAction>,
 }
 
 /// An active encounter as written: its state without the round logs (JSON), and the logs
@@ -404,7 +422,7 @@ impl Store {
     }
 
     /// Every stored garrison, salvage container and active encounter.
-    pub fn load_combat(&self) -> StoreResult<(Vec<Garrison>, Vec<Salvage>, Vec<Encounter>)> {
+    pub fn load_combat(&self) -> StoreResult<(Vec<Garrison>, Vec<Salvage>, Vec<StoredEncounter>)> {
         fn all<T: serde::de::DeserializeOwned>(
             conn: &Connection,
             sql: &str,
@@ -417,7 +435,7 @@ impl Store {
             }
             Ok(out)
         }
-        let mut encounters: Vec<Encounter> = all(
+        let mut encounters: Vec<StoredEncounter> = all(
             &self.conn,
             "SELECT state FROM encounters ORDER BY combat_id",
         )?;
@@ -428,11 +446,14 @@ impl Store {
             "SELECT participant, action FROM encounter_actions
              WHERE combat_id = ?1 AND round = ?2 ORDER BY participant",
         )?;
-        for e in &mut encounters {
+        for StoredEncounter {
+            encounter: e,
+            pending,
+        } in &mut encounters
+        {
             let mut rows = actions.query(params![e.combat_id, e.round])?;
             while let Some(r) = rows.next()? {
-                e.pending
-                    .insert(r.get(0)?, json_col(&r.get::<_, String>(1)?)?);
+                pending.insert(r.get(0)?, json_col(&r.get::<_, String>(1)?)?);
             }
             let mut rows = rounds.query([&e.combat_id])?;
             let mut logs = Vec::new();

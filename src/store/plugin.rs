@@ -5,7 +5,10 @@
 use super::action_log::{ActionLogFiles, LogEntry};
 use super::retention::{Retention, schedule_pruning};
 use super::writer::{AfterCommit, Batch, Writer};
-use super::{Changes, CharacterRow, EncounterRow, PendingActionRow, Store};
+use super::{
+    Changes, CharacterRow, EncounterRow, PendingActionRow, Store, StoredEncounter,
+    StoredEncounterRef,
+};
 use bang_components::balance::Balance;
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, SectorOccupants,
@@ -13,13 +16,13 @@ use bang_components::character::{
 };
 use bang_components::chat::ChatLog;
 use bang_components::combat::{
-    Encounter, EncounterIndex, Garrison, GarrisonIndex, InCombat, Salvage, SalvageIndex,
+    Encounter, EncounterIndex, Garrison, GarrisonIndex, InCombat, PendingActions, Salvage,
+    SalvageIndex,
 };
 use bang_components::economy::PortStates;
 use bang_components::messages::{ActionLogged, ChatRecorded};
 use bang_components::time::{GameClock, Timestamp};
-use bang_components::universe::UniverseRes;
-use bang_systems::combat::CombatUnsaved;
+use bang_components::universe::{SectorId, UniverseRes};
 use bang_systems::{FlushSystems, PersistSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
@@ -133,17 +136,33 @@ pub struct Journal<'w, 's> {
     chat: MessageReader<'w, 's, ChatRecorded>,
 }
 
-/// Combat state the store saves by key.
+/// Combat state the store saves, found by change detection: a garrison, container or fight
+/// whose component changed is written whole, one whose component was removed is deleted, and a
+/// fight of which only the pending actions changed gets its action rows alone.
 #[derive(bevy_ecs::system::SystemParam)]
 pub struct CombatState<'w, 's> {
-    unsaved: ResMut<'w, CombatUnsaved>,
-    garrison_index: Res<'w, GarrisonIndex>,
-    salvage_index: Res<'w, SalvageIndex>,
-    encounter_index: Res<'w, EncounterIndex>,
-    garrisons: Query<'w, 's, &'static Garrison>,
-    salvage: Query<'w, 's, &'static Salvage>,
-    encounters: Query<'w, 's, &'static Encounter>,
+    garrisons: Query<'w, 's, (Entity, &'static Garrison), Changed<Garrison>>,
+    all_garrisons: Query<'w, 's, (Entity, &'static Garrison)>,
+    removed_garrisons: RemovedComponents<'w, 's, Garrison>,
+    salvage: Query<'w, 's, (Entity, &'static Salvage), Changed<Salvage>>,
+    all_salvage: Query<'w, 's, (Entity, &'static Salvage)>,
+    removed_salvage: RemovedComponents<'w, 's, Salvage>,
+    encounters: Query<'w, 's, FightParts, ChangedFight>,
+    keys: Local<'s, StoredKeys>,
     saved_rounds: ResMut<'w, SavedRounds>,
+}
+
+/// A fight and its pending actions, and whether the fight itself changed.
+type FightParts = (Ref<'static, Encounter>, &'static PendingActions);
+type ChangedFight = Or<(Changed<Encounter>, Changed<PendingActions>)>;
+
+/// The store's key of every garrison and container entity it knows, so a despawned one (whose
+/// component is gone) can still be deleted by key.
+#[derive(Default)]
+pub struct StoredKeys {
+    ready: bool,
+    garrisons: HashMap<Entity, SectorId>,
+    salvage: HashMap<Entity, String>,
 }
 
 /// How many round logs of each active encounter are already in the store: saving a fight writes
@@ -152,93 +171,105 @@ pub struct CombatState<'w, 's> {
 pub struct SavedRounds(HashMap<String, usize>);
 
 impl CombatState<'_, '_> {
-    /// A fight that is still going (an ended one is deleted from the store, not saved).
-    fn live_encounter(&self, combat_id: &str) -> Option<&Encounter> {
-        self.encounter_index
-            .by_id
-            .get(combat_id)
-            .and_then(|e| self.encounters.get(*e).ok())
-            .filter(|e| !e.ended)
-    }
-
-    /// Turns the unsaved keys into rows to write (present) or delete (gone, or an ended fight).
     fn collect(&mut self, changes: &mut Changes) {
-        let unsaved = self.unsaved.bypass_change_detection();
-        let mut sectors: Vec<u32> = unsaved.garrisons.drain(..).collect();
-        sectors.sort_unstable();
-        sectors.dedup();
-        for sector in sectors {
-            let g = self
-                .garrison_index
-                .by_sector
-                .get(&sector)
-                .and_then(|e| self.garrisons.get(*e).ok())
-                .cloned();
-            changes.garrisons.push((sector, g));
-        }
-        let mut ids: Vec<String> = unsaved.salvage.drain(..).collect();
-        ids.sort();
-        ids.dedup();
-        for id in ids {
-            let s = self
-                .salvage_index
-                .by_id
-                .get(&id)
-                .and_then(|e| self.salvage.get(*e).ok())
-                .cloned();
-            changes.salvage.push((id, s));
-        }
-        let mut ids: Vec<String> = unsaved.encounters.drain(..).collect();
-        ids.sort();
-        ids.dedup();
-        // A fight saved whole already carries its pending actions.
-        let mut actions: Vec<(String, String)> = unsaved
-            .actions
-            .drain(..)
-            .filter(|(combat, _)| ids.binary_search(combat).is_err())
-            .collect();
-        actions.sort();
-        actions.dedup();
-        for (combat_id, participant) in actions {
-            let Some(e) = self.live_encounter(&combat_id) else {
-                continue;
-            };
-            if let Some(a) = e.pending.get(&participant) {
-                changes.encounter_actions.push(PendingActionRow {
-                    round: e.round,
-                    action: to_json(a),
-                    combat_id,
-                    participant,
-                });
+        if !self.keys.ready {
+            // Restored before the first update: known, whether or not they show as changed.
+            self.keys.ready = true;
+            for (e, g) in &self.all_garrisons {
+                self.keys.garrisons.insert(e, g.sector);
+            }
+            for (e, s) in &self.all_salvage {
+                self.keys.salvage.insert(e, s.salvage_id.clone());
             }
         }
-        for id in ids {
-            let saved = self.saved_rounds.0.get(&id).copied().unwrap_or(0);
-            let row = self.live_encounter(&id).map(|e| {
-                let new_rounds = e
-                    .logs
-                    .iter()
-                    .enumerate()
-                    .skip(saved)
-                    .map(|(i, log)| (i, to_json(log)))
-                    .collect();
-                let row = EncounterRow {
-                    state: to_json(e),
-                    new_rounds,
-                };
-                (row, e.logs.len())
-            });
-            let row = match row {
-                Some((row, rounds)) => {
-                    self.saved_rounds.0.insert(id.clone(), rounds);
-                    Some(row)
-                }
-                None => {
+        self.collect_garrisons(changes);
+        self.collect_salvage(changes);
+        self.collect_encounters(changes);
+    }
+
+    /// Deletions first: a garrison destroyed and another placed in the same sector within one
+    /// update ends as the new one.
+    fn collect_garrisons(&mut self, changes: &mut Changes) {
+        let mut gone: Vec<SectorId> = self
+            .removed_garrisons
+            .read()
+            .filter_map(|e| self.keys.garrisons.remove(&e))
+            .collect();
+        gone.sort_unstable();
+        changes
+            .garrisons
+            .extend(gone.into_iter().map(|s| (s, None)));
+        let mut changed: Vec<(Entity, &Garrison)> = self.garrisons.iter().collect();
+        changed.sort_by_key(|(_, g)| g.sector);
+        for (e, g) in changed {
+            self.keys.garrisons.insert(e, g.sector);
+            changes.garrisons.push((g.sector, Some(g.clone())));
+        }
+    }
+
+    fn collect_salvage(&mut self, changes: &mut Changes) {
+        let mut gone: Vec<String> = self
+            .removed_salvage
+            .read()
+            .filter_map(|e| self.keys.salvage.remove(&e))
+            .collect();
+        gone.sort();
+        changes
+            .salvage
+            .extend(gone.into_iter().map(|id| (id, None)));
+        let mut changed: Vec<(Entity, &Salvage)> = self.salvage.iter().collect();
+        changed.sort_by(|a, b| a.1.salvage_id.cmp(&b.1.salvage_id));
+        for (e, s) in changed {
+            self.keys.salvage.insert(e, s.salvage_id.clone());
+            changes
+                .salvage
+                .push((s.salvage_id.clone(), Some(s.clone())));
+        }
+    }
+
+    /// A fight that changed is saved whole (with its pending actions, and the rounds resolved
+    /// since its last save), or deleted once it has ended; a fight of which only the pending
+    /// actions changed gets one small row per pending action.
+    fn collect_encounters(&mut self, changes: &mut Changes) {
+        let mut fights: Vec<_> = self.encounters.iter().collect();
+        fights.sort_by(|a, b| a.0.combat_id.cmp(&b.0.combat_id));
+        for (e, pending) in fights {
+            let id = e.combat_id.clone();
+            if e.ended {
+                if e.is_changed() {
                     self.saved_rounds.0.remove(&id);
-                    None
+                    changes.encounters.push((id, None));
                 }
+                continue;
+            }
+            if !e.is_changed() {
+                for (participant, a) in &pending.0 {
+                    changes.encounter_actions.push(PendingActionRow {
+                        round: e.round,
+                        action: to_json(a),
+                        combat_id: id.clone(),
+                        participant: participant.clone(),
+                    });
+                }
+                continue;
+            }
+            let saved = self.saved_rounds.0.get(&id).copied().unwrap_or(0);
+            let new_rounds = e
+                .logs
+                .iter()
+                .enumerate()
+                .skip(saved)
+                .map(|(i, log)| (i, to_json(log)))
+                .collect();
+            let row = EncounterRow {
+                state: to_json(&StoredEncounterRef {
+                    encounter: &e,
+                    pending: &pending.0,
+                }),
+                new_rounds,
             };
-            changes.encounters.push((id, row));
+            self.saved_rounds.0.insert(id.clone(), e.logs.len());
+            changes.encounters.push((id, Some(row)));
         }
     }
 }
@@ -467,7 +498,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
 /// its players could not act while the server was down.
 fn restore_combat(
     world: &mut World,
-    (garrisons, salvage, encounters): (Vec<Garrison>, Vec<Salvage>, Vec<Encounter>),
+    (garrisons, salvage, encounters): (Vec<Garrison>, Vec<Salvage>, Vec<StoredEncounter>),
 ) {
     for g in garrisons {
         let sector = g.sector;
@@ -485,13 +516,23 @@ fn restore_combat(
     let now = world.resource::<GameClock>().now();
     let timeout = world.resource::<Balance>().combat.round_timeout_secs;
     let fresh = Timestamp(now.0 + (timeout * 1_000_000.0) as i64);
-    for mut enc in encounters {
+    for StoredEncounter {
+        encounter: mut enc,
+        pending,
+    } in encounters
+    {
         if enc.deadline < fresh {
             enc.deadline = fresh;
         }
         let ids: Vec<String> = enc.participants.iter().map(|p| p.id.clone()).collect();
         let (sector, combat_id) = (enc.sector, enc.combat_id.clone());
-        let e = world.spawn(enc).id();
+        // Its rounds are in the store: a later save writes only the ones resolved after.
+        let rounds = enc.logs.len();
+        world
+            .resource_mut::<SavedRounds>()
+            .0
+            .insert(combat_id.clone(), rounds);
+        let e = world.spawn((enc, PendingActions(pending))).id();
         let mut index = world.resource_mut::<EncounterIndex>();
         index.by_sector.insert(sector, e);
         index.by_id.insert(combat_id, e);

@@ -79,18 +79,18 @@ fn committed_characters_come_back_identical() {
     assert_eq!(store.load_ports().unwrap(), vec![(7, [1, 2, 3])]);
 }
 
-fn fight(round: u32, pending: &[(&str, CombatAction)]) -> Encounter {
-    Encounter {
+fn fight(round: u32, pending: &[(&str, CombatAction)]) -> StoredEncounter {
+    let pending = pending
+        .iter()
+        .map(|(id, a)| (id.to_string(), stored(*a)))
+        .collect();
+    let encounter = Encounter {
         combat_id: "c1".into(),
         sector: 5,
         round,
         deadline: Timestamp(1_000),
         base_seed: 7,
         participants: vec![],
-        pending: pending
-            .iter()
-            .map(|(id, a)| (id.to_string(), stored(*a)))
-            .collect(),
         logs: vec![],
         initiator: None,
         created_at: Timestamp(0),
@@ -100,7 +100,8 @@ fn fight(round: u32, pending: &[(&str, CombatAction)]) -> Encounter {
         last_hit_by: Default::default(),
         ended: false,
         end_state: None,
-    }
+    };
+    StoredEncounter { encounter, pending }
 }
 
 fn stored(action: CombatAction) -> StoredAction {
@@ -114,12 +115,16 @@ fn stored(action: CombatAction) -> StoredAction {
     }
 }
 
-fn whole(e: &Encounter) -> Changes {
+fn whole(e: &StoredEncounter) -> Changes {
+    let row = StoredEncounterRef {
+        encounter: &e.encounter,
+        pending: &e.pending,
+    };
     Changes {
         encounters: vec![(
-            e.combat_id.clone(),
+            e.encounter.combat_id.clone(),
             Some(EncounterRow {
-                state: serde_json::to_string(e).unwrap(),
+                state: serde_json::to_string(&row).unwrap(),
                 new_rounds: vec![],
             }),
         )],

@@ -2,7 +2,7 @@
 //! `combat.round_waiting`. Starting a fight is `engage`.
 
 use super::garrison_actions::auto_submit_garrisons;
-use super::query::{mark_unsaved, owners};
+use super::query::owners;
 use super::views::encounter_view;
 use crate::outbox::record_to;
 use bang_components::character::{CharacterId, SectorOccupants, Ship};
@@ -94,7 +94,6 @@ pub fn add_participant(
     if let Some(c) = character {
         world.entity_mut(c).insert(InCombat(enc));
     }
-    mark_unsaved(world, enc);
     announce_round(world, enc);
     true
 }

@@ -1,9 +1,8 @@
 //! The fight endpoints: `combat.initiate`, `combat.action`, `combat.status`.
 
-use super::CombatUnsaved;
 use super::encounters::Present;
 use super::engage::start_or_join;
-use super::query::{fight_of, mark_unsaved};
+use super::query::fight_of;
 use super::rounds::settle;
 use super::tolls::pay_toll;
 use super::views::{encounter_view, log_view};
@@ -16,6 +15,7 @@ use bang_components::api::combat::{
 use bang_components::api::requests::{IntArg, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterIndex, Position, Ship};
+use bang_components::combat::PendingActions;
 use bang_components::combat::{
     CombatAction, CombatantKind, Encounter, EncounterIndex, GarrisonIndex, Participant,
     StoredAction,
@@ -152,7 +152,7 @@ pub fn act(
         &json!({"combat_id": combat_id, "round": round_before, "action": stored.action.wire_name(),
                 "commit": stored.commit, "target_id": stored.target, "destination_sector": stored.destination}),
     );
-    submit(world, enc, combat_id, id, stored, kind == CombatAction::Pay);
+    submit(world, enc, id, stored);
     let resolved = settle(world, enc);
     let e = world.get::<Encounter>(enc).expect("encounter");
     debug_assert!(resolved.is_empty() || e.logs.len() > logs_before);
@@ -181,29 +181,14 @@ fn open_round(world: &World, combat_id: &str, round: Option<i64>) -> ApiResult<E
     Ok(enc)
 }
 
-/// The action goes in as pending, and is marked for the store.
-fn submit(
-    world: &mut World,
-    enc: Entity,
-    combat_id: &str,
-    id: &str,
-    stored: StoredAction,
-    paid: bool,
-) {
+/// The action goes in as pending: only the fight's `PendingActions` change (the store writes the
+/// action as one small row; a payment has also changed the fight's tolls, which saves it whole).
+fn submit(world: &mut World, enc: Entity, id: &str, stored: StoredAction) {
     world
-        .get_mut::<Encounter>(enc)
-        .expect("encounter")
-        .pending
+        .get_mut::<PendingActions>(enc)
+        .expect("an encounter has its pending actions")
+        .0
         .insert(id.to_string(), stored);
-    if paid {
-        // A payment changes the fight's toll state, not just the pending action.
-        mark_unsaved(world, enc);
-    } else {
-        world
-            .resource_mut::<CombatUnsaved>()
-            .actions
-            .push((combat_id.to_string(), id.to_string()));
-    }
 }
 
 /// An attack's commit and target, checked against the fight.

@@ -7,7 +7,7 @@ use super::encounters::{
     Present, add_participant, character_participant, characters_present, garrison_participant,
 };
 use super::ids::CombatIds;
-use super::query::{active_in_sector, mark_unsaved, owners, round_deadline};
+use super::query::{active_in_sector, owners, round_deadline};
 use super::rounds::settle;
 use super::views::encounter_view;
 use crate::follow_on::{Arrival, FollowOn, FollowOns};
@@ -15,6 +15,7 @@ use crate::outbox::record_to;
 use bang_components::api::combat::CombatStarted;
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterId, Position};
+use bang_components::combat::PendingActions;
 use bang_components::combat::{
     Encounter, EncounterIndex, Garrison, GarrisonIndex, GarrisonMode, InCombat, Participant,
 };
@@ -139,7 +140,6 @@ pub fn start_or_join(
     for c in characters {
         world.entity_mut(c).insert(InCombat(enc));
     }
-    mark_unsaved(world, enc);
     if !crate::outbox::headless(world) {
         let e = world.get::<Encounter>(enc).expect("encounter");
         let started = CombatStarted {
@@ -191,7 +191,6 @@ fn spawn_encounter(
         deadline: round_deadline(world, now),
         base_seed,
         participants,
-        pending: BTreeMap::new(),
         logs: Vec::new(),
         initiator,
         created_at: now,
@@ -202,7 +201,7 @@ fn spawn_encounter(
         ended: false,
         end_state: None,
     };
-    let enc = world.spawn(encounter).id();
+    let enc = world.spawn((encounter, PendingActions::default())).id();
     let mut index = world.resource_mut::<EncounterIndex>();
     index.by_sector.insert(sector, enc);
     index.by_id.insert(combat_id, enc);

@@ -1,7 +1,6 @@
 //! The end of a fight: garrisons written back or removed, toll banks and credits to the victor,
 //! escape pods and salvage for destroyed ships, then `combat.ended`.
 
-use super::CombatUnsaved;
 use super::ids::CombatIds;
 use super::query::{announce_garrisons, garrison_of, owners};
 use super::views::salvage_view;
@@ -116,10 +115,6 @@ fn settle_garrisons(world: &mut World, e: &Encounter) {
             .resource_mut::<GarrisonIndex>()
             .by_sector
             .remove(&e.sector);
-        world
-            .resource_mut::<CombatUnsaved>()
-            .garrisons
-            .push(e.sector);
         // With nobody to claim it, the bank goes back to the owner: credits are never destroyed.
         let heir = victor(e, &p.id).unwrap_or_else(|| p.owner.clone());
         if bank > 0
@@ -173,11 +168,7 @@ fn wreck_ship(world: &mut World, e: &Encounter, id: &str) -> Option<SalvageView>
     world
         .resource_mut::<SalvageIndex>()
         .by_id
-        .insert(salvage_id.clone(), s);
-    world
-        .resource_mut::<CombatUnsaved>()
-        .salvage
-        .push(salvage_id);
+        .insert(salvage_id, s);
     *world.get_mut::<Ship>(c).expect("ship") = Ship::new(ShipType::EscapePod);
     notify_status(world, id);
     if let Some(w) = winner {

@@ -4,8 +4,8 @@
 use super::query::garrison_of;
 use bang_components::balance::Balance;
 use bang_components::combat::{
-    CombatAction, CombatantKind, Encounter, Garrison, GarrisonMode, Participant, StoredAction,
-    TollDemand,
+    CombatAction, CombatantKind, Encounter, Garrison, GarrisonMode, Participant, PendingActions,
+    StoredAction, TollDemand,
 };
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -68,10 +68,18 @@ pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
         };
         submissions.push((g.id.clone(), action));
     }
-    let mut e = world.get_mut::<Encounter>(enc).expect("encounter");
-    e.tolls = tolls;
+    // Only a new demand changes the fight itself; the actions are its pending ones.
+    if world
+        .get::<Encounter>(enc)
+        .is_some_and(|e| e.tolls != tolls)
+    {
+        world.get_mut::<Encounter>(enc).expect("encounter").tolls = tolls;
+    }
+    let mut pending = world
+        .get_mut::<PendingActions>(enc)
+        .expect("an encounter has its pending actions");
     for (id, action) in submissions {
-        e.pending.insert(id, action);
+        pending.0.insert(id, action);
     }
 }
 

@@ -1,7 +1,6 @@
 //! Garrisons: the endpoints that deploy, collect and re-mode them (what they do in a fight is
 //! `garrison_actions`).
 
-use super::CombatUnsaved;
 use super::encounters::Present;
 use super::engage::start_or_join;
 use super::query::{active_in_sector, announce_garrisons, garrison_of};
@@ -152,7 +151,6 @@ pub fn leave_fighters(
         .resource_mut::<bang_components::combat::CombatStats>()
         .garrison_deployments += 1;
     let g = station(world, &id, sector, quantity, (mode, toll), now);
-    world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
     log_action(
         world,
         "combat.garrison_deployed",
@@ -251,7 +249,6 @@ pub fn collect_fighters(
             None,
         ))
     };
-    world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
     log_action(
         world,
         "combat.garrison_collected",
@@ -287,7 +284,6 @@ pub fn set_garrison_mode(
         garrison.mode = mode;
         garrison.toll_amount = toll;
     }
-    world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
     log_action(
         world,
         "combat.garrison_mode_set",

@@ -32,15 +32,3 @@ use bevy_ecs::prelude::*;
 /// Which generator rolls the dice (bang's ChaCha by default; the reference's for checking).
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct CombatRng(pub engine::RngKind);
-
-/// Combat state changed since the store last saved it: garrison sectors, salvage ids, combat ids.
-/// The store looks each key up: present means save, gone means delete.
-#[derive(Resource, Debug, Default)]
-pub struct CombatUnsaved {
-    pub garrisons: Vec<u32>,
-    pub salvage: Vec<String>,
-    pub encounters: Vec<String>,
-    /// (combat id, participant): only that participant's pending action changed; the store
-    /// writes the action alone unless the whole fight is saved in the same update.
-    pub actions: Vec<(String, String)>,
-}

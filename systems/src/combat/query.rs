@@ -2,7 +2,6 @@
 //! sector, who a fight's events go to, the refusal for actions during a fight, deadlines, and
 //! marking state for the store. Imports no rule module, so every rule may use it.
 
-use super::CombatUnsaved;
 use super::views::{garrison_view, salvage_view};
 use crate::outbox::record_to;
 use bang_components::api::combat::{GarrisonUpdated, GarrisonView, SalvageView};
@@ -85,15 +84,6 @@ pub fn refuse_in_combat(world: &World, character: Entity) -> ApiResult<()> {
 pub fn round_deadline(world: &World, now: Timestamp) -> Timestamp {
     let secs = world.resource::<Balance>().combat.round_timeout_secs;
     Timestamp(now.0 + (secs * 1_000_000.0) as i64)
-}
-
-pub fn mark_unsaved(world: &mut World, enc: Entity) {
-    let id = world
-        .get::<Encounter>(enc)
-        .expect("encounter")
-        .combat_id
-        .clone();
-    world.resource_mut::<CombatUnsaved>().encounters.push(id);
 }
 
 /// The live containers of a sector, oldest first.

@@ -1,13 +1,13 @@
 //! Rounds: resolving the open round (when every participant has acted, or at its deadline), the
 //! events it produces, and the fixed-clock system that enforces deadlines.
 
+use super::CombatRng;
 use super::encounters::announce_round;
 use super::engine::{Fighter, RoundAction, RoundOutcome, resolve_round};
 use super::finalize::finalize;
-use super::query::{garrison_of, mark_unsaved, next_deadline, owners};
+use super::query::{garrison_of, next_deadline, owners};
 use super::tolls::{credits_of, toll_result};
 use super::views::{action_view, log_view, participant_view};
-use super::{CombatRng, CombatUnsaved};
 use crate::follow_on::{Arrival, FollowOn, queue};
 use crate::outbox::record_to;
 use crate::status::status_payload;
@@ -15,6 +15,7 @@ use crate::world_ops::{announce_warp, warp};
 use bang_components::api::combat::{RenderedLogs, RoundPayload};
 use bang_components::balance::Balance;
 use bang_components::character::{CharacterIndex, Ship};
+use bang_components::combat::PendingActions;
 use bang_components::combat::{
     CombatAction, CombatantKind, Encounter, EncounterIndex, Garrison, InCombat, Participant,
     RoundLog, StoredAction,
@@ -45,10 +46,13 @@ pub fn settle(world: &mut World, enc: Entity) -> Vec<RoundPayload> {
     // Bounded: every resolution either ends the fight or needs a character's action again, but a
     // bug must not hang the game loop.
     for _ in 0..64 {
-        let Some(e) = world.get::<Encounter>(enc) else {
+        let (Some(e), Some(pending)) = (
+            world.get::<Encounter>(enc),
+            world.get::<PendingActions>(enc),
+        ) else {
             break;
         };
-        if e.ended || !e.participants.iter().all(|p| e.pending.contains_key(&p.id)) {
+        if e.ended || !e.participants.iter().all(|p| pending.0.contains_key(&p.id)) {
             break;
         }
         resolved.push(resolve_open_round(world, enc));
@@ -69,7 +73,7 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     let mut e = world.get::<Encounter>(enc).expect("encounter").clone();
     let quiet = crate::outbox::headless(world);
     let start = e.participants.clone();
-    let stored = submitted_or_braced(&e, now);
+    let stored = submitted_or_braced(&e, world.get::<PendingActions>(enc), now);
     let outcome = run_engine(&e, &stored, rng, &rules);
     let effective = effective_actions(&stored, &outcome);
     let kinds: BTreeMap<String, CombatAction> = effective
@@ -110,7 +114,10 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     let told = Told::of(&e, &fled_now);
     e.logs = logs;
     *world.get_mut::<Encounter>(enc).expect("encounter") = e;
-    mark_unsaved(world, enc);
+    // The next round starts with nothing submitted.
+    if let Some(mut pending) = world.get_mut::<PendingActions>(enc) {
+        pending.0.clear();
+    }
     carry_numbers(world, &told, &outcome);
     tell_round(world, &told, &payload, quiet);
     move_fled(world, &fled_now, &effective);
@@ -123,11 +130,16 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
 }
 
 /// Every participant's action for the round: what it submitted, or a timed-out brace.
-fn submitted_or_braced(e: &Encounter, now: Timestamp) -> BTreeMap<String, StoredAction> {
+fn submitted_or_braced(
+    e: &Encounter,
+    pending: Option<&PendingActions>,
+    now: Timestamp,
+) -> BTreeMap<String, StoredAction> {
     e.participants
         .iter()
         .map(|p| {
-            let a = e.pending.get(&p.id).cloned().unwrap_or(StoredAction {
+            let submitted = pending.and_then(|s| s.0.get(&p.id)).cloned();
+            let a = submitted.unwrap_or(StoredAction {
                 action: CombatAction::Brace,
                 commit: 0,
                 target: None,
@@ -244,7 +256,6 @@ fn remove_fled(e: &mut Encounter, outcome: &RoundOutcome) -> Vec<String> {
             e.fled.push(id.clone());
         }
     }
-    e.pending.clear();
     fled_now
 }
 
@@ -362,10 +373,6 @@ fn carry_numbers(world: &mut World, told: &Told, outcome: &RoundOutcome) {
     for (owner, fighters) in &told.garrison_counts {
         if let Some(g) = garrison_of(world, told.sector, owner) {
             world.get_mut::<Garrison>(g).expect("garrison").fighters = (*fighters).max(0);
-            world
-                .resource_mut::<CombatUnsaved>()
-                .garrisons
-                .push(told.sector);
         }
     }
     for id in &told.fled {

@@ -1,6 +1,5 @@
 //! Salvage containers: claiming one (`salvage.collect`) and letting them expire on the clock.
 
-use super::CombatUnsaved;
 use super::views::salvage_view;
 use crate::action_log::log_action;
 use bang_components::api::Endpoint;
@@ -96,10 +95,6 @@ pub fn collect_salvage(
     } else {
         *world.get_mut::<Salvage>(entity).expect("salvage") = rest.clone();
     }
-    world
-        .resource_mut::<CombatUnsaved>()
-        .salvage
-        .push(salvage_id.to_string());
     log_action(
         world,
         "salvage.collected",
@@ -135,7 +130,6 @@ pub fn expire_salvage(world: &mut World) {
     for (id, e) in expired {
         world.entity_mut(e).despawn();
         world.resource_mut::<SalvageIndex>().by_id.remove(&id);
-        world.resource_mut::<CombatUnsaved>().salvage.push(id);
     }
 }
 

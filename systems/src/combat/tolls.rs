@@ -1,11 +1,11 @@
 //! Toll garrisons: paying a demand, and how a paid or open demand changes a round's result.
 
-use super::CombatUnsaved;
 use super::query::garrison_of;
 use crate::action_log::log_action;
 use crate::outbox::record_to;
 use crate::status::status_payload;
 use bang_components::character::{CharacterIndex, Credits};
+use bang_components::combat::PendingActions;
 use bang_components::combat::{
     CombatAction, CombatantKind, Encounter, FightEnd, Garrison, Participant,
 };
@@ -48,7 +48,6 @@ pub fn pay_toll(
         world.get_mut::<Credits>(payer).expect("credits").0 -= amount;
         if let Some(g) = garrison_of(world, sector, &demand.owner) {
             world.get_mut::<Garrison>(g).expect("garrison").toll_balance += amount;
-            world.resource_mut::<CombatUnsaved>().garrisons.push(sector);
         }
         let status = status_payload(world, payer);
         record_to(
@@ -63,13 +62,15 @@ pub fn pay_toll(
         d.paid = true;
         d.paid_round = Some(round);
         d.payments.push((payer_id.to_string(), amount, round));
-        if let Some(a) = e.pending.get_mut(&key)
-            && a.action == CombatAction::Attack
-        {
-            a.action = CombatAction::Brace;
-            a.commit = 0;
-            a.target = None;
-        }
+    }
+    // A paid garrison stands down at once: its attack this round becomes a brace.
+    if let Some(mut pending) = world.get_mut::<PendingActions>(enc)
+        && let Some(a) = pending.0.get_mut(&key)
+        && a.action == CombatAction::Attack
+    {
+        a.action = CombatAction::Brace;
+        a.commit = 0;
+        a.target = None;
     }
     log_action(
         world,
