@@ -7,7 +7,7 @@ use bang::present::v2025_10::{Seed2025, event_name};
 use bang_components::api::requests::{
     CharacterRequest, IntArg, JoinRequest, MoveRequest, SubscribeRequest,
 };
-use bang_components::messages::{Audience, FrameQueued};
+use bang_components::messages::{Audience, EventBody, FrameQueued};
 use bang_systems::clock::ServerTick;
 use bang_systems::endpoints::Request;
 use bevy_time::TimeUpdateStrategy;
@@ -67,7 +67,10 @@ fn a_request_is_answered_in_the_update_it_arrives() {
     let names: Vec<&str> = frames
         .iter()
         .filter_map(|f| match f {
-            FrameQueued::Event { event, .. } => Some(event_name(event)),
+            FrameQueued::Event {
+                event: EventBody::Typed(event),
+                ..
+            } => Some(event_name(event)),
             _ => None,
         })
         .collect();
@@ -85,7 +88,10 @@ fn move_emits_the_reference_order_and_redacts_observers() {
     let summary: Vec<(String, String)> = frames
         .iter()
         .map(|f| match f {
-            FrameQueued::Event { event, audience } => {
+            FrameQueued::Event {
+                event: EventBody::Typed(event),
+                audience,
+            } => {
                 let who = match audience {
                     Audience::Characters(ids) => ids.join(","),
                     other => format!("{other:?}"),
@@ -95,6 +101,7 @@ fn move_emits_the_reference_order_and_redacts_observers() {
                 let form = v.get("movement").and_then(|m| m.as_str()).unwrap_or("full");
                 (format!("{}:{form}", rendered.name), who)
             }
+            FrameQueued::Event { .. } => panic!("the harness has no presenter: events stay typed"),
             FrameQueued::Reply { .. } => ("reply".into(), String::new()),
         })
         .collect();
@@ -176,7 +183,10 @@ fn subscribing_to_status_sends_the_reply_then_the_status() {
     assert_eq!(frames.len(), 2);
     assert!(matches!(&frames[0], FrameQueued::Reply { body: Ok(_), .. }));
     match &frames[1] {
-        FrameQueued::Event { event, audience } => {
+        FrameQueued::Event {
+            event: EventBody::Typed(event),
+            audience,
+        } => {
             assert_eq!(event_name(event), "status.update");
             assert_eq!(*audience, Audience::Connection(b, vec!["alice".into()]));
         }
@@ -355,7 +365,10 @@ mod combat_clock {
         frames
             .iter()
             .filter_map(|f| match f {
-                FrameQueued::Event { event, .. } => Some(event_name(event)),
+                FrameQueued::Event {
+                    event: EventBody::Typed(event),
+                    ..
+                } => Some(event_name(event)),
                 _ => None,
             })
             .collect()

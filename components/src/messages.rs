@@ -57,16 +57,51 @@ pub enum FrameQueued {
         conn: ConnectionId,
         id: String,
         endpoint: &'static str,
-        /// The endpoint's typed result, rendered by the connection's dialect.
-        body: Result<Arc<dyn ResultBody>, ApiError>,
+        /// The endpoint's result, typed or already rendered by the dialect.
+        body: Result<ReplyBody, ApiError>,
         /// When the request was read off the socket.
         received: Option<std::time::Instant>,
     },
     Event {
-        event: GameEvent,
+        event: EventBody,
         audience: Audience,
     },
 }
+
+/// A reply's result: rendered as it is queued when a presenter is installed (the server), typed
+/// otherwise (the harness, whose tests read it).
+#[derive(Debug, Clone)]
+pub enum ReplyBody {
+    Typed(Arc<dyn ResultBody>),
+    Rendered(Box<RawValue>),
+}
+
+/// An event: rendered as it is recorded when a presenter is installed, typed otherwise.
+#[derive(Debug, Clone)]
+pub enum EventBody {
+    Typed(GameEvent),
+    Rendered {
+        name: &'static str,
+        payload: Box<RawValue>,
+    },
+}
+
+/// Renders results and events the moment they are queued. The server installs its dialect's
+/// (`PresentAtOnce`): a typed view kept until the update's flush would pin its many small
+/// allocations (a crowded sector's status holds hundreds) across two updates and be serialised
+/// cold; rendered at once, it is one buffer, and the view is dropped while still in cache.
+pub trait Presenter: Send + Sync {
+    fn result(
+        &self,
+        endpoint: &str,
+        body: &dyn ResultBody,
+    ) -> Result<Box<RawValue>, serde_json::Error>;
+    fn event(&self, event: &GameEvent) -> Result<(&'static str, Box<RawValue>), serde_json::Error>;
+}
+
+/// The presenter results and events are rendered with as they are queued.
+#[derive(bevy_ecs::prelude::Resource, Clone)]
+pub struct PresentAtOnce(pub Arc<dyn Presenter>);
 
 /// An endpoint's result, kept typed until a dialect renders it.
 pub trait ResultBody: Send + Sync + std::fmt::Debug {

@@ -11,7 +11,7 @@ use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use bang_components::api::ApiError;
 use bang_components::messages::{
-    Audience, ConnectionClosed, ConnectionOpened, FrameQueued, ResultBody,
+    Audience, ConnectionClosed, ConnectionOpened, EventBody, FrameQueued, PresentAtOnce, ReplyBody,
 };
 use bang_components::session::{ConnectionId, Sessions};
 use bang_systems::endpoints::RequestReceived;
@@ -19,6 +19,8 @@ use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use prometheus_client::metrics::histogram::Histogram;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -70,6 +72,7 @@ impl Plugin for BridgePlugin {
             budget: self.budget.clone(),
         })
         .insert_resource(crate::metrics::MetricsRes(self.metrics.clone()))
+        .insert_resource(PresentAtOnce(Arc::new(Seed2025)))
         .add_systems(PreUpdate, ingest_inbox.in_set(IngestSystems))
         .add_systems(
             PostUpdate,
@@ -198,8 +201,10 @@ pub fn flush_frames(
                 out.frames
                     .push((*conn, outbox.clone(), Utf8Bytes::from(text), reply));
             }
-            FrameQueued::Event { event, audience } => match Seed2025.event(event) {
-                Ok(rendered) => route_event(&mut out, &outboxes, &sessions, &rendered, audience),
+            FrameQueued::Event { event, audience } => match rendered(event) {
+                Ok((name, payload)) => {
+                    route_event(&mut out, &outboxes, &sessions, (name, &payload), audience)
+                }
                 Err(e) => tracing::error!(error = %e, "event failed to render"),
             },
         }
@@ -222,18 +227,32 @@ pub fn flush_frames(
 
 /// A reply frame: the result as the dialect renders it, or the error. A result that fails to
 /// render (a bug: results are strings and finite numbers) becomes a 500, not a lost reply.
-fn reply_text(id: &str, endpoint: &str, body: &Result<Arc<dyn ResultBody>, ApiError>) -> String {
-    match body
-        .as_ref()
-        .map(|result| Seed2025.result(endpoint, result.as_ref()))
-    {
-        Ok(Ok(result)) => encode_ok(id, endpoint, &result),
-        Ok(Err(e)) => {
-            tracing::error!(endpoint, error = %e, "result failed to render");
-            let error = ApiError::new(500, "Internal error: result failed to render");
-            encode_error(id, endpoint, &error)
-        }
+fn reply_text(id: &str, endpoint: &str, body: &Result<ReplyBody, ApiError>) -> String {
+    match body {
+        Ok(ReplyBody::Rendered(result)) => encode_ok(id, endpoint, result),
+        Ok(ReplyBody::Typed(result)) => match Seed2025.result(endpoint, result.as_ref()) {
+            Ok(result) => encode_ok(id, endpoint, &result),
+            Err(e) => {
+                tracing::error!(endpoint, error = %e, "result failed to render");
+                let error = ApiError::new(500, "Internal error: result failed to render");
+                encode_error(id, endpoint, &error)
+            }
+        },
         Err(error) => encode_error(id, endpoint, error),
+    }
+}
+
+/// An event's name and payload as the dialect renders it (in the server they arrive rendered
+/// already: see `PresentAtOnce`).
+pub(super) fn rendered(
+    event: &EventBody,
+) -> Result<(&'static str, Cow<'_, RawValue>), serde_json::Error> {
+    match event {
+        EventBody::Rendered { name, payload } => Ok((name, Cow::Borrowed(payload.as_ref()))),
+        EventBody::Typed(event) => {
+            let RenderedEvent { name, payload } = Seed2025.event(event)?;
+            Ok((name, Cow::Owned(payload)))
+        }
     }
 }
 
@@ -245,10 +264,9 @@ fn route_event(
     out: &mut Deliveries,
     outboxes: &Outboxes,
     sessions: &Sessions,
-    rendered: &RenderedEvent,
+    (event, payload): (&str, &RawValue),
     audience: &Audience,
 ) {
-    let (event, payload) = (rendered.name, &*rendered.payload);
     let mut push = |conn: ConnectionId, text: Utf8Bytes| {
         if let Some(outbox) = outboxes.map.get(&conn) {
             out.frames.push((conn, outbox.clone(), text, None));

@@ -6,8 +6,6 @@
 
 use super::Shared;
 use super::bridge::{Deliveries, Outboxes};
-use crate::present::Dialect;
-use crate::present::v2025_10::Seed2025;
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use axum::http::HeaderMap;
@@ -219,10 +217,10 @@ pub fn stream_firehose(
         .collect();
     for frame in frames.read() {
         if let FrameQueued::Event { event, audience } = frame
-            && let Ok(rendered) = Seed2025.event(event)
+            && let Ok((name, payload)) = super::bridge::rendered(event)
         {
             for &detail in &details {
-                let text = encode(rendered.name, &rendered.payload, audience, now, detail);
+                let text = encode(name, &payload, audience, now, detail);
                 push(Some(detail), text);
             }
         }

@@ -11,7 +11,7 @@ use bang_components::api::events::{
     WARP_PURCHASE, WARP_TRANSFER,
 };
 use bang_components::game_events::GameEvent;
-use bang_components::messages::ResultBody;
+use bang_components::messages::{Presenter, ResultBody};
 use serde::Serialize;
 use serde_json::value::{RawValue, to_raw_value};
 
@@ -76,6 +76,21 @@ impl Dialect for Seed2025 {
     }
 }
 
+impl Presenter for Seed2025 {
+    fn result(
+        &self,
+        endpoint: &str,
+        body: &dyn ResultBody,
+    ) -> Result<Box<RawValue>, serde_json::Error> {
+        Dialect::result(self, endpoint, body)
+    }
+
+    fn event(&self, event: &GameEvent) -> Result<(&'static str, Box<RawValue>), serde_json::Error> {
+        let rendered = Dialect::event(self, event)?;
+        Ok((rendered.name, rendered.payload))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,7 +103,7 @@ mod tests {
             ports_reset: 3,
             timestamp: Timestamp(0),
         });
-        let out = Seed2025.event(&reset).unwrap();
+        let out = Dialect::event(&Seed2025, &reset).unwrap();
         assert_eq!(out.name, "port.reset");
         let payload: serde_json::Value = serde_json::from_str(out.payload.get()).unwrap();
         assert_eq!(payload["ports_reset"], 3);

@@ -3,7 +3,7 @@
 //! `endpoints::dispatch_requests`): each sees the effects of the requests before it, with no
 //! locks and no check-then-act races.
 
-use crate::outbox::reply;
+use crate::outbox::{reply, reply_body};
 use bang_components::api::{ApiError, Endpoint};
 use bang_components::session::ConnectionId;
 use bevy_ecs::prelude::*;
@@ -32,7 +32,8 @@ pub fn run<E: Endpoint>(
     match outcome {
         Ok(Ok(result)) => {
             let result = Arc::new(result);
-            reply(world, conn, id, E::NAME, Ok(result.clone()), received);
+            let body = reply_body(world, E::NAME, result.clone());
+            reply(world, conn, id, E::NAME, body, received);
             E::after_reply(world, conn, &result);
         }
         Ok(Err(error)) => reply(world, conn, id, E::NAME, Err(error), received),

@@ -3,7 +3,9 @@
 
 use bang_components::api::ApiError;
 use bang_components::game_events::GameEvent;
-use bang_components::messages::{Audience, FrameQueued, ResultBody};
+use bang_components::messages::{
+    Audience, EventBody, FrameQueued, PresentAtOnce, ReplyBody, ResultBody,
+};
 use bang_components::session::ConnectionId;
 use bevy_ecs::prelude::*;
 use std::sync::Arc;
@@ -23,6 +25,16 @@ pub fn record(world: &mut World, event: GameEvent, audience: Audience) {
     if headless(world) {
         return;
     }
+    let event = match world.get_resource::<PresentAtOnce>() {
+        None => EventBody::Typed(event),
+        Some(present) => match present.0.event(&event) {
+            Ok((name, payload)) => EventBody::Rendered { name, payload },
+            Err(e) => {
+                tracing::error!(error = %e, "event failed to render");
+                return;
+            }
+        },
+    };
     world.write_message(FrameQueued::Event { event, audience });
 }
 
@@ -31,13 +43,33 @@ pub fn record_to(world: &mut World, event: GameEvent, ids: Vec<String>) {
     record(world, event, Audience::Characters(ids));
 }
 
+/// A result as its reply carries it: rendered at once by the installed presenter (a result that
+/// fails to render, a bug, becomes a 500), else typed.
+pub fn reply_body(
+    world: &World,
+    endpoint: &'static str,
+    result: Arc<dyn ResultBody>,
+) -> Result<ReplyBody, ApiError> {
+    let Some(present) = world.get_resource::<PresentAtOnce>() else {
+        return Ok(ReplyBody::Typed(result));
+    };
+    present
+        .0
+        .result(endpoint, result.as_ref())
+        .map(ReplyBody::Rendered)
+        .map_err(|e| {
+            tracing::error!(endpoint, error = %e, "result failed to render");
+            ApiError::new(500, "Internal error: result failed to render")
+        })
+}
+
 /// Queues the reply to one request.
 pub fn reply(
     world: &mut World,
     conn: ConnectionId,
     id: String,
     endpoint: &'static str,
-    body: Result<Arc<dyn ResultBody>, ApiError>,
+    body: Result<ReplyBody, ApiError>,
     received: Option<std::time::Instant>,
 ) {
     world.write_message(FrameQueued::Reply {

@@ -4,7 +4,7 @@
 
 use bang::net::NetConfig;
 use bang::server::{RunningServer, ServerSettings, WorldSource};
-use bang_components::messages::FrameQueued;
+use bang_components::messages::{FrameQueued, ReplyBody};
 use bang_components::time::Timestamp;
 use bang_components::universe::Universe;
 use futures_util::{SinkExt, StreamExt};
@@ -40,7 +40,10 @@ pub fn harness() -> Harness {
 pub fn reply_of(frames: &[FrameQueued]) -> Result<Value, (u16, String)> {
     match frames.last().expect("a reply") {
         FrameQueued::Reply { body, .. } => match body {
-            Ok(result) => Ok(serde_json::from_str(result.to_json().unwrap().get()).unwrap()),
+            Ok(ReplyBody::Typed(result)) => {
+                Ok(serde_json::from_str(result.to_json().unwrap().get()).unwrap())
+            }
+            Ok(ReplyBody::Rendered(raw)) => Ok(serde_json::from_str(raw.get()).unwrap()),
             Err(e) => Err((e.status, e.detail.clone())),
         },
         other => panic!("last frame is not a reply: {other:?}"),
