@@ -429,10 +429,11 @@ impl Player {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Config;
+    use super::super::config::Mix;
     use super::super::player::{Fight, PlayerSpec};
     use super::super::stats::Shared;
     use super::super::wire::{Contents, Participant, ShipView, Status};
-    use super::super::{Config, Mix};
     use super::*;
     use std::collections::BTreeMap;
     use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! against a running server. They join, move, trade, chat, deploy toll garrisons and fight their
 //! partner to the end; the run reports latencies, throughput, events and broken invariants.
 //!
+//! - [`config`]: the options, checked against each other and against the server's universe.
 //! - [`player`]: one simulated player: its connection, its state and its loop.
 //! - [`inbound`]: what a player reads: replies (timed, checked) and events.
 //! - [`actions`]: what a player does next, and what it answers in a fight.
@@ -13,6 +14,7 @@
 //! - [`wire`]: the parts of the server's frames the players read.
 
 mod actions;
+mod config;
 mod inbound;
 mod non_reader;
 mod player;
@@ -22,268 +24,19 @@ mod server_metrics;
 mod stats;
 mod wire;
 
+pub use config::LoadtestArgs;
+pub(crate) use config::{ACTION_KINDS, Config};
 pub use report::Report;
+
+use config::configure;
 
 use player::{Phase, PlayerSpec};
 use stats::Shared;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, watch};
-
-/// Options of `bang loadtest`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct LoadtestArgs {
-    /// Server address (host:port); players connect to ws://ADDR/ws
-    #[arg(long, default_value = "127.0.0.1:8000")]
-    pub addr: String,
-    /// Number of simulated players (each with its own connection and character)
-    #[arg(long, default_value_t = 100)]
-    pub players: usize,
-    /// Seconds over which the players connect, evenly spread
-    #[arg(long, default_value_t = 10.0)]
-    pub ramp_up: f64,
-    /// Seconds after the ramp-up before the figures "after the ramp-up" are taken (and the
-    /// non-readers begin): time for the server to tell everyone of the joins (in a crowd, each
-    /// join goes to every player already there)
-    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
-    pub settle: f64,
-    /// Seconds from the first connection until players stop starting new actions
-    #[arg(long, default_value_t = 60.0)]
-    pub duration: f64,
-    /// Seconds after the stop for running fights to finish before everyone disconnects
-    #[arg(long, default_value_t = 20.0)]
-    pub grace: f64,
-    /// Pause between a player's actions, milliseconds: MIN,MAX (uniform)
-    #[arg(long, default_value = "500,2000", value_name = "MIN,MAX")]
-    pub think_ms: String,
-    /// How long a player takes to answer a combat round, milliseconds: MIN,MAX (uniform; at most
-    /// 14,000, under the 15 s round deadline) [default: half the think time, at most 5,000]
-    #[arg(long, value_name = "MIN,MAX")]
-    pub combat_think_ms: Option<String>,
-    /// Action weights: move=W,trade=W,chat=W,fight=W,toll=W,status=W (kinds left out weigh 0)
-    /// [default: move=30,trade=20,chat=5,fight=35,toll=10; with --crowd: status=50,trade=50]
-    #[arg(long, value_name = "KIND=W,...")]
-    pub mix: Option<String>,
-    /// A crowded sector: every player joins SECTOR and stays there, doing only what does not
-    /// move it (status, trade at the sector's port if it has one, chat); move, fight and toll are
-    /// refused in the mix. Players do not park at the end (each departure would be told to
-    /// everyone left in the crowd)
-    #[arg(long, value_name = "SECTOR")]
-    pub crowd: Option<u32>,
-    /// Extra connections that never read: each joins its own character (in the --crowd sector,
-    /// else in the first parking sector) when the ramp-up (and --settle) ends, then pipelines `my_status` at
-    /// up to 1,000 a second (the server's default per-connection rate) with a 4 KiB receive
-    /// buffer, until the server cuts it or the load stops. The report counts the cuts
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub non_readers: usize,
-    /// Seed of the players' choices
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Character ids are PREFIX-0, PREFIX-1, … [default: a random short tag, so reruns against
-    /// the same data directory use new characters]
-    #[arg(long)]
-    pub prefix: Option<String>,
-    /// Write the JSON report to this file (`-` for stdout; the summary then goes to stderr)
-    #[arg(long)]
-    pub report: Option<PathBuf>,
-    /// No live progress
-    #[arg(long)]
-    pub quiet: bool,
-    /// Connections being opened and joined at the same time
-    #[arg(long, default_value_t = 64)]
-    pub connect_concurrency: usize,
-    /// The server's process id: its resident memory and CPU time (from /proc) go in the report
-    #[arg(long)]
-    pub server_pid: Option<u32>,
-    /// Threads the players run on. One keeps the tool off the cores a server on the same
-    /// machine needs (one thread drives tens of thousands of requests a second)
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
-}
-
-impl LoadtestArgs {
-    /// Options as on the command line (without the subcommand), e.g. for tests:
-    /// `LoadtestArgs::parse_from(["--addr", "127.0.0.1:9000", "--players", "20"])`.
-    pub fn parse_from<I, T>(args: I) -> Result<LoadtestArgs, String>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString> + Clone,
-    {
-        use clap::Parser;
-        #[derive(clap::Parser)]
-        struct Wrapper {
-            #[command(flatten)]
-            args: LoadtestArgs,
-        }
-        let argv = std::iter::once(std::ffi::OsString::from("loadtest"))
-            .chain(args.into_iter().map(Into::into));
-        Wrapper::try_parse_from(argv)
-            .map(|w| w.args)
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Relative weights of the actions a player picks between.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Mix {
-    pub weights: [u32; 6],
-}
-
-pub(crate) const ACTION_KINDS: [&str; 6] = ["move", "trade", "chat", "fight", "toll", "status"];
-
-/// The mix without `--mix`.
-const DEFAULT_MIX: &str = "move=30,trade=20,chat=5,fight=35,toll=10";
-/// The mix without `--mix` in a crowded sector: no broadcast chat (each message would go to
-/// every player in the crowd).
-const DEFAULT_CROWD_MIX: &str = "status=50,trade=50";
-/// The kinds that take a player out of its sector (or start fights there).
-const MOVING_KINDS: [&str; 3] = ["move", "fight", "toll"];
-
-impl Mix {
-    fn parse(s: &str) -> Result<Mix, String> {
-        let mut weights = [0u32; 6];
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("--mix: expected KIND=WEIGHT, got {part:?}"))?;
-            let i = ACTION_KINDS
-                .iter()
-                .position(|a| *a == k.trim())
-                .ok_or_else(|| {
-                    format!("--mix: unknown action {k:?} (move, trade, chat, fight, toll, status)")
-                })?;
-            weights[i] = v
-                .trim()
-                .parse()
-                .map_err(|_| format!("--mix: weight of {k} is not a whole number: {v:?}"))?;
-        }
-        if weights.iter().all(|w| *w == 0) {
-            return Err("--mix: at least one weight must be positive".into());
-        }
-        Ok(Mix { weights })
-    }
-
-    fn weight(&self, kind: &str) -> u32 {
-        ACTION_KINDS
-            .iter()
-            .position(|k| *k == kind)
-            .map_or(0, |i| self.weights[i])
-    }
-
-    /// `--mix` (or its default) checked against `--crowd`: a crowd stays in its sector.
-    fn for_run(given: Option<&str>, crowd: Option<u32>) -> Result<Mix, String> {
-        let default = if crowd.is_some() {
-            DEFAULT_CROWD_MIX
-        } else {
-            DEFAULT_MIX
-        };
-        let mix = Mix::parse(given.unwrap_or(default))?;
-        if crowd.is_some() {
-            let moving: Vec<&str> = MOVING_KINDS
-                .into_iter()
-                .filter(|k| mix.weight(k) > 0)
-                .collect();
-            if !moving.is_empty() {
-                return Err(format!(
-                    "--mix: with --crowd, players stay in the crowd's sector; {} would take them \
-                     out of it or start fights in it (use status, trade, chat)",
-                    moving.join(", ")
-                ));
-            }
-        }
-        Ok(mix)
-    }
-}
-
-/// The validated options.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub addr: String,
-    pub players: usize,
-    pub ramp_up: Duration,
-    pub settle: Duration,
-    pub duration: Duration,
-    pub grace: Duration,
-    pub think_ms: (u64, u64),
-    pub combat_think_ms: (u64, u64),
-    pub mix: Mix,
-    pub seed: u64,
-    pub prefix: String,
-    pub sectors: u32,
-    /// Sectors from here on are where characters go when they stop (never homes or destinations),
-    /// so a later run against the same data finds no idle characters in its homes.
-    pub park_from: u32,
-    pub connect_concurrency: usize,
-    /// Every player's home (`--crowd`): they join it and stay.
-    pub crowd: Option<u32>,
-    pub non_readers: usize,
-}
-
-impl Config {
-    /// `prefix-`: ids of this run's characters start with it.
-    pub fn id_prefix(&self) -> String {
-        format!("{}-", self.prefix)
-    }
-
-    pub fn is_park(&self, sector: u32) -> bool {
-        sector >= self.park_from
-    }
-
-    /// Where the non-readers' characters are: in the crowd, else in the first parking sector
-    /// (never a home, so no fight pulls them in).
-    pub fn non_reader_sector(&self) -> u32 {
-        self.crowd.unwrap_or(self.park_from)
-    }
-}
-
-fn parse_think(s: &str) -> Result<(u64, u64), String> {
-    let parse = |v: &str| {
-        v.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("--think-ms: not a number of milliseconds: {v:?}"))
-    };
-    let (lo, hi) = match s.split_once(',') {
-        Some((a, b)) => (parse(a)?, parse(b)?),
-        None => {
-            let v = parse(s)?;
-            (v, v)
-        }
-    };
-    if lo > hi {
-        return Err(format!("--think-ms: MIN {lo} is above MAX {hi}"));
-    }
-    Ok((lo, hi))
-}
-
-/// `--combat-think-ms`, or half of `--think-ms` (at most 5 s).
-fn combat_think(args: &LoadtestArgs) -> Result<(u64, u64), String> {
-    let Some(text) = &args.combat_think_ms else {
-        let (lo, hi) = parse_think(&args.think_ms)?;
-        return Ok(((lo / 2).min(5_000), (hi / 2).min(5_000)));
-    };
-    let (lo, hi) = parse_think(text).map_err(|e| e.replace("--think-ms", "--combat-think-ms"))?;
-    if hi > 14_000 {
-        return Err(format!(
-            "--combat-think-ms: MAX {hi} would miss the 15 s round deadline (at most 14000)"
-        ));
-    }
-    Ok((lo, hi))
-}
-
-fn secs(name: &str, v: f64) -> Result<Duration, String> {
-    if !v.is_finite() || !(0.0..=1e6).contains(&v) {
-        return Err(format!("--{name}: expected seconds ≥ 0, got {v}"));
-    }
-    Ok(Duration::from_secs_f64(v))
-}
-
-fn random_prefix() -> String {
-    let u = uuid::Uuid::new_v4().simple().to_string();
-    format!("lt{}", &u[..6])
-}
 
 /// Runs the whole load against `args.addr` and returns the report (violations included; the
 /// caller decides what they mean). Errors only if the run could not take place.
@@ -352,50 +105,6 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
     let _ = sampler_stop.send(true);
     let gauges = sampler.await.unwrap_or_default();
     Ok(run.report(end, gauges, &non_readers).await)
-}
-
-/// The options checked against each other and against the server's universe (which only the
-/// server can tell), before anything connects for the load.
-async fn configure(args: &LoadtestArgs) -> Result<(SocketAddr, Arc<Config>), String> {
-    if args.players == 0 {
-        return Err("--players must be at least 1".into());
-    }
-    let addr = resolve(&args.addr)?;
-    let sectors = player::probe(addr).await?;
-    if sectors == 0 {
-        return Err("the server reports a universe of 0 sectors".into());
-    }
-    // The last 5 % of sectors (at most 500). Parking is a burst of joins into them, each answered
-    // with everyone already there, so they are many: 50 held 260 players each in a 13,000-player
-    // run, and those replies cost the server a third of its memory for the moment.
-    let park_count = (sectors / 20).clamp(1, 500).min(sectors.saturating_sub(1));
-    if let Some(c) = args.crowd
-        && c >= sectors
-    {
-        return Err(format!(
-            "--crowd {c}: the universe has sectors 0 to {}",
-            sectors - 1
-        ));
-    }
-    let cfg = Arc::new(Config {
-        addr: addr.to_string(),
-        players: args.players,
-        ramp_up: secs("ramp-up", args.ramp_up)?,
-        settle: secs("settle", args.settle)?,
-        duration: secs("duration", args.duration)?,
-        grace: secs("grace", args.grace)?,
-        think_ms: parse_think(&args.think_ms)?,
-        combat_think_ms: combat_think(args)?,
-        mix: Mix::for_run(args.mix.as_deref(), args.crowd)?,
-        seed: args.seed,
-        prefix: args.prefix.clone().unwrap_or_else(random_prefix),
-        sectors,
-        park_from: sectors - park_count,
-        connect_concurrency: args.connect_concurrency.max(1),
-        crowd: args.crowd,
-        non_readers: args.non_readers,
-    });
-    Ok((addr, cfg))
 }
 
 /// Starts every player's task at once; each waits for its own moment in the ramp-up, so the
@@ -569,14 +278,6 @@ impl Run {
     }
 }
 
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
-    use std::net::ToSocketAddrs;
-    addr.to_socket_addrs()
-        .map_err(|e| format!("--addr {addr}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("--addr {addr}: no address"))
-}
-
 /// `bang loadtest`: runs, writes the report, prints the summary; an error if an invariant broke.
 pub fn run_cli(args: LoadtestArgs) -> Result<(), String> {
     probe::raise_open_files(args.players as u64 + 256);
@@ -608,39 +309,5 @@ pub fn run_cli(args: LoadtestArgs) -> Result<(), String> {
             "loadtest: {} invariant violation(s)",
             report.violations
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn options_parse() {
-        let m = Mix::parse("move=1, fight=3").unwrap();
-        assert_eq!(m.weights, [1, 0, 0, 3, 0, 0]);
-        assert!(Mix::parse("dance=1").is_err());
-        assert!(Mix::parse("move=0").is_err());
-        assert_eq!(parse_think("100,300").unwrap(), (100, 300));
-        assert_eq!(parse_think("50").unwrap(), (50, 50));
-        assert!(parse_think("3,1").is_err());
-        let a = LoadtestArgs::parse_from(["--players", "4", "--prefix", "x"]).unwrap();
-        assert_eq!((a.players, a.prefix.as_deref()), (4, Some("x")));
-        assert_eq!((a.crowd, a.non_readers, a.settle), (None, 0, 0.0));
-        let a = LoadtestArgs::parse_from(["--crowd", "7", "--non-readers", "3", "--settle", "2"])
-            .unwrap();
-        assert_eq!((a.crowd, a.non_readers, a.settle), (Some(7), 3, 2.0));
-    }
-
-    #[test]
-    fn a_crowd_takes_only_what_keeps_it_in_its_sector() {
-        let default = Mix::for_run(None, None).unwrap();
-        assert_eq!(default.weights, [30, 20, 5, 35, 10, 0]);
-        let crowd = Mix::for_run(None, Some(0)).unwrap();
-        assert_eq!(crowd.weights, [0, 50, 0, 0, 0, 50], "status and trade");
-        assert!(Mix::for_run(Some("status=1,chat=1,trade=1"), Some(0)).is_ok());
-        let refused = Mix::for_run(Some("status=1,move=1,toll=2"), Some(0)).unwrap_err();
-        assert!(refused.contains("move, toll"), "{refused}");
-        assert!(Mix::for_run(Some("move=1"), None).is_ok());
     }
 }
