@@ -14,6 +14,7 @@
 //! cargo run --release --example bench_clients -- rtt --addr 127.0.0.1:8765 --connections 50 --secs 20
 //! ```
 
+use bang::loadtest::probe::{self, cpu_ticks};
 use clap::{Args, Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -140,27 +141,7 @@ async fn rpc(ws: &mut Ws, frame: String, id: &str, skipped: &AtomicU64) -> Resul
 
 /// Resident set size of a process, KiB.
 fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// utime + stime of a process ("self" for this one), clock ticks.
-fn cpu_ticks(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 here (state is field 3).
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
+    probe::rss_kib(&pid.to_string())
 }
 
 /// CPU use between two tick readings as a percentage of one core.

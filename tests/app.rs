@@ -96,10 +96,10 @@ fn move_emits_the_reference_order_and_redacts_observers() {
                     Audience::Characters(ids) => ids.join(","),
                     other => format!("{other:?}"),
                 };
-                let rendered = Seed2025.event(event).unwrap();
-                let v: serde_json::Value = serde_json::from_str(rendered.payload.get()).unwrap();
+                let (name, payload) = Seed2025.event(event).unwrap();
+                let v: serde_json::Value = serde_json::from_str(payload.get()).unwrap();
                 let form = v.get("movement").and_then(|m| m.as_str()).unwrap_or("full");
-                (format!("{}:{form}", rendered.name), who)
+                (format!("{name}:{form}"), who)
             }
             FrameQueued::Event { .. } => panic!("the harness has no presenter: events stay typed"),
             FrameQueued::Reply { .. } => ("reply".into(), String::new()),

@@ -18,7 +18,7 @@ mod config;
 mod inbound;
 mod non_reader;
 mod player;
-mod probe;
+pub mod probe;
 mod report;
 mod server_metrics;
 mod stats;

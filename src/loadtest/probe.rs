@@ -1,4 +1,5 @@
-//! CPU and memory of the load tester and of the server it drives, read from /proc over the run.
+//! CPU and memory of the load tester and of the server it drives, read from /proc over the run
+//! (the bench clients read them the same way).
 
 use super::stats::round2;
 use serde_json::{Value, json};
@@ -6,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// utime + stime of a process ("self" for this one), in clock ticks.
-fn cpu_ticks(pid: &str) -> Option<u64> {
+pub fn cpu_ticks(pid: &str) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -29,7 +30,7 @@ fn status_kib(pid: &str, field: &str) -> Option<u64> {
 }
 
 /// Resident memory of a process, KiB.
-fn rss_kib(pid: &str) -> Option<u64> {
+pub fn rss_kib(pid: &str) -> Option<u64> {
     status_kib(pid, "VmRSS")
 }
 

@@ -5,8 +5,8 @@ use super::firehose::{self, Detail};
 use super::frames::{encode_error, encode_event, encode_ok};
 use super::inbox::FairQueue;
 use super::{Inbound, OutboundBudget, Outbox, Role};
+use crate::present::Dialect;
 use crate::present::v2025_10::Seed2025;
-use crate::present::{Dialect, RenderedEvent};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use bang_components::api::ApiError;
@@ -250,7 +250,7 @@ pub(super) fn rendered(
     match event {
         EventBody::Rendered { name, payload } => Ok((name, Cow::Borrowed(payload.as_ref()))),
         EventBody::Typed(event) => {
-            let RenderedEvent { name, payload } = Seed2025.event(event)?;
+            let (name, payload) = Seed2025.event(event)?;
             Ok((name, Cow::Owned(payload)))
         }
     }

@@ -1,7 +1,6 @@
 //! The seed's dialect (`2025-10`): event names as the seed's server sends them, payloads as the
 //! views serialise (the views were shaped after this dialect), results as they are.
 
-use super::{Dialect, RenderedEvent};
 use bang_components::api::combat::{
     COMBAT_ENDED, COMBAT_ROUND_RESOLVED, COMBAT_ROUND_WAITING, COMBAT_STARTED,
     SECTOR_GARRISON_UPDATED,
@@ -59,14 +58,7 @@ fn payload(event: &GameEvent) -> Result<Box<RawValue>, serde_json::Error> {
     }
 }
 
-impl Dialect for Seed2025 {
-    fn event(&self, event: &GameEvent) -> Result<RenderedEvent, serde_json::Error> {
-        Ok(RenderedEvent {
-            name: event_name(event),
-            payload: payload(event)?,
-        })
-    }
-
+impl Presenter for Seed2025 {
     fn result(
         &self,
         _endpoint: &str,
@@ -74,20 +66,9 @@ impl Dialect for Seed2025 {
     ) -> Result<Box<RawValue>, serde_json::Error> {
         body.to_json()
     }
-}
-
-impl Presenter for Seed2025 {
-    fn result(
-        &self,
-        endpoint: &str,
-        body: &dyn ResultBody,
-    ) -> Result<Box<RawValue>, serde_json::Error> {
-        Dialect::result(self, endpoint, body)
-    }
 
     fn event(&self, event: &GameEvent) -> Result<(&'static str, Box<RawValue>), serde_json::Error> {
-        let rendered = Dialect::event(self, event)?;
-        Ok((rendered.name, rendered.payload))
+        Ok((event_name(event), payload(event)?))
     }
 }
 
@@ -103,9 +84,9 @@ mod tests {
             ports_reset: 3,
             timestamp: Timestamp(0),
         });
-        let out = Dialect::event(&Seed2025, &reset).unwrap();
-        assert_eq!(out.name, "port.reset");
-        let payload: serde_json::Value = serde_json::from_str(out.payload.get()).unwrap();
+        let (name, payload) = Seed2025.event(&reset).unwrap();
+        assert_eq!(name, "port.reset");
+        let payload: serde_json::Value = serde_json::from_str(payload.get()).unwrap();
         assert_eq!(payload["ports_reset"], 3);
     }
 }
