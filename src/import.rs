@@ -13,7 +13,42 @@ use bang_components::universe::{Planet, Universe};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why an import failed, or why one of its records was left out (the summary lists those).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    // The import as a whole.
+    #[error("cannot open the store in {}: {source}", path.display())]
+    OpenStore {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the store in {}: {source}", path.display())]
+    Store {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{} already holds characters: import into an empty data directory", .0.display())]
+    NotEmpty(PathBuf),
+
+    // One record, left out.
+    #[error("{0}")]
+    Read(#[from] std::io::Error),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("no current_sector (never finished a join)")]
+    NoCurrentSector,
+    #[error("current_sector {0} is outside this universe")]
+    SectorOutside(i64),
+    #[error("unknown ship type {0:?}")]
+    UnknownShipType(String),
+    /// A trade log line without this field.
+    #[error("no {0}")]
+    Missing(&'static str),
+}
 
 /// What an import did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -83,18 +118,20 @@ fn ts(text: &Option<String>) -> Option<Timestamp> {
     text.as_deref().and_then(Timestamp::parse)
 }
 
-fn character(file: KnowledgeFile, order: u64, universe: &Universe) -> Result<CharacterRow, String> {
-    let sector = file
-        .current_sector
-        .ok_or("no current_sector (never finished a join)")?;
+fn character(
+    file: KnowledgeFile,
+    order: u64,
+    universe: &Universe,
+) -> Result<CharacterRow, ImportError> {
+    let sector = file.current_sector.ok_or(ImportError::NoCurrentSector)?;
     if !universe.contains(sector) {
-        return Err(format!("current_sector {sector} is outside this universe"));
+        return Err(ImportError::SectorOutside(sector));
     }
     let ship = match file.ship_config {
         None => Ship::new(ShipType::DEFAULT),
         Some(cfg) => {
             let ship_type = ShipType::parse_requested(&cfg.ship_type)
-                .ok_or_else(|| format!("unknown ship type {:?}", cfg.ship_type))?;
+                .ok_or_else(|| ImportError::UnknownShipType(cfg.ship_type.clone()))?;
             let stats = ship_type.stats();
             let mut ship = Ship::new(ship_type);
             for (i, key) in ["fuel_ore", "organics", "equipment"].iter().enumerate() {
@@ -145,15 +182,16 @@ fn character(file: KnowledgeFile, order: u64, universe: &Universe) -> Result<Cha
 
 /// One line of the reference's trade log as the action-log entry bang writes for that action:
 /// `trade.executed`, or `warp.purchased` for warp power.
-fn trade_entry(line: &str) -> Result<LogEntry, String> {
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    let field = |name: &str| int(v.get(name)).ok_or_else(|| format!("no {name}"));
-    let timestamp = v["timestamp"]
-        .as_str()
+fn trade_entry(line: &str) -> Result<LogEntry, ImportError> {
+    let v: Value = serde_json::from_str(line).map_err(ImportError::NotJson)?;
+    let field = |name: &'static str| int(v.get(name)).ok_or(ImportError::Missing(name));
+    let text = |name: &'static str| v[name].as_str().ok_or(ImportError::Missing(name));
+    let timestamp = text("timestamp")
+        .ok()
         .and_then(Timestamp::parse)
-        .ok_or("no timestamp")?;
-    let actor = v["character_id"].as_str().ok_or("no character_id")?;
-    let commodity = v["commodity"].as_str().ok_or("no commodity")?;
+        .ok_or(ImportError::Missing("timestamp"))?;
+    let actor = text("character_id")?;
+    let commodity = text("commodity")?;
     let (event_type, data) = if commodity == "warp_power" {
         let data = serde_json::json!({
             "sector": field("sector")?, "units": field("quantity")?,
@@ -161,7 +199,7 @@ fn trade_entry(line: &str) -> Result<LogEntry, String> {
         });
         ("warp.purchased", data)
     } else {
-        let trade_type = v["trade_type"].as_str().ok_or("no trade_type")?;
+        let trade_type = text("trade_type")?;
         let data = serde_json::json!({
             "sector": field("sector")?, "commodity": commodity, "quantity": field("quantity")?,
             "trade_type": trade_type, "price_per_unit": field("price_per_unit")?,
@@ -169,7 +207,7 @@ fn trade_entry(line: &str) -> Result<LogEntry, String> {
         });
         ("trade.executed", data)
     };
-    let raw = |v: Value| serde_json::value::to_raw_value(&v).map_err(|e| e.to_string());
+    let raw = |v: Value| serde_json::value::to_raw_value(&v);
     Ok(LogEntry {
         seq: 0,
         timestamp,
@@ -185,9 +223,9 @@ fn trade_entry(line: &str) -> Result<LogEntry, String> {
     })
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+fn read_json(path: &Path) -> Result<Value, ImportError> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(serde_json::from_str(&text)?)
 }
 
 /// Imports `from` (a reference world-data directory) into the store in `data`, checking every
@@ -199,21 +237,22 @@ pub fn import(
     data: &Path,
     universe: &Universe,
     trade_log: &Path,
-) -> Result<ImportSummary, String> {
-    let mut store = Store::open(data, Durability::Full).map_err(|e| e.to_string())?;
-    if !store
-        .load_characters()
-        .map_err(|e| e.to_string())?
-        .is_empty()
-    {
-        return Err(format!(
-            "{} already holds characters: import into an empty data directory",
-            data.display()
-        ));
+) -> Result<ImportSummary, ImportError> {
+    let mut store =
+        Store::open(data, Durability::Full).map_err(|source| ImportError::OpenStore {
+            path: data.to_path_buf(),
+            source,
+        })?;
+    let in_store = |source| ImportError::Store {
+        path: data.to_path_buf(),
+        source,
+    };
+    if !store.load_characters().map_err(in_store)?.is_empty() {
+        return Err(ImportError::NotEmpty(data.to_path_buf()));
     }
     store
         .set_meta("sector_count", &universe.sector_count().to_string())
-        .map_err(|e| e.to_string())?;
+        .map_err(in_store)?;
     let mut summary = ImportSummary::default();
     let mut changes = Changes::default();
     let skipped = &mut summary.skipped;
@@ -228,7 +267,7 @@ pub fn import(
     summary.messages = changes.chat.len();
     summary.trades = changes.actions.len();
 
-    store.commit(&mut changes).map_err(|e| e.to_string())?;
+    store.commit(&mut changes).map_err(in_store)?;
     Ok(summary)
 }
 
@@ -249,8 +288,8 @@ fn import_characters(
     let mut seen = std::collections::BTreeSet::new();
     for path in files {
         let name = path.display().to_string();
-        let parsed: Result<KnowledgeFile, String> =
-            read_json(&path).and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()));
+        let parsed: Result<KnowledgeFile, ImportError> =
+            read_json(&path).and_then(|v| Ok(serde_json::from_value(v)?));
         match parsed.and_then(|f| character(f, changes.characters.len() as u64, universe)) {
             Ok(row) if seen.insert(row.id.clone()) => {
                 for (&sector, visit) in &row.knowledge.visited {

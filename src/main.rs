@@ -164,12 +164,46 @@ fn balance_source(path: Option<PathBuf>) -> BalanceSource {
 /// Whatever stops a command, shown as `bang: …` on standard error.
 type CliError = Box<dyn std::error::Error>;
 
-fn write_out(path: &PathBuf, text: &str) -> Result<(), String> {
+/// A file of `bang sim` that could not be read, taken as a scenario, or written.
+#[derive(Debug, thiserror::Error)]
+enum SimFileError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Scenario {
+        path: PathBuf,
+        source: bang::sim::scenario::ScenarioError,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn read_scenario(path: &std::path::Path) -> Result<bang::sim::scenario::Scenario, SimFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SimFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    bang::sim::scenario::Scenario::parse(&text).map_err(|source| SimFileError::Scenario {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_out(path: &PathBuf, text: &str) -> Result<(), SimFileError> {
     if path.as_os_str() == "-" {
         print!("{text}");
         Ok(())
     } else {
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(path, text).map_err(|source| SimFileError::Write {
+            path: path.clone(),
+            source,
+        })
     }
 }
 
@@ -185,10 +219,7 @@ fn run_sim(args: SimArgs) -> Result<(), CliError> {
     let path = args
         .scenario
         .ok_or("give a scenario file (or `sim round`)")?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let scenario = bang::sim::scenario::Scenario::parse(&text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let scenario = read_scenario(&path)?;
     let sweeps = args
         .sweeps
         .iter()

@@ -68,7 +68,7 @@ pub enum ServerError {
         source: std::io::Error,
     },
     #[error("store failure: {0}")]
-    StoreFailed(String),
+    StoreFailed(#[source] crate::store::writer::StoreWriteError),
     #[error("cannot start the server thread: {0}")]
     Thread(std::io::Error),
     #[error("the server thread ended before it started")]

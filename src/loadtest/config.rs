@@ -1,6 +1,7 @@
 //! The options of `bang loadtest`, checked against each other and against the server's
 //! universe before anything connects for the load.
 
+use super::error::LoadtestError;
 use super::player;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -81,7 +82,7 @@ pub struct LoadtestArgs {
 impl LoadtestArgs {
     /// Options as on the command line (without the subcommand), e.g. for tests:
     /// `LoadtestArgs::parse_from(["--addr", "127.0.0.1:9000", "--players", "20"])`.
-    pub fn parse_from<I, T>(args: I) -> Result<LoadtestArgs, String>
+    pub fn parse_from<I, T>(args: I) -> Result<LoadtestArgs, LoadtestError>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
@@ -94,9 +95,7 @@ impl LoadtestArgs {
         }
         let argv = std::iter::once(std::ffi::OsString::from("loadtest"))
             .chain(args.into_iter().map(Into::into));
-        Wrapper::try_parse_from(argv)
-            .map(|w| w.args)
-            .map_err(|e| e.to_string())
+        Ok(Wrapper::try_parse_from(argv)?.args)
     }
 }
 
@@ -117,25 +116,27 @@ const DEFAULT_CROWD_MIX: &str = "status=50,trade=50";
 const MOVING_KINDS: [&str; 3] = ["move", "fight", "toll"];
 
 impl Mix {
-    pub(crate) fn parse(s: &str) -> Result<Mix, String> {
+    pub(crate) fn parse(s: &str) -> Result<Mix, LoadtestError> {
         let mut weights = [0u32; 6];
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, v) = part
                 .split_once('=')
-                .ok_or_else(|| format!("--mix: expected KIND=WEIGHT, got {part:?}"))?;
+                .ok_or_else(|| LoadtestError::MixPart(part.to_string()))?;
             let i = ACTION_KINDS
                 .iter()
                 .position(|a| *a == k.trim())
-                .ok_or_else(|| {
-                    format!("--mix: unknown action {k:?} (move, trade, chat, fight, toll, status)")
-                })?;
+                .ok_or_else(|| LoadtestError::MixKind(k.to_string()))?;
             weights[i] = v
                 .trim()
                 .parse()
-                .map_err(|_| format!("--mix: weight of {k} is not a whole number: {v:?}"))?;
+                .map_err(|source| LoadtestError::MixWeight {
+                    kind: k.to_string(),
+                    value: v.to_string(),
+                    source,
+                })?;
         }
         if weights.iter().all(|w| *w == 0) {
-            return Err("--mix: at least one weight must be positive".into());
+            return Err(LoadtestError::MixAllZero);
         }
         Ok(Mix { weights })
     }
@@ -148,7 +149,7 @@ impl Mix {
     }
 
     /// `--mix` (or its default) checked against `--crowd`: a crowd stays in its sector.
-    fn for_run(given: Option<&str>, crowd: Option<u32>) -> Result<Mix, String> {
+    fn for_run(given: Option<&str>, crowd: Option<u32>) -> Result<Mix, LoadtestError> {
         let default = if crowd.is_some() {
             DEFAULT_CROWD_MIX
         } else {
@@ -161,11 +162,7 @@ impl Mix {
                 .filter(|k| mix.weight(k) > 0)
                 .collect();
             if !moving.is_empty() {
-                return Err(format!(
-                    "--mix: with --crowd, players stay in the crowd's sector; {} would take them \
-                     out of it or start fights in it (use status, trade, chat)",
-                    moving.join(", ")
-                ));
+                return Err(LoadtestError::MixLeavesCrowd(moving.join(", ")));
             }
         }
         Ok(mix)
@@ -213,11 +210,16 @@ impl Config {
     }
 }
 
-fn parse_think(s: &str) -> Result<(u64, u64), String> {
+/// `MIN,MAX` (or one number for both) of the option `option` (`--think-ms`, `--combat-think-ms`).
+fn parse_think(option: &'static str, s: &str) -> Result<(u64, u64), LoadtestError> {
     let parse = |v: &str| {
         v.trim()
             .parse::<u64>()
-            .map_err(|_| format!("--think-ms: not a number of milliseconds: {v:?}"))
+            .map_err(|source| LoadtestError::ThinkNotNumber {
+                option,
+                value: v.to_string(),
+                source,
+            })
     };
     let (lo, hi) = match s.split_once(',') {
         Some((a, b)) => (parse(a)?, parse(b)?),
@@ -227,29 +229,27 @@ fn parse_think(s: &str) -> Result<(u64, u64), String> {
         }
     };
     if lo > hi {
-        return Err(format!("--think-ms: MIN {lo} is above MAX {hi}"));
+        return Err(LoadtestError::ThinkOrder { option, lo, hi });
     }
     Ok((lo, hi))
 }
 
 /// `--combat-think-ms`, or half of `--think-ms` (at most 5 s).
-fn combat_think(args: &LoadtestArgs) -> Result<(u64, u64), String> {
+fn combat_think(args: &LoadtestArgs) -> Result<(u64, u64), LoadtestError> {
     let Some(text) = &args.combat_think_ms else {
-        let (lo, hi) = parse_think(&args.think_ms)?;
+        let (lo, hi) = parse_think("--think-ms", &args.think_ms)?;
         return Ok(((lo / 2).min(5_000), (hi / 2).min(5_000)));
     };
-    let (lo, hi) = parse_think(text).map_err(|e| e.replace("--think-ms", "--combat-think-ms"))?;
+    let (lo, hi) = parse_think("--combat-think-ms", text)?;
     if hi > 14_000 {
-        return Err(format!(
-            "--combat-think-ms: MAX {hi} would miss the 15 s round deadline (at most 14000)"
-        ));
+        return Err(LoadtestError::CombatThinkTooLong(hi));
     }
     Ok((lo, hi))
 }
 
-fn secs(name: &str, v: f64) -> Result<Duration, String> {
+fn secs(name: &'static str, v: f64) -> Result<Duration, LoadtestError> {
     if !v.is_finite() || !(0.0..=1e6).contains(&v) {
-        return Err(format!("--{name}: expected seconds ≥ 0, got {v}"));
+        return Err(LoadtestError::Seconds { name, value: v });
     }
     Ok(Duration::from_secs_f64(v))
 }
@@ -261,14 +261,16 @@ fn random_prefix() -> String {
 
 /// The options checked against each other and against the server's universe (which only the
 /// server can tell), before anything connects for the load.
-pub(super) async fn configure(args: &LoadtestArgs) -> Result<(SocketAddr, Arc<Config>), String> {
+pub(super) async fn configure(
+    args: &LoadtestArgs,
+) -> Result<(SocketAddr, Arc<Config>), LoadtestError> {
     if args.players == 0 {
-        return Err("--players must be at least 1".into());
+        return Err(LoadtestError::NoPlayers);
     }
     let addr = resolve(&args.addr)?;
     let sectors = player::probe(addr).await?;
     if sectors == 0 {
-        return Err("the server reports a universe of 0 sectors".into());
+        return Err(LoadtestError::EmptyUniverse);
     }
     // The last 5 % of sectors (at most 500). Parking is a burst of joins into them, each answered
     // with everyone already there, so they are many: 50 held 260 players each in a 13,000-player
@@ -277,10 +279,10 @@ pub(super) async fn configure(args: &LoadtestArgs) -> Result<(SocketAddr, Arc<Co
     if let Some(c) = args.crowd
         && c >= sectors
     {
-        return Err(format!(
-            "--crowd {c}: the universe has sectors 0 to {}",
-            sectors - 1
-        ));
+        return Err(LoadtestError::CrowdOutside {
+            crowd: c,
+            last: sectors - 1,
+        });
     }
     let cfg = Arc::new(Config {
         addr: addr.to_string(),
@@ -289,7 +291,7 @@ pub(super) async fn configure(args: &LoadtestArgs) -> Result<(SocketAddr, Arc<Co
         settle: secs("settle", args.settle)?,
         duration: secs("duration", args.duration)?,
         grace: secs("grace", args.grace)?,
-        think_ms: parse_think(&args.think_ms)?,
+        think_ms: parse_think("--think-ms", &args.think_ms)?,
         combat_think_ms: combat_think(args)?,
         mix: Mix::for_run(args.mix.as_deref(), args.crowd)?,
         seed: args.seed,
@@ -303,12 +305,15 @@ pub(super) async fn configure(args: &LoadtestArgs) -> Result<(SocketAddr, Arc<Co
     Ok((addr, cfg))
 }
 
-fn resolve(addr: &str) -> Result<SocketAddr, String> {
+fn resolve(addr: &str) -> Result<SocketAddr, LoadtestError> {
     use std::net::ToSocketAddrs;
     addr.to_socket_addrs()
-        .map_err(|e| format!("--addr {addr}: {e}"))?
+        .map_err(|source| LoadtestError::Addr {
+            addr: addr.to_string(),
+            source,
+        })?
         .next()
-        .ok_or_else(|| format!("--addr {addr}: no address"))
+        .ok_or_else(|| LoadtestError::NoAddr(addr.to_string()))
 }
 
 #[cfg(test)]
@@ -321,9 +326,10 @@ mod tests {
         assert_eq!(m.weights, [1, 0, 0, 3, 0, 0]);
         assert!(Mix::parse("dance=1").is_err());
         assert!(Mix::parse("move=0").is_err());
-        assert_eq!(parse_think("100,300").unwrap(), (100, 300));
-        assert_eq!(parse_think("50").unwrap(), (50, 50));
-        assert!(parse_think("3,1").is_err());
+        assert_eq!(parse_think("--think-ms", "100,300").unwrap(), (100, 300));
+        assert_eq!(parse_think("--think-ms", "50").unwrap(), (50, 50));
+        let e = parse_think("--combat-think-ms", "3,1").unwrap_err();
+        assert_eq!(e.to_string(), "--combat-think-ms: MIN 3 is above MAX 1");
         let a = LoadtestArgs::parse_from(["--players", "4", "--prefix", "x"]).unwrap();
         assert_eq!((a.players, a.prefix.as_deref()), (4, Some("x")));
         assert_eq!((a.crowd, a.non_readers, a.settle), (None, 0, 0.0));
@@ -339,7 +345,9 @@ mod tests {
         let crowd = Mix::for_run(None, Some(0)).unwrap();
         assert_eq!(crowd.weights, [0, 50, 0, 0, 0, 50], "status and trade");
         assert!(Mix::for_run(Some("status=1,chat=1,trade=1"), Some(0)).is_ok());
-        let refused = Mix::for_run(Some("status=1,move=1,toll=2"), Some(0)).unwrap_err();
+        let refused = Mix::for_run(Some("status=1,move=1,toll=2"), Some(0))
+            .unwrap_err()
+            .to_string();
         assert!(refused.contains("move, toll"), "{refused}");
         assert!(Mix::for_run(Some("move=1"), None).is_ok());
     }

@@ -12,9 +12,11 @@
 //!   and its gauges sampled through the run.
 //! - [`non_reader`]: connections that pipeline requests and never read (`--non-readers`).
 //! - [`wire`]: the parts of the server's frames the players read.
+//! - [`error`]: [`LoadtestError`], why a run, a connection or a read of `/metrics` failed.
 
 mod actions;
 mod config;
+mod error;
 mod inbound;
 mod non_reader;
 mod player;
@@ -26,6 +28,7 @@ mod wire;
 
 pub use config::LoadtestArgs;
 pub(crate) use config::{ACTION_KINDS, Config};
+pub use error::LoadtestError;
 pub use report::Report;
 
 use config::configure;
@@ -40,7 +43,7 @@ use tokio::sync::{Semaphore, watch};
 
 /// Runs the whole load against `args.addr` and returns the report (violations included; the
 /// caller decides what they mean). Errors only if the run could not take place.
-pub async fn run(args: &LoadtestArgs) -> Result<Report, String> {
+pub async fn run(args: &LoadtestArgs) -> Result<Report, LoadtestError> {
     let (addr, cfg) = configure(args).await?;
     let progress = report::Progress::new(!args.quiet, cfg.players);
     let probe = probe::ProcessProbe::start(args.server_pid);
@@ -279,21 +282,25 @@ impl Run {
 }
 
 /// `bang loadtest`: runs, writes the report, prints the summary; an error if an invariant broke.
-pub fn run_cli(args: LoadtestArgs) -> Result<(), String> {
+pub fn run_cli(args: LoadtestArgs) -> Result<(), LoadtestError> {
     probe::raise_open_files(args.players as u64 + 256);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.max(1))
         .enable_all()
         .build()
-        .map_err(|e| format!("tokio runtime: {e}"))?;
+        .map_err(LoadtestError::Runtime)?;
     let report = runtime.block_on(run(&args))?;
-    let json = serde_json::to_string_pretty(&report.json).map_err(|e| e.to_string())? + "\n";
+    let json =
+        serde_json::to_string_pretty(&report.json).map_err(LoadtestError::ReportJson)? + "\n";
     let stdout_taken = args.report.as_ref().is_some_and(|p| p.as_os_str() == "-");
     if let Some(path) = &args.report {
         if stdout_taken {
             print!("{json}");
         } else {
-            std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(path, json).map_err(|source| LoadtestError::WriteReport {
+                path: path.clone(),
+                source,
+            })?;
         }
     }
     let summary = report.summary();
@@ -305,9 +312,6 @@ pub fn run_cli(args: LoadtestArgs) -> Result<(), String> {
     if report.ok() {
         Ok(())
     } else {
-        Err(format!(
-            "loadtest: {} invariant violation(s)",
-            report.violations
-        ))
+        Err(LoadtestError::Violations(report.violations))
     }
 }

@@ -5,6 +5,7 @@
 //! and pipelines `my_status` without ever reading, until the server cuts it or the load stops.
 
 use super::Config;
+use super::error::LoadtestError;
 use super::player::{self, Phase};
 use super::stats::round3;
 use bang_components::api::Endpoint;
@@ -183,32 +184,32 @@ pub(crate) async fn run(
 }
 
 /// Joins (creating) the character over an ordinary connection, reads the reply, closes.
-async fn create(addr: &str, id: &str, sector: u32) -> Result<(), String> {
+async fn create(addr: &str, id: &str, sector: u32) -> Result<(), LoadtestError> {
     let mut ws = player::connect(addr).await?;
     let frame = json!({"id": "create", "type": "rpc", "endpoint": Join::NAME,
         "payload": {"character_id": id, "sector": sector}});
     ws.send(Message::text(frame.to_string()))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(LoadtestError::Send)?;
     let deadline = Instant::now() + TIMEOUT;
     loop {
         match tokio::time::timeout_at(deadline.into(), ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => {
                 let head: super::wire::Head =
-                    serde_json::from_str(&t).map_err(|e| e.to_string())?;
+                    serde_json::from_str(&t).map_err(LoadtestError::Frame)?;
                 if head.frame_type == "rpc" && head.id.as_deref() == Some("create") {
                     let _ = ws.close(None).await;
                     return if head.ok == Some(true) {
                         Ok(())
                     } else {
-                        Err(format!("join refused: {t}"))
+                        Err(LoadtestError::JoinRefused(t.to_string()))
                     };
                 }
             }
             Ok(Some(Ok(_))) => {}
-            Ok(Some(Err(e))) => return Err(e.to_string()),
-            Ok(None) => return Err("closed before the join reply".into()),
-            Err(_) => return Err("no join reply in time".into()),
+            Ok(Some(Err(e))) => return Err(LoadtestError::Read(e)),
+            Ok(None) => return Err(LoadtestError::ClosedBeforeJoinReply),
+            Err(_) => return Err(LoadtestError::NoJoinReply),
         }
     }
 }
@@ -216,30 +217,33 @@ async fn create(addr: &str, id: &str, sector: u32) -> Result<(), String> {
 type RawWs = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 /// A WebSocket over a socket with a small receive buffer. Only the handshake's answer is read.
-async fn open(addr: &str) -> Result<RawWs, String> {
-    let target: SocketAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+async fn open(addr: &str) -> Result<RawWs, LoadtestError> {
+    let target: SocketAddr = addr.parse().map_err(|source| LoadtestError::SocketAddr {
+        addr: addr.to_string(),
+        source,
+    })?;
     let socket = if target.is_ipv4() {
         tokio::net::TcpSocket::new_v4()
     } else {
         tokio::net::TcpSocket::new_v6()
     }
-    .map_err(|e| format!("socket: {e}"))?;
+    .map_err(LoadtestError::Socket)?;
     socket
         .set_recv_buffer_size(RECV_BUFFER)
-        .map_err(|e| format!("SO_RCVBUF: {e}"))?;
+        .map_err(LoadtestError::RecvBuffer)?;
     let connecting = async {
         let stream = socket
             .connect(target)
             .await
-            .map_err(|e| format!("connect: {e}"))?;
+            .map_err(LoadtestError::TcpConnect)?;
         let _ = stream.set_nodelay(true);
         let config = WebSocketConfig::default().write_buffer_size(0);
         tokio_tungstenite::client_async_with_config(format!("ws://{addr}/ws"), stream, Some(config))
             .await
             .map(|(ws, _)| ws)
-            .map_err(|e| format!("handshake: {e}"))
+            .map_err(LoadtestError::Handshake)
     };
     tokio::time::timeout(TIMEOUT, connecting)
         .await
-        .map_err(|_| "connect: timed out".to_string())?
+        .map_err(|_| LoadtestError::ConnectTimeout)?
 }

@@ -2,6 +2,7 @@
 //! and its fights, and the loop that reads frames, answers rounds and starts actions.
 
 use super::Config;
+use super::error::LoadtestError;
 use super::stats::{Shared, Tally, Violation};
 use super::wire::{self, Head, Status};
 use bang_components::api::Endpoint;
@@ -130,7 +131,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub(crate) async fn connect(addr: &str) -> Result<Ws, String> {
+pub(crate) async fn connect(addr: &str) -> Result<Ws, LoadtestError> {
     let config = WebSocketConfig::default()
         .read_buffer_size(16 * 1024)
         .write_buffer_size(0);
@@ -138,36 +139,39 @@ pub(crate) async fn connect(addr: &str) -> Result<Ws, String> {
     let connecting = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
     match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok((ws, _))) => Ok(ws),
-        Ok(Err(e)) => Err(format!("connect: {e}")),
-        Err(_) => Err("connect: timed out".into()),
+        Ok(Err(e)) => Err(LoadtestError::Connect(e)),
+        Err(_) => Err(LoadtestError::ConnectTimeout),
     }
 }
 
 /// Asks the server how many sectors its universe has (and so that it is there at all).
-pub(crate) async fn probe(addr: SocketAddr) -> Result<u32, String> {
+pub(crate) async fn probe(addr: SocketAddr) -> Result<u32, LoadtestError> {
     let mut ws = connect(&addr.to_string())
         .await
-        .map_err(|e| format!("{addr}: {e}"))?;
+        .map_err(|e| LoadtestError::Unreachable {
+            addr,
+            source: Box::new(e),
+        })?;
     let frame =
         json!({"id": "probe", "type": "rpc", "endpoint": ServerStatus::NAME, "payload": {}});
     ws.send(Message::text(frame.to_string()))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(LoadtestError::Send)?;
     let deadline = Instant::now() + CONNECT_TIMEOUT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => {
-                let head: Head = serde_json::from_str(&t).map_err(|e| e.to_string())?;
+                let head: Head = serde_json::from_str(&t).map_err(LoadtestError::Frame)?;
                 if head.frame_type == "rpc" && head.id.as_deref() == Some("probe") {
                     let _ = ws.close(None).await;
                     return wire::parse::<wire::ServerStatus>(head.result)
                         .map(|s| s.sectors)
-                        .ok_or_else(|| format!("server_status failed: {t}"));
+                        .ok_or_else(|| LoadtestError::ServerStatusFailed(t.to_string()));
                 }
             }
             Ok(Some(Ok(_))) => {}
-            _ => return Err(format!("{addr}: no answer to server_status")),
+            _ => return Err(LoadtestError::NoServerStatus { addr }),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! after-ramp-up figures. The client's latency adds the loopback and the client's own wait for a
 //! core; the server's does not, and the difference says where the time went.
 
+use super::error::LoadtestError;
 use super::player::Phase;
 use super::stats::round3;
 use http_body_util::BodyExt;
@@ -15,41 +16,41 @@ use tokio::sync::watch;
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Reads `http://addr/metrics` (Prometheus text).
-pub(crate) async fn scrape(addr: SocketAddr) -> Result<String, String> {
+pub(crate) async fn scrape(addr: SocketAddr) -> Result<String, LoadtestError> {
     tokio::time::timeout(SCRAPE_TIMEOUT, get_metrics(addr))
         .await
-        .map_err(|_| format!("no answer within {} s", SCRAPE_TIMEOUT.as_secs()))?
+        .map_err(|_| LoadtestError::MetricsTimeout(SCRAPE_TIMEOUT.as_secs()))?
 }
 
-async fn get_metrics(addr: SocketAddr) -> Result<String, String> {
+async fn get_metrics(addr: SocketAddr) -> Result<String, LoadtestError> {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
-        .map_err(|e| format!("connect: {e}"))?;
+        .map_err(LoadtestError::TcpConnect)?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
-            .map_err(|e| format!("handshake: {e}"))?;
+            .map_err(LoadtestError::MetricsHandshake)?;
     let driver = tokio::spawn(conn);
     let request = hyper::Request::get("/metrics")
         .header(hyper::header::HOST, addr.to_string())
         .body(http_body_util::Empty::<hyper::body::Bytes>::new())
-        .map_err(|e| e.to_string())?;
+        .map_err(LoadtestError::MetricsRequestBuild)?;
     let response = sender
         .send_request(request)
         .await
-        .map_err(|e| format!("request: {e}"))?;
+        .map_err(LoadtestError::MetricsRequest)?;
     let status = response.status();
     let body = response
         .into_body()
         .collect()
         .await
-        .map_err(|e| format!("body: {e}"))?
+        .map_err(LoadtestError::MetricsBody)?
         .to_bytes();
     driver.abort();
     if !status.is_success() {
-        return Err(format!("GET /metrics answered {status}"));
+        return Err(LoadtestError::MetricsStatus(status));
     }
-    String::from_utf8(body.to_vec()).map_err(|_| "the metrics are not UTF-8".into())
+    String::from_utf8(body.to_vec()).map_err(LoadtestError::MetricsNotUtf8)
 }
 
 /// The value of a metric without labels (a gauge, or a counter's `_total` line).
@@ -77,12 +78,12 @@ pub(crate) struct Gauges {
 impl Gauges {
     /// One read of `/metrics`, taken `at` seconds into the run (`steady`: after the ramp-up and
     /// before the stop).
-    pub fn read(&mut self, text: Result<String, String>, at: f64, steady: bool) {
+    pub fn read(&mut self, text: Result<String, LoadtestError>, at: f64, steady: bool) {
         let text = match text {
             Ok(t) => t,
             Err(e) => {
                 self.errors += 1;
-                self.last_error = Some(e);
+                self.last_error = Some(e.to_string());
                 return;
             }
         };
@@ -275,15 +276,18 @@ pub(super) async fn sample_gauges(
     }
 }
 
-pub(super) type Scrape = Option<(Instant, tokio::task::JoinHandle<Result<String, String>>)>;
+pub(super) type Scrape = Option<(
+    Instant,
+    tokio::task::JoinHandle<Result<String, LoadtestError>>,
+)>;
 
 /// The report's `server_metrics`: the window between the two reads, or why there is none.
 pub(super) async fn server_window(start: Scrape, end: Scrape) -> Value {
     let (Some((from, start)), Some((to, end))) = (start, end) else {
         return json!({"error": "the run had no time after the ramp-up"});
     };
-    let read = |r: Result<Result<String, String>, tokio::task::JoinError>| {
-        r.map_err(|e| e.to_string()).and_then(|r| r)
+    let read = |r: Result<Result<String, LoadtestError>, tokio::task::JoinError>| {
+        r.map_err(LoadtestError::MetricsTask).and_then(|r| r)
     };
     match (read(start.await), read(end.await)) {
         (Ok(start), Ok(end)) => window(&start, &end, (to - from).as_secs_f64()),
@@ -355,7 +359,7 @@ tick_duration_seconds_bucket{le=\"+Inf\"} 4
         g.read(text(10, 2), 0.5, false);
         g.read(text(5_000, 2), 1.0, false);
         g.read(text(300, 9), 2.0, true);
-        g.read(Err("timed out".into()), 2.5, true);
+        g.read(Err(LoadtestError::MetricsTimeout(5)), 2.5, true);
         g.read(text(10, 12), 3.0, false);
         assert_eq!(g.max_queued, Some((5_000.0, 1.0)));
         assert_eq!(g.max_queued_after_ramp_up, Some((300.0, 2.0)));

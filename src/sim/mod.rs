@@ -16,6 +16,16 @@ use runner::SimWorld;
 use scenario::{Scenario, Sweep, apply, grid};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Why a `bang sim` run could not take place.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("progress bar: {0}")]
+    Progress(#[from] indicatif::style::TemplateError),
+    /// A grid point's scenario or balance was refused.
+    #[error("{0}")]
+    Point(#[from] scenario::ScenarioError),
+}
+
 /// What a `bang sim` run needs.
 pub struct SimOptions {
     pub scenario: Scenario,
@@ -101,17 +111,14 @@ pub fn run_batch(
     all
 }
 
-pub fn run(opts: &SimOptions) -> Result<Report, String> {
+pub fn run(opts: &SimOptions) -> Result<Report, SimError> {
     let points = grid(&opts.sweeps);
     let total = opts.encounters * points.len() as u64;
     let bar = if opts.progress {
         let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} encounters  {per_sec}  eta {eta}",
-            )
-            .map_err(|e| e.to_string())?,
-        );
+        bar.set_style(indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} encounters  {per_sec}  eta {eta}",
+        )?);
         bar
     } else {
         indicatif::ProgressBar::hidden()

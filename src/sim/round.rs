@@ -8,6 +8,19 @@ use bang_systems::combat::engine::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Why `bang sim round` could not resolve the round it was given.
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error("round description: {0}")]
+    Input(#[source] serde_json::Error),
+    #[error("round description: participants is empty")]
+    NoParticipants,
+    #[error("unknown action {0:?} (attack, brace, flee or pay)")]
+    UnknownAction(String),
+    #[error("the outcome as JSON: {0}")]
+    Output(#[source] serde_json::Error),
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoundInput {
@@ -62,9 +75,9 @@ pub struct RoundOutput {
     pub draws: u32,
 }
 
-fn kind(name: &str) -> Result<CombatAction, String> {
+fn kind(name: &str) -> Result<CombatAction, RoundError> {
     name.parse()
-        .map_err(|_| format!("unknown action {name:?} (attack, brace, flee or pay)"))
+        .map_err(|_| RoundError::UnknownAction(name.to_string()))
 }
 
 fn output(outcome: RoundOutcome) -> RoundOutput {
@@ -96,11 +109,14 @@ fn output(outcome: RoundOutcome) -> RoundOutput {
 }
 
 /// Resolves the round described by `text` (JSON) and returns the outcome as pretty JSON.
-pub fn resolve_json(text: &str, rng: RngKind, balance: &CombatBalance) -> Result<String, String> {
-    let input: RoundInput =
-        serde_json::from_str(text).map_err(|e| format!("round description: {e}"))?;
+pub fn resolve_json(
+    text: &str,
+    rng: RngKind,
+    balance: &CombatBalance,
+) -> Result<String, RoundError> {
+    let input: RoundInput = serde_json::from_str(text).map_err(RoundError::Input)?;
     if input.participants.is_empty() {
-        return Err("round description: participants is empty".into());
+        return Err(RoundError::NoParticipants);
     }
     let fighters: Vec<Fighter> = input
         .participants
@@ -133,5 +149,5 @@ pub fn resolve_json(text: &str, rng: RngKind, balance: &CombatBalance) -> Result
         rng,
         balance,
     );
-    serde_json::to_string_pretty(&output(outcome)).map_err(|e| e.to_string())
+    serde_json::to_string_pretty(&output(outcome)).map_err(RoundError::Output)
 }

@@ -4,6 +4,64 @@
 use bang_components::balance::Balance;
 use serde::{Deserialize, Serialize};
 
+/// Why a scenario, a `--sweep` or a grid point's values were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("a scenario needs two sides, or a side and a garrison")]
+    TooFewSides,
+    #[error("max_rounds must be between 1 and 10000")]
+    MaxRounds,
+    #[error("two sides are named {0:?}")]
+    DuplicateSide(String),
+    #[error("side {0:?} has no ships")]
+    NoShips(String),
+    #[error("side {side:?}: unknown ship_type {ship_type:?}")]
+    UnknownShipType { side: String, ship_type: String },
+    #[error("side {side:?}: fighters/shields outside the {hull} hull's range")]
+    OutsideHull { side: String, hull: &'static str },
+    #[error("side {0:?}: count must be 1..=100")]
+    ShipCount(String),
+    #[error("side {0:?}: commit must be ≥ 1, commit_fraction in [0, 1], flee_below ≥ 0")]
+    Strategy(String),
+    #[error("garrison of {0:?}: mode offensive/defensive/toll, fighters ≥ 1, toll ≥ 0")]
+    Garrison(String),
+    #[error("--sweep {0:?}: expected KEY=V1,V2,…")]
+    SweepForm(String),
+    #[error("--sweep {0}: keys start with `scenario.` or `balance.`")]
+    SweepRoot(String),
+    #[error("--sweep {key}: empty value in {values:?}")]
+    SweepEmptyValue { key: String, values: String },
+    #[error("--sweep {0}: give 1 to 1000 values")]
+    SweepCount(String),
+    #[error("--sweep {0}: unknown root")]
+    UnknownRoot(String),
+    #[error("no key {key:?} in {path}")]
+    NoKey { key: String, path: String },
+    #[error("{part:?} in {path} is not an index")]
+    NotIndex {
+        part: String,
+        path: String,
+        source: std::num::ParseIntError,
+    },
+    #[error("index {index} in {path} is past the end ({len})")]
+    PastEnd {
+        index: usize,
+        path: String,
+        len: usize,
+    },
+    #[error("{path}: {part:?} is not inside a table or array")]
+    NotInside { path: String, part: String },
+    #[error("{0}")]
+    Serialize(#[from] toml::ser::Error),
+    #[error("balance: {0}")]
+    Balance(#[source] toml::de::Error),
+    /// What the balance's own check refused (it says so in words).
+    #[error("balance: {0}")]
+    InvalidBalance(String),
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -110,34 +168,34 @@ pub struct GarrisonSpec {
 }
 
 impl Scenario {
-    pub fn parse(text: &str) -> Result<Scenario, String> {
-        let s: Scenario = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let s: Scenario = toml::from_str(text)?;
         s.validate()?;
         Ok(s)
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
         if self.sides.len() < 2 && self.garrisons.is_empty() {
-            return Err("a scenario needs two sides, or a side and a garrison".into());
+            return Err(ScenarioError::TooFewSides);
         }
         if self.max_rounds == 0 || self.max_rounds > 10_000 {
-            return Err("max_rounds must be between 1 and 10000".into());
+            return Err(ScenarioError::MaxRounds);
         }
         let mut names = std::collections::BTreeSet::new();
         for side in &self.sides {
             if !names.insert(side.name.as_str()) {
-                return Err(format!("two sides are named {:?}", side.name));
+                return Err(ScenarioError::DuplicateSide(side.name.clone()));
             }
             if side.ships.is_empty() {
-                return Err(format!("side {:?} has no ships", side.name));
+                return Err(ScenarioError::NoShips(side.name.clone()));
             }
             for ship in &side.ships {
                 let Some(t) = bang_components::ships::ShipType::parse_requested(&ship.ship_type)
                 else {
-                    return Err(format!(
-                        "side {:?}: unknown ship_type {:?}",
-                        side.name, ship.ship_type
-                    ));
+                    return Err(ScenarioError::UnknownShipType {
+                        side: side.name.clone(),
+                        ship_type: ship.ship_type.clone(),
+                    });
                 };
                 let s = t.stats();
                 if ship
@@ -147,13 +205,13 @@ impl Scenario {
                         .shields
                         .is_some_and(|v| v < 0 || v > s.max_shields as i64)
                 {
-                    return Err(format!(
-                        "side {:?}: fighters/shields outside the {} hull's range",
-                        side.name, s.wire_name
-                    ));
+                    return Err(ScenarioError::OutsideHull {
+                        side: side.name.clone(),
+                        hull: s.wire_name,
+                    });
                 }
                 if ship.count == 0 || ship.count > 100 {
-                    return Err(format!("side {:?}: count must be 1..=100", side.name));
+                    return Err(ScenarioError::ShipCount(side.name.clone()));
                 }
             }
             for st in std::iter::once(&side.strategy).chain(side.phases.iter().map(|p| &p.strategy))
@@ -162,10 +220,7 @@ impl Scenario {
                     || st.flee_below < 0.0
                     || st.commit.is_some_and(|c| c < 1)
                 {
-                    return Err(format!(
-                        "side {:?}: commit must be ≥ 1, commit_fraction in [0, 1], flee_below ≥ 0",
-                        side.name
-                    ));
+                    return Err(ScenarioError::Strategy(side.name.clone()));
                 }
             }
         }
@@ -174,10 +229,7 @@ impl Scenario {
                 || g.fighters < 1
                 || g.toll_amount < 0
             {
-                return Err(format!(
-                    "garrison of {:?}: mode offensive/defensive/toll, fighters ≥ 1, toll ≥ 0",
-                    g.owner
-                ));
+                return Err(ScenarioError::Garrison(g.owner.clone()));
             }
         }
         Ok(())
@@ -192,17 +244,18 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    pub fn parse(arg: &str) -> Result<Sweep, String> {
+    pub fn parse(arg: &str) -> Result<Sweep, ScenarioError> {
         let (key, values) = arg
             .split_once('=')
-            .ok_or_else(|| format!("--sweep {arg:?}: expected KEY=V1,V2,…"))?;
+            .ok_or_else(|| ScenarioError::SweepForm(arg.to_string()))?;
         if !(key.starts_with("scenario.") || key.starts_with("balance.")) {
-            return Err(format!(
-                "--sweep {key}: keys start with `scenario.` or `balance.`"
-            ));
+            return Err(ScenarioError::SweepRoot(key.to_string()));
         }
         if values.split(',').any(|v| v.trim().is_empty()) {
-            return Err(format!("--sweep {key}: empty value in {values:?}"));
+            return Err(ScenarioError::SweepEmptyValue {
+                key: key.to_string(),
+                values: values.to_string(),
+            });
         }
         let values = values
             .split(',')
@@ -216,7 +269,7 @@ impl Sweep {
             })
             .collect::<Vec<_>>();
         if values.is_empty() || values.len() > 1000 {
-            return Err(format!("--sweep {key}: give 1 to 1000 values"));
+            return Err(ScenarioError::SweepCount(key.to_string()));
         }
         Ok(Sweep {
             key: key.to_string(),
@@ -227,7 +280,7 @@ impl Sweep {
 
 /// Sets `path` (dots; array items by index) in a TOML tree. Integers given for float keys become
 /// floats, so `--sweep balance.combat.base_hit=1` works.
-fn set_path(root: &mut toml::Value, path: &str, value: toml::Value) -> Result<(), String> {
+fn set_path(root: &mut toml::Value, path: &str, value: toml::Value) -> Result<(), ScenarioError> {
     let mut node = root;
     let parts: Vec<&str> = path.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
@@ -244,24 +297,35 @@ fn set_path(root: &mut toml::Value, path: &str, value: toml::Value) -> Result<()
                     t.insert(part.to_string(), v);
                     return Ok(());
                 }
-                t.get_mut(*part)
-                    .ok_or_else(|| format!("no key {part:?} in {path}"))?
+                t.get_mut(*part).ok_or_else(|| ScenarioError::NoKey {
+                    key: part.to_string(),
+                    path: path.to_string(),
+                })?
             }
             toml::Value::Array(a) => {
-                let idx: usize = part
-                    .parse()
-                    .map_err(|_| format!("{part:?} in {path} is not an index"))?;
+                let index: usize = part.parse().map_err(|source| ScenarioError::NotIndex {
+                    part: part.to_string(),
+                    path: path.to_string(),
+                    source,
+                })?;
                 let len = a.len();
-                let item = a
-                    .get_mut(idx)
-                    .ok_or_else(|| format!("index {idx} in {path} is past the end ({len})"))?;
+                let item = a.get_mut(index).ok_or_else(|| ScenarioError::PastEnd {
+                    index,
+                    path: path.to_string(),
+                    len,
+                })?;
                 if last {
                     *item = value;
                     return Ok(());
                 }
                 item
             }
-            _ => return Err(format!("{path}: {part:?} is not inside a table or array")),
+            _ => {
+                return Err(ScenarioError::NotInside {
+                    path: path.to_string(),
+                    part: part.to_string(),
+                });
+            }
         };
         node = next;
     }
@@ -273,22 +337,20 @@ pub fn apply(
     scenario: &Scenario,
     balance: &Balance,
     point: &[(String, toml::Value)],
-) -> Result<(Scenario, Balance), String> {
-    let mut s = toml::Value::try_from(scenario).map_err(|e| e.to_string())?;
-    let mut b = toml::Value::try_from(balance).map_err(|e| e.to_string())?;
+) -> Result<(Scenario, Balance), ScenarioError> {
+    let mut s = toml::Value::try_from(scenario)?;
+    let mut b = toml::Value::try_from(balance)?;
     for (key, value) in point {
         match key.split_once('.') {
             Some(("scenario", rest)) => set_path(&mut s, rest, value.clone())?,
             Some(("balance", rest)) => set_path(&mut b, rest, value.clone())?,
-            _ => return Err(format!("--sweep {key}: unknown root")),
+            _ => return Err(ScenarioError::UnknownRoot(key.clone())),
         }
     }
-    let scenario: Scenario = s.try_into().map_err(|e: toml::de::Error| e.to_string())?;
+    let scenario: Scenario = s.try_into()?;
     scenario.validate()?;
-    let balance: Balance = b
-        .try_into()
-        .map_err(|e: toml::de::Error| format!("balance: {e}"))?;
-    balance.validate()?;
+    let balance: Balance = b.try_into().map_err(ScenarioError::Balance)?;
+    balance.validate().map_err(ScenarioError::InvalidBalance)?;
     Ok((scenario, balance))
 }
 

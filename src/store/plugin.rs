@@ -4,7 +4,7 @@
 
 use super::action_log::{ActionLogFiles, LogEntry};
 use super::retention::{Retention, schedule_pruning};
-use super::writer::{AfterCommit, Batch, Writer};
+use super::writer::{AfterCommit, Batch, StoreWriteError, Writer};
 use super::{
     Changes, CharacterRow, EncounterRow, PendingActionRow, Store, StoredEncounter,
     StoredEncounterRef,
@@ -28,7 +28,7 @@ use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The open store and the action log's files until the first update hands them to the writer
 /// thread (restoring the World reads them first). A mutex only because resources must be `Sync`.
@@ -56,7 +56,7 @@ pub struct AfterCommitQueue(pub Vec<AfterCommit>);
 
 /// Set when a commit failed: nothing more may be acknowledged, and the server stops.
 #[derive(Resource, Debug, Default)]
-pub struct StoreFailed(pub Option<String>);
+pub struct StoreFailed(pub Option<StoreWriteError>);
 
 pub struct StorePlugin {
     parts: Mutex<Option<(Store, ActionLogFiles)>>,
@@ -376,13 +376,13 @@ pub fn submit_update(
     }
     if writer.0.is_none() {
         let Some((store, files)) = store.0.lock().expect("store lock").take() else {
-            failed.0 = Some("the store is gone".into());
+            failed.0 = Some(StoreWriteError::StoreGone);
             return;
         };
         match Writer::start(store, files, metrics.map(|m| m.0.clone())) {
             Ok(w) => writer.0 = Some(w),
             Err(e) => {
-                failed.0 = Some(format!("cannot start the store writer: {e}"));
+                failed.0 = Some(StoreWriteError::Start(Arc::new(e)));
                 return;
             }
         }

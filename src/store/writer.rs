@@ -25,10 +25,24 @@ pub struct Batch {
 /// Most updates merged into one transaction (bounds one commit's size and latency).
 const MAX_MERGED: usize = 256;
 
+/// Why the store stopped taking the game's changes: nothing more may be acknowledged, and the
+/// server stops. Cloned to everyone who asks, so the sources are shared.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreWriteError {
+    #[error("commit failed: {0}")]
+    Commit(#[source] Arc<rusqlite::Error>),
+    #[error("the store writer stopped")]
+    Stopped,
+    #[error("the store is gone")]
+    StoreGone,
+    #[error("cannot start the store writer: {0}")]
+    Start(#[source] Arc<std::io::Error>),
+}
+
 pub struct Writer {
     tx: Option<crossbeam_channel::Sender<Batch>>,
     thread: Option<JoinHandle<()>>,
-    failed: Arc<Mutex<Option<String>>>,
+    failed: Arc<Mutex<Option<StoreWriteError>>>,
 }
 
 /// Commits the batches' changes in one transaction, in order, then runs what waited for them.
@@ -38,7 +52,7 @@ fn commit_batches(
     files: &mut ActionLogFiles,
     batches: Vec<Batch>,
     metrics: Option<&Metrics>,
-) -> Result<(), String> {
+) -> Result<(), StoreWriteError> {
     let started = Instant::now();
     let updates = batches.len();
     if let Some(m) = metrics {
@@ -59,7 +73,7 @@ fn commit_batches(
     if !changes.is_empty() {
         if let Err(e) = store.commit_in_order(&mut changes) {
             tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
-            return Err(e.to_string());
+            return Err(StoreWriteError::Commit(Arc::new(e)));
         }
         // The files follow the table; if this write fails they catch up at the next start.
         if let Err(e) = files.append(changes.iter().flat_map(|c| &c.actions)) {
@@ -118,20 +132,18 @@ impl Writer {
     }
 
     /// Queues an update's work. Returns the failure that stopped the writer, if one did.
-    pub fn submit(&self, batch: Batch) -> Result<(), String> {
+    pub fn submit(&self, batch: Batch) -> Result<(), StoreWriteError> {
         if let Some(reason) = self.failure() {
             return Err(reason);
         }
         let tx = self.tx.as_ref().expect("writer running");
         if tx.send(batch).is_err() {
-            return Err(self
-                .failure()
-                .unwrap_or_else(|| "the store writer stopped".into()));
+            return Err(self.failure().unwrap_or(StoreWriteError::Stopped));
         }
         Ok(())
     }
 
-    pub fn failure(&self) -> Option<String> {
+    pub fn failure(&self) -> Option<StoreWriteError> {
         self.failed.lock().expect("failure lock").clone()
     }
 }

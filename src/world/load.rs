@@ -129,14 +129,24 @@ pub fn universe_from_files(
     Ok(Universe::new(sectors))
 }
 
+/// Why a port's definition was refused (the caller names the file and the sector).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum PortDefError {
+    #[error("port code {0:?} must be three letters B or S")]
+    Code(String),
+    #[error("port {commodity}: stock {stock} is outside 0..={max}")]
+    Stock {
+        commodity: &'static str,
+        stock: i64,
+        max: i64,
+    },
+}
+
 /// A port's initial live state from its definition (world.md 6.2): sold commodities start at
 /// `stock` of `stock_max`; bought ones hold `demand_max - demand` of `demand_max`.
-fn port_state(def: &PortDef) -> Result<PortState, String> {
+fn port_state(def: &PortDef) -> Result<PortState, PortDefError> {
     if def.code.len() != 3 || !def.code.bytes().all(|b| b == b'B' || b == b'S') {
-        return Err(format!(
-            "port code {:?} must be three letters B or S",
-            def.code
-        ));
+        return Err(PortDefError::Code(def.code.clone()));
     }
     let mut stock = [0i64; 3];
     let mut max_capacity = [0i64; 3];
@@ -151,10 +161,11 @@ fn port_state(def: &PortDef) -> Result<PortState, String> {
             stock[i] = max_capacity[i] - def.demand.get(key).copied().unwrap_or(700);
         }
         if max_capacity[i] < 0 || stock[i] < 0 || stock[i] > max_capacity[i] {
-            return Err(format!(
-                "port {key}: stock {} is outside 0..={}",
-                stock[i], max_capacity[i]
-            ));
+            return Err(PortDefError::Stock {
+                commodity: key,
+                stock: stock[i],
+                max: max_capacity[i],
+            });
         }
     }
     Ok(PortState {
