@@ -150,11 +150,11 @@ fn character(
             ship
         }
     };
-    let mut knowledge = MapKnowledge {
-        first_visit: ts(&file.first_visit),
-        last_update: ts(&file.last_update),
-        ..Default::default()
-    };
+    let mut knowledge = MapKnowledge::restored(
+        Default::default(),
+        ts(&file.first_visit),
+        ts(&file.last_update),
+    );
     for (key, v) in file.sectors_visited {
         let Ok(id) = key.parse::<u32>() else { continue };
         if !universe.contains(id as i64) {
@@ -166,8 +166,7 @@ fn character(
             planets: v.planets,
             adjacent: v.adjacent_sectors,
         };
-        knowledge.visited.insert(id, visit);
-        knowledge.unsaved.push(id);
+        knowledge.insert_visit(id, visit);
     }
     Ok(CharacterRow {
         id: file.character_id,
@@ -292,7 +291,7 @@ fn import_characters(
             read_json(&path).and_then(|v| Ok(serde_json::from_value(v)?));
         match parsed.and_then(|f| character(f, changes.characters.len() as u64, universe)) {
             Ok(row) if seen.insert(row.id.clone()) => {
-                for (&sector, visit) in &row.knowledge.visited {
+                for (&sector, visit) in row.knowledge.visited() {
                     changes.visits.push((row.id.clone(), sector, visit.clone()));
                 }
                 changes.characters.push(row);

@@ -77,17 +77,45 @@ pub struct Visit {
     pub adjacent: Vec<SectorId>,
 }
 
-/// Everything a character has learnt of the map.
+/// Everything a character has learnt of the map. Visits change only through its methods, which
+/// remember the sector for the store: there is no list for a rule to forget to push to.
 #[derive(Component, Debug, Clone, Default, PartialEq)]
 pub struct MapKnowledge {
-    pub visited: BTreeMap<SectorId, Visit>,
+    visited: BTreeMap<SectorId, Visit>,
     pub first_visit: Option<Timestamp>,
     pub last_update: Option<Timestamp>,
-    /// Sectors whose visit changed since the store last saved them (drained by the store).
-    pub unsaved: Vec<SectorId>,
+    /// Sectors whose visit changed since the store last took them.
+    unsaved: Vec<SectorId>,
 }
 
 impl MapKnowledge {
+    /// Knowledge as the store kept it: nothing in it is a change to save again.
+    pub fn restored(
+        visited: BTreeMap<SectorId, Visit>,
+        first_visit: Option<Timestamp>,
+        last_update: Option<Timestamp>,
+    ) -> MapKnowledge {
+        MapKnowledge {
+            visited,
+            first_visit,
+            last_update,
+            unsaved: Vec::new(),
+        }
+    }
+
+    /// The same dates without the visits (the character row carries no visits).
+    pub fn dates_only(&self) -> MapKnowledge {
+        MapKnowledge::restored(BTreeMap::new(), self.first_visit, self.last_update)
+    }
+
+    pub fn visited(&self) -> &BTreeMap<SectorId, Visit> {
+        &self.visited
+    }
+
+    pub fn visit(&self, sector: SectorId) -> Option<&Visit> {
+        self.visited.get(&sector)
+    }
+
     /// Records a visit (world.md 4.2): empty new values keep the old ones.
     pub fn record_visit(&mut self, sector: SectorId, now: Timestamp, seen: Visit) {
         let entry = self.visited.entry(sector).or_insert_with(|| Visit {
@@ -108,6 +136,33 @@ impl MapKnowledge {
         }
         self.first_visit.get_or_insert(now);
         self.last_update = Some(now);
+        self.mark_unsaved(sector);
+    }
+
+    /// What the character now knows of the port in a sector it has visited.
+    pub fn see_port(&mut self, sector: SectorId, port: Option<PortSnapshot>) {
+        if let Some(visit) = self.visited.get_mut(&sector) {
+            visit.port = port;
+            self.mark_unsaved(sector);
+        }
+    }
+
+    /// Adds a visit read from elsewhere (an import), to be saved.
+    pub fn insert_visit(&mut self, sector: SectorId, visit: Visit) {
+        self.visited.insert(sector, visit);
+        self.mark_unsaved(sector);
+    }
+
+    /// The sectors whose visits changed since the last call, with those visits.
+    pub fn take_unsaved(&mut self) -> Vec<(SectorId, Visit)> {
+        let sectors = std::mem::take(&mut self.unsaved);
+        sectors
+            .into_iter()
+            .filter_map(|s| self.visited.get(&s).map(|v| (s, v.clone())))
+            .collect()
+    }
+
+    fn mark_unsaved(&mut self, sector: SectorId) {
         if !self.unsaved.contains(&sector) {
             self.unsaved.push(sector);
         }
@@ -219,11 +274,17 @@ mod tests {
                 adjacent: vec![],
             },
         );
-        let v = &k.visited[&3];
+        let v = &k.visited()[&3];
         assert_eq!(v.adjacent, vec![1, 2]);
         assert_eq!(v.last_visited, t2);
         assert_eq!(k.first_visit, Some(t1));
         assert_eq!(k.last_update, Some(t2));
-        assert_eq!(k.unsaved, vec![3]);
+        assert_eq!(
+            k.take_unsaved()
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect::<Vec<_>>(),
+            vec![3]
+        );
     }
 }

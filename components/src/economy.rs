@@ -99,17 +99,73 @@ pub const WARP_DEPOT_SECTOR: u32 = 0;
 pub const WARP_POWER_PRICE: i64 = 2;
 pub const WARP_DEPOT_NOTE: &str = "Special warp power depot - recharge your ship";
 
-/// Every port's live inventory, indexed by sector (`None` where a sector has no port).
+/// Every port's live inventory, indexed by sector (`None` where a sector has no port). Every
+/// change goes through [`PortStates::update`], which remembers the sector for the store: there is
+/// no list for a rule to forget to push to.
 #[derive(bevy_ecs::prelude::Resource, Debug, Clone, Default)]
 pub struct PortStates {
-    pub ports: Vec<Option<PortState>>,
-    /// Sectors whose port changed since the store last saved it (drained by the store).
-    pub unsaved: Vec<u32>,
+    ports: Vec<Option<PortState>>,
+    /// Sectors whose port changed since the store last took them.
+    unsaved: Vec<u32>,
 }
 
 impl PortStates {
+    /// The ports as the universe defines them, none of them changed yet.
+    pub fn new(ports: Vec<Option<PortState>>) -> PortStates {
+        PortStates {
+            ports,
+            unsaved: Vec::new(),
+        }
+    }
+
     pub fn get(&self, sector: u32) -> Option<&PortState> {
         self.ports.get(sector as usize).and_then(|p| p.as_ref())
+    }
+
+    /// Every sector's port, in sector order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &PortState)> {
+        self.ports
+            .iter()
+            .enumerate()
+            .filter_map(|(s, p)| p.as_ref().map(|p| (s as u32, p)))
+    }
+
+    /// Changes the port in `sector`, if it has one; `change` says whether it changed anything,
+    /// and a changed port is saved with the update.
+    pub fn update<R>(
+        &mut self,
+        sector: u32,
+        change: impl FnOnce(&mut PortState) -> (bool, R),
+    ) -> Option<R> {
+        let port = self.ports.get_mut(sector as usize)?.as_mut()?;
+        let (changed, out) = change(port);
+        if changed && !self.unsaved.contains(&sector) {
+            self.unsaved.push(sector);
+        }
+        Some(out)
+    }
+
+    /// Every sector that has a port, for [`PortStates::update`].
+    pub fn sectors(&self) -> Vec<u32> {
+        self.iter().map(|(s, _)| s).collect()
+    }
+
+    /// Sets a port's stock as the store had it (not a change to save again).
+    pub fn restore(&mut self, sector: u32, stock: [i64; 3]) -> bool {
+        match self.ports.get_mut(sector as usize).and_then(|p| p.as_mut()) {
+            Some(port) => {
+                port.stock = stock;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The sectors changed since the last call, in sector order.
+    pub fn take_unsaved(&mut self) -> Vec<u32> {
+        let mut sectors = std::mem::take(&mut self.unsaved);
+        sectors.sort_unstable();
+        sectors
     }
 }
 
@@ -132,6 +188,44 @@ pub fn price(commodity: Commodity, side: PortSide, stock: i64, max_capacity: i64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn port(stock: i64) -> Option<PortState> {
+        Some(PortState {
+            class: 1,
+            code: "BBS".into(),
+            stock: [stock; 3],
+            max_capacity: [1000; 3],
+        })
+    }
+
+    #[test]
+    fn only_ports_that_changed_are_left_for_the_store_once_each_in_sector_order() {
+        let mut ports = PortStates::new(vec![port(10), None, port(20), port(30)]);
+        assert_eq!(ports.sectors(), vec![0, 2, 3]);
+        assert_eq!(ports.update(1, |_| (true, ())), None, "no port in sector 1");
+        ports.update(3, |p| {
+            p.stock[0] = 31;
+            (true, ())
+        });
+        ports.update(2, |_| (false, ()));
+        ports.update(0, |p| {
+            p.stock[1] = 11;
+            (true, ())
+        });
+        ports.update(3, |p| {
+            p.stock[0] = 32;
+            (true, ())
+        });
+        assert_eq!(ports.take_unsaved(), vec![0, 3]);
+        assert_eq!(ports.get(3).unwrap().stock[0], 32);
+        assert!(ports.take_unsaved().is_empty(), "taken once");
+        assert!(ports.restore(2, [1, 2, 3]));
+        assert!(!ports.restore(1, [1, 2, 3]));
+        assert!(
+            ports.take_unsaved().is_empty(),
+            "a restored port is not a change"
+        );
+    }
 
     const STOCKS: [i64; 14] = [
         0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950, 990, 999, 1000,

@@ -361,12 +361,11 @@ impl Store {
                     rusqlite::types::Type::Text,
                 )
             })?;
-            let knowledge = MapKnowledge {
-                visited: visits.remove(&id).unwrap_or_default(),
-                first_visit: r.get::<_, Option<i64>>(12)?.map(Timestamp),
-                last_update: r.get::<_, Option<i64>>(13)?.map(Timestamp),
-                unsaved: Vec::new(),
-            };
+            let knowledge = MapKnowledge::restored(
+                visits.remove(&id).unwrap_or_default(),
+                r.get::<_, Option<i64>>(12)?.map(Timestamp),
+                r.get::<_, Option<i64>>(13)?.map(Timestamp),
+            );
             out.push(CharacterRow {
                 order: WorldOrder(r.get::<_, i64>(1)? as u64),
                 sector: r.get(2)?,

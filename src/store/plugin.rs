@@ -318,10 +318,8 @@ pub fn persist_changes(
     for (id, order, position, ship, credits, last_active, mut knowledge) in &mut characters {
         // Draining the unsaved list is bookkeeping, not a change worth saving again.
         let knowledge = knowledge.bypass_change_detection();
-        for sector in knowledge.unsaved.drain(..) {
-            if let Some(v) = knowledge.visited.get(&sector) {
-                changes.visits.push((id.0.clone(), sector, v.clone()));
-            }
+        for (sector, visit) in knowledge.take_unsaved() {
+            changes.visits.push((id.0.clone(), sector, visit));
         }
         changes.characters.push(CharacterRow {
             id: id.0.clone(),
@@ -330,20 +328,13 @@ pub fn persist_changes(
             ship: ship.clone(),
             credits: credits.0,
             last_active: last_active.0,
-            knowledge: MapKnowledge {
-                visited: Default::default(),
-                first_visit: knowledge.first_visit,
-                last_update: knowledge.last_update,
-                unsaved: Vec::new(),
-            },
+            knowledge: knowledge.dates_only(),
         });
     }
-    if !ports.unsaved.is_empty() {
+    {
+        // Taking the changed sectors is bookkeeping, not a change worth saving again.
         let ports = ports.bypass_change_detection();
-        let mut sectors: Vec<u32> = ports.unsaved.drain(..).collect();
-        sectors.sort_unstable();
-        sectors.dedup();
-        for sector in sectors {
+        for sector in ports.take_unsaved() {
             if let Some(p) = ports.get(sector) {
                 changes.ports.push((sector, p.stock));
             }
@@ -454,14 +445,8 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     world.insert_resource(ChatLog::starting_at(last_chat + 1));
     let universe = world.resource::<UniverseRes>().clone();
     for (sector, stock) in ports {
-        let mut states = world.resource_mut::<PortStates>();
-        match states
-            .ports
-            .get_mut(sector as usize)
-            .and_then(|p| p.as_mut())
-        {
-            Some(port) => port.stock = stock,
-            None => return Err(RestoreError::PortWithoutPort(sector)),
+        if !world.resource_mut::<PortStates>().restore(sector, stock) {
+            return Err(RestoreError::PortWithoutPort(sector));
         }
     }
     let count = rows.len();

@@ -60,7 +60,7 @@ fn committed_characters_come_back_identical() {
         let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
         let mut changes = Changes {
             characters: vec![a.clone(), b.clone()],
-            visits: vec![("alice".into(), 3, a.knowledge.visited[&3].clone())],
+            visits: vec![("alice".into(), 3, a.knowledge.visited()[&3].clone())],
             ports: vec![(7, [1, 2, 3])],
             ..Default::default()
         };
@@ -70,10 +70,10 @@ fn committed_characters_come_back_identical() {
     let loaded = store.load_characters().unwrap();
     assert_eq!(loaded.len(), 2);
     assert_eq!(loaded[0].id, "bob", "rows come back in world order");
-    a.knowledge.unsaved.clear();
+    a.knowledge.take_unsaved();
     assert_eq!(loaded[1], a);
     assert!(
-        loaded[0].knowledge.visited.is_empty(),
+        loaded[0].knowledge.visited().is_empty(),
         "bob's visit was never committed"
     );
     assert_eq!(store.load_ports().unwrap(), vec![(7, [1, 2, 3])]);

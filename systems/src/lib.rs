@@ -101,10 +101,7 @@ pub struct GamePlugin {
 impl Plugin for GamePlugin {
     fn build(&self, app: &mut App) {
         let universe = UniverseRes(self.setup.universe.clone());
-        let ports = PortStates {
-            ports: universe.sectors.iter().map(|s| s.port.clone()).collect(),
-            unsaved: Vec::new(),
-        };
+        let ports = PortStates::new(universe.sectors.iter().map(|s| s.port.clone()).collect());
         app.add_message::<ConnectionOpened>()
             .add_message::<ConnectionClosed>()
             .add_message::<RequestReceived>()

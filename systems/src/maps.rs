@@ -31,7 +31,7 @@ pub fn my_map(world: &World, req: CharacterRequest) -> ApiResult<MyMapResult> {
         .expect("character has knowledge");
     let ship = world.get::<Ship>(entity).expect("character has a ship");
     let sectors_visited = knowledge
-        .visited
+        .visited()
         .iter()
         .map(|(sector, v)| {
             let view = VisitView {
@@ -47,7 +47,7 @@ pub fn my_map(world: &World, req: CharacterRequest) -> ApiResult<MyMapResult> {
     Ok(MyMapResult {
         character_id: id.to_string(),
         sectors_visited,
-        total_sectors_visited: knowledge.visited.len() as u32,
+        total_sectors_visited: knowledge.visited().len() as u32,
         first_visit: knowledge.first_visit,
         last_update: knowledge.last_update,
         ship_config: ShipConfig {
@@ -96,7 +96,7 @@ impl Limit {
 /// direction, neighbours in ascending order, up to the limit.
 fn known_around(knowledge: &MapKnowledge, centre: SectorId, limit: Limit) -> BTreeSet<SectorId> {
     let mut neighbours: BTreeMap<SectorId, BTreeSet<SectorId>> = BTreeMap::new();
-    for (&v, visit) in &knowledge.visited {
+    for (&v, visit) in knowledge.visited() {
         for &a in &visit.adjacent {
             neighbours.entry(v).or_default().insert(a);
             neighbours.entry(a).or_default().insert(v);
@@ -154,7 +154,7 @@ pub fn local_map(world: &World, req: LocalMapRequest) -> ApiResult<LocalMapResul
     let node_list = seen
         .iter()
         .map(|&sector| {
-            let visit = knowledge.visited.get(&sector);
+            let visit = knowledge.visit(sector);
             MapNode {
                 id: sector,
                 visited: visit.is_some(),

@@ -177,7 +177,7 @@ mod tests {
         let knowledge = w
             .get::<bang_components::character::MapKnowledge>(a)
             .unwrap();
-        assert_eq!(knowledge.visited[&1].adjacent, vec![2]);
+        assert_eq!(knowledge.visited()[&1].adjacent, vec![2]);
         let back = MoveRequest {
             character_id: Some("a".into()),
             to_sector: Some(IntArg::Int(0)),

@@ -44,10 +44,13 @@ pub fn reset_ports(
     {
         let mut ports = world.resource_mut::<PortStates>();
         for (sector, info) in universe.sectors.iter().enumerate() {
-            if let (Some(initial), Some(Some(live))) = (&info.port, ports.ports.get_mut(sector)) {
-                live.stock = initial.stock;
+            if let Some(initial) = &info.port
+                && let Some(()) = ports.update(sector as u32, |live| {
+                    live.stock = initial.stock;
+                    (true, ())
+                })
+            {
                 count += 1;
-                ports.unsaved.push(sector as u32);
             }
         }
     }
@@ -121,16 +124,10 @@ pub fn regenerate_ports(
     let mut count = 0u32;
     {
         let mut ports = world.resource_mut::<PortStates>();
-        let mut changed = Vec::new();
-        for (sector, port) in ports.ports.iter_mut().enumerate() {
-            if let Some(port) = port {
-                count += 1;
-                if restock(port, fraction, None) {
-                    changed.push(sector as u32);
-                }
-            }
+        for sector in ports.sectors() {
+            count += 1;
+            ports.update(sector, |port| (restock(port, fraction, None), ()));
         }
-        ports.unsaved.extend(changed);
     }
     let now = world.resource::<GameClock>().now();
     log_action(
@@ -181,16 +178,14 @@ pub fn regenerate_ports_over_time(
     }
     clock.0 -= interval;
     let fraction = balance.economy.port_regen_fraction;
-    let mut changed = Vec::new();
-    for (sector, port) in ports.ports.iter_mut().enumerate() {
-        let (Some(port), Some(initial)) = (port, &universe.sectors[sector].port) else {
+    for sector in ports.sectors() {
+        let Some(initial) = &universe.sectors[sector as usize].port else {
             continue;
         };
-        if restock(port, fraction, Some(initial.stock)) {
-            changed.push(sector as u32);
-        }
+        ports.update(sector, |port| {
+            (restock(port, fraction, Some(initial.stock)), ())
+        });
     }
-    ports.unsaved.extend(changed);
 }
 
 /// `reset_ports`: Operator: every port back to its initial stock.

@@ -159,21 +159,21 @@ fn move_port_stock(
 ) -> Prices {
     let i = q.commodity.index();
     let mut ports = world.resource_mut::<PortStates>();
-    let port = ports.ports[sector as usize]
-        .as_mut()
-        .expect("quote found a port");
-    match q.side {
-        PortSide::Sells => port.stock[i] -= q.quantity,
-        PortSide::Buys => port.stock[i] += q.quantity,
-    }
-    let prices = Prices {
-        fuel_ore: port.displayed_price(Commodity::FuelOre),
-        organics: port.displayed_price(Commodity::Organics),
-        equipment: port.displayed_price(Commodity::Equipment),
-        warp_power_depot: None,
-    };
-    ports.unsaved.push(sector);
-    prices
+    ports
+        .update(sector, |port| {
+            match q.side {
+                PortSide::Sells => port.stock[i] -= q.quantity,
+                PortSide::Buys => port.stock[i] += q.quantity,
+            }
+            let prices = Prices {
+                fuel_ore: port.displayed_price(Commodity::FuelOre),
+                organics: port.displayed_price(Commodity::Organics),
+                equipment: port.displayed_price(Commodity::Equipment),
+                warp_power_depot: None,
+            };
+            (true, prices)
+        })
+        .expect("quote found a port")
 }
 
 /// `trade`: buy from or sell to the port here. A refusal is a 400 with the same text
@@ -209,13 +209,8 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
     let new_prices = move_port_stock(world, sector, &q);
     // The trader sees the port as it is now (the reference kept the pre-trade snapshot).
     let snapshot = port_snapshot(world, sector, now);
-    if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity)
-        && let Some(visit) = knowledge.visited.get_mut(&sector)
-    {
-        visit.port = snapshot;
-        if !knowledge.unsaved.contains(&sector) {
-            knowledge.unsaved.push(sector);
-        }
+    if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity) {
+        knowledge.see_port(sector, snapshot);
     }
     world.entity_mut(entity).insert(LastActive(now));
     let trade_type = match q.side {
