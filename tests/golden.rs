@@ -122,12 +122,12 @@ fn differences(v: &Vector, got: &RoundOutcome) -> Vec<String> {
         }
     };
     for (field, ours) in [
-        ("hits", &got.hits),
-        ("offensive_losses", &got.offensive_losses),
-        ("defensive_losses", &got.defensive_losses),
-        ("shield_loss", &got.shield_loss),
-        ("fighters_remaining", &got.fighters_remaining),
-        ("shields_remaining", &got.shields_remaining),
+        ("hits", &got.losses.hits),
+        ("offensive_losses", &got.losses.offensive_losses),
+        ("defensive_losses", &got.losses.defensive_losses),
+        ("shield_loss", &got.losses.shield_loss),
+        ("fighters_remaining", &got.standing.fighters_remaining),
+        ("shields_remaining", &got.standing.shields_remaining),
     ] {
         let want = int_map(&e[field]);
         check(
@@ -140,8 +140,8 @@ fn differences(v: &Vector, got: &RoundOutcome) -> Vec<String> {
     let want = bool_map(&e["flee_results"]);
     check(
         "flee_results",
-        got.flee_results == want,
-        format!("{:?}", got.flee_results),
+        got.standing.flee_results == want,
+        format!("{:?}", got.standing.flee_results),
         format!("{want:?}"),
     );
     let want = e["end_state"].as_str().map(str::to_string);

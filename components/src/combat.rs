@@ -187,15 +187,35 @@ pub struct StoredAction {
     pub timed_out: bool,
 }
 
+/// What one round did to each participant, keyed by id: the one type for it, from the engine's
+/// outcome through the stored history to every payload that shows a round (flattened there).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RoundLosses {
+    /// Fighters of the other side each participant destroyed.
+    pub hits: BTreeMap<String, i64>,
+    /// Fighters each participant lost attacking.
+    pub offensive_losses: BTreeMap<String, i64>,
+    /// Fighters each participant lost to others' attacks.
+    pub defensive_losses: BTreeMap<String, i64>,
+    pub shield_loss: BTreeMap<String, i64>,
+}
+
+/// Where each participant stands after a round, keyed by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RoundStanding {
+    pub fighters_remaining: BTreeMap<String, i64>,
+    pub shields_remaining: BTreeMap<String, i64>,
+    /// Whether each participant that tried to flee got away (false for the others).
+    pub flee_results: BTreeMap<String, bool>,
+}
+
 /// One resolved round, as `combat.status` and the round events show history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoundLog {
     pub round: u32,
     pub actions: BTreeMap<String, StoredAction>,
-    pub hits: BTreeMap<String, i64>,
-    pub offensive_losses: BTreeMap<String, i64>,
-    pub defensive_losses: BTreeMap<String, i64>,
-    pub shield_loss: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub losses: RoundLosses,
     pub result: Option<FightEnd>,
     pub timestamp: Timestamp,
 }

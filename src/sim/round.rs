@@ -2,6 +2,7 @@
 //! The input is the golden vectors' form, so a designer can replay any vector or ask "what if".
 
 use bang_components::balance::CombatBalance;
+use bang_components::combat::{RoundLosses, RoundStanding};
 use bang_systems::combat::engine::{
     CombatAction, FightEnd, Fighter, RngKind, RoundAction, RoundOutcome, resolve_round,
 };
@@ -28,7 +29,7 @@ pub struct RoundInput {
     #[serde(default)]
     pub base_seed: Option<i64>,
     pub round: u32,
-    pub participants: Vec<ParticipantInput>,
+    pub participants: Vec<Fighter>,
     #[serde(default)]
     pub actions: BTreeMap<String, ActionInput>,
     /// Extra keys of the golden vectors' files are ignored.
@@ -36,15 +37,6 @@ pub struct RoundInput {
     pub _name: Option<String>,
     #[serde(default, rename = "expected")]
     pub _expected: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParticipantInput {
-    pub id: String,
-    pub fighters: i64,
-    pub shields: i64,
-    pub turns_per_warp: i64,
 }
 
 #[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
@@ -64,13 +56,10 @@ pub struct ActionInput {
 #[derive(Debug, Serialize)]
 pub struct RoundOutput {
     pub effective_actions: BTreeMap<String, ActionInput>,
-    pub hits: BTreeMap<String, i64>,
-    pub offensive_losses: BTreeMap<String, i64>,
-    pub defensive_losses: BTreeMap<String, i64>,
-    pub shield_loss: BTreeMap<String, i64>,
-    pub fighters_remaining: BTreeMap<String, i64>,
-    pub shields_remaining: BTreeMap<String, i64>,
-    pub flee_results: BTreeMap<String, bool>,
+    #[serde(flatten)]
+    pub losses: RoundLosses,
+    #[serde(flatten)]
+    pub standing: RoundStanding,
     pub end_state: Option<FightEnd>,
     pub draws: u32,
 }
@@ -96,13 +85,8 @@ fn output(outcome: RoundOutcome) -> RoundOutput {
                 (id, view)
             })
             .collect(),
-        hits: outcome.hits,
-        offensive_losses: outcome.offensive_losses,
-        defensive_losses: outcome.defensive_losses,
-        shield_loss: outcome.shield_loss,
-        fighters_remaining: outcome.fighters_remaining,
-        shields_remaining: outcome.shields_remaining,
-        flee_results: outcome.flee_results,
+        losses: outcome.losses,
+        standing: outcome.standing,
         end_state: outcome.end_state,
         draws: outcome.draws,
     }
@@ -118,16 +102,6 @@ pub fn resolve_json(
     if input.participants.is_empty() {
         return Err(RoundError::NoParticipants);
     }
-    let fighters: Vec<Fighter> = input
-        .participants
-        .iter()
-        .map(|p| Fighter {
-            id: p.id.clone(),
-            fighters: p.fighters,
-            shields: p.shields,
-            turns_per_warp: p.turns_per_warp,
-        })
-        .collect();
     let mut actions = BTreeMap::new();
     for (id, a) in &input.actions {
         actions.insert(
@@ -142,7 +116,7 @@ pub fn resolve_json(
         );
     }
     let outcome = resolve_round(
-        &fighters,
+        &input.participants,
         &actions,
         input.base_seed.unwrap_or(0),
         input.round,

@@ -3,7 +3,7 @@
 //! clients written against either read them.
 
 use super::fields::{IntArg, MAX_ID_LEN, MAX_SHORT_TEXT, Validate, check_len};
-use crate::combat::FightEnd;
+use crate::combat::{FightEnd, RoundLosses, RoundStanding};
 use crate::ships::ShipType;
 use crate::time::Timestamp;
 use crate::universe::SectorId;
@@ -82,10 +82,8 @@ pub struct CombatStarted {
 pub struct RoundLogView {
     pub round: u32,
     pub actions: BTreeMap<String, ActionView>,
-    pub hits: BTreeMap<String, i64>,
-    pub offensive_losses: BTreeMap<String, i64>,
-    pub defensive_losses: BTreeMap<String, i64>,
-    pub shield_loss: BTreeMap<String, i64>,
+    #[serde(flatten)]
+    pub losses: RoundLosses,
     pub result: Option<FightEnd>,
     pub timestamp: Timestamp,
 }
@@ -118,13 +116,10 @@ pub struct SalvageMetadata {
 pub struct RoundPayload {
     pub combat_id: String,
     pub round: u32,
-    pub hits: BTreeMap<String, i64>,
-    pub offensive_losses: BTreeMap<String, i64>,
-    pub defensive_losses: BTreeMap<String, i64>,
-    pub shield_loss: BTreeMap<String, i64>,
-    pub fighters_remaining: BTreeMap<String, i64>,
-    pub shields_remaining: BTreeMap<String, i64>,
-    pub flee_results: BTreeMap<String, bool>,
+    #[serde(flatten)]
+    pub losses: RoundLosses,
+    #[serde(flatten)]
+    pub standing: RoundStanding,
     /// Whether the fight ended with this round (the seed's boolean).
     pub end: bool,
     /// The terminal result, or null while the fight goes on.

@@ -11,13 +11,15 @@ pub use self::core::{Combatant, Order, Resolved, RoundEnd, Tally, resolve_indexe
 use self::core::{INLINE, Slot, resolve_slots, scratch};
 use bang_components::balance::CombatBalance;
 pub use bang_components::combat::{CombatAction, FightEnd};
+use bang_components::combat::{RoundLosses, RoundStanding};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 pub use super::rng::RngKind;
 
-/// One participant as it stands at the start of the round.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One participant as it stands at the start of the round (also what `bang sim round` reads).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Fighter {
     pub id: String,
     pub fighters: i64,
@@ -57,13 +59,8 @@ impl RoundAction {
 /// What the engine decided. Every map has exactly the participants' ids as keys.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoundOutcome {
-    pub hits: BTreeMap<String, i64>,
-    pub offensive_losses: BTreeMap<String, i64>,
-    pub defensive_losses: BTreeMap<String, i64>,
-    pub shield_loss: BTreeMap<String, i64>,
-    pub fighters_remaining: BTreeMap<String, i64>,
-    pub shields_remaining: BTreeMap<String, i64>,
-    pub flee_results: BTreeMap<String, bool>,
+    pub losses: RoundLosses,
+    pub standing: RoundStanding,
     /// How the round ended the fight, or None.
     pub end_state: Option<FightEnd>,
     pub effective_actions: BTreeMap<String, RoundAction>,
@@ -256,14 +253,19 @@ fn outcome(
         }
         map
     };
-    RoundOutcome {
-        offensive_losses: numbers(|t| t.offensive_losses),
-        defensive_losses: numbers(|t| t.defensive_losses),
-        shield_loss: numbers(|t| t.shield_loss),
+    let standing = RoundStanding {
         fighters_remaining: numbers(|t| t.fighters_remaining),
         shields_remaining: numbers(|t| t.shields_remaining),
-        hits,
         flee_results: per_id(entries, |i| slots[i].tally().fled),
+    };
+    RoundOutcome {
+        losses: RoundLosses {
+            offensive_losses: numbers(|t| t.offensive_losses),
+            defensive_losses: numbers(|t| t.defensive_losses),
+            shield_loss: numbers(|t| t.shield_loss),
+            hits,
+        },
+        standing,
         end_state,
         effective_actions: per_id(entries, |i| {
             effective_action(entries, &entries[i], &slots[i])

@@ -89,10 +89,7 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
     logs.push(RoundLog {
         round: e.round,
         actions: effective.clone(),
-        hits: outcome.hits.clone(),
-        offensive_losses: outcome.offensive_losses.clone(),
-        defensive_losses: outcome.defensive_losses.clone(),
-        shield_loss: outcome.shield_loss.clone(),
+        losses: outcome.losses.clone(),
         result: result.clone(),
         timestamp: now,
     });
@@ -212,7 +209,7 @@ fn record_last_hits(
         (a.fighters, a.turns_per_warp, &a.id).cmp(&(b.fighters, b.turns_per_warp, &b.id))
     });
     for a in order {
-        if outcome.hits.get(&a.id).copied().unwrap_or(0) > 0
+        if outcome.losses.hits.get(&a.id).copied().unwrap_or(0) > 0
             && let Some(t) = effective.get(&a.id).and_then(|x| x.target.clone())
             && effective[&a.id].action == CombatAction::Attack
         {
@@ -226,11 +223,13 @@ fn apply_numbers(e: &mut Encounter, outcome: &RoundOutcome) -> BTreeMap<String, 
     let mut deltas = BTreeMap::new();
     for p in e.participants.iter_mut() {
         let f = outcome
+            .standing
             .fighters_remaining
             .get(&p.id)
             .copied()
             .unwrap_or(p.fighters);
         let s = outcome
+            .standing
             .shields_remaining
             .get(&p.id)
             .copied()
@@ -245,6 +244,7 @@ fn apply_numbers(e: &mut Encounter, outcome: &RoundOutcome) -> BTreeMap<String, 
 /// Takes the ships that fled out of the fight (they still get its end); returns them.
 fn remove_fled(e: &mut Encounter, outcome: &RoundOutcome) -> Vec<String> {
     let fled_now: Vec<String> = outcome
+        .standing
         .flee_results
         .iter()
         .filter(|(_, ok)| **ok)
@@ -293,13 +293,8 @@ fn round_payload(
     RoundPayload {
         combat_id: e.combat_id.clone(),
         round,
-        hits: outcome.hits.clone(),
-        offensive_losses: outcome.offensive_losses.clone(),
-        defensive_losses: outcome.defensive_losses.clone(),
-        shield_loss: outcome.shield_loss.clone(),
-        fighters_remaining: outcome.fighters_remaining.clone(),
-        shields_remaining: outcome.shields_remaining.clone(),
-        flee_results: outcome.flee_results.clone(),
+        losses: outcome.losses.clone(),
+        standing: outcome.standing.clone(),
         end: e.ended,
         result: e.end_state.clone(),
         deadline: e.deadline,
@@ -363,8 +358,18 @@ fn carry_numbers(world: &mut World, told: &Told, outcome: &RoundOutcome) {
         let Some(c) = world.resource::<CharacterIndex>().get(id) else {
             continue;
         };
-        let f = outcome.fighters_remaining.get(id).copied().unwrap_or(0);
-        let s = outcome.shields_remaining.get(id).copied().unwrap_or(0);
+        let f = outcome
+            .standing
+            .fighters_remaining
+            .get(id)
+            .copied()
+            .unwrap_or(0);
+        let s = outcome
+            .standing
+            .shields_remaining
+            .get(id)
+            .copied()
+            .unwrap_or(0);
         let mut ship = world.get_mut::<Ship>(c).expect("ship");
         let stats = ship.stats();
         ship.fighters = f.clamp(0, stats.max_fighters as i64);

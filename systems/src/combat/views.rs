@@ -67,10 +67,7 @@ pub fn log_view(log: &RoundLog) -> RoundLogView {
             .iter()
             .map(|(k, a)| (k.clone(), action_view(a)))
             .collect(),
-        hits: log.hits.clone(),
-        offensive_losses: log.offensive_losses.clone(),
-        defensive_losses: log.defensive_losses.clone(),
-        shield_loss: log.shield_loss.clone(),
+        losses: log.losses.clone(),
         result: log.result.clone(),
         timestamp: log.timestamp,
     }

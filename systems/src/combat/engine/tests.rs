@@ -67,16 +67,28 @@ fn spec_v1_duel_both_attack() {
     let parts = [fighter("beta", 300, 150, 3), fighter("alpha", 300, 150, 3)];
     let acts = actions(&[("alpha", attack(50, "beta")), ("beta", attack(40, "alpha"))]);
     let out = reference(&parts, &acts, 1234, 1);
-    assert_eq!(out.hits, map(&[("alpha", 20), ("beta", 15)]));
-    assert_eq!(out.offensive_losses, map(&[("alpha", 30), ("beta", 25)]));
-    assert_eq!(out.defensive_losses, map(&[("alpha", 15), ("beta", 20)]));
-    assert_eq!(out.shield_loss, map(&[("alpha", 8), ("beta", 10)]));
+    assert_eq!(out.losses.hits, map(&[("alpha", 20), ("beta", 15)]));
     assert_eq!(
-        out.fighters_remaining,
+        out.losses.offensive_losses,
+        map(&[("alpha", 30), ("beta", 25)])
+    );
+    assert_eq!(
+        out.losses.defensive_losses,
+        map(&[("alpha", 15), ("beta", 20)])
+    );
+    assert_eq!(out.losses.shield_loss, map(&[("alpha", 8), ("beta", 10)]));
+    assert_eq!(
+        out.standing.fighters_remaining,
         map(&[("alpha", 255), ("beta", 255)])
     );
-    assert_eq!(out.shields_remaining, map(&[("alpha", 142), ("beta", 140)]));
-    assert_eq!(out.flee_results, map(&[("alpha", false), ("beta", false)]));
+    assert_eq!(
+        out.standing.shields_remaining,
+        map(&[("alpha", 142), ("beta", 140)])
+    );
+    assert_eq!(
+        out.standing.flee_results,
+        map(&[("alpha", false), ("beta", false)])
+    );
     assert_eq!(out.end_state, None);
     assert_eq!(out.draws, 90);
 }
@@ -91,7 +103,7 @@ fn spec_v14_two_fleers() {
     let acts = actions(&[("a", flee(1)), ("b", flee(2)), ("c", RoundAction::brace())]);
     let out = reference(&parts, &acts, 77, 1);
     assert_eq!(
-        out.flee_results,
+        out.standing.flee_results,
         map(&[("a", false), ("b", true), ("c", false)])
     );
     assert_eq!(out.end_state, Some(FightEnd::Fled("b".into())));
@@ -123,7 +135,7 @@ fn normalisation_and_missing_actions() {
     );
     assert_eq!(out.effective_actions["c"], RoundAction::timed_out());
     assert!(
-        !out.hits.contains_key("x"),
+        !out.losses.hits.contains_key("x"),
         "a non-participant's action is ignored"
     );
 }
@@ -138,15 +150,21 @@ fn balance_knobs_drive_the_hit_chance() {
         ..CombatBalance::default()
     };
     let out = resolve_round(&parts, &acts, 5, 1, RngKind::ChaCha, &always);
-    assert_eq!((out.hits["a"], out.offensive_losses["a"]), (20, 0));
-    assert_eq!(out.shield_loss["b"], 8, "ceil(ceil(20 × 0.5) × 0.8)");
+    assert_eq!(
+        (out.losses.hits["a"], out.losses.offensive_losses["a"]),
+        (20, 0)
+    );
+    assert_eq!(out.losses.shield_loss["b"], 8, "ceil(ceil(20 × 0.5) × 0.8)");
     let never = CombatBalance {
         min_hit: 0.0,
         max_hit: 0.0,
         ..CombatBalance::default()
     };
     let out = resolve_round(&parts, &acts, 5, 1, RngKind::ChaCha, &never);
-    assert_eq!((out.hits["a"], out.offensive_losses["a"]), (0, 20));
+    assert_eq!(
+        (out.losses.hits["a"], out.losses.offensive_losses["a"]),
+        (0, 20)
+    );
 }
 
 /// A random round: 1–5 participants with random actions (some invalid, some missing).
@@ -193,34 +211,40 @@ fn properties_over_random_rounds() {
             );
             let ids: Vec<&String> = parts.iter().map(|f| &f.id).collect();
             assert!(
-                out.fighters_remaining.keys().eq(ids.iter().copied()),
+                out.standing
+                    .fighters_remaining
+                    .keys()
+                    .eq(ids.iter().copied()),
                 "keys are the participants"
             );
             assert_eq!(out.effective_actions.len(), parts.len());
             let mut shots = 0i64;
             for f in &parts {
                 let id = &f.id;
-                let lost = out.offensive_losses[id] + out.defensive_losses[id];
+                let lost = out.losses.offensive_losses[id] + out.losses.defensive_losses[id];
                 assert!(
                     lost <= f.fighters,
                     "case {case}: {id} lost more than it had"
                 );
-                assert!(out.fighters_remaining[id] >= 0);
-                assert_eq!(out.fighters_remaining[id], f.fighters - lost);
-                assert!(out.shields_remaining[id] >= 0);
-                assert!(out.shield_loss[id] <= out.defensive_losses[id]);
+                assert!(out.standing.fighters_remaining[id] >= 0);
+                assert_eq!(out.standing.fighters_remaining[id], f.fighters - lost);
+                assert!(out.standing.shields_remaining[id] >= 0);
+                assert!(out.losses.shield_loss[id] <= out.losses.defensive_losses[id]);
                 let eff = &out.effective_actions[id];
                 assert!(eff.commit >= 0 && eff.commit <= f.fighters);
                 if eff.action == CombatAction::Attack {
                     assert!(eff.commit > 0 && eff.target.as_deref() != Some(id.as_str()));
-                    assert!(out.hits[id] + out.offensive_losses[id] <= eff.commit);
+                    assert!(out.losses.hits[id] + out.losses.offensive_losses[id] <= eff.commit);
                 } else {
-                    assert_eq!((out.hits[id], out.offensive_losses[id]), (0, 0));
+                    assert_eq!(
+                        (out.losses.hits[id], out.losses.offensive_losses[id]),
+                        (0, 0)
+                    );
                 }
-                shots += out.hits[id] + out.offensive_losses[id];
+                shots += out.losses.hits[id] + out.losses.offensive_losses[id];
             }
-            let hits: i64 = out.hits.values().sum();
-            let defensive: i64 = out.defensive_losses.values().sum();
+            let hits: i64 = out.losses.hits.values().sum();
+            let defensive: i64 = out.losses.defensive_losses.values().sum();
             assert_eq!(hits, defensive);
             let fleers = out
                 .effective_actions
@@ -255,12 +279,15 @@ fn chacha_rounds_differ_and_repeat() {
         )
     };
     assert_eq!(run(9, 1), run(9, 1));
-    let outcomes: Vec<_> = (1..=5).map(|r| run(9, r).hits).collect();
+    let outcomes: Vec<_> = (1..=5).map(|r| run(9, r).losses.hits).collect();
     assert!(
         outcomes.windows(2).any(|w| w[0] != w[1]),
         "rounds draw differently"
     );
-    assert_ne!(run(9, 1).hits, reference(&parts, &acts, 9, 1).hits);
+    assert_ne!(
+        run(9, 1).losses.hits,
+        reference(&parts, &acts, 9, 1).losses.hits
+    );
 }
 
 /// An adversarial round for the oracle: 0–12 participants drawn with repeats from ids that share

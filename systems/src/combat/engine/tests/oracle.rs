@@ -4,6 +4,7 @@
 use crate::combat::engine::{CombatAction, Fighter, RngKind, RoundAction, RoundOutcome};
 use crate::combat::rng::RoundRng;
 use bang_components::balance::CombatBalance;
+use bang_components::combat::{RoundLosses, RoundStanding};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Resolves one round. `participants` in any order (ids are handled in byte order; a repeated id
@@ -48,13 +49,17 @@ pub fn resolve_round(
             None => "stalemate".to_string(),
         };
         return RoundOutcome {
-            hits: per_id(&by_id, |_, _| 0),
-            offensive_losses: per_id(&by_id, |_, _| 0),
-            defensive_losses: per_id(&by_id, |_, _| 0),
-            shield_loss: per_id(&by_id, |_, _| 0),
-            fighters_remaining: per_id(&by_id, |_, f| f.fighters),
-            shields_remaining: per_id(&by_id, |_, f| f.shields),
-            flee_results: per_id(&by_id, |id, _| fled.contains(id)),
+            losses: RoundLosses {
+                hits: per_id(&by_id, |_, _| 0),
+                offensive_losses: per_id(&by_id, |_, _| 0),
+                defensive_losses: per_id(&by_id, |_, _| 0),
+                shield_loss: per_id(&by_id, |_, _| 0),
+            },
+            standing: RoundStanding {
+                fighters_remaining: per_id(&by_id, |_, f| f.fighters),
+                shields_remaining: per_id(&by_id, |_, f| f.shields),
+                flee_results: per_id(&by_id, |id, _| fled.contains(id)),
+            },
             end_state: Some(
                 end_state
                     .parse()
@@ -93,13 +98,17 @@ pub fn resolve_round(
     let end_state = end_state(&by_id, &fighters_remaining, &fled);
 
     RoundOutcome {
-        hits: per_id(&by_id, |id, _| hits[id]),
-        offensive_losses: per_id(&by_id, |id, _| offensive[id]),
-        defensive_losses: per_id(&by_id, |id, _| defensive[id]),
-        shield_loss,
-        fighters_remaining,
-        shields_remaining,
-        flee_results: per_id(&by_id, |id, _| fled.contains(id)),
+        losses: RoundLosses {
+            hits: per_id(&by_id, |id, _| hits[id]),
+            offensive_losses: per_id(&by_id, |id, _| offensive[id]),
+            defensive_losses: per_id(&by_id, |id, _| defensive[id]),
+            shield_loss,
+        },
+        standing: RoundStanding {
+            fighters_remaining,
+            shields_remaining,
+            flee_results: per_id(&by_id, |id, _| fled.contains(id)),
+        },
         end_state: end_state.map(|end| {
             end.parse()
                 .expect("the oracle spells ends as the wire does")
