@@ -176,6 +176,7 @@ fn character(
         credits: int(file.credits.as_ref()).unwrap_or(1000).max(0),
         last_active: ts(&file.last_update).unwrap_or_default(),
         knowledge,
+        extras: None,
     })
 }
 

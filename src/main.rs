@@ -2,6 +2,7 @@
 
 use bang::config::ConfigFile;
 use bang::server::{BalanceSource, Server, ServerSettings, WorldSource};
+use bang_components::session::WireDialect;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -79,6 +80,17 @@ struct ServeArgs {
     /// Balance file (TOML) [default: ./world-data/balance.toml if present, else built in]
     #[arg(long)]
     balance: Option<PathBuf>,
+    /// Dialect of a connection that does not name one (`/ws?dialect=`): 2025-10 or 2026-01
+    /// [default: 2025-10]
+    #[arg(long)]
+    dialect: Option<WireDialect>,
+    /// World rules: 2025-10 (the seed's) or 2026-01 (registration required, hyperspace travel,
+    /// seeding characters from the world-data directory's files) [default: the dialect's]
+    #[arg(long)]
+    rules: Option<WireDialect>,
+    /// Serve `test.reset` (the 2026-01 integration suite's): for test deployments only
+    #[arg(long)]
+    test_endpoints: bool,
 }
 
 #[derive(clap::Args)]
@@ -311,6 +323,21 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
         None => BalanceSource::Bundled,
     };
     s.admin_token = file.admin_token.filter(|t| !t.is_empty());
+    if let Some(dialect) = args.dialect {
+        s.net.dialect = dialect;
+    } else if let Some(name) = &file.dialect {
+        s.net.dialect = name.parse()?;
+    }
+    let rules = match (args.rules, &file.rules) {
+        (Some(rules), _) => rules,
+        (None, Some(name)) => name.parse()?,
+        (None, None) => s.net.dialect,
+    };
+    if rules == WireDialect::V2026_01 {
+        s.rules = bang_components::rules::WorldRules::release_2026();
+        s.registration_required = true;
+    }
+    s.rules.test_endpoints = args.test_endpoints;
     s.character_tokens = file.character_tokens.clone();
     if let Some(rng) = file.combat_rng {
         s.combat_rng = rng.into();

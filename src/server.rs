@@ -142,6 +142,10 @@ pub struct ServerSettings {
     pub durability: Durability,
     pub inbox_requests: usize,
     pub retention: Retention,
+    /// The seed's world rules or the 2026-01 release's.
+    pub rules: bang_components::rules::WorldRules,
+    /// Whether `join` needs a registered character (the 2026-01 rules).
+    pub registration_required: bool,
 }
 
 impl Default for ServerSettings {
@@ -159,6 +163,8 @@ impl Default for ServerSettings {
             durability: Durability::Normal,
             inbox_requests: 65_536,
             retention: Retention::default(),
+            rules: Default::default(),
+            registration_required: false,
         }
     }
 }
@@ -198,7 +204,13 @@ impl Server {
                 .seed
                 .unwrap_or_else(|| GameClock::System.now().micros() as u64),
             combat_rng: settings.combat_rng,
+            rules: settings.rules.clone(),
+            registration_required: settings.registration_required,
         });
+        if let (WorldSource::Dir(dir), true) = (&settings.world, settings.registration_required) {
+            let seeds = crate::world::seeds::WorldDataSeeds::new(dir, universe.commodities.clone());
+            app.insert_resource(bang_components::registry::Seeds(Arc::new(seeds)));
+        }
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
         let log_dir = settings.data.join("action-log");
         let store_plugin = StorePlugin::new(store, &log_dir, boot, settings.retention.clone())

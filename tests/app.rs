@@ -96,8 +96,9 @@ fn move_emits_the_reference_order_and_redacts_observers() {
                     Audience::Characters(ids) => ids.join(","),
                     other => format!("{other:?}"),
                 };
-                let (name, payload) = Seed2025.event(event).unwrap();
-                let v: serde_json::Value = serde_json::from_str(payload.get()).unwrap();
+                let shown = Seed2025.event(event, None).unwrap().expect("shown");
+                let name = shown.name;
+                let v: serde_json::Value = serde_json::from_str(shown.payload.get()).unwrap();
                 let form = v.get("movement").and_then(|m| m.as_str()).unwrap_or("full");
                 (format!("{name}:{form}"), who)
             }

@@ -101,7 +101,10 @@ fn payload() -> impl Strategy<Value = Value> {
 }
 
 fn endpoint() -> impl Strategy<Value = Value> {
-    let names = bang_systems::endpoints::names(Framing::Rpc);
+    let names = bang_systems::endpoints::names(
+        bang_components::session::WireDialect::V2025_10,
+        Framing::Rpc,
+    );
     prop_oneof![
         8 => proptest::sample::select(names).prop_map(|n| json!(n)),
         1 => scalar(),
@@ -141,7 +144,7 @@ fn harness() -> Harness {
 }
 
 fn check(h: &mut Harness, text: &str) -> Result<(), TestCaseError> {
-    match decode(text) {
+    match decode(text, bang_components::session::WireDialect::V2025_10) {
         Decoded::Refused { error, .. } => {
             prop_assert!((400..500).contains(&error.status), "{text} -> {error:?}");
             prop_assert!(!error.detail.is_empty());

@@ -57,6 +57,32 @@ impl Ship {
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Credits(pub i64);
 
+/// The id of the ship a character flies (the 2026-01 release gave ships their own ids). A
+/// character without one flies `<character id>-ship`.
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct ShipId(pub String);
+
+impl ShipId {
+    pub fn default_for(character: &str) -> String {
+        format!("{character}-ship")
+    }
+}
+
+/// Credits in the bank (the 2026-01 release's), apart from those on hand.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bank(pub i64);
+
+/// Between a `move`'s departure and its arrival (the 2026-01 rules' hyperspace): the character
+/// is already counted at its destination but cannot act, and is not seen there yet.
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct InHyperspace {
+    pub from: SectorId,
+    pub to: SectorId,
+    pub arrives: Timestamp,
+    /// The `move`'s reply, owed on arrival.
+    pub reply: Option<crate::messages::PendingReply>,
+}
+
 /// Credits a new character starts with.
 pub const STARTING_CREDITS: i64 = 1000;
 

@@ -41,4 +41,6 @@ pub enum GameEvent {
     PortsRegenerated(PortRegenerated),
     /// A chat message was sent.
     MessageSent(ChatMessage),
+    /// What only the 2026-01 dialect tells (its endpoints send data as events).
+    Release2026(crate::api::v2026::Event2026),
 }

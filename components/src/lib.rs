@@ -10,6 +10,8 @@ pub mod combat;
 pub mod economy;
 pub mod game_events;
 pub mod messages;
+pub mod registry;
+pub mod rules;
 pub mod session;
 pub mod ships;
 pub mod time;

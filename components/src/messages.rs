@@ -4,15 +4,15 @@
 use crate::api::ApiError;
 use crate::api::events::ChatMessage;
 use crate::game_events::GameEvent;
-use crate::session::ConnectionId;
+use crate::session::{ConnectionId, WireDialect};
 use crate::time::Timestamp;
 use bevy_ecs::prelude::Message;
 use serde_json::value::RawValue;
 use std::sync::Arc;
 
-/// A connection opened; its session starts empty.
+/// A connection opened, speaking a dialect; its session starts empty.
 #[derive(Message, Debug, Clone)]
-pub struct ConnectionOpened(pub ConnectionId);
+pub struct ConnectionOpened(pub ConnectionId, pub WireDialect);
 
 /// A connection closed (or was dropped for being too slow).
 #[derive(Message, Debug, Clone)]
@@ -76,32 +76,71 @@ pub enum ReplyBody {
     Rendered(Box<RawValue>),
 }
 
-/// An event: rendered as it is recorded when a presenter is installed, typed otherwise.
+/// An event: rendered as it is recorded when presenters are installed, typed otherwise.
 #[derive(Debug, Clone)]
 pub enum EventBody {
     Typed(GameEvent),
-    Rendered {
-        name: &'static str,
-        payload: Box<RawValue>,
-    },
+    /// One rendering per dialect (indexed by `WireDialect::index`): `None` where that dialect
+    /// does not show the event, or where no connection speaks it.
+    Rendered([Option<RenderedEvent>; 2]),
 }
 
-/// Renders results and events the moment they are queued. The server installs its dialect's
-/// (`PresentAtOnce`): a typed view kept until the update's flush would pin its many small
-/// allocations (a crowded sector's status holds hundreds) across two updates and be serialised
-/// cold; rendered at once, it is one buffer, and the view is dropped while still in cache.
+/// An event as one dialect sends it.
+#[derive(Debug, Clone)]
+pub struct RenderedEvent {
+    pub name: &'static str,
+    pub payload: Box<RawValue>,
+}
+
+/// A request that set events off; a dialect may name it in them (the 2026-01 dialect's
+/// `source`).
+#[derive(Debug, Clone)]
+pub struct Cause {
+    pub id: String,
+    pub endpoint: &'static str,
+    pub at: Timestamp,
+    pub conn: ConnectionId,
+    /// Set by a handler that answers later (a `move` through hyperspace answers on arrival).
+    pub deferred: bool,
+}
+
+/// A reply owed to a request whose handler deferred it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingReply {
+    pub conn: ConnectionId,
+    pub id: String,
+    pub endpoint: &'static str,
+}
+
+/// The request being answered while its rules record events (none between requests).
+#[derive(bevy_ecs::prelude::Resource, Debug, Clone, Default)]
+pub struct CurrentRequest(pub Option<Cause>);
+
+/// What a wire dialect makes of the game's events and results. Installed per dialect
+/// (`PresentAtOnce`), so the rules render at once without knowing any dialect.
 pub trait Presenter: Send + Sync {
     fn result(
         &self,
         endpoint: &str,
         body: &dyn ResultBody,
     ) -> Result<Box<RawValue>, serde_json::Error>;
-    fn event(&self, event: &GameEvent) -> Result<(&'static str, Box<RawValue>), serde_json::Error>;
+
+    /// The event as this dialect shows it (`cause`: the request that set it off, if any), or
+    /// `None` where the dialect does not show it.
+    fn event(
+        &self,
+        event: &GameEvent,
+        cause: Option<&Cause>,
+    ) -> Result<Option<RenderedEvent>, serde_json::Error>;
 }
 
-/// The presenter results and events are rendered with as they are queued.
+/// The presenters results and events are rendered with as they are queued, one per dialect
+/// (indexed by `WireDialect::index`). A typed view kept until the update's flush would pin its
+/// many small allocations (a crowded sector's status holds hundreds) across two updates and be
+/// serialised cold; rendered at once, it is one buffer, and the view is dropped while still in
+/// cache.
 #[derive(bevy_ecs::prelude::Resource, Clone)]
-pub struct PresentAtOnce(pub Arc<dyn Presenter>);
+pub struct PresentAtOnce(pub [Arc<dyn Presenter>; 2]);
 
 /// An endpoint's result, kept typed until a dialect renders it.
 pub trait ResultBody: Send + Sync + std::fmt::Debug {

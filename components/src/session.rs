@@ -13,8 +13,68 @@ pub struct ConnectionId(pub u64);
 /// otherwise grow without limit.
 pub const MAX_BINDINGS_PER_CONNECTION: usize = 32;
 
+/// The wire protocol a connection speaks: the seed's (`2025-10`, the default) or Gradient Bang's
+/// last WebSocket release (`2026-01`). Both drive the same World; the dialect decides which
+/// endpoints a connection may call and how replies and events are framed and shaped for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WireDialect {
+    #[default]
+    V2025_10,
+    V2026_01,
+}
+
+impl WireDialect {
+    pub const ALL: [WireDialect; 2] = [WireDialect::V2025_10, WireDialect::V2026_01];
+
+    /// The dialect's position in per-dialect arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WireDialect::V2025_10 => "2025-10",
+            WireDialect::V2026_01 => "2026-01",
+        }
+    }
+}
+
+impl std::fmt::Display for WireDialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A dialect name that is neither `2025-10` nor `2026-01`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDialect(pub String);
+
+impl std::fmt::Display for UnknownDialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown dialect '{}': expected 2025-10 or 2026-01",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownDialect {}
+
+impl std::str::FromStr for WireDialect {
+    type Err = UnknownDialect;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        WireDialect::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| UnknownDialect(s.chars().take(64).collect()))
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Session {
+    pub dialect: WireDialect,
     /// Characters whose targeted events this connection receives.
     pub tracked: BTreeSet<String>,
     /// Names that route direct chat here.
@@ -27,6 +87,8 @@ pub struct Session {
 #[derive(Resource, Debug, Default)]
 pub struct Sessions {
     sessions: HashMap<ConnectionId, Session>,
+    /// Open connections per dialect: an event is rendered only for dialects someone speaks.
+    per_dialect: [usize; 2],
     by_character: HashMap<String, Vec<ConnectionId>>,
     by_name: HashMap<String, Vec<ConnectionId>>,
 }
@@ -52,12 +114,32 @@ fn remove_index(index: &mut HashMap<String, Vec<ConnectionId>>, key: &str, conn:
 }
 
 impl Sessions {
-    pub fn open(&mut self, conn: ConnectionId) {
-        self.sessions.entry(conn).or_default();
+    pub fn open(&mut self, conn: ConnectionId, dialect: WireDialect) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.sessions.entry(conn) {
+            e.insert(Session {
+                dialect,
+                ..Session::default()
+            });
+            self.per_dialect[dialect.index()] += 1;
+        }
+    }
+
+    /// The dialect a connection speaks (the default for one that is not open).
+    pub fn dialect(&self, conn: ConnectionId) -> WireDialect {
+        self.sessions
+            .get(&conn)
+            .map(|s| s.dialect)
+            .unwrap_or_default()
+    }
+
+    /// Whether any open connection speaks `dialect`.
+    pub fn speaks(&self, dialect: WireDialect) -> bool {
+        self.per_dialect[dialect.index()] > 0
     }
 
     pub fn close(&mut self, conn: ConnectionId) {
         if let Some(s) = self.sessions.remove(&conn) {
+            self.per_dialect[s.dialect.index()] -= 1;
             for id in &s.tracked {
                 remove_index(&mut self.by_character, id, conn);
             }
@@ -188,9 +270,9 @@ mod tests {
     fn routing_follows_bindings_and_forgets_closed_connections() {
         let mut s = Sessions::default();
         let (a, b, c) = (ConnectionId(1), ConnectionId(2), ConnectionId(3));
-        s.open(a);
-        s.open(b);
-        s.open(c);
+        s.open(a, WireDialect::V2025_10);
+        s.open(b, WireDialect::V2026_01);
+        s.open(c, WireDialect::V2025_10);
         s.control(a, "alice").unwrap();
         s.track(b, "alice").unwrap();
         s.add_name(b, "bob").unwrap();
@@ -203,16 +285,33 @@ mod tests {
         // c never turned chat on, so broadcasts skip it.
         assert_eq!(s.connections_for_chat(&[]), vec![a, b]);
         assert!(s.is_online("alice"));
+        assert_eq!(s.dialect(b), WireDialect::V2026_01);
+        assert!(s.speaks(WireDialect::V2026_01));
         s.close(a);
         assert!(!s.is_online("alice"));
         assert_eq!(s.connections_for_characters(&ids(&["alice"])), vec![b]);
+        s.close(b);
+        assert!(
+            !s.speaks(WireDialect::V2026_01),
+            "the last 2026-01 connection closed"
+        );
+        assert!(s.speaks(WireDialect::V2025_10));
+    }
+
+    #[test]
+    fn dialects_are_named_as_on_the_wire() {
+        for d in WireDialect::ALL {
+            assert_eq!(d.as_str().parse::<WireDialect>(), Ok(d));
+        }
+        let err = "2024-01".parse::<WireDialect>().unwrap_err();
+        assert!(err.to_string().contains("2024-01"));
     }
 
     #[test]
     fn bindings_per_connection_are_bounded() {
         let mut s = Sessions::default();
         let a = ConnectionId(1);
-        s.open(a);
+        s.open(a, WireDialect::V2025_10);
         for i in 0..MAX_BINDINGS_PER_CONNECTION {
             s.track(a, &format!("c{i}")).unwrap();
         }

@@ -30,12 +30,58 @@ pub struct Sector {
     /// The port as the world data defines it (its initial state), if any.
     pub port: Option<PortState>,
     pub planets: Vec<Planet>,
+    /// Where the map draws the sector (`[x, y]`; `[0, 0]` where the file gives none).
+    pub position: [i64; 2],
+    /// The outgoing warps' flags, parallel to `warps`.
+    pub lanes: Vec<LaneFlags>,
+}
+
+/// What the world data says of one warp besides its destination.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LaneFlags {
+    pub two_way: bool,
+    pub hyperlane: bool,
+}
+
+/// The three commodities' names as the world data spells them: two-letter keys in port files
+/// and long names on the wire. The seed's universe trades fuel ore, organics and equipment;
+/// the 2026-01 release's renamed them (quantum foam, retro-organics, neuro-symbolics) with the
+/// same prices and rules, so a commodity is its position and only its names vary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommodityNames {
+    pub keys: [String; 3],
+    pub names: [String; 3],
+}
+
+impl Default for CommodityNames {
+    fn default() -> Self {
+        CommodityNames {
+            keys: ["FO", "OG", "EQ"].map(String::from),
+            names: ["fuel_ore", "organics", "equipment"].map(String::from),
+        }
+    }
+}
+
+impl CommodityNames {
+    /// The commodity a long name or key stands for (case-insensitive).
+    pub fn find(&self, name: &str) -> Option<crate::economy::Commodity> {
+        let name = name.trim();
+        crate::economy::Commodity::ALL.into_iter().find(|c| {
+            self.names[c.index()].eq_ignore_ascii_case(name)
+                || self.keys[c.index()].eq_ignore_ascii_case(name)
+        })
+    }
+
+    pub fn name(&self, c: crate::economy::Commodity) -> &str {
+        &self.names[c.index()]
+    }
 }
 
 /// The whole static universe.
 #[derive(Debug, Clone, Default)]
 pub struct Universe {
     pub sectors: Vec<Sector>,
+    pub commodities: CommodityNames,
 }
 
 impl Universe {
@@ -59,7 +105,10 @@ impl Universe {
             list.dedup();
             sectors[id].undirected_degree = list.len() as u32;
         }
-        Universe { sectors }
+        Universe {
+            sectors,
+            commodities: CommodityNames::default(),
+        }
     }
 
     pub fn sector_count(&self) -> u32 {

@@ -2,18 +2,20 @@
 //! flush the update's frames to the connections' outboxes at the end (after the store commit).
 
 use super::firehose::{self, Detail};
-use super::frames::{encode_error, encode_event, encode_ok};
+use super::frames::{encode_error, encode_event, encode_ok, encode_plain_event};
 use super::inbox::FairQueue;
 use super::{Inbound, OutboundBudget, Outbox, Role};
 use crate::present::Dialect;
 use crate::present::v2025_10::Seed2025;
+use crate::present::v2026_01::Release2026;
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
 use bang_components::api::ApiError;
 use bang_components::messages::{
-    Audience, ConnectionClosed, ConnectionOpened, EventBody, FrameQueued, PresentAtOnce, ReplyBody,
+    Audience, ConnectionClosed, ConnectionOpened, EventBody, FrameQueued, PresentAtOnce,
+    RenderedEvent, ReplyBody,
 };
-use bang_components::session::{ConnectionId, Sessions};
+use bang_components::session::{ConnectionId, Sessions, WireDialect};
 use bang_systems::endpoints::RequestReceived;
 use bang_systems::{FlushSystems, IngestSystems};
 use bevy_app::prelude::*;
@@ -72,7 +74,7 @@ impl Plugin for BridgePlugin {
             budget: self.budget.clone(),
         })
         .insert_resource(crate::metrics::MetricsRes(self.metrics.clone()))
-        .insert_resource(PresentAtOnce(Arc::new(Seed2025)))
+        .insert_resource(PresentAtOnce([Arc::new(Seed2025), Arc::new(Release2026)]))
         .add_systems(PreUpdate, ingest_inbox.in_set(IngestSystems))
         .add_systems(
             PostUpdate,
@@ -111,8 +113,8 @@ pub fn ingest_inbox(
             Inbound::Opened { conn, outbox, role } => {
                 outboxes.map.insert(conn, Arc::new(outbox));
                 match role {
-                    Role::Player => {
-                        opened.write(ConnectionOpened(conn));
+                    Role::Player(dialect) => {
+                        opened.write(ConnectionOpened(conn, dialect));
                     }
                     // The game never hears of a firehose: it is not a session.
                     Role::Firehose(detail) => outboxes.firehose.push((conn, detail)),
@@ -201,10 +203,8 @@ pub fn flush_frames(
                 out.frames
                     .push((*conn, outbox.clone(), Utf8Bytes::from(text), reply));
             }
-            FrameQueued::Event { event, audience } => match rendered(event) {
-                Ok((name, payload)) => {
-                    route_event(&mut out, &outboxes, &sessions, (name, &payload), audience)
-                }
+            FrameQueued::Event { event, audience } => match renderings(event) {
+                Ok(shown) => route_event(&mut out, &outboxes, &sessions, &shown, audience),
                 Err(e) => tracing::error!(error = %e, "event failed to render"),
             },
         }
@@ -242,69 +242,90 @@ fn reply_text(id: &str, endpoint: &str, body: &Result<ReplyBody, ApiError>) -> S
     }
 }
 
-/// An event's name and payload as the dialect renders it (in the server they arrive rendered
-/// already: see `PresentAtOnce`).
+/// An event as each dialect shows it (in the server they arrive rendered already: see
+/// `PresentAtOnce`; a typed one is the harness's, shown in the seed's dialect).
+fn renderings(event: &EventBody) -> Result<Cow<'_, [Option<RenderedEvent>; 2]>, serde_json::Error> {
+    match event {
+        EventBody::Rendered(shown) => Ok(Cow::Borrowed(shown)),
+        EventBody::Typed(event) => Ok(Cow::Owned([Seed2025.event(event, None)?, None])),
+    }
+}
+
+/// An event's name and payload for the firehose: the seed's dialect's, else the first dialect's
+/// that shows it.
 pub(super) fn rendered(
     event: &EventBody,
 ) -> Result<(&'static str, Cow<'_, RawValue>), serde_json::Error> {
     match event {
-        EventBody::Rendered { name, payload } => Ok((name, Cow::Borrowed(payload.as_ref()))),
-        EventBody::Typed(event) => {
-            let (name, payload) = Seed2025.event(event)?;
-            Ok((name, Cow::Owned(payload)))
-        }
+        EventBody::Rendered(shown) => match shown.iter().flatten().next() {
+            Some(e) => Ok((e.name, Cow::Borrowed(e.payload.as_ref()))),
+            None => Err(serde::ser::Error::custom("no dialect shows this event")),
+        },
+        EventBody::Typed(event) => match Seed2025.event(event, None)? {
+            Some(e) => Ok((e.name, Cow::Owned(e.payload))),
+            None => Err(serde::ser::Error::custom("no dialect shows this event")),
+        },
     }
 }
 
-/// Queues an event for the connections its audience reaches. An event addressed to several
-/// characters carries, to each connection, only the addressed ids that connection is bound to:
-/// the whole list told every observer who else was there (reference defect P6) and made frames
-/// grow with the crowd.
+/// Queues an event for the connections its audience reaches, each in its dialect's rendering
+/// (a connection whose dialect does not show the event gets nothing).
 fn route_event(
     out: &mut Deliveries,
     outboxes: &Outboxes,
     sessions: &Sessions,
-    (event, payload): (&str, &RawValue),
+    shown: &[Option<RenderedEvent>; 2],
     audience: &Audience,
 ) {
-    let mut push = |conn: ConnectionId, text: Utf8Bytes| {
-        if let Some(outbox) = outboxes.map.get(&conn) {
-            out.frames.push((conn, outbox.clone(), text, None));
-        }
-    };
     let (recipients, filter) = match audience {
-        Audience::Characters(ids) if ids.len() > 1 => {
-            let addressed: HashSet<&str> = ids.iter().map(String::as_str).collect();
-            for conn in sessions.connections_for_characters(ids) {
-                let own: Vec<String> = sessions.get(conn).map_or_else(Vec::new, |s| {
-                    s.tracked
-                        .iter()
-                        .filter(|t| addressed.contains(t.as_str()))
-                        .cloned()
-                        .collect()
-                });
-                push(
-                    conn,
-                    Utf8Bytes::from(encode_event(event, payload, Some(&own))),
-                );
-            }
-            return;
-        }
         Audience::Everyone => (sessions.all(), None),
-        Audience::Characters(ids) => (
-            sessions.connections_for_characters(ids),
-            Some(ids.as_slice()),
-        ),
+        Audience::Characters(ids) => (sessions.connections_for_characters(ids), Some(ids)),
         Audience::ChatNames(names) => (sessions.connections_for_chat(names), None),
-        Audience::Connection(conn, ids) => (vec![*conn], Some(ids.as_slice())),
+        Audience::Connection(conn, ids) => (vec![*conn], Some(ids)),
     };
-    if recipients.is_empty() {
-        return;
-    }
-    let text = Utf8Bytes::from(encode_event(event, payload, filter));
+    // Each dialect's frame is encoded once, when its first recipient comes up.
+    let mut texts: [Option<Utf8Bytes>; 2] = [None, None];
     for conn in recipients {
-        push(conn, text.clone());
+        let dialect = sessions.dialect(conn);
+        let (Some(event), Some(outbox)) = (&shown[dialect.index()], outboxes.map.get(&conn)) else {
+            continue;
+        };
+        let text = match (dialect, filter) {
+            // The seed's frames name the addressed characters; to each connection, only those it
+            // is bound to: the whole list told every observer who else was there (reference
+            // defect P6) and made frames grow with the crowd.
+            (WireDialect::V2025_10, Some(ids)) if ids.len() > 1 => Utf8Bytes::from(encode_event(
+                event.name,
+                &event.payload,
+                Some(&own_ids(sessions, conn, ids)),
+            )),
+            _ => texts[dialect.index()]
+                .get_or_insert_with(|| frame_text(dialect, event, filter.map(Vec::as_slice)))
+                .clone(),
+        };
+        out.frames.push((conn, outbox.clone(), text, None));
     }
+}
+
+/// The addressed characters a connection is bound to.
+fn own_ids(sessions: &Sessions, conn: ConnectionId, ids: &[String]) -> Vec<String> {
+    let addressed: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    sessions.get(conn).map_or_else(Vec::new, |s| {
+        s.tracked
+            .iter()
+            .filter(|t| addressed.contains(t.as_str()))
+            .cloned()
+            .collect()
+    })
+}
+
+/// An event frame as a dialect frames it: the seed's carries `gg-action` and the addressed
+/// characters, the 2026-01 dialect's neither.
+fn frame_text(dialect: WireDialect, event: &RenderedEvent, filter: Option<&[String]>) -> Utf8Bytes {
+    Utf8Bytes::from(match dialect {
+        WireDialect::V2025_10 => encode_event(event.name, &event.payload, filter),
+        WireDialect::V2026_01 => encode_plain_event(event.name, &event.payload),
+    })
 }
 
 /// A frame for one connection, and for a reply its endpoint's latency histogram and when the

@@ -2,8 +2,9 @@
 //! A frame that cannot become a request is answered here with an error frame naming the problem;
 //! the connection stays open.
 
-use bang_components::api::frames::{EventFrame, RpcErrorFrame, RpcOkFrame};
+use bang_components::api::frames::{EventFrame, PlainEventFrame, RpcErrorFrame, RpcOkFrame};
 use bang_components::api::{ApiError, Framing};
+use bang_components::session::WireDialect;
 use bang_systems::endpoints::Request;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -53,8 +54,8 @@ fn refused(id: String, endpoint: &str, error: ApiError) -> Decoded {
     }
 }
 
-/// Decodes one text frame.
-pub fn decode(text: &str) -> Decoded {
+/// Decodes one text frame from a connection speaking `dialect`.
+pub fn decode(text: &str, dialect: WireDialect) -> Decoded {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(_) => {
@@ -68,11 +69,11 @@ pub fn decode(text: &str) -> Decoded {
     };
     let id = reply_id(frame.get("id"));
     match frame.get("type") {
-        None => rpc(id, frame),
-        Some(Value::String(t)) if t == "rpc" => rpc(id, frame),
+        None => rpc(id, frame, dialect),
+        Some(Value::String(t)) if t == "rpc" => rpc(id, frame, dialect),
         Some(Value::String(t)) => {
             let name = truncate(t);
-            match Request::decode(Framing::Control, &name, Value::Object(frame)) {
+            match Request::decode(dialect, Framing::Control, &name, Value::Object(frame)) {
                 Some(Ok(request)) => Decoded::Request { id, request },
                 Some(Err(error)) => refused(id, &name, error),
                 None => unknown_type(id, &name, &name),
@@ -97,7 +98,7 @@ fn truncate(s: &str) -> String {
     s.chars().take(128).collect()
 }
 
-fn rpc(id: String, mut frame: Map<String, Value>) -> Decoded {
+fn rpc(id: String, mut frame: Map<String, Value>, dialect: WireDialect) -> Decoded {
     let name = match frame.get("endpoint") {
         None | Some(Value::Null) => {
             let error = ApiError::not_found("Unknown endpoint: None").with_code("unknown_endpoint");
@@ -116,7 +117,7 @@ fn rpc(id: String, mut frame: Map<String, Value>) -> Decoded {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(payload) => payload,
     };
-    match Request::decode(Framing::Rpc, &name, payload) {
+    match Request::decode(dialect, Framing::Rpc, &name, payload) {
         Some(Ok(request)) => Decoded::Request { id, request },
         Some(Err(error)) => refused(id, &name, error),
         None => {
@@ -177,12 +178,22 @@ pub fn encode_event(
     sized(&frame, payload.get().len() + filter_len)
 }
 
+/// `{"frame_type":"event","event":…,"payload":…}`: the 2026-01 dialect's event frame.
+pub fn encode_plain_event(event: &str, payload: &RawValue) -> String {
+    let frame = PlainEventFrame {
+        frame_type: "event",
+        event,
+        payload,
+    };
+    sized(&frame, payload.get().len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn refusal(text: &str) -> (String, String, u16, String) {
-        match decode(text) {
+        match decode(text, WireDialect::V2025_10) {
             Decoded::Refused {
                 id,
                 endpoint,
@@ -196,7 +207,7 @@ mod tests {
     fn ids_are_echoed_as_strings() {
         for (raw, want) in [("\"abc\"", "abc"), ("7", "7"), ("1.5", "1.5")] {
             let text = format!("{{\"id\":{raw},\"endpoint\":\"server_status\"}}");
-            match decode(&text) {
+            match decode(&text, WireDialect::V2025_10) {
                 Decoded::Request { id, request } => {
                     assert_eq!(id, want);
                     assert!(matches!(request, Request::ServerStatus(_)));
@@ -269,7 +280,10 @@ mod tests {
 
     #[test]
     fn control_frames_decode_their_top_level_fields() {
-        match decode("{\"id\":\"c\",\"type\":\"identify\",\"character_id\":\"alice\"}") {
+        match decode(
+            "{\"id\":\"c\",\"type\":\"identify\",\"character_id\":\"alice\"}",
+            WireDialect::V2025_10,
+        ) {
             Decoded::Request {
                 request: Request::Identify(r),
                 ..

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json};
 use bang_components::api::payloads::ServerStatusResult;
+use bang_components::session::WireDialect;
 use bang_systems::maps::debug_map;
 use serde::Deserialize;
 use serde_json::json;
@@ -96,12 +97,29 @@ async fn local_map(
 /// The socket's admission (see `listener`), kept by the WebSocket for its life.
 type Admitted = Option<Extension<Arc<Admission>>>;
 
+#[derive(Deserialize)]
+struct PlayerQuery {
+    /// `2025-10` or `2026-01`; the server's configured default when absent.
+    dialect: Option<String>,
+}
+
 async fn upgrade(
     State(shared): State<Arc<Shared>>,
     admitted: Admitted,
+    query: Result<Query<PlayerQuery>, QueryRejection>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    accept(shared, ws, Role::Player, admitted)
+    let Ok(Query(q)) = query else {
+        return detail(StatusCode::UNPROCESSABLE_ENTITY, "Invalid query");
+    };
+    let dialect = match q.dialect.as_deref().map(str::parse::<WireDialect>) {
+        None => shared.config.dialect,
+        Some(Ok(dialect)) => dialect,
+        Some(Err(e)) => {
+            return detail(StatusCode::UNPROCESSABLE_ENTITY, &format!("dialect: {e}"));
+        }
+    };
+    accept(shared, ws, Role::Player(dialect), admitted)
 }
 
 #[derive(Deserialize)]

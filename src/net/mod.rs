@@ -12,7 +12,7 @@ mod listener;
 pub mod outbox;
 mod ws;
 
-use bang_components::session::ConnectionId;
+use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::universe::Universe;
 use bang_systems::endpoints::RequestReceived;
 use std::net::SocketAddr;
@@ -36,8 +36,8 @@ pub enum Inbound {
 /// What a connection is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// A client at `/ws`: requests in, replies and its events out.
-    Player,
+    /// A client at `/ws`, speaking a dialect: requests in, replies and its events out.
+    Player(WireDialect),
     /// An operator's `/api/firehose`: every event out, nothing in.
     Firehose(firehose::Detail),
 }
@@ -89,6 +89,8 @@ pub struct NetConfig {
     pub request_burst: f64,
     /// The operator's token; `/api/firehose` requires it when set.
     pub admin_token: Option<String>,
+    /// The dialect of a `/ws` connection that does not name one (`?dialect=`).
+    pub dialect: WireDialect,
 }
 
 impl Default for NetConfig {
@@ -114,6 +116,7 @@ impl Default for NetConfig {
             requests_per_sec: 1000.0,
             request_burst: 2000.0,
             admin_token: None,
+            dialect: WireDialect::default(),
         }
     }
 }

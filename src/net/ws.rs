@@ -9,7 +9,7 @@ use super::outbox::{Close, Link, Outgoing};
 use super::{Inbound, Outbox, Role, Shared};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use bang_components::api::ApiError;
-use bang_components::session::ConnectionId;
+use bang_components::session::{ConnectionId, WireDialect};
 use bang_systems::endpoints::RequestReceived;
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
@@ -248,7 +248,11 @@ fn refuse_over_rate(conn: &Conn, msg: &Message, own_frames: &mpsc::Sender<Outgoi
 /// Decodes one text frame and hands its request to the game loop (or answers it here). Returns
 /// false once the game loop is gone.
 fn forward(conn: &Conn, text: &str, own_frames: &mpsc::Sender<Outgoing>) -> bool {
-    match decode(text) {
+    let dialect = match conn.role {
+        Role::Player(dialect) => dialect,
+        Role::Firehose(_) => WireDialect::default(),
+    };
+    match decode(text, dialect) {
         Decoded::Refused {
             id,
             endpoint,

@@ -4,10 +4,12 @@
 //! said where it is: a fight's round history is rendered once per round and kept, because
 //! rendering it again every round would cost O(rounds²)).
 //!
-//! One dialect today, the seed's (`2025-10`, [`v2025_10`]); the next one sits beside it and the
-//! bridge picks a connection's dialect.
+//! Two dialects: the seed's (`2025-10`, [`v2025_10`]) and Gradient Bang's last WebSocket release
+//! (`2026-01`, [`v2026_01`]). Each event is rendered once per dialect that someone speaks; the
+//! bridge hands each connection its dialect's frame.
 
 pub mod v2025_10;
+pub mod v2026_01;
 
 /// What a wire dialect makes of the game's events and results. The trait lives beside the
 /// messages (`bang_components::messages::Presenter`) so the rules can render at once through the

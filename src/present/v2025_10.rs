@@ -10,7 +10,7 @@ use bang_components::api::events::{
     WARP_PURCHASE, WARP_TRANSFER,
 };
 use bang_components::game_events::GameEvent;
-use bang_components::messages::{Presenter, ResultBody};
+use bang_components::messages::{Cause, Presenter, RenderedEvent, ResultBody};
 use serde::Serialize;
 use serde_json::value::{RawValue, to_raw_value};
 
@@ -34,6 +34,7 @@ pub fn event_name(event: &GameEvent) -> &'static str {
         GameEvent::PortsReset(_) => PORT_RESET,
         GameEvent::PortsRegenerated(_) => PORT_REGENERATED,
         GameEvent::MessageSent(_) => CHAT_MESSAGE,
+        GameEvent::Release2026(e) => e.name(),
     }
 }
 
@@ -55,6 +56,7 @@ fn payload(event: &GameEvent) -> Result<Box<RawValue>, serde_json::Error> {
         GameEvent::PortsReset(v) => raw(v),
         GameEvent::PortsRegenerated(v) => raw(v),
         GameEvent::MessageSent(v) => raw(v),
+        GameEvent::Release2026(v) => raw(v),
     }
 }
 
@@ -67,8 +69,18 @@ impl Presenter for Seed2025 {
         body.to_json()
     }
 
-    fn event(&self, event: &GameEvent) -> Result<(&'static str, Box<RawValue>), serde_json::Error> {
-        Ok((event_name(event), payload(event)?))
+    fn event(
+        &self,
+        event: &GameEvent,
+        _cause: Option<&Cause>,
+    ) -> Result<Option<RenderedEvent>, serde_json::Error> {
+        if let GameEvent::Release2026(_) = event {
+            return Ok(None);
+        }
+        Ok(Some(RenderedEvent {
+            name: event_name(event),
+            payload: payload(event)?,
+        }))
     }
 }
 
@@ -84,9 +96,9 @@ mod tests {
             ports_reset: 3,
             timestamp: Timestamp(0),
         });
-        let (name, payload) = Seed2025.event(&reset).unwrap();
-        assert_eq!(name, "port.reset");
-        let payload: serde_json::Value = serde_json::from_str(payload.get()).unwrap();
+        let shown = Seed2025.event(&reset, None).unwrap().unwrap();
+        assert_eq!(shown.name, "port.reset");
+        let payload: serde_json::Value = serde_json::from_str(shown.payload.get()).unwrap();
         assert_eq!(payload["ports_reset"], 3);
     }
 }

@@ -81,6 +81,8 @@ impl SimWorld {
             balance: balance.clone(),
             seed: 0,
             combat_rng: rng,
+            rules: Default::default(),
+            registration_required: false,
             ..harness::setup(sim_universe())
         };
         SimWorld {

@@ -103,6 +103,19 @@ fn write_characters(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
             c.knowledge.last_update.map(|t| t.0),
         ])?;
     }
+    write_extras(tx, changes)
+}
+
+fn write_extras(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO character_extras (id, ship_id, bank) VALUES (?1, ?2, ?3)
+         ON CONFLICT(id) DO UPDATE SET ship_id = excluded.ship_id, bank = excluded.bank",
+    )?;
+    for c in &changes.characters {
+        if let Some(x) = &c.extras {
+            upsert.execute(params![c.id, x.ship_id, x.bank])?;
+        }
+    }
     Ok(())
 }
 

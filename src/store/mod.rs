@@ -101,6 +101,11 @@ CREATE TABLE IF NOT EXISTS encounter_actions (
     action TEXT NOT NULL,
     PRIMARY KEY (combat_id, participant)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS character_extras (
+    id TEXT PRIMARY KEY,
+    ship_id TEXT NOT NULL,
+    bank INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ports (
     sector INTEGER PRIMARY KEY,
     fuel_ore INTEGER NOT NULL,
@@ -119,6 +124,16 @@ pub struct CharacterRow {
     pub credits: i64,
     pub last_active: Timestamp,
     pub knowledge: MapKnowledge,
+    /// What the 2026-01 rules add (a character made under the seed's rules has none).
+    pub extras: Option<CharacterExtras>,
+}
+
+/// A character's ship id and bank balance (the 2026-01 rules'), kept in their own table so a
+/// world of the seed's rules writes nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CharacterExtras {
+    pub ship_id: String,
+    pub bank: i64,
 }
 
 /// What one update changed, ready to write.
@@ -344,6 +359,7 @@ impl Store {
                 .or_default()
                 .insert(r.get(1)?, visit);
         }
+        let mut extras = self.load_extras()?;
         let mut stmt = self.conn.prepare(
             "SELECT id, world_order, sector, ship_type, fuel_ore, organics, equipment, warp_power,
                     shields, fighters, credits, last_active, first_visit, last_update
@@ -379,10 +395,25 @@ impl Store {
                 credits: r.get(10)?,
                 last_active: Timestamp(r.get(11)?),
                 knowledge,
+                extras: extras.remove(&id),
                 id,
             });
         }
         Ok(out)
+    }
+
+    fn load_extras(&self) -> StoreResult<BTreeMap<String, CharacterExtras>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, ship_id, bank FROM character_extras")?;
+        let rows = stmt.query_map([], |r| {
+            let extras = CharacterExtras {
+                ship_id: r.get(1)?,
+                bank: r.get(2)?,
+            };
+            Ok((r.get::<_, String>(0)?, extras))
+        })?;
+        rows.collect()
     }
 
     /// Stored port stocks (only ports that ever changed).

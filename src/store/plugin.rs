@@ -6,13 +6,13 @@ use super::action_log::{ActionLogFiles, LogEntry};
 use super::retention::{Retention, schedule_pruning};
 use super::writer::{AfterCommit, Batch, StoreWriteError, Writer};
 use super::{
-    Changes, CharacterRow, EncounterRow, PendingActionRow, Store, StoredEncounter,
+    Changes, CharacterExtras, CharacterRow, EncounterRow, PendingActionRow, Store, StoredEncounter,
     StoredEncounterRef,
 };
 use bang_components::balance::Balance;
 use bang_components::character::{
-    CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position, SectorOccupants,
-    Ship, WorldOrder,
+    Bank, CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position,
+    SectorOccupants, Ship, ShipId, WorldOrder,
 };
 use bang_components::chat::ChatLog;
 use bang_components::combat::{
@@ -116,6 +116,8 @@ type ChangedCharacter = Or<(
     Changed<LastActive>,
     Changed<MapKnowledge>,
     Added<WorldOrder>,
+    Changed<ShipId>,
+    Changed<Bank>,
 )>;
 
 /// The stored parts of a character.
@@ -127,6 +129,8 @@ type StoredParts = (
     &'static Credits,
     &'static LastActive,
     &'static mut MapKnowledge,
+    Option<&'static ShipId>,
+    Option<&'static Bank>,
 );
 
 /// The update's action log entries and chat messages.
@@ -315,7 +319,9 @@ pub fn persist_changes(
         .chat
         .extend(journal.chat.read().map(|c| c.0.clone()));
     combat.collect(&mut changes);
-    for (id, order, position, ship, credits, last_active, mut knowledge) in &mut characters {
+    for (id, order, position, ship, credits, last_active, mut knowledge, ship_id, bank) in
+        &mut characters
+    {
         // Draining the unsaved list is bookkeeping, not a change worth saving again.
         let knowledge = knowledge.bypass_change_detection();
         for (sector, visit) in knowledge.take_unsaved() {
@@ -329,6 +335,10 @@ pub fn persist_changes(
             credits: credits.0,
             last_active: last_active.0,
             knowledge: knowledge.dates_only(),
+            extras: ship_id.map(|s| CharacterExtras {
+                ship_id: s.0.clone(),
+                bank: bank.map_or(0, |b| b.0),
+            }),
         });
     }
     {
@@ -468,6 +478,11 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
                 row.order,
             ))
             .id();
+        if let Some(x) = row.extras {
+            world
+                .entity_mut(entity)
+                .insert((ShipId(x.ship_id), Bank(x.bank)));
+        }
         world
             .resource_mut::<CharacterIndex>()
             .restore(row.id, entity, row.order);

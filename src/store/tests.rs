@@ -24,6 +24,7 @@ fn row(id: &str, order: u64) -> CharacterRow {
         credits: 1234,
         last_active: Timestamp(99),
         knowledge,
+        extras: None,
     }
 }
 
@@ -55,7 +56,11 @@ fn checkpoints_reach_the_database_file_without_the_writer() {
 fn committed_characters_come_back_identical() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = row("alice", 1);
-    let b = row("bob", 0);
+    let mut b = row("bob", 0);
+    b.extras = Some(super::CharacterExtras {
+        ship_id: "hull-b".into(),
+        bank: 55,
+    });
     {
         let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
         let mut changes = Changes {
@@ -69,6 +74,14 @@ fn committed_characters_come_back_identical() {
     let store = Store::open(dir.path(), Durability::Normal).unwrap();
     let loaded = store.load_characters().unwrap();
     assert_eq!(loaded.len(), 2);
+    assert_eq!(
+        loaded.iter().find(|r| r.id == "bob").unwrap().extras,
+        Some(super::CharacterExtras {
+            ship_id: "hull-b".into(),
+            bank: 55
+        }),
+        "the 2026-01 rules' ship id and bank come back"
+    );
     assert_eq!(loaded[0].id, "bob", "rows come back in world order");
     a.knowledge.take_unsaved();
     assert_eq!(loaded[1], a);

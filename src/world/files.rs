@@ -34,6 +34,9 @@ pub struct UniverseMeta {
 pub struct SectorWarps {
     /// Sector id.
     pub id: u32,
+    /// Where maps draw the sector (the 2026-01 release's files have it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
     /// Outgoing warps; their order is the neighbour order used by path finding.
     pub warps: Vec<Warp>,
 }
@@ -43,9 +46,19 @@ pub struct SectorWarps {
 pub struct Warp {
     /// Destination sector id.
     pub to: u32,
-    /// True when the reverse warp also exists (informational; the server ignores it).
+    /// True when the reverse warp also exists (shown on maps; movement ignores it).
     #[serde(default)]
     pub two_way: bool,
+    /// A hyperlane (shown on maps).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_hyperlane: bool,
+}
+
+/// A sector's map position.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Position {
+    pub x: i64,
+    pub y: i64,
 }
 
 /// `sector_contents.json`: what each sector initially contains.

@@ -465,9 +465,11 @@ fn structure_file(u: &Universe, seed: u64) -> UniverseStructureFile {
             let warp = |t: usize| Warp {
                 to: t as u32,
                 two_way: u.out[t].contains(&s),
+                is_hyperlane: false,
             };
             SectorWarps {
                 id: s as u32,
+                position: None,
                 warps: to.into_iter().map(warp).collect(),
             }
         })

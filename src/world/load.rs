@@ -1,9 +1,11 @@
 //! Loading `universe_structure.json` and `sector_contents.json` into the static [`Universe`],
 //! refusing files that would make the game inconsistent and saying which sector is wrong.
 
-use super::files::{PortDef, SectorContentsFile, UniverseStructureFile};
+use super::files::{
+    PortDef, SectorContentsEntry, SectorContentsFile, SectorWarps, UniverseStructureFile,
+};
 use bang_components::economy::{Commodity, PortState};
-use bang_components::universe::{Planet, Sector, Universe};
+use bang_components::universe::{CommodityNames, LaneFlags, Planet, Sector, Universe};
 use std::fmt;
 use std::path::Path;
 
@@ -74,6 +76,7 @@ pub fn universe_from_files(
             ),
         ));
     }
+    let commodities = commodity_names(&contents.meta)?;
     let mut sectors = Vec::with_capacity(n);
     for (i, (warps, stuff)) in structure.sectors.iter().zip(&contents.sectors).enumerate() {
         if warps.id as usize != i {
@@ -94,39 +97,87 @@ pub fn universe_from_files(
                 ),
             ));
         }
-        let mut out = Vec::with_capacity(warps.warps.len());
-        for w in &warps.warps {
-            if w.to as usize >= n {
-                return Err(err(
-                    STRUCTURE,
-                    format!("sector {i}: warp to {} is outside 0..{n}", w.to),
-                ));
-            }
-            out.push(w.to);
-        }
-        let port = match &stuff.port {
-            None => None,
-            Some(def) => {
-                Some(port_state(def).map_err(|m| err(CONTENTS, format!("sector {i}: {m}")))?)
-            }
-        };
-        let planets = stuff
-            .planets
-            .iter()
-            .map(|p| Planet {
-                id: p.id.clone(),
-                class_code: p.class_code.clone(),
-                class_name: p.class_name.clone(),
-            })
-            .collect();
-        sectors.push(Sector {
-            warps: out,
-            port,
-            planets,
-            ..Default::default()
-        });
+        sectors.push(sector_from(i, n, warps, stuff, &commodities)?);
     }
-    Ok(Universe::new(sectors))
+    let mut universe = Universe::new(sectors);
+    universe.commodities = commodities;
+    Ok(universe)
+}
+
+/// One sector from its entries in the two files (ids already checked).
+fn sector_from(
+    i: usize,
+    n: usize,
+    warps: &SectorWarps,
+    stuff: &SectorContentsEntry,
+    commodities: &CommodityNames,
+) -> Result<Sector, WorldDataError> {
+    let mut out = Vec::with_capacity(warps.warps.len());
+    let mut lanes = Vec::with_capacity(warps.warps.len());
+    for w in &warps.warps {
+        lanes.push(LaneFlags {
+            two_way: w.two_way,
+            hyperlane: w.is_hyperlane,
+        });
+        if w.to as usize >= n {
+            return Err(err(
+                STRUCTURE,
+                format!("sector {i}: warp to {} is outside 0..{n}", w.to),
+            ));
+        }
+        out.push(w.to);
+    }
+    let port = match &stuff.port {
+        None => None,
+        Some(def) => Some(
+            port_state(def, commodities).map_err(|m| err(CONTENTS, format!("sector {i}: {m}")))?,
+        ),
+    };
+    let planets = stuff
+        .planets
+        .iter()
+        .map(|p| Planet {
+            id: p.id.clone(),
+            class_code: p.class_code.clone(),
+            class_name: p.class_name.clone(),
+        })
+        .collect();
+    Ok(Sector {
+        warps: out,
+        port,
+        planets,
+        position: warps.position.map_or([0, 0], |p| [p.x, p.y]),
+        lanes,
+        ..Default::default()
+    })
+}
+
+/// The commodities' names from `sector_contents.json`'s `meta.commodities` (`{"QF":
+/// "quantum_foam", …}`, in commodity order), or the seed's where the file names none.
+fn commodity_names(
+    meta: &serde_json::Map<String, serde_json::Value>,
+) -> Result<CommodityNames, WorldDataError> {
+    let Some(listed) = meta.get("commodities") else {
+        return Ok(CommodityNames::default());
+    };
+    let pairs: Vec<(String, String)> = listed
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    match <[(String, String); 3]>::try_from(pairs) {
+        Ok(three) => Ok(CommodityNames {
+            keys: three.clone().map(|(k, _)| k),
+            names: three.map(|(_, v)| v),
+        }),
+        Err(_) => Err(err(
+            CONTENTS,
+            "meta.commodities must map three keys to names, in commodity order",
+        )),
+    }
 }
 
 /// Why a port's definition was refused (the caller names the file and the sector).
@@ -136,7 +187,7 @@ enum PortDefError {
     Code(String),
     #[error("port {commodity}: stock {stock} is outside 0..={max}")]
     Stock {
-        commodity: &'static str,
+        commodity: String,
         stock: i64,
         max: i64,
     },
@@ -144,15 +195,15 @@ enum PortDefError {
 
 /// A port's initial live state from its definition (world.md 6.2): sold commodities start at
 /// `stock` of `stock_max`; bought ones hold `demand_max - demand` of `demand_max`.
-fn port_state(def: &PortDef) -> Result<PortState, PortDefError> {
+fn port_state(def: &PortDef, names: &CommodityNames) -> Result<PortState, PortDefError> {
     if def.code.len() != 3 || !def.code.bytes().all(|b| b == b'B' || b == b'S') {
         return Err(PortDefError::Code(def.code.clone()));
     }
     let mut stock = [0i64; 3];
     let mut max_capacity = [0i64; 3];
     for c in Commodity::ALL {
-        let key = c.key();
         let i = c.index();
+        let key = names.keys[i].as_str();
         if def.code.as_bytes()[i] == b'S' {
             stock[i] = def.stock.get(key).copied().unwrap_or(0);
             max_capacity[i] = def.stock_max.get(key).copied().unwrap_or(1000);
@@ -162,7 +213,7 @@ fn port_state(def: &PortDef) -> Result<PortState, PortDefError> {
         }
         if max_capacity[i] < 0 || stock[i] < 0 || stock[i] > max_capacity[i] {
             return Err(PortDefError::Stock {
-                commodity: key,
+                commodity: key.to_string(),
                 stock: stock[i],
                 max: max_capacity[i],
             });

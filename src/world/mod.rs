@@ -4,5 +4,6 @@
 pub mod files;
 pub mod generate;
 pub mod load;
+pub mod seeds;
 
 pub use load::{WorldDataError, load_universe, universe_from_files};

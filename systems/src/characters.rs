@@ -33,7 +33,7 @@ fn too_many_bindings() -> ApiError {
 
 /// Binds a character joined on this connection (before its events are emitted, so the joiner
 /// receives its own `status.update`; the reference bound only after, losing them).
-fn bind_joiner(world: &mut World, conn: ConnectionId, id: &str) -> ApiResult<()> {
+pub(crate) fn bind_joiner(world: &mut World, conn: ConnectionId, id: &str) -> ApiResult<()> {
     world
         .resource_mut::<Sessions>()
         .control(conn, id)
@@ -89,7 +89,7 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
 /// `join` of a new character: its hull, credits and start sector, then `character.joined` to it
 /// and those in its sector. The reference told every connection (leaking every id, and
 /// O(players²) frames as players join).
-fn create_character(
+pub(crate) fn create_character(
     world: &mut World,
     conn: ConnectionId,
     id: &str,
@@ -129,7 +129,7 @@ fn create_character(
 
 /// `join` of a known character: its credits set if asked, and a teleport if a sector is given
 /// (not while it fights: that would leave the fight behind, as the reference let it).
-fn return_character(
+pub(crate) fn return_character(
     world: &mut World,
     conn: ConnectionId,
     entity: Entity,
@@ -225,6 +225,8 @@ pub struct Join;
 
 impl Endpoint for Join {
     const NAME: &'static str = "join";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = JoinRequest;
     type Result = StatusPayload;
 
@@ -242,6 +244,8 @@ pub struct MyStatus;
 
 impl Endpoint for MyStatus {
     const NAME: &'static str = "my_status";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = CharacterRequest;
     type Result = StatusPayload;
 

@@ -5,7 +5,9 @@
 
 use crate::outbox::{reply, reply_body};
 use bang_components::api::{ApiError, Endpoint};
+use bang_components::messages::{Cause, CurrentRequest, PendingReply};
 use bang_components::session::ConnectionId;
+use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -22,6 +24,14 @@ pub fn run<E: Endpoint>(
         reply(world, conn, id, E::NAME, Err(e), received);
         return;
     }
+    let at = world.resource::<GameClock>().now();
+    world.resource_mut::<CurrentRequest>().0 = Some(Cause {
+        id: id.clone(),
+        endpoint: E::NAME,
+        at,
+        conn,
+        deferred: false,
+    });
     // A bug in one handler must cost one request, not the server.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let outcome = E::handle(world, conn, request);
@@ -29,10 +39,13 @@ pub fn run<E: Endpoint>(
         crate::combat::engage::run_follow_ons(world);
         outcome
     }));
+    let cause = world.resource_mut::<CurrentRequest>().0.take();
     match outcome {
+        // The handler owes the reply and will send it (`answer_later`).
+        Ok(Ok(_)) if cause.is_some_and(|c| c.deferred) => {}
         Ok(Ok(result)) => {
             let result = Arc::new(result);
-            let body = reply_body(world, E::NAME, result.clone());
+            let body = reply_body(world, conn, E::NAME, result.clone());
             reply(world, conn, id, E::NAME, body, received);
             E::after_reply(world, conn, &result);
         }
@@ -43,4 +56,34 @@ pub fn run<E: Endpoint>(
             reply(world, conn, id, E::NAME, Err(error), received);
         }
     }
+}
+
+/// Called by a handler that will answer later: no reply is sent when it returns; the returned
+/// handle is what `answer` needs then.
+pub fn answer_later(world: &mut World) -> Option<PendingReply> {
+    let mut current = world.resource_mut::<CurrentRequest>();
+    let cause = current.0.as_mut()?;
+    cause.deferred = true;
+    Some(PendingReply {
+        conn: cause.conn,
+        id: cause.id.clone(),
+        endpoint: cause.endpoint,
+    })
+}
+
+/// Sends a deferred reply.
+pub fn answer<T: bang_components::messages::ResultBody + 'static>(
+    world: &mut World,
+    pending: PendingReply,
+    result: Result<T, ApiError>,
+) {
+    let body = result.and_then(|r| reply_body(world, pending.conn, pending.endpoint, Arc::new(r)));
+    reply(
+        world,
+        pending.conn,
+        pending.id,
+        pending.endpoint,
+        body,
+        None,
+    );
 }

@@ -6,7 +6,7 @@
 use crate::dispatch::run;
 use bang_components::api::endpoint::{Endpoint, decode_payload};
 use bang_components::api::{ApiError, Framing};
-use bang_components::session::ConnectionId;
+use bang_components::session::{ConnectionId, WireDialect};
 use bevy_ecs::prelude::*;
 use schemars::{Schema, schema_for};
 use serde_json::Value;
@@ -27,9 +27,10 @@ macro_rules! endpoints {
                 }
             }
 
-            /// Decodes the payload of the endpoint `name` that arrives with `framing`; `None`
-            /// when there is no such endpoint.
+            /// Decodes the payload of the endpoint `name` that arrives with `framing` on a
+            /// connection speaking `dialect`; `None` when the dialect has no such endpoint.
             pub fn decode(
+                dialect: WireDialect,
                 framing: Framing,
                 name: &str,
                 payload: Value,
@@ -37,6 +38,7 @@ macro_rules! endpoints {
                 $(
                     if <$endpoint as Endpoint>::FRAMING == framing
                         && <$endpoint as Endpoint>::NAME == name
+                        && <$endpoint as Endpoint>::DIALECTS.contains(&dialect)
                     {
                         let payload = if <$endpoint as Endpoint>::IGNORES_PAYLOAD {
                             Value::Object(Default::default())
@@ -67,11 +69,13 @@ macro_rules! endpoints {
             }
         }
 
-        /// The wire names of the endpoints that arrive with `framing`, in table order.
-        pub fn names(framing: Framing) -> Vec<&'static str> {
+        /// The wire names of `dialect`'s endpoints that arrive with `framing`, in table order.
+        pub fn names(dialect: WireDialect, framing: Framing) -> Vec<&'static str> {
             let mut names = Vec::new();
             $(
-                if <$endpoint as Endpoint>::FRAMING == framing {
+                if <$endpoint as Endpoint>::FRAMING == framing
+                    && <$endpoint as Endpoint>::DIALECTS.contains(&dialect)
+                {
                     names.push(<$endpoint as Endpoint>::NAME);
                 }
             )*
@@ -83,12 +87,18 @@ macro_rules! endpoints {
             let mut out = Vec::new();
             $(
                 let name = <$endpoint as Endpoint>::NAME;
+                // An endpoint only the 2026-01 dialect has is named with that dialect first.
+                let dialect = if <$endpoint as Endpoint>::DIALECTS.contains(&WireDialect::V2025_10) {
+                    ""
+                } else {
+                    "2026-01."
+                };
                 out.push((
-                    format!("request.{name}"),
+                    format!("{dialect}request.{name}"),
                     schema_for!(<$endpoint as Endpoint>::Request),
                 ));
                 out.push((
-                    format!("result.{name}"),
+                    format!("{dialect}result.{name}"),
                     schema_for!(<$endpoint as Endpoint>::Result),
                 ));
             )*
@@ -121,6 +131,13 @@ endpoints! {
     CollectFighters => crate::combat::garrisons::CollectFighters,
     SetGarrisonMode => crate::combat::garrisons::SetGarrisonMode,
     SalvageCollect => crate::combat::salvage::Collect,
+    // The 2026-01 dialect's own declarations (same names, that release's behaviour).
+    Identify2026 => crate::v2026::sessions::Identify2026,
+    Join2026 => crate::v2026::join::Join2026,
+    MyStatus2026 => crate::v2026::join::MyStatus2026,
+    Move2026 => crate::v2026::movement::Move2026,
+    PlotCourse2026 => crate::v2026::movement::PlotCourse2026,
+    TestReset => crate::v2026::reset::TestReset,
 }
 
 /// A decoded client request, in arrival order.
@@ -160,8 +177,9 @@ mod tests {
 
     #[test]
     fn every_name_is_unique_and_decodes_to_its_own_endpoint() {
-        let rpc = names(Framing::Rpc);
-        let control = names(Framing::Control);
+        let old = WireDialect::V2025_10;
+        let rpc = names(old, Framing::Rpc);
+        let control = names(old, Framing::Control);
         assert_eq!((rpc.len(), control.len()), (21, 2));
         let mut all: Vec<_> = rpc.iter().chain(&control).collect();
         all.sort();
@@ -170,34 +188,68 @@ mod tests {
         for (framing, names) in [(Framing::Rpc, &rpc), (Framing::Control, &control)] {
             for name in names {
                 // `{}` is a valid payload for every endpoint (missing fields are checked later).
-                let request = Request::decode(framing, name, json!({}))
+                let request = Request::decode(old, framing, name, json!({}))
                     .expect("declared")
                     .expect("decodes");
                 assert_eq!(request.endpoint_name(), *name);
             }
         }
-        assert!(Request::decode(Framing::Rpc, "identify", json!({})).is_none());
-        assert!(Request::decode(Framing::Control, "join", json!({})).is_none());
+        assert!(Request::decode(old, Framing::Rpc, "identify", json!({})).is_none());
+        assert!(Request::decode(old, Framing::Control, "join", json!({})).is_none());
+    }
+
+    #[test]
+    fn each_dialect_has_its_own_endpoints_under_unique_names() {
+        let new = WireDialect::V2026_01;
+        let rpc = names(new, Framing::Rpc);
+        for name in ["join", "my_status", "move", "plot_course", "test.reset", "trade"] {
+            assert!(rpc.contains(&name), "{name} missing from 2026-01");
+        }
+        for gone in ["my_map", "local_map", "check_trade", "combat.status"] {
+            assert!(!rpc.contains(&gone), "{gone} was dropped by 2026-01");
+            assert!(Request::decode(new, Framing::Rpc, gone, json!({})).is_none());
+        }
+        let mut unique = rpc.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), rpc.len(), "a name declared twice in 2026-01");
+        // One name, two declarations: each dialect decodes to its own.
+        let old = Request::decode(WireDialect::V2025_10, Framing::Rpc, "join", json!({}));
+        let ours = Request::decode(new, Framing::Rpc, "join", json!({}));
+        assert!(matches!(old, Some(Ok(Request::Join(_)))));
+        assert!(matches!(ours, Some(Ok(Request::Join2026(_)))));
+        assert_eq!(names(new, Framing::Control), ["subscribe", "identify"]);
     }
 
     #[test]
     fn a_payload_that_is_not_an_object_is_refused_unless_ignored() {
-        let error = Request::decode(Framing::Rpc, "join", json!([1]))
+        let error = Request::decode(WireDialect::V2025_10, Framing::Rpc, "join", json!([1]))
             .unwrap()
             .unwrap_err();
         assert_eq!(
             (error.status, error.code.as_deref()),
             (422, Some("invalid_frame"))
         );
-        let status = Request::decode(Framing::Rpc, "server_status", json!("x")).unwrap();
+        let status = Request::decode(
+            WireDialect::V2025_10,
+            Framing::Rpc,
+            "server_status",
+            json!("x"),
+        )
+        .unwrap();
         assert!(matches!(status, Ok(Request::ServerStatus(_))));
     }
 
     #[test]
     fn a_wrong_type_is_refused_naming_the_field() {
-        let error = Request::decode(Framing::Rpc, "plot_course", json!({"to_sector": "nine"}))
-            .unwrap()
-            .unwrap_err();
+        let error = Request::decode(
+            WireDialect::V2025_10,
+            Framing::Rpc,
+            "plot_course",
+            json!({"to_sector": "nine"}),
+        )
+        .unwrap()
+        .unwrap_err();
         assert_eq!(error.status, 422);
         assert!(error.detail.contains("to_sector"), "{}", error.detail);
     }
@@ -205,7 +257,8 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 23);
+        assert_eq!(schemas.len(), 2 * 29);
+        assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));
     }

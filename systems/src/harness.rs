@@ -7,7 +7,7 @@ use crate::endpoints::{Request, RequestReceived};
 use crate::outbox::Headless;
 use crate::{GameSetup, build_app};
 use bang_components::messages::{ConnectionOpened, FrameQueued};
-use bang_components::session::ConnectionId;
+use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{Sector, SectorId, Universe};
 use bevy_app::App;
@@ -31,6 +31,8 @@ pub fn setup(universe: Arc<Universe>) -> GameSetup {
         character_tokens: Default::default(),
         seed: 1,
         combat_rng: Default::default(),
+        rules: Default::default(),
+        registration_required: false,
     }
 }
 
@@ -87,11 +89,18 @@ impl Game {
         self.app.world_mut()
     }
 
-    /// Opens a connection (its session starts with the next update).
+    /// Opens a connection speaking the seed's dialect (its session starts with the next update).
     pub fn connect(&mut self) -> ConnectionId {
+        self.connect_speaking(WireDialect::V2025_10)
+    }
+
+    /// Opens a connection speaking `dialect`.
+    pub fn connect_speaking(&mut self, dialect: WireDialect) -> ConnectionId {
         let conn = ConnectionId(self.next_conn);
         self.next_conn += 1;
-        self.app.world_mut().write_message(ConnectionOpened(conn));
+        self.app
+            .world_mut()
+            .write_message(ConnectionOpened(conn, dialect));
         conn
     }
 

@@ -27,6 +27,7 @@ pub mod server_status;
 pub mod sessions;
 pub mod status;
 pub mod trade;
+pub mod v2026;
 pub mod warp_power;
 pub mod world_ops;
 
@@ -81,6 +82,10 @@ pub struct GameSetup {
     /// Seeds combat ids and encounter seeds (fixed in tests and sims, from the clock in a server).
     pub seed: u64,
     pub combat_rng: combat::engine::RngKind,
+    /// The seed's rules or the 2026-01 release's (hyperspace, test endpoints).
+    pub rules: bang_components::rules::WorldRules,
+    /// Whether `join` admits only registered characters (the 2026-01 release's registry).
+    pub registration_required: bool,
 }
 
 /// Builds the game App: time, the fixed clock, and every gameplay rule. Callers add their own
@@ -128,6 +133,11 @@ impl Plugin for GamePlugin {
             .init_resource::<CharacterIndex>()
             .init_resource::<SectorOccupants>()
             .init_resource::<Sessions>()
+            .init_resource::<bang_components::messages::CurrentRequest>()
+            .insert_resource(self.setup.rules.clone())
+            .insert_resource(bang_components::registry::Registry::new(
+                self.setup.registration_required,
+            ))
             .init_resource::<clock::ServerTick>()
             .configure_sets(PreUpdate, IngestSystems)
             .configure_sets(Update, RequestSystems)
@@ -148,6 +158,7 @@ impl Plugin for GamePlugin {
                 FixedUpdate,
                 (
                     clock::count_ticks,
+                    v2026::movement::complete_due_arrivals,
                     ports::regenerate_ports_over_time,
                     combat::rounds::resolve_due_rounds,
                     combat::engage::run_follow_ons,

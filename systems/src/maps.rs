@@ -243,6 +243,8 @@ pub struct MyMap;
 
 impl Endpoint for MyMap {
     const NAME: &'static str = "my_map";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = CharacterRequest;
     type Result = MyMapResult;
 
@@ -264,6 +266,8 @@ pub struct LocalMap;
 
 impl Endpoint for LocalMap {
     const NAME: &'static str = "local_map";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = LocalMapRequest;
     type Result = LocalMapResult;
 

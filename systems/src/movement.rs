@@ -101,6 +101,8 @@ pub struct Move;
 
 impl Endpoint for Move {
     const NAME: &'static str = "move";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = MoveRequest;
     type Result = StatusPayload;
 
@@ -122,6 +124,8 @@ pub struct PlotCourse;
 
 impl Endpoint for PlotCourse {
     const NAME: &'static str = "plot_course";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = PlotCourseRequest;
     type Result = PlotCourseResult;
 

@@ -16,8 +16,8 @@ use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessio
 use bevy_ecs::prelude::*;
 
 pub fn open_sessions(mut opened: MessageReader<ConnectionOpened>, mut sessions: ResMut<Sessions>) {
-    for ConnectionOpened(conn) in opened.read() {
-        sessions.open(*conn);
+    for ConnectionOpened(conn, dialect) in opened.read() {
+        sessions.open(*conn, *dialect);
     }
 }
 
@@ -103,6 +103,8 @@ pub struct Identify;
 
 impl Endpoint for Identify {
     const NAME: &'static str = "identify";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     const FRAMING: Framing = Framing::Control;
     type Request = IdentifyRequest;
     type Result = IdentifyResult;

@@ -248,6 +248,8 @@ pub struct CheckTrade;
 
 impl Endpoint for CheckTrade {
     const NAME: &'static str = "check_trade";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = TradeRequest;
     type Result = CheckTradeResult;
 

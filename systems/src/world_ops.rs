@@ -4,14 +4,16 @@
 
 use crate::action_log::log_action;
 use crate::outbox::record_to;
-use crate::status::{others_in_sector, sector_contents, status_with_contents};
+use crate::status::{sector_contents, status_with_contents};
 use bang_components::api::events::{CharacterMoved, CharacterMovedObserved, MoveType, Movement};
 use bang_components::api::payloads::StatusPayload;
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
-    CharacterId, LastActive, MapKnowledge, Position, SectorOccupants, Ship, Visit, WorldOrder,
+    CharacterId, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants, Ship, Visit,
+    WorldOrder,
 };
 use bang_components::game_events::GameEvent;
+use bang_components::registry::Registry;
 use bang_components::session::ConnectionId;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::SectorId;
@@ -58,24 +60,70 @@ pub fn announce_move(
     if from == to {
         return;
     }
+    announce_seen(world, entity, id, (to, Movement::Arrive), move_type, now);
+    announce_seen(world, entity, id, (from, Movement::Depart), move_type, now);
+}
+
+/// Tells those in `sector` (other than the mover) that it arrived or departed, if anyone is
+/// there (a character in hyperspace does not see it).
+pub fn announce_seen(
+    world: &mut World,
+    entity: Entity,
+    id: &str,
+    (sector, movement): (SectorId, Movement),
+    move_type: MoveType,
+    now: Timestamp,
+) {
+    let observers: Vec<String> = world
+        .resource::<SectorOccupants>()
+        .in_sector(sector)
+        .filter(|e| *e != entity && world.get::<InHyperspace>(*e).is_none())
+        .filter_map(|e| world.get::<CharacterId>(e).map(|id| id.0.clone()))
+        .collect();
+    if observers.is_empty() {
+        return;
+    }
     let ship_type = world
         .get::<Ship>(entity)
         .expect("character has a ship")
         .ship_type;
-    for (sector, movement) in [(to, Movement::Arrive), (from, Movement::Depart)] {
-        let observers = others_in_sector(world, sector, entity);
-        if observers.is_empty() {
-            continue;
-        }
-        let seen = CharacterMovedObserved {
-            name: id.to_string(),
-            ship_type,
-            timestamp: now,
-            move_type,
-            movement,
-        };
-        record_to(world, GameEvent::MoveObserved(seen.clone()), observers);
-    }
+    let display_name = world
+        .get_resource::<Registry>()
+        .and_then(|r| r.name_of(id))
+        .unwrap_or(id)
+        .to_string();
+    let seen = CharacterMovedObserved {
+        name: id.to_string(),
+        ship_type,
+        timestamp: now,
+        move_type,
+        movement,
+        display_name,
+        sector,
+    };
+    record_to(world, GameEvent::MoveObserved(seen), observers);
+}
+
+/// Records a visit to the character's current sector (world.md 4.2); whether it was the first.
+pub fn record_visit(world: &mut World, entity: Entity) -> bool {
+    let now = world.resource::<GameClock>().now();
+    let sector = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let contents = sector_contents(world, Some(entity), sector);
+    let seen = Visit {
+        last_visited: now,
+        port: contents.port,
+        planets: contents.planets,
+        adjacent: contents.adjacent_sectors,
+    };
+    let mut knowledge = world
+        .get_mut::<MapKnowledge>(entity)
+        .expect("character has knowledge");
+    let first = knowledge.visit(sector).is_none();
+    knowledge.record_visit(sector, now, seen);
+    first
 }
 
 /// Records a visit to the character's current sector (world.md 4.2) and builds its status from

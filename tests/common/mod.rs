@@ -93,7 +93,12 @@ const FRAME_WAIT: Duration = Duration::from_secs(5);
 
 impl Client {
     pub async fn connect(addr: std::net::SocketAddr) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        Client::connect_to(addr, "/ws").await
+    }
+
+    /// Connects to `path` (e.g. `/ws?dialect=2026-01`).
+    pub async fn connect_to(addr: std::net::SocketAddr, path: &str) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}{path}"))
             .await
             .expect("websocket connects");
         Client { ws, next_id: 1 }

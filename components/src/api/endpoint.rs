@@ -5,7 +5,7 @@
 
 use super::ApiError;
 use super::fields::Validate;
-use crate::session::ConnectionId;
+use crate::session::{ConnectionId, WireDialect};
 use bevy_ecs::world::World;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -28,6 +28,9 @@ pub trait Endpoint: 'static {
     const FRAMING: Framing = Framing::Rpc;
     /// Whether a payload of any shape is accepted and ignored (`server_status` takes none).
     const IGNORES_PAYLOAD: bool = false;
+    /// The dialects that offer the endpoint. Where the dialects answer one name differently,
+    /// each has its own declaration under that name.
+    const DIALECTS: &'static [WireDialect] = &WireDialect::ALL;
 
     type Request: DeserializeOwned + Validate + JsonSchema + std::fmt::Debug + Clone + Send + Sync;
     type Result: Serialize + JsonSchema + Send + Sync + std::fmt::Debug;
@@ -72,3 +75,8 @@ impl Validate for NoPayload {
         Ok(())
     }
 }
+
+/// For `Endpoint::DIALECTS`: the seed's dialect only.
+pub const ONLY_2025_10: &[WireDialect] = &[WireDialect::V2025_10];
+/// For `Endpoint::DIALECTS`: the 2026-01 dialect only.
+pub const ONLY_2026_01: &[WireDialect] = &[WireDialect::V2026_01];

@@ -51,6 +51,14 @@ pub struct CharacterMovedObserved {
     pub timestamp: Timestamp,
     pub move_type: MoveType,
     pub movement: Movement,
+    /// The mover's display name (the 2026-01 dialect shows it; the seed's shows the id only).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub display_name: String,
+    /// The sector left or entered, for a teleport (the 2026-01 dialect shows it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub sector: SectorId,
 }
 
 pub const WARP_PURCHASE: &str = "warp.purchase";

@@ -16,7 +16,7 @@ pub trait Validate {
     fn validate(&self) -> Result<(), String>;
 }
 
-pub(crate) fn check_len(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
+pub fn check_len(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
     match value {
         Some(v) if v.chars().count() > max => {
             Err(format!("{field} is too long (max {max} characters)"))

@@ -60,3 +60,12 @@ pub struct EventFrame<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub character_filter: Option<&'a [String]>,
 }
+
+/// A pushed event in the 2026-01 dialect: no `gg-action`, no `character_filter`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlainEventFrame<'a> {
+    pub frame_type: &'a str,
+    pub event: &'a str,
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub payload: &'a RawValue,
+}

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod frames;
 pub mod payloads;
 pub mod requests;
+pub mod v2026;
 
 pub use endpoint::{Endpoint, Framing};
 pub use error::ApiError;

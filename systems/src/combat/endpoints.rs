@@ -383,6 +383,8 @@ pub struct Status;
 
 impl Endpoint for Status {
     const NAME: &'static str = "combat.status";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = CombatStatusRequest;
     type Result = CombatStatusResult;
 

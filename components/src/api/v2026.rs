@@ -1,0 +1,230 @@
+//! The 2026-01 dialect's own payloads: the reshaped status (`player`, `ship`, `sector`,
+//! `corporation`), the events its endpoints send instead of answering with data, and `source`,
+//! which names the request an event answers. Commodity-keyed maps use the world's commodity
+//! names, so they are maps here, not structs.
+
+use crate::ships::ShipType;
+use crate::time::Timestamp;
+use crate::universe::SectorId;
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A bare acknowledgement: the data went out as events before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Success {
+    pub success: bool,
+}
+
+impl Success {
+    pub const YES: Success = Success { success: true };
+}
+
+/// The request an event answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Source {
+    /// Always `rpc`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The endpoint (or, for `local_map_region`, the caller's own label).
+    pub method: String,
+    pub request_id: String,
+    pub timestamp: Timestamp,
+}
+
+/// Units or prices per commodity, keyed by the world's commodity names.
+pub type PerCommodity<T> = IndexMap<String, T>;
+
+/// `player` of a status: the character itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PlayerSelf {
+    pub id: String,
+    pub name: String,
+    /// `human` or `corporation_ship`.
+    pub player_type: &'static str,
+    pub credits_in_bank: i64,
+    pub sectors_visited: u32,
+    pub universe_size: u32,
+    pub created_at: Timestamp,
+    pub last_active: Timestamp,
+}
+
+/// `ship` of a status: the ship the character flies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ShipSelf {
+    pub ship_id: String,
+    pub ship_type: ShipType,
+    pub ship_name: String,
+    pub credits: i64,
+    pub cargo: PerCommodity<i64>,
+    pub cargo_capacity: i64,
+    pub empty_holds: i64,
+    pub warp_power: i64,
+    pub warp_power_capacity: i64,
+    pub shields: i64,
+    pub max_shields: i64,
+    pub fighters: i64,
+    pub max_fighters: i64,
+}
+
+/// A port as a status shows it: prices and stock by commodity name; `observed_at` is null when
+/// the viewer is there to see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PortView {
+    pub code: String,
+    pub prices: IndexMap<String, serde_json::Value>,
+    pub stock: PerCommodity<i64>,
+    pub observed_at: Option<Timestamp>,
+}
+
+/// Another character in a sector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PlayerPublic {
+    pub created_at: Timestamp,
+    pub id: String,
+    pub name: String,
+    pub player_type: &'static str,
+    pub corporation: Option<serde_json::Value>,
+    pub ship: ShipPublic,
+}
+
+/// A ship as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ShipPublic {
+    pub ship_type: ShipType,
+    pub ship_name: String,
+}
+
+/// The garrison of a sector as a status shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonPublic {
+    pub owner_name: String,
+    pub fighters: i64,
+    pub mode: String,
+    pub toll_amount: i64,
+    pub deployed_at: Timestamp,
+    pub is_friendly: bool,
+}
+
+/// A sector as a character sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct SectorView {
+    pub id: SectorId,
+    pub adjacent_sectors: Vec<SectorId>,
+    pub port: Option<PortView>,
+    pub players: Vec<PlayerPublic>,
+    pub garrison: Option<GarrisonPublic>,
+    pub salvage: Vec<serde_json::Value>,
+    pub unowned_ships: Vec<serde_json::Value>,
+    pub scene_config: Option<serde_json::Value>,
+}
+
+/// `status.update` (and, with `source`, `status.snapshot`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Status {
+    pub player: PlayerSelf,
+    pub ship: ShipSelf,
+    pub sector: SectorView,
+    pub corporation: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// One lane of a map sector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Lane {
+    pub to: SectorId,
+    pub two_way: bool,
+    pub hyperlane: bool,
+}
+
+/// One sector of a local map region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct MapSector {
+    pub id: SectorId,
+    pub visited: bool,
+    pub hops_from_center: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjacent_sectors: Option<Vec<SectorId>>,
+    pub port: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_visited: Option<Timestamp>,
+    pub position: [i64; 2],
+    pub lanes: Vec<Lane>,
+}
+
+/// `map.local` / `map.region`: what a character knows around a sector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct MapRegion {
+    pub center_sector: SectorId,
+    pub sectors: Vec<MapSector>,
+    pub total_sectors: usize,
+    pub total_visited: usize,
+    pub total_unvisited: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// `movement.start`: the jump began; where it leads, and how long it takes.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct MovementStart {
+    pub sector: SectorView,
+    pub hyperspace_time: f64,
+}
+
+/// `movement.complete`: the ship arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct MovementComplete {
+    pub player: PlayerSelf,
+    pub ship: ShipSelf,
+    pub sector: SectorView,
+    pub first_visit: bool,
+}
+
+/// `course.plot`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CoursePlot {
+    pub source: Source,
+    pub from_sector: SectorId,
+    pub to_sector: SectorId,
+    pub path: Vec<SectorId>,
+    pub distance: usize,
+}
+
+/// `error`: a refusal, sent to the character just before the error reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ErrorEvent {
+    pub source: Source,
+    pub endpoint: String,
+    pub error: String,
+}
+
+/// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Event2026 {
+    StatusSnapshot(Box<Status>),
+    StatusUpdate(Box<Status>),
+    MapLocal(Box<MapRegion>),
+    MapRegion(Box<MapRegion>),
+    MovementStart(Box<MovementStart>),
+    MovementComplete(Box<MovementComplete>),
+    CoursePlot(CoursePlot),
+    Error(ErrorEvent),
+}
+
+impl Event2026 {
+    /// The event's wire name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event2026::StatusSnapshot(_) => "status.snapshot",
+            Event2026::StatusUpdate(_) => "status.update",
+            Event2026::MapLocal(_) => "map.local",
+            Event2026::MapRegion(_) => "map.region",
+            Event2026::MovementStart(_) => "movement.start",
+            Event2026::MovementComplete(_) => "movement.complete",
+            Event2026::CoursePlot(_) => "course.plot",
+            Event2026::Error(_) => "error",
+        }
+    }
+}

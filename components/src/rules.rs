@@ -1,0 +1,24 @@
+//! World rules that differ between the seed's game and the 2026-01 release's, so one server can
+//! run either (`--rules`). The dialect a client speaks is separate: both dialects play in a world
+//! of either rules.
+
+use bevy_ecs::prelude::Resource;
+
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct WorldRules {
+    /// Seconds a jump spends in hyperspace per turn of the ship's `turns_per_warp` (the 2026-01
+    /// release: 2/3; the seed: 0, jumps are instant).
+    pub hyperspace_secs_per_turn: f64,
+    /// Whether `test.reset` is served (a test deployment only, never a real one).
+    pub test_endpoints: bool,
+}
+
+impl WorldRules {
+    /// The 2026-01 release's rules.
+    pub fn release_2026() -> WorldRules {
+        WorldRules {
+            hyperspace_secs_per_turn: 2.0 / 3.0,
+            test_endpoints: false,
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Seeding characters from a world-data directory in the 2026-01 release's format, the way its
+//! operators and its integration suite do: `characters.json` registers characters, and a
+//! character the store does not have yet is built from `character-map-knowledge/<id>.json` and
+//! its ship in `ships.json` when it joins. Files are read again only when they changed; they are
+//! never the store (the store keeps what the game did with them).
+
+use bang_components::character::Ship;
+use bang_components::registry::{SeedFiles, SeededCharacter};
+use bang_components::ships::ShipType;
+use bang_components::universe::{CommodityNames, SectorId};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+/// Reads the seed files of one world-data directory.
+pub struct WorldDataSeeds {
+    dir: PathBuf,
+    commodities: CommodityNames,
+    /// When each file was last read, by path: a file is read again only once it changed.
+    read: Mutex<HashMap<PathBuf, SystemTime>>,
+}
+
+#[derive(Deserialize)]
+struct RegistryFile {
+    #[serde(default)]
+    characters: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct KnowledgeFile {
+    current_sector: Option<SectorId>,
+    current_ship_id: Option<String>,
+    #[serde(default)]
+    credits: Option<i64>,
+    #[serde(default)]
+    credits_in_bank: i64,
+    #[serde(default)]
+    sectors_visited: BTreeMap<String, VisitedFile>,
+}
+
+#[derive(Deserialize)]
+struct VisitedFile {
+    #[serde(default)]
+    adjacent_sectors: Vec<SectorId>,
+}
+
+#[derive(Deserialize)]
+struct ShipFile {
+    ship_type: String,
+    #[serde(default)]
+    state: ShipStateFile,
+}
+
+#[derive(Deserialize, Default)]
+struct ShipStateFile {
+    fighters: Option<i64>,
+    shields: Option<i64>,
+    warp_power: Option<i64>,
+    credits: Option<i64>,
+    #[serde(default)]
+    cargo: BTreeMap<String, i64>,
+}
+
+/// A file's name for a character id: characters other than letters, digits, `_` and `-` become
+/// `_`, as that release names them.
+pub fn safe_file_name(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+impl WorldDataSeeds {
+    pub fn new(dir: &Path, commodities: CommodityNames) -> WorldDataSeeds {
+        WorldDataSeeds {
+            dir: dir.to_path_buf(),
+            commodities,
+            read: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The file's text if it exists and changed since it was last read.
+    fn changed(&self, path: &Path) -> Option<String> {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        if read.get(path) == Some(&modified) {
+            return None;
+        }
+        let text = std::fs::read_to_string(path).ok()?;
+        read.insert(path.to_path_buf(), modified);
+        Some(text)
+    }
+
+    /// A ship of `ships.json` and the credits aboard.
+    fn ship(&self, ship_id: &str) -> Option<(Ship, Option<i64>)> {
+        // ships.json is read whenever a seeded character needs it (it holds many ships).
+        let text = std::fs::read_to_string(self.dir.join("ships.json")).ok()?;
+        let mut ships: HashMap<String, ShipFile> = serde_json::from_str(&text).ok()?;
+        let file = ships.remove(ship_id)?;
+        let ship_type = ShipType::parse_requested(&file.ship_type)?;
+        let mut ship = Ship::new(ship_type);
+        let s = file.state;
+        ship.fighters = s.fighters.unwrap_or(ship.fighters).max(0);
+        ship.shields = s.shields.unwrap_or(ship.shields).max(0);
+        ship.warp_power = s.warp_power.unwrap_or(ship.warp_power).max(0);
+        for (name, units) in s.cargo {
+            if let Some(c) = self.commodities.find(&name) {
+                ship.cargo[c.index()] = units.max(0);
+            }
+        }
+        Some((ship, s.credits))
+    }
+}
+
+impl SeedFiles for WorldDataSeeds {
+    fn delete_characters(&self, patterns: &[String]) -> usize {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("character-map-knowledge")) else {
+            return 0;
+        };
+        let mut deleted = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let matches =
+                name.ends_with(".json") && patterns.iter().any(|p| name.contains(p.as_str()));
+            if matches && std::fs::remove_file(entry.path()).is_ok() {
+                deleted += 1;
+            }
+        }
+        deleted
+    }
+
+    fn forget(&self) {
+        // Registrations stay: the suite writes characters.json once, before the server starts.
+        let registry = self.dir.join("characters.json");
+        self.read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|path, _| *path == registry);
+    }
+
+    fn registrations(&self) -> Vec<(String, String)> {
+        let Some(text) = self.changed(&self.dir.join("characters.json")) else {
+            return Vec::new();
+        };
+        let Ok(file) = serde_json::from_str::<RegistryFile>(&text) else {
+            tracing::warn!("characters.json is not a registry; ignored");
+            return Vec::new();
+        };
+        file.characters
+            .into_iter()
+            .map(|(id, entry)| {
+                let name = entry
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&id)
+                    .to_string();
+                (id, name)
+            })
+            .collect()
+    }
+
+    fn character(&self, id: &str) -> Option<SeededCharacter> {
+        let path = self
+            .dir
+            .join("character-map-knowledge")
+            .join(format!("{}.json", safe_file_name(id)));
+        let text = self.changed(&path)?;
+        let file: KnowledgeFile = serde_json::from_str(&text).ok()?;
+        let ship_id = file.current_ship_id.clone();
+        let (ship, aboard) = ship_id
+            .as_deref()
+            .and_then(|s| self.ship(s))
+            .map_or((None, None), |(ship, credits)| (Some(ship), credits));
+        let credits = aboard
+            .or(file.credits)
+            .unwrap_or(bang_components::character::STARTING_CREDITS);
+        let visited = file
+            .sectors_visited
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.parse().ok()?, v.adjacent_sectors)))
+            .collect();
+        Some(SeededCharacter {
+            sector: file.current_sector.unwrap_or(0),
+            ship_id,
+            ship: ship.unwrap_or_else(|| Ship::new(ShipType::DEFAULT)),
+            credits: credits.max(0),
+            bank: file.credits_in_bank.max(0),
+            visited,
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! The endpoints of the 2026-01 dialect that answer differently from the seed's under the same
+//! name (and the ones only it has), over the same rules and world operations. Their results are
+//! that release's shapes; the data it sent as events goes out as `GameEvent::Release2026`.
+
+pub mod join;
+pub mod movement;
+pub mod reset;
+pub mod sessions;
+pub mod views;

@@ -1,0 +1,315 @@
+//! What a character sees, in the 2026-01 dialect's shapes: its player and ship blocks, a sector's
+//! contents, the status, and the local map built from what it has visited. Read-only.
+
+use bang_components::api::v2026::{
+    GarrisonPublic, Lane, MapRegion, MapSector, PerCommodity, PlayerPublic, PlayerSelf, PortView,
+    SectorView, ShipPublic, ShipSelf, Source, Status,
+};
+use bang_components::character::{
+    Bank, CharacterId, Credits, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants,
+    Ship, ShipId,
+};
+use bang_components::combat::{Garrison, GarrisonIndex};
+use bang_components::economy::{
+    Commodity, PortStates, WARP_DEPOT_NOTE, WARP_DEPOT_SECTOR, WARP_POWER_PRICE,
+};
+use bang_components::messages::CurrentRequest;
+use bang_components::time::{GameClock, Timestamp};
+use bang_components::universe::{SectorId, UniverseRes};
+use bevy_ecs::prelude::*;
+use serde_json::json;
+use std::collections::{BTreeMap, VecDeque};
+
+/// `source` naming the request being answered.
+pub fn source(world: &World) -> Source {
+    let now = world.resource::<GameClock>().now();
+    let cause = world
+        .get_resource::<CurrentRequest>()
+        .and_then(|c| c.0.clone());
+    Source {
+        kind: "rpc",
+        method: cause.as_ref().map_or("unknown", |c| c.endpoint).to_string(),
+        request_id: cause.map_or_else(|| "missing-request-id".to_string(), |c| c.id),
+        timestamp: now,
+    }
+}
+
+/// A character's display name: the registry's, else its id.
+pub fn display_name(world: &World, id: &str) -> String {
+    world
+        .get_resource::<bang_components::registry::Registry>()
+        .and_then(|r| r.name_of(id))
+        .unwrap_or(id)
+        .to_string()
+}
+
+fn per_commodity<T: Copy>(world: &World, values: [T; 3]) -> PerCommodity<T> {
+    let names = &world.resource::<UniverseRes>().commodities;
+    Commodity::ALL
+        .into_iter()
+        .map(|c| (names.name(c).to_string(), values[c.index()]))
+        .collect()
+}
+
+/// The `player` block of a character's own status.
+pub fn player_self(world: &World, entity: Entity) -> PlayerSelf {
+    let id = &world.get::<CharacterId>(entity).expect("character id").0;
+    let knowledge = world.get::<MapKnowledge>(entity);
+    let last_active = world
+        .get::<LastActive>(entity)
+        .map_or(Timestamp(0), |t| t.0);
+    PlayerSelf {
+        id: id.clone(),
+        name: display_name(world, id),
+        player_type: "human",
+        credits_in_bank: world.get::<Bank>(entity).map_or(0, |b| b.0),
+        sectors_visited: knowledge.map_or(0, |k| k.visited().len() as u32),
+        universe_size: world.resource::<UniverseRes>().sector_count(),
+        created_at: knowledge.and_then(|k| k.first_visit).unwrap_or(last_active),
+        last_active,
+    }
+}
+
+/// The `ship` block of a character's own status.
+pub fn ship_self(world: &World, entity: Entity) -> ShipSelf {
+    let id = &world.get::<CharacterId>(entity).expect("character id").0;
+    let ship = world.get::<Ship>(entity).expect("character has a ship");
+    let stats = ship.stats();
+    let holds = stats.cargo_holds as i64;
+    ShipSelf {
+        ship_id: world
+            .get::<ShipId>(entity)
+            .map_or_else(|| ShipId::default_for(id), |s| s.0.clone()),
+        ship_type: ship.ship_type,
+        ship_name: stats.display_name.to_string(),
+        credits: world.get::<Credits>(entity).map_or(0, |c| c.0),
+        cargo: per_commodity(world, ship.cargo),
+        cargo_capacity: holds,
+        empty_holds: holds - ship.cargo_used(),
+        warp_power: ship.warp_power,
+        warp_power_capacity: stats.warp_power_capacity as i64,
+        shields: ship.shields,
+        max_shields: stats.max_shields as i64,
+        fighters: ship.fighters,
+        max_fighters: stats.max_fighters as i64,
+    }
+}
+
+/// A sector's port as seen now; `observed_at` is null for a viewer who is there.
+pub fn port_view(world: &World, sector: SectorId, there: bool) -> Option<PortView> {
+    let port = world.resource::<PortStates>().get(sector)?;
+    let names = &world.resource::<UniverseRes>().commodities;
+    let mut prices: indexmap::IndexMap<String, serde_json::Value> = Commodity::ALL
+        .into_iter()
+        .map(|c| (names.name(c).to_string(), json!(port.displayed_price(c))))
+        .collect();
+    if sector == WARP_DEPOT_SECTOR {
+        prices.insert(
+            "warp_power_depot".into(),
+            json!({"price_per_unit": WARP_POWER_PRICE, "note": WARP_DEPOT_NOTE}),
+        );
+    }
+    Some(PortView {
+        code: port.code.clone(),
+        prices,
+        stock: per_commodity(world, port.stock),
+        observed_at: (!there).then(|| world.resource::<GameClock>().now()),
+    })
+}
+
+fn players_in(world: &World, sector: SectorId, viewer: Option<Entity>) -> Vec<PlayerPublic> {
+    world
+        .resource::<SectorOccupants>()
+        .in_sector(sector)
+        .filter(|e| Some(*e) != viewer && world.get::<InHyperspace>(*e).is_none())
+        .filter_map(|e| {
+            let id = &world.get::<CharacterId>(e)?.0;
+            let ship = world.get::<Ship>(e)?;
+            let knowledge = world.get::<MapKnowledge>(e);
+            Some(PlayerPublic {
+                created_at: knowledge
+                    .and_then(|k| k.first_visit)
+                    .unwrap_or(Timestamp(0)),
+                id: id.clone(),
+                name: display_name(world, id),
+                player_type: "human",
+                corporation: None,
+                ship: ShipPublic {
+                    ship_type: ship.ship_type,
+                    ship_name: ship.stats().display_name.to_string(),
+                },
+            })
+        })
+        .collect()
+}
+
+fn garrison_in(world: &World, sector: SectorId, viewer: Option<&str>) -> Option<GarrisonPublic> {
+    let entity = world.resource::<GarrisonIndex>().by_sector.get(&sector)?;
+    let g = world.get::<Garrison>(*entity)?;
+    Some(GarrisonPublic {
+        owner_name: display_name(world, &g.owner),
+        fighters: g.fighters,
+        mode: serde_json::to_value(g.mode)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+        toll_amount: g.toll_amount,
+        deployed_at: g.deployed_at,
+        is_friendly: viewer == Some(g.owner.as_str()),
+    })
+}
+
+/// A sector's contents as `viewer` sees them (`there`: the viewer is in it, not in transit).
+pub fn sector_view(
+    world: &World,
+    sector: SectorId,
+    viewer: Option<Entity>,
+    there: bool,
+) -> SectorView {
+    let universe = world.resource::<UniverseRes>();
+    let viewer_id = viewer
+        .and_then(|v| world.get::<CharacterId>(v))
+        .map(|c| c.0.as_str());
+    SectorView {
+        id: sector,
+        adjacent_sectors: universe.sector(sector).adjacent.clone(),
+        port: port_view(world, sector, there),
+        players: players_in(world, sector, viewer),
+        garrison: garrison_in(world, sector, viewer_id),
+        salvage: crate::combat::query::sector_salvage(world, sector)
+            .into_iter()
+            .filter_map(|s| serde_json::to_value(s).ok())
+            .collect(),
+        unowned_ships: Vec::new(),
+        scene_config: None,
+    }
+}
+
+/// A character's status as it stands (`source` set for a snapshot answering a request).
+pub fn status(world: &World, entity: Entity, source: Option<Source>) -> Status {
+    let sector = world
+        .get::<Position>(entity)
+        .expect("character has a position")
+        .0;
+    let there = world.get::<InHyperspace>(entity).is_none();
+    Status {
+        player: player_self(world, entity),
+        ship: ship_self(world, entity),
+        sector: sector_view(world, sector, Some(entity), there),
+        corporation: None,
+        source,
+    }
+}
+
+/// A map region around `center` from what the character has visited: breadth first over the
+/// adjacency it saw, up to `max_hops` and `max_sectors`; unvisited sectors are listed where a
+/// visited one leads to them, and never expanded.
+pub fn map_region(
+    world: &World,
+    entity: Entity,
+    center: SectorId,
+    max_hops: u32,
+    max_sectors: usize,
+) -> MapRegion {
+    let knowledge = world
+        .get::<MapKnowledge>(entity)
+        .expect("character has knowledge");
+    let visited = knowledge.visited();
+    let mut hops: BTreeMap<SectorId, u32> = BTreeMap::from([(center, 0)]);
+    let mut seen_from: BTreeMap<SectorId, Vec<SectorId>> = BTreeMap::new();
+    let mut queue = VecDeque::from([center]);
+    while let Some(at) = queue.pop_front() {
+        if hops.len() >= max_sectors {
+            break;
+        }
+        let d = hops[&at];
+        let Some(visit) = visited.get(&at).filter(|_| d < max_hops) else {
+            continue;
+        };
+        for &next in &visit.adjacent {
+            if hops.len() >= max_sectors {
+                break;
+            }
+            if let std::collections::btree_map::Entry::Vacant(e) = hops.entry(next) {
+                e.insert(d + 1);
+                if visited.contains_key(&next) {
+                    queue.push_back(next);
+                }
+            }
+            if !visited.contains_key(&next) {
+                seen_from.entry(next).or_default().push(at);
+            }
+        }
+    }
+    let sectors: Vec<MapSector> = hops
+        .iter()
+        .map(|(&id, &d)| map_sector(world, knowledge, id, d, seen_from.get(&id)))
+        .collect();
+    let total_visited = sectors.iter().filter(|s| s.visited).count();
+    MapRegion {
+        center_sector: center,
+        total_sectors: sectors.len(),
+        total_visited,
+        total_unvisited: sectors.len() - total_visited,
+        sectors,
+        source: None,
+    }
+}
+
+fn map_sector(
+    world: &World,
+    knowledge: &MapKnowledge,
+    id: SectorId,
+    hops_from_center: u32,
+    seen_from: Option<&Vec<SectorId>>,
+) -> MapSector {
+    let universe = world.resource::<UniverseRes>();
+    let info = universe.sector(id);
+    match knowledge.visit(id) {
+        Some(visit) => MapSector {
+            id,
+            visited: true,
+            hops_from_center,
+            adjacent_sectors: Some(info.adjacent.clone()),
+            port: visit
+                .port
+                .as_ref()
+                .map_or_else(String::new, |p| p.code.clone()),
+            last_visited: Some(visit.last_visited),
+            position: info.position,
+            lanes: info
+                .warps
+                .iter()
+                .zip(&info.lanes)
+                .map(|(&to, f)| Lane {
+                    to,
+                    two_way: f.two_way,
+                    hyperlane: f.hyperlane,
+                })
+                .collect(),
+        },
+        None => MapSector {
+            id,
+            visited: false,
+            hops_from_center,
+            adjacent_sectors: None,
+            port: String::new(),
+            last_visited: None,
+            position: info.position,
+            lanes: seen_from
+                .into_iter()
+                .flatten()
+                .filter_map(|&from| {
+                    let s = universe.sector(from);
+                    let i = s.warps.iter().position(|&w| w == id)?;
+                    let f = s.lanes.get(i).copied().unwrap_or_default();
+                    Some(Lane {
+                        to: from,
+                        two_way: f.two_way,
+                        hyperlane: f.hyperlane,
+                    })
+                })
+                .collect(),
+        },
+    }
+}

@@ -1,0 +1,299 @@
+//! The 2026-01 dialect over real sockets: framing, registration, the status and map as events,
+//! hyperspace travel answered on arrival, seeding from world-data files, and both dialects in
+//! one world. Hyperspace time is configuration: the tests use a few milliseconds per turn.
+
+mod common;
+
+use bang::server::{RunningServer, WorldSource};
+use bang_components::rules::WorldRules;
+use common::{Client, named};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const D2026: &str = "/ws?dialect=2026-01";
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/world-2026")
+}
+
+/// A scratch copy of the 2026-format world (seeding writes files into it).
+fn world_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "universe_structure.json",
+        "sector_contents.json",
+        "characters.json",
+    ] {
+        std::fs::copy(fixture().join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+fn start(world: &Path, data: &Path) -> RunningServer {
+    common::start_with(data, |s| {
+        s.world = WorldSource::Dir(world.to_path_buf());
+        s.rules = WorldRules {
+            hyperspace_secs_per_turn: 0.02,
+            test_endpoints: true,
+        };
+        s.registration_required = true;
+    })
+}
+
+async fn joined(addr: std::net::SocketAddr, id: &str) -> (Client, Vec<Value>) {
+    let mut c = Client::connect_to(addr, D2026).await;
+    let (events, reply) = c.rpc("join", json!({"character_id": id})).await;
+    assert_eq!(reply["ok"], true, "{reply}");
+    (c, events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_sends_the_status_and_map_as_events_then_a_bare_success() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let mut c = Client::connect_to(server.addr, D2026).await;
+    let (events, reply) = c
+        .frame(json!({"id": "j-1", "type": "rpc", "endpoint": "join", "payload": {"character_id": "ada"}}))
+        .await;
+    assert_eq!(reply["result"], json!({"success": true}));
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["status.snapshot", "map.local"]);
+    for e in &events {
+        assert!(
+            e.get("gg-action").is_none() && e.get("character_filter").is_none(),
+            "{e}"
+        );
+    }
+    let snap = &events[0]["payload"];
+    assert_eq!(snap["source"]["request_id"], "j-1");
+    assert_eq!(snap["source"]["method"], "join");
+    assert_eq!(snap["player"]["id"], "ada");
+    assert_eq!(snap["player"]["name"], "Ada", "the registry's display name");
+    assert_eq!(snap["sector"]["id"], 0);
+    let cargo = snap["ship"]["cargo"].as_object().unwrap();
+    let keys: Vec<&String> = cargo.keys().collect();
+    assert_eq!(keys, ["quantum_foam", "retro_organics", "neuro_symbolics"]);
+    assert_eq!(snap["ship"]["ship_id"], "ada-ship");
+    let map = &events[1]["payload"];
+    assert_eq!(map["center_sector"], 0);
+    assert_eq!(map["total_visited"], 1);
+    assert!(map["total_unvisited"].as_u64().unwrap() >= 1, "{map}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregistered_character_cannot_join_and_a_connection_keeps_one_character() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let mut c = Client::connect_to(server.addr, D2026).await;
+    let (status, detail) = c.err("join", json!({"character_id": "mallory"})).await;
+    assert_eq!(
+        (status, detail.as_str()),
+        (404, "Character is not registered")
+    );
+    let (_, ok) = c
+        .frame(json!({"id": "i1", "type": "identify", "character_id": "ada"}))
+        .await;
+    assert_eq!(ok["result"]["identified"], true);
+    let (_, refused) = c
+        .frame(json!({"id": "i2", "type": "identify", "character_id": "bo"}))
+        .await;
+    assert_eq!(refused["error"]["status"], 400);
+    assert!(
+        refused["error"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already associated")
+    );
+    // Endpoints the 2026-01 release dropped are unknown in its dialect.
+    let (status, _) = c.err("my_map", json!({"character_id": "ada"})).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_leaves_at_once_and_is_answered_on_arrival() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut c, _) = joined(server.addr, "ada").await;
+    let (events, reply) = c
+        .rpc("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    assert_eq!(reply["result"], json!({"success": true}));
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["movement.start", "movement.complete", "map.local"]);
+    let start = &events[0]["payload"];
+    assert_eq!(start["sector"]["id"], 1);
+    let secs = start["hyperspace_time"].as_f64().unwrap();
+    assert!((secs - 0.06).abs() < 1e-9, "3 turns at 0.02 s: {secs}");
+    let done = &events[1]["payload"];
+    assert_eq!(done["first_visit"], true);
+    assert_eq!(
+        done["ship"]["warp_power"],
+        done["ship"]["warp_power_capacity"].as_i64().unwrap() - 3
+    );
+    let (events, _) = c.rpc("my_status", json!({"character_id": "ada"})).await;
+    assert_eq!(
+        named(&events, "status.snapshot")[0]["payload"]["sector"]["id"],
+        1
+    );
+    let (status, detail) = c
+        .err("move", json!({"character_id": "ada", "to_sector": 7}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(detail, "Sector 7 is not adjacent to current sector 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plot_course_answers_with_an_event_naming_the_request() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut c, _) = joined(server.addr, "ada").await;
+    let (events, reply) = c
+        .frame(json!({"id": "p-9", "type": "rpc", "endpoint": "plot_course", "payload": {"character_id": "ada", "to_sector": 5}}))
+        .await;
+    assert_eq!(reply["result"], json!({"success": true}));
+    let plot = &named(&events, "course.plot")[0]["payload"];
+    assert_eq!(plot["source"]["request_id"], "p-9");
+    assert_eq!(plot["path"], json!([0, 5]));
+    assert_eq!(plot["distance"], 1);
+    let (events, reply) = c
+        .rpc(
+            "plot_course",
+            json!({"character_id": "ada", "to_sector": 99}),
+        )
+        .await;
+    assert_eq!(reply["error"]["status"], 400);
+    let error = &named(&events, "error")[0]["payload"];
+    assert_eq!(error["endpoint"], "plot_course");
+    assert_eq!(error["error"], reply["error"]["detail"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_character_is_seeded_from_its_files_when_it_first_joins() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    std::fs::create_dir_all(world.path().join("character-map-knowledge")).unwrap();
+    let knowledge = json!({
+        "character_id": "seeded", "current_sector": 3, "current_ship_id": "hull-7",
+        "credits": 5, "credits_in_bank": 250,
+        "sectors_visited": {"3": {"sector_id": 3, "adjacent_sectors": [1, 4, 7]}}
+    });
+    let ships = json!({"hull-7": {"ship_id": "hull-7", "ship_type": "sparrow_scout", "sector": 3,
+        "state": {"fighters": 40, "shields": 30, "warp_power": 100, "credits": 777,
+                  "cargo": {"quantum_foam": 4, "retro_organics": 0, "neuro_symbolics": 2}}}});
+    let dir = world.path();
+    std::fs::write(
+        dir.join("character-map-knowledge/seeded.json"),
+        knowledge.to_string(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("ships.json"), ships.to_string()).unwrap();
+    let (_, events) = joined(server.addr, "seeded").await;
+    let snap = &named(&events, "status.snapshot")[0]["payload"];
+    assert_eq!(snap["sector"]["id"], 3);
+    assert_eq!(snap["player"]["name"], "Seeded Sam");
+    assert_eq!(snap["player"]["credits_in_bank"], 250);
+    let ship = &snap["ship"];
+    assert_eq!(ship["ship_id"], "hull-7");
+    assert_eq!(ship["ship_type"], "sparrow_scout");
+    assert_eq!(
+        (ship["fighters"].as_i64(), ship["warp_power"].as_i64()),
+        (Some(40), Some(100))
+    );
+    assert_eq!(ship["credits"], 777, "the credits aboard the ship");
+    assert_eq!(ship["cargo"]["quantum_foam"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_dialects_play_in_one_world() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let mut old = Client::connect(server.addr).await;
+    let joined_old = old
+        .ok("join", json!({"character_id": "bo", "sector": 1}))
+        .await;
+    assert_eq!(
+        joined_old["sector"], 1,
+        "the seed's join answers with the status"
+    );
+    let (mut new, _) = joined(server.addr, "ada").await;
+    new.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let seen = old.drain(Duration::from_millis(300)).await;
+    let arrive = named(&seen, "character.moved");
+    assert_eq!(arrive.len(), 1, "{seen:?}");
+    assert_eq!(
+        arrive[0]["gg-action"], "character.moved",
+        "framed in the seed's dialect"
+    );
+    assert_eq!(arrive[0]["payload"]["name"], "ada");
+    assert_eq!(arrive[0]["payload"]["movement"], "arrive");
+    let (events, _) = new.rpc("my_status", json!({"character_id": "ada"})).await;
+    let players = &named(&events, "status.snapshot")[0]["payload"]["sector"]["players"];
+    assert_eq!(players[0]["id"], "bo");
+    assert_eq!(players[0]["name"], "Bo");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_dialect_is_refused_at_the_upgrade() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let url = format!("ws://{}/ws?dialect=1999-01", server.addr);
+    let err = tokio_tungstenite::connect_async(url).await.unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(r) => assert_eq!(r.status(), 422),
+        other => panic!("expected an HTTP refusal, got {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_transit_lands_the_ship_and_keeps_its_id_and_bank() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    std::fs::create_dir_all(world.path().join("character-map-knowledge")).unwrap();
+    let knowledge =
+        json!({"current_sector": 0, "current_ship_id": "hull-1", "credits_in_bank": 90});
+    std::fs::write(
+        world.path().join("character-map-knowledge/ada.json"),
+        knowledge.to_string(),
+    )
+    .unwrap();
+    // Long enough that the jump is still under way when the server stops.
+    let slow = |s: &mut bang::server::ServerSettings| {
+        s.world = WorldSource::Dir(world.path().to_path_buf());
+        s.rules = WorldRules {
+            hyperspace_secs_per_turn: 30.0,
+            test_endpoints: false,
+        };
+        s.registration_required = true;
+    };
+    let server = common::start_with(data.path(), slow);
+    let (mut c, events) = joined(server.addr, "ada").await;
+    let warp = named(&events, "status.snapshot")[0]["payload"]["ship"]["warp_power"]
+        .as_i64()
+        .unwrap();
+    let frame = json!({"id": "m", "type": "rpc", "endpoint": "move", "payload": {"character_id": "ada", "to_sector": 1}});
+    c.send_text(&frame.to_string()).await;
+    let start = c.next_frame().await;
+    assert_eq!(start["event"], "movement.start", "{start}");
+    let (_, refused) = c.rpc("my_status", json!({"character_id": "ada"})).await;
+    assert_eq!(refused["error"]["status"], 409, "{refused}");
+    drop(c);
+    server.stop().unwrap();
+    let server = common::start_with(data.path(), slow);
+    let (_, events) = joined(server.addr, "ada").await;
+    let snap = &named(&events, "status.snapshot")[0]["payload"];
+    assert_eq!(snap["sector"]["id"], 1, "the acknowledged departure landed");
+    assert_eq!(
+        snap["ship"]["warp_power"],
+        warp - 3,
+        "the jump was paid once"
+    );
+    assert_eq!(snap["ship"]["ship_id"], "hull-1");
+    assert_eq!(snap["player"]["credits_in_bank"], 90);
+}
