@@ -297,3 +297,91 @@ async fn a_restart_mid_transit_lands_the_ship_and_keeps_its_id_and_bank() {
     assert_eq!(snap["ship"]["ship_id"], "hull-1");
     assert_eq!(snap["player"]["credits_in_bank"], 90);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trade_is_told_as_events_with_the_world_s_commodity_names() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut c, _) = joined(server.addr, "ada").await;
+    c.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let buy = json!({"character_id": "ada", "commodity": "neuro_symbolics", "quantity": 5, "trade_type": "buy"});
+    let (events, reply) = c.rpc("trade", buy).await;
+    assert_eq!(reply["result"], json!({"success": true}), "{reply}");
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["trade.executed", "status.update", "port.update"]);
+    let trade = &events[0]["payload"]["trade"];
+    assert_eq!(trade["units"], 5);
+    assert_eq!(trade["new_cargo"]["neuro_symbolics"], 5);
+    assert_eq!(events[0]["payload"]["source"]["method"], "trade");
+    assert!(
+        events[1]["payload"].get("source").is_none(),
+        "status.update names no request"
+    );
+    assert_eq!(events[2]["payload"]["sector"]["id"], 1);
+    let (status, detail) = c
+        .err("trade", json!({"character_id": "ada", "commodity": "fuel_ore", "quantity": 1, "trade_type": "buy"}))
+        .await;
+    assert_eq!(
+        (status, detail.as_str()),
+        (400, "Invalid commodity: fuel_ore")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warp_power_is_bought_at_the_depot_and_given_by_display_name() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let (mut bo, _) = joined(server.addr, "bo").await;
+    for to in [1, 0] {
+        bo.ok("move", json!({"character_id": "bo", "to_sector": to}))
+            .await;
+        ada.ok("move", json!({"character_id": "ada", "to_sector": to}))
+            .await;
+    }
+    let (events, reply) = ada
+        .rpc(
+            "recharge_warp_power",
+            json!({"character_id": "ada", "units": 10}),
+        )
+        .await;
+    assert_eq!(reply["result"], json!({"success": true}), "{reply}");
+    let bought = &named(&events, "warp.purchase")[0]["payload"];
+    assert_eq!(bought["units"], 6, "only the room in the tank");
+    assert_eq!(bought["sector"], json!({"id": 0}));
+    assert_eq!(bought["new_warp_power"], bought["warp_power_capacity"]);
+    let (events, reply) = ada
+        .rpc(
+            "recharge_warp_power",
+            json!({"character_id": "ada", "units": 1}),
+        )
+        .await;
+    assert_eq!(reply["error"]["detail"], "Warp power is already at maximum");
+    assert_eq!(
+        named(&events, "error").len(),
+        1,
+        "the refusal is told as an event too"
+    );
+    let give = json!({"from_character_id": "ada", "to_player_name": "bo", "units": 4});
+    let (events, reply) = ada.rpc("transfer_warp_power", give).await;
+    assert_eq!(reply["result"], json!({"success": true}), "{reply}");
+    let sent = &named(&events, "warp.transfer")[0]["payload"];
+    assert_eq!(sent["transfer_direction"], "sent");
+    assert_eq!(sent["transfer_details"], json!({"warp_power": 4}));
+    assert_eq!(sent["to"]["name"], "Bo");
+    let got = bo.drain(Duration::from_millis(200)).await;
+    assert_eq!(
+        named(&got, "warp.transfer")[0]["payload"]["transfer_direction"],
+        "received"
+    );
+    let give = json!({"from_character_id": "ada", "to_player_name": "Nobody", "units": 1});
+    let (status, detail) = ada.err("transfer_warp_power", give).await;
+    assert_eq!(
+        (status, detail.as_str()),
+        (404, "No player named 'Nobody' in your sector")
+    );
+}

@@ -72,6 +72,13 @@ impl CommodityNames {
         })
     }
 
+    /// The commodity with exactly this long name.
+    pub fn named(&self, name: &str) -> Option<crate::economy::Commodity> {
+        crate::economy::Commodity::ALL
+            .into_iter()
+            .find(|c| self.names[c.index()] == name)
+    }
+
     pub fn name(&self, c: crate::economy::Commodity) -> &str {
         &self.names[c.index()]
     }

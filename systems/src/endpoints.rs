@@ -138,6 +138,9 @@ endpoints! {
     Move2026 => crate::v2026::movement::Move2026,
     PlotCourse2026 => crate::v2026::movement::PlotCourse2026,
     TestReset => crate::v2026::reset::TestReset,
+    Trade2026 => crate::v2026::trade::Trade2026,
+    RechargeWarpPower2026 => crate::v2026::warp_power::RechargeWarpPower2026,
+    TransferWarpPower2026 => crate::v2026::warp_power::TransferWarpPower2026,
 }
 
 /// A decoded client request, in arrival order.
@@ -202,7 +205,14 @@ mod tests {
     fn each_dialect_has_its_own_endpoints_under_unique_names() {
         let new = WireDialect::V2026_01;
         let rpc = names(new, Framing::Rpc);
-        for name in ["join", "my_status", "move", "plot_course", "test.reset", "trade"] {
+        for name in [
+            "join",
+            "my_status",
+            "move",
+            "plot_course",
+            "test.reset",
+            "trade",
+        ] {
             assert!(rpc.contains(&name), "{name} missing from 2026-01");
         }
         for gone in ["my_map", "local_map", "check_trade", "combat.status"] {
@@ -257,7 +267,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 29);
+        assert_eq!(schemas.len(), 2 * 32);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -12,6 +12,7 @@ use bang_components::character::{
 use bang_components::economy::{Commodity, PortSide, PortStates, price};
 use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
+use bang_components::universe::UniverseRes;
 use bevy_ecs::prelude::*;
 use serde_json::json;
 
@@ -67,8 +68,11 @@ fn quote(
         .resource::<PortStates>()
         .get(sector)
         .ok_or("No port at current location")?;
-    let c =
-        Commodity::from_wire(commodity).ok_or_else(|| format!("Invalid commodity: {commodity}"))?;
+    let c = world
+        .resource::<UniverseRes>()
+        .commodities
+        .named(commodity)
+        .ok_or_else(|| format!("Invalid commodity: {commodity}"))?;
     // The reference sold on any trade_type but "buy"; bang refuses anything but the two words.
     let side = match trade_type {
         "buy" if port.side(c) == PortSide::Sells => PortSide::Sells,
@@ -176,9 +180,15 @@ fn move_port_stock(
         .expect("quote found a port")
 }
 
+/// A trade done: who traded, and the seed's account of it.
+pub struct Traded {
+    pub character_id: String,
+    pub result: TradeResult,
+}
+
 /// `trade`: buy from or sell to the port here. A refusal is a 400 with the same text
 /// `check_trade` gives (the reference answered them with 500).
-pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<TradeResult> {
+pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<Traded> {
     let (entity, id, commodity, quantity, trade_type) = find_trader(world, &req)?;
     let q =
         quote(world, entity, &commodity, quantity, &trade_type).map_err(ApiError::bad_request)?;
@@ -230,7 +240,7 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
     );
     // No status.update: the reference answers a trade with its reply alone, and the seed-era
     // clients build their trade summary from the status they cached before it.
-    Ok(TradeResult {
+    let result = TradeResult {
         success: true,
         trade_type: trade_type.into(),
         commodity,
@@ -240,6 +250,10 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
         new_credits: credits,
         new_cargo: Cargo::from(cargo),
         new_prices: (q.side == PortSide::Sells).then_some(new_prices),
+    };
+    Ok(Traded {
+        character_id: id,
+        result,
     })
 }
 
@@ -271,6 +285,8 @@ pub struct Trade;
 
 impl Endpoint for Trade {
     const NAME: &'static str = "trade";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = TradeRequest;
     type Result = TradeResult;
 
@@ -283,6 +299,6 @@ impl Endpoint for Trade {
         conn: ConnectionId,
         request: TradeRequest,
     ) -> ApiResult<TradeResult> {
-        trade(world, conn, request)
+        trade(world, conn, request).map(|t| t.result)
     }
 }

@@ -233,6 +233,8 @@ pub struct RechargeWarpPower;
 
 impl Endpoint for RechargeWarpPower {
     const NAME: &'static str = "recharge_warp_power";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = RechargeWarpPowerRequest;
     type Result = RechargeWarpPowerResult;
 
@@ -254,6 +256,8 @@ pub struct TransferWarpPower;
 
 impl Endpoint for TransferWarpPower {
     const NAME: &'static str = "transfer_warp_power";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = TransferWarpPowerRequest;
     type Result = TransferWarpPowerResult;
 

@@ -199,6 +199,77 @@ pub struct ErrorEvent {
     pub error: String,
 }
 
+/// What a trade did, inside `trade.executed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TradeDetails {
+    pub trade_type: String,
+    pub commodity: String,
+    pub units: i64,
+    pub price_per_unit: i64,
+    pub total_price: i64,
+    pub new_credits: i64,
+    pub new_cargo: PerCommodity<i64>,
+    pub new_prices: IndexMap<String, serde_json::Value>,
+}
+
+/// `trade.executed`: to the trader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TradeExecuted {
+    pub source: Source,
+    pub player: PlayerSelf,
+    pub ship: ShipSelf,
+    pub trade: TradeDetails,
+}
+
+/// The sector part of `port.update`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PortSector {
+    pub id: SectorId,
+    pub port: Option<PortView>,
+}
+
+/// `port.update`: a port's prices and stock changed; to everyone in its sector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PortUpdate {
+    pub sector: PortSector,
+    pub updated_at: Timestamp,
+}
+
+/// A sector named by id alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SectorRef {
+    pub id: SectorId,
+}
+
+/// `warp.purchase`: to the buyer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct WarpPurchased {
+    pub source: Source,
+    pub character_id: String,
+    pub sector: SectorRef,
+    pub units: i64,
+    pub price_per_unit: i64,
+    pub total_cost: i64,
+    pub timestamp: Timestamp,
+    pub new_warp_power: i64,
+    pub warp_power_capacity: i64,
+    pub new_credits: i64,
+}
+
+/// `warp.transfer` and `credits.transfer`: one copy to the sender (`sent`), one to the
+/// receiver (`received`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Transfer {
+    pub transfer_direction: &'static str,
+    /// `{"warp_power": n}` or `{"credits": n}`.
+    pub transfer_details: IndexMap<String, i64>,
+    pub from: PlayerPublic,
+    pub to: PlayerPublic,
+    pub sector: SectorRef,
+    pub timestamp: Timestamp,
+    pub source: Source,
+}
+
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -211,6 +282,10 @@ pub enum Event2026 {
     MovementComplete(Box<MovementComplete>),
     CoursePlot(CoursePlot),
     Error(ErrorEvent),
+    TradeExecuted(Box<TradeExecuted>),
+    PortUpdate(Box<PortUpdate>),
+    WarpPurchased(Box<WarpPurchased>),
+    WarpTransfer(Box<Transfer>),
 }
 
 impl Event2026 {
@@ -225,6 +300,10 @@ impl Event2026 {
             Event2026::MovementComplete(_) => "movement.complete",
             Event2026::CoursePlot(_) => "course.plot",
             Event2026::Error(_) => "error",
+            Event2026::TradeExecuted(_) => "trade.executed",
+            Event2026::PortUpdate(_) => "port.update",
+            Event2026::WarpPurchased(_) => "warp.purchase",
+            Event2026::WarpTransfer(_) => "warp.transfer",
         }
     }
 }

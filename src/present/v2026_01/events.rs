@@ -29,6 +29,9 @@ pub fn render(
         // That release announced no joins, and told a character its own status in its own shape
         // (recorded by its endpoints as `Release2026` events).
         GameEvent::CharacterJoined(_) | GameEvent::StatusChanged(_) => Ok(None),
+        // Its own endpoints tell these in its own shapes (a transfer made from a 2025-10
+        // connection is not shown to a 2026-01 one yet).
+        GameEvent::WarpPowerBought(_) | GameEvent::WarpPowerTransferred(_) => Ok(None),
         // Until the 2026-01 shapes of these exist, they go out as the seed's dialect has them.
         _ => crate::present::v2025_10::Seed2025.event(event, None),
     }

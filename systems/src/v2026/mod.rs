@@ -6,4 +6,6 @@ pub mod join;
 pub mod movement;
 pub mod reset;
 pub mod sessions;
+pub mod trade;
 pub mod views;
+pub mod warp_power;

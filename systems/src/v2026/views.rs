@@ -117,30 +117,57 @@ pub fn port_view(world: &World, sector: SectorId, there: bool) -> Option<PortVie
     })
 }
 
+/// A character as others see it.
+pub fn player_public(world: &World, e: Entity) -> Option<PlayerPublic> {
+    let id = &world.get::<CharacterId>(e)?.0;
+    let ship = world.get::<Ship>(e)?;
+    let knowledge = world.get::<MapKnowledge>(e);
+    Some(PlayerPublic {
+        created_at: knowledge
+            .and_then(|k| k.first_visit)
+            .unwrap_or(Timestamp(0)),
+        id: id.clone(),
+        name: display_name(world, id),
+        player_type: "human",
+        corporation: None,
+        ship: ShipPublic {
+            ship_type: ship.ship_type,
+            ship_name: ship.stats().display_name.to_string(),
+        },
+    })
+}
+
 fn players_in(world: &World, sector: SectorId, viewer: Option<Entity>) -> Vec<PlayerPublic> {
     world
         .resource::<SectorOccupants>()
         .in_sector(sector)
         .filter(|e| Some(*e) != viewer && world.get::<InHyperspace>(*e).is_none())
-        .filter_map(|e| {
-            let id = &world.get::<CharacterId>(e)?.0;
-            let ship = world.get::<Ship>(e)?;
-            let knowledge = world.get::<MapKnowledge>(e);
-            Some(PlayerPublic {
-                created_at: knowledge
-                    .and_then(|k| k.first_visit)
-                    .unwrap_or(Timestamp(0)),
-                id: id.clone(),
-                name: display_name(world, id),
-                player_type: "human",
-                corporation: None,
-                ship: ShipPublic {
-                    ship_type: ship.ship_type,
-                    ship_name: ship.stats().display_name.to_string(),
-                },
-            })
-        })
+        .filter_map(|e| player_public(world, e))
         .collect()
+}
+
+/// The character another one in its sector means by a display name (any case, not itself, not
+/// one in transit).
+pub fn named_in_sector(world: &World, by: Entity, name: &str) -> Result<Entity, usize> {
+    let sector = world
+        .get::<Position>(by)
+        .expect("character has a position")
+        .0;
+    let wanted = name.trim().to_lowercase();
+    let found: Vec<Entity> = world
+        .resource::<SectorOccupants>()
+        .in_sector(sector)
+        .filter(|e| *e != by && world.get::<InHyperspace>(*e).is_none())
+        .filter(|e| {
+            world
+                .get::<CharacterId>(*e)
+                .is_some_and(|id| display_name(world, &id.0).trim().to_lowercase() == wanted)
+        })
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        many => Err(many.len()),
+    }
 }
 
 fn garrison_in(world: &World, sector: SectorId, viewer: Option<&str>) -> Option<GarrisonPublic> {

@@ -1,0 +1,116 @@
+//! `trade` as the 2026-01 dialect has it: the seed's trade rule, refused in hyperspace, told as
+//! `trade.executed` to the trader, `status.update`, and `port.update` to everyone in the sector,
+//! then a bare acknowledgement.
+
+use super::views::{player_self, port_view, ship_self, source, status};
+use crate::outbox::record_to;
+use bang_components::api::endpoint::ONLY_2026_01;
+use bang_components::api::requests::{TradeRequest, given};
+use bang_components::api::v2026::{
+    Event2026, PortSector, PortUpdate, Success, TradeDetails, TradeExecuted,
+};
+use bang_components::api::{ApiError, Endpoint, error::ApiResult};
+use bang_components::character::{
+    CharacterId, CharacterIndex, InHyperspace, Position, SectorOccupants, Ship,
+};
+use bang_components::game_events::GameEvent;
+use bang_components::session::{ConnectionId, WireDialect};
+use bang_components::time::GameClock;
+use bang_components::universe::UniverseRes;
+use bevy_ecs::prelude::*;
+
+/// Tells the characters in a sector (not in transit) what its port looks like now.
+pub fn announce_port(world: &mut World, sector: u32) {
+    let to: Vec<String> = world
+        .resource::<SectorOccupants>()
+        .in_sector(sector)
+        .filter(|e| world.get::<InHyperspace>(*e).is_none())
+        .filter_map(|e| world.get::<CharacterId>(e).map(|c| c.0.clone()))
+        .collect();
+    if to.is_empty() {
+        return;
+    }
+    let update = PortUpdate {
+        sector: PortSector {
+            id: sector,
+            port: port_view(world, sector, true),
+        },
+        updated_at: world.resource::<GameClock>().now(),
+    };
+    record_to(
+        world,
+        GameEvent::Release2026(Event2026::PortUpdate(Box::new(update))),
+        to,
+    );
+}
+
+fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<Success> {
+    if let Some(id) = given(&req.character_id)
+        && let Some(e) = world.resource::<CharacterIndex>().get(id)
+        && world.get::<InHyperspace>(e).is_some()
+    {
+        return Err(ApiError::bad_request(
+            "Character is in hyperspace, cannot trade",
+        ));
+    }
+    let done = crate::trade::trade(world, conn, req)?;
+    let id = done.character_id.clone();
+    let entity = world
+        .resource::<CharacterIndex>()
+        .get(&id)
+        .expect("the trader exists");
+    let sector = world.get::<Position>(entity).expect("position").0;
+    let ship = world.get::<Ship>(entity).expect("ship").cargo;
+    let names = world.resource::<UniverseRes>().commodities.clone();
+    let port = port_view(world, sector, true);
+    let details = TradeDetails {
+        trade_type: done.result.trade_type.clone(),
+        commodity: done.result.commodity.clone(),
+        units: done.result.units,
+        price_per_unit: done.result.price_per_unit,
+        total_price: done.result.total_price,
+        new_credits: done.result.new_credits,
+        new_cargo: bang_components::economy::Commodity::ALL
+            .into_iter()
+            .map(|c| (names.name(c).to_string(), ship[c.index()]))
+            .collect(),
+        new_prices: port.map(|p| p.prices).unwrap_or_default(),
+    };
+    let executed = TradeExecuted {
+        source: source(world),
+        player: player_self(world, entity),
+        ship: ship_self(world, entity),
+        trade: details,
+    };
+    record_to(
+        world,
+        GameEvent::Release2026(Event2026::TradeExecuted(Box::new(executed))),
+        vec![id.clone()],
+    );
+    let update = status(world, entity, None);
+    record_to(
+        world,
+        GameEvent::Release2026(Event2026::StatusUpdate(Box::new(update))),
+        vec![id],
+    );
+    announce_port(world, sector);
+    Ok(Success::YES)
+}
+
+/// `trade` (2026-01).
+pub struct Trade2026;
+
+impl Endpoint for Trade2026 {
+    const NAME: &'static str = crate::trade::Trade::NAME;
+    const DIALECTS: &'static [WireDialect] = ONLY_2026_01;
+    type Request = TradeRequest;
+    type Result = Success;
+
+    fn acting_for(request: &TradeRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(world: &mut World, conn: ConnectionId, request: TradeRequest) -> ApiResult<Success> {
+        trade(world, conn, request)
+    }
+}
