@@ -385,3 +385,37 @@ async fn warp_power_is_bought_at_the_depot_and_given_by_display_name() {
         (404, "No player named 'Nobody' in your sector")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credits_are_given_by_display_name_and_refused_beyond_the_balance() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let (mut bo, _) = joined(server.addr, "bo").await;
+    let give = json!({"from_character_id": "ada", "to_player_name": "BO", "amount": 250});
+    let (events, reply) = ada.rpc("transfer_credits", give).await;
+    assert_eq!(reply["result"], json!({"success": true}), "{reply}");
+    let sent = &named(&events, "credits.transfer")[0]["payload"];
+    assert_eq!(sent["transfer_details"], json!({"credits": 250}));
+    assert!(sent.get("amount").is_none());
+    let mine = &named(&events, "status.update")[0]["payload"];
+    assert_eq!(mine["ship"]["credits"], 1000 - 250);
+    let got = bo.drain(Duration::from_millis(200)).await;
+    assert_eq!(
+        named(&got, "status.update")[0]["payload"]["ship"]["credits"],
+        1250
+    );
+    let much = json!({"from_character_id": "ada", "to_player_name": "Bo", "amount": 5000});
+    let (events, reply) = ada.rpc("transfer_credits", much).await;
+    assert_eq!(
+        reply["error"]["detail"],
+        "Insufficient credits. ada only has 750"
+    );
+    assert_eq!(named(&events, "error").len(), 1);
+    let zero = json!({"from_character_id": "ada", "to_player_name": "Bo", "amount": -3});
+    let (status, detail) = ada.err("transfer_credits", zero).await;
+    assert_eq!(
+        (status, detail.as_str()),
+        (400, "Amount must be a positive integer")
+    );
+}

@@ -286,6 +286,7 @@ pub enum Event2026 {
     PortUpdate(Box<PortUpdate>),
     WarpPurchased(Box<WarpPurchased>),
     WarpTransfer(Box<Transfer>),
+    CreditsTransfer(Box<Transfer>),
 }
 
 impl Event2026 {
@@ -304,6 +305,7 @@ impl Event2026 {
             Event2026::PortUpdate(_) => "port.update",
             Event2026::WarpPurchased(_) => "warp.purchase",
             Event2026::WarpTransfer(_) => "warp.transfer",
+            Event2026::CreditsTransfer(_) => "credits.transfer",
         }
     }
 }
