@@ -419,3 +419,50 @@ async fn credits_are_given_by_display_name_and_refused_beyond_the_balance() {
         (400, "Amount must be a positive integer")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credits_go_into_the_bank_anywhere_and_come_out_at_sector_zero() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    ada.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let put = json!({"direction": "deposit", "amount": 400, "character_id": "ada", "target_player_name": "ada"});
+    let (events, reply) = ada.rpc("bank_transfer", put).await;
+    assert_eq!(reply["result"]["credits_in_bank_after"], 400, "{reply}");
+    assert_eq!(reply["result"]["ship_credits_after"], 600);
+    let tx = &named(&events, "bank.transaction")[0]["payload"];
+    assert_eq!(
+        (tx["direction"].as_str(), tx["amount"].as_i64()),
+        (Some("deposit"), Some(400))
+    );
+    let status = &named(&events, "status.update")[0]["payload"];
+    assert_eq!(status["player"]["credits_in_bank"], 400);
+    let take = json!({"direction": "withdraw", "amount": 100, "character_id": "ada"});
+    let (code, detail) = ada.err("bank_transfer", take.clone()).await;
+    assert_eq!(
+        (code, detail.as_str()),
+        (400, "Banking operations are only available in sector 0")
+    );
+    ada.ok("move", json!({"character_id": "ada", "to_sector": 0}))
+        .await;
+    assert_eq!(
+        ada.ok("bank_transfer", take).await,
+        json!({"success": true})
+    );
+    let (events, _) = ada.rpc("my_status", json!({"character_id": "ada"})).await;
+    let snap = &named(&events, "status.snapshot")[0]["payload"];
+    assert_eq!(
+        (
+            snap["player"]["credits_in_bank"].as_i64(),
+            snap["ship"]["credits"].as_i64()
+        ),
+        (Some(300), Some(700))
+    );
+    let bad = json!({"direction": "sideways", "amount": 1, "character_id": "ada"});
+    let (code, detail) = ada.err("bank_transfer", bad).await;
+    assert_eq!(
+        (code, detail.as_str()),
+        (400, "direction must be 'deposit' or 'withdraw'")
+    );
+}

@@ -270,6 +270,47 @@ pub struct Transfer {
     pub source: Source,
 }
 
+/// `bank.transaction`: a deposit (to the account's owner) or a withdrawal (to the character).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct BankTransaction {
+    pub source: Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_character_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_character_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ship_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub character_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector: Option<SectorRef>,
+    pub direction: &'static str,
+    pub amount: i64,
+    pub timestamp: Timestamp,
+    pub ship_credits_before: i64,
+    pub ship_credits_after: i64,
+    pub credits_in_bank_before: i64,
+    pub credits_in_bank_after: i64,
+}
+
+/// What a deposit answers (a withdrawal answers a bare success).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Deposited {
+    pub ship_id: String,
+    pub target_character_id: String,
+    pub ship_credits_after: i64,
+    pub credits_in_bank_after: i64,
+    pub source_character_id: String,
+}
+
+/// `bank_transfer`'s result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct BankResult {
+    pub success: bool,
+    #[serde(flatten)]
+    pub deposit: Option<Deposited>,
+}
+
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -287,6 +328,7 @@ pub enum Event2026 {
     WarpPurchased(Box<WarpPurchased>),
     WarpTransfer(Box<Transfer>),
     CreditsTransfer(Box<Transfer>),
+    BankTransaction(Box<BankTransaction>),
 }
 
 impl Event2026 {
@@ -306,6 +348,7 @@ impl Event2026 {
             Event2026::WarpPurchased(_) => "warp.purchase",
             Event2026::WarpTransfer(_) => "warp.transfer",
             Event2026::CreditsTransfer(_) => "credits.transfer",
+            Event2026::BankTransaction(_) => "bank.transaction",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! name (and the ones only it has), over the same rules and world operations. Their results are
 //! that release's shapes; the data it sent as events goes out as `GameEvent::Release2026`.
 
+pub mod bank;
 pub mod credits;
 pub mod join;
 pub mod movement;
