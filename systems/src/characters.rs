@@ -46,6 +46,7 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
     let id = given(&req.character_id)
         .ok_or_else(|| ApiError::unprocessable("Invalid or missing character_id"))?
         .to_string();
+    crate::registration::check_registered(world, &id)?;
     let tokens = &world
         .resource::<bang_components::session::CharacterTokens>()
         .0;

@@ -23,6 +23,7 @@ pub mod movement;
 pub mod outbox;
 pub mod ownership;
 pub mod ports;
+pub mod registration;
 pub mod server_status;
 pub mod sessions;
 pub mod status;

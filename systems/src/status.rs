@@ -57,17 +57,27 @@ fn listed_players(
             .filter_map(|e| Some((world.get::<CharacterId>(e)?, world.get::<Ship>(e)?)))
     };
     let online = |id: &CharacterId| sessions.is_some_and(|s| s.is_online(&id.0));
-    let total = present().count();
-    let listed = present()
-        .filter(|(id, _)| online(id))
-        .chain(present().filter(|(id, _)| !online(id)))
-        .take(MAX_LISTED_PLAYERS)
-        .map(|(id, ship)| OtherPlayer {
-            name: id.0.clone(),
-            ship_type: ship.ship_type,
-        })
-        .collect();
-    (listed, total)
+    let view = |(id, ship): (&CharacterId, &Ship)| OtherPlayer {
+        name: id.0.clone(),
+        ship_type: ship.ship_type,
+    };
+    // One pass, each character looked up once: the online ones, and enough offline ones to
+    // fill the list after them.
+    let (mut total, mut on, mut off) = (0, Vec::new(), Vec::new());
+    for seen in present() {
+        total += 1;
+        if on.len() == MAX_LISTED_PLAYERS {
+            continue;
+        }
+        if online(seen.0) {
+            on.push(view(seen));
+        } else if off.len() < MAX_LISTED_PLAYERS {
+            off.push(view(seen));
+        }
+    }
+    let room = MAX_LISTED_PLAYERS - on.len();
+    on.extend(off.into_iter().take(room));
+    (on, total)
 }
 
 /// Sector contents as `viewer` sees them (the viewer is not listed among the other players).
@@ -156,4 +166,33 @@ pub fn others_in_sector(world: &World, sector: SectorId, except: Entity) -> Vec<
         .filter(|e| *e != except)
         .filter_map(|e| world.get::<CharacterId>(e).map(|id| id.0.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::characters::spawn_character;
+    use crate::harness::{ring, setup, world};
+    use bang_components::session::{ConnectionId, WireDialect};
+    use bang_components::ships::ShipType;
+
+    #[test]
+    fn online_players_are_listed_first_then_offline_ones_each_in_world_order() {
+        let mut w = world(setup(ring(3)));
+        let ids = ["off1", "on1", "off2", "on2", "viewer"];
+        let entities: Vec<Entity> = ids
+            .iter()
+            .map(|id| spawn_character(&mut w, id, ShipType::DEFAULT, 0, 1, Timestamp(0)))
+            .collect();
+        let mut sessions = w.resource_mut::<Sessions>();
+        for (n, id) in ["on1", "on2"].into_iter().enumerate() {
+            let conn = ConnectionId(n as u64);
+            sessions.open(conn, WireDialect::V2025_10);
+            sessions.control(conn, id).unwrap();
+        }
+        let (listed, total) = listed_players(&w, 1, Some(entities[4]));
+        let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["on1", "on2", "off1", "off2"]);
+        assert_eq!(total, 4, "the viewer is not counted");
+    }
 }

@@ -15,7 +15,7 @@ use bang_components::character::{
     Visit,
 };
 use bang_components::game_events::GameEvent;
-use bang_components::registry::{Registered, Registry, SeededCharacter, Seeds};
+use bang_components::registry::{SeededCharacter, Seeds};
 use bang_components::session::{ConnectionId, Sessions};
 use bang_components::time::GameClock;
 use bang_components::universe::{SectorId, UniverseRes};
@@ -24,24 +24,6 @@ use bevy_ecs::prelude::*;
 /// How far the map sent on joining and arriving reaches.
 pub const ARRIVAL_MAP_HOPS: u32 = 4;
 pub const ARRIVAL_MAP_SECTORS: usize = 28;
-
-/// Reads registrations the seed files added since last asked.
-pub fn refresh_registry(world: &mut World) {
-    let Some(seeds) = world.get_resource::<Seeds>().cloned() else {
-        return;
-    };
-    let now = world.resource::<GameClock>().now();
-    let mut registry = world.resource_mut::<Registry>();
-    for (id, name) in seeds.0.registrations() {
-        let created_at = registry.get(&id).map_or(now, |r| r.created_at);
-        let entry = Registered {
-            name,
-            created_at,
-            updated_at: now,
-        };
-        registry.insert(&id, entry);
-    }
-}
 
 /// Sends the character an `error` event naming the refusal, then returns it (the 2026-01
 /// dialect tells the character before the error reply).
@@ -131,11 +113,7 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
     let id = given(&req.character_id)
         .ok_or_else(|| ApiError::unprocessable("Invalid or missing character_id"))?
         .to_string();
-    refresh_registry(world);
-    let registry = world.resource::<Registry>();
-    if registry.required && registry.get(&id).is_none() {
-        return Err(ApiError::not_found("Character is not registered"));
-    }
+    crate::registration::check_registered(world, &id)?;
     if let Some(credits) = req.credits
         && !(0..=crate::characters::MAX_CREDITS).contains(&credits)
     {
