@@ -44,30 +44,8 @@ pub fn resolve_round(
         .filter(|id| effective[id].action == CombatAction::Attack)
         .collect();
     if attackers.is_empty() {
-        let end_state = match rolled_fleers.first() {
-            Some(first) => format!("{first}_fled"),
-            None => "stalemate".to_string(),
-        };
-        return RoundOutcome {
-            losses: RoundLosses {
-                hits: per_id(&by_id, |_, _| 0),
-                offensive_losses: per_id(&by_id, |_, _| 0),
-                defensive_losses: per_id(&by_id, |_, _| 0),
-                shield_loss: per_id(&by_id, |_, _| 0),
-            },
-            standing: RoundStanding {
-                fighters_remaining: per_id(&by_id, |_, f| f.fighters),
-                shields_remaining: per_id(&by_id, |_, f| f.shields),
-                flee_results: per_id(&by_id, |id, _| fled.contains(id)),
-            },
-            end_state: Some(
-                end_state
-                    .parse()
-                    .expect("the oracle spells ends as the wire does"),
-            ),
-            effective_actions: per_id(&by_id, |id, _| effective[id].clone()),
-            draws: rng.draws(),
-        };
+        let effective = per_id(&by_id, |id, _| effective[id].clone());
+        return quiet_round(&by_id, &fled, rolled_fleers.first(), effective, rng.draws());
     }
 
     // §3.4: round-robin shots, weakest attacker first.
@@ -344,6 +322,41 @@ fn shield_loss(defensive: i64, braced: bool, balance: &CombatBalance) -> i64 {
         (loss as f64 * balance.brace_ablation_multiplier).ceil() as i64
     } else {
         loss
+    }
+}
+
+/// §3.3: a round in which nobody still present attacks: nothing is lost, and it ends the fight
+/// (the first to roll a flee fled, else a stalemate).
+fn quiet_round(
+    by_id: &BTreeMap<&str, &Fighter>,
+    fled: &BTreeSet<&str>,
+    first_fleer: Option<&&str>,
+    effective_actions: BTreeMap<String, RoundAction>,
+    draws: u32,
+) -> RoundOutcome {
+    let end_state = match first_fleer {
+        Some(first) => format!("{first}_fled"),
+        None => "stalemate".to_string(),
+    };
+    RoundOutcome {
+        losses: RoundLosses {
+            hits: per_id(by_id, |_, _| 0),
+            offensive_losses: per_id(by_id, |_, _| 0),
+            defensive_losses: per_id(by_id, |_, _| 0),
+            shield_loss: per_id(by_id, |_, _| 0),
+        },
+        standing: RoundStanding {
+            fighters_remaining: per_id(by_id, |_, f| f.fighters),
+            shields_remaining: per_id(by_id, |_, f| f.shields),
+            flee_results: per_id(by_id, |id, _| fled.contains(id)),
+        },
+        end_state: Some(
+            end_state
+                .parse()
+                .expect("the oracle spells ends as the wire does"),
+        ),
+        effective_actions,
+        draws,
     }
 }
 
