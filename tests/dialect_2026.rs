@@ -466,3 +466,49 @@ async fn credits_go_into_the_bank_anywhere_and_come_out_at_sector_zero() {
         (400, "direction must be 'deposit' or 'withdraw'")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_region_is_what_the_character_has_visited_around_a_visited_sector() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut c, _) = joined(server.addr, "ada").await;
+    c.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let ask = json!({"character_id": "ada", "center_sector": 0, "max_hops": 2, "source": "nav"});
+    let (events, reply) = c.rpc("local_map_region", ask).await;
+    assert_eq!(reply["result"], json!({"success": true}));
+    let map = &named(&events, "map.region")[0]["payload"];
+    assert_eq!(map["center_sector"], 0);
+    assert_eq!(map["source"]["method"], "nav");
+    assert_eq!(map["total_visited"], 2, "{map}");
+    let ids: Vec<u64> = map["sectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "sorted by id");
+    let one = map["sectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == 1)
+        .unwrap();
+    assert_eq!(
+        (one["visited"].as_bool(), one["hops_from_center"].as_u64()),
+        (Some(true), Some(1))
+    );
+    let (events, reply) = c
+        .rpc(
+            "local_map_region",
+            json!({"character_id": "ada", "center_sector": 7}),
+        )
+        .await;
+    assert_eq!(
+        reply["error"]["detail"],
+        "Center sector 7 must be a visited sector"
+    );
+    assert_eq!(named(&events, "error").len(), 1);
+}

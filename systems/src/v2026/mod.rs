@@ -5,6 +5,7 @@
 pub mod bank;
 pub mod credits;
 pub mod join;
+pub mod maps;
 pub mod movement;
 pub mod reset;
 pub mod sessions;
