@@ -512,3 +512,60 @@ async fn a_map_region_is_what_the_character_has_visited_around_a_visited_sector(
     );
     assert_eq!(named(&events, "error").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fighters_are_bought_at_the_armory_up_to_the_hull_s_capacity() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    std::fs::create_dir_all(world.path().join("character-map-knowledge")).unwrap();
+    let knowledge = json!({"current_sector": 0, "current_ship_id": "ada-ship"});
+    std::fs::write(
+        world.path().join("character-map-knowledge/ada.json"),
+        knowledge.to_string(),
+    )
+    .unwrap();
+    let ships = json!({"ada-ship": {"ship_type": "kestrel_courier", "state": {"fighters": 290, "credits": 10000}}});
+    std::fs::write(world.path().join("ships.json"), ships.to_string()).unwrap();
+    let server = start(world.path(), data.path());
+    let (mut c, _) = joined(server.addr, "ada").await;
+    let (events, reply) = c
+        .rpc(
+            "purchase_fighters",
+            json!({"character_id": "ada", "units": 25}),
+        )
+        .await;
+    assert_eq!(reply["result"], json!({"success": true}), "{reply}");
+    let bought = &named(&events, "fighter.purchase")[0]["payload"];
+    assert_eq!(bought["units"], 10, "only what the hull holds");
+    assert_eq!(
+        (
+            bought["total_cost"].as_i64(),
+            bought["credits_after"].as_i64()
+        ),
+        (Some(500), Some(9500))
+    );
+    assert_eq!(bought["fighters_after"], bought["max_fighters"]);
+    let (events, reply) = c
+        .rpc(
+            "purchase_fighters",
+            json!({"character_id": "ada", "units": 1}),
+        )
+        .await;
+    assert_eq!(
+        reply["error"]["detail"],
+        "Fighter capacity is already at maximum"
+    );
+    assert_eq!(named(&events, "error").len(), 1);
+    c.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let (code, detail) = c
+        .err(
+            "purchase_fighters",
+            json!({"character_id": "ada", "units": 1}),
+        )
+        .await;
+    assert_eq!(code, 400);
+    assert_eq!(
+        detail,
+        "Fighter armory is only available in sector 0. You are in sector 1"
+    );
+}

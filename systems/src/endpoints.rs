@@ -144,6 +144,7 @@ endpoints! {
     TransferCredits => crate::v2026::credits::TransferCredits,
     BankTransfer => crate::v2026::bank::BankTransfer,
     LocalMapRegion => crate::v2026::maps::LocalMapRegion,
+    PurchaseFighters => crate::v2026::fighters::PurchaseFighters,
 }
 
 /// A decoded client request, in arrival order.
@@ -270,7 +271,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 35);
+        assert_eq!(schemas.len(), 2 * 36);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

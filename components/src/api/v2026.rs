@@ -311,6 +311,25 @@ pub struct BankResult {
     pub deposit: Option<Deposited>,
 }
 
+/// `fighter.purchase`: to the buyer.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct FighterPurchase {
+    pub source: Source,
+    pub character_id: String,
+    pub timestamp: Timestamp,
+    pub sector: SectorView,
+    pub units: i64,
+    pub price_per_unit: i64,
+    pub total_cost: i64,
+    pub fighters_before: i64,
+    pub fighters_after: i64,
+    pub max_fighters: i64,
+    pub credits_before: i64,
+    pub credits_after: i64,
+    pub ship: ShipSelf,
+    pub player: PlayerSelf,
+}
+
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -329,6 +348,7 @@ pub enum Event2026 {
     WarpTransfer(Box<Transfer>),
     CreditsTransfer(Box<Transfer>),
     BankTransaction(Box<BankTransaction>),
+    FighterPurchase(Box<FighterPurchase>),
 }
 
 impl Event2026 {
@@ -349,6 +369,7 @@ impl Event2026 {
             Event2026::WarpTransfer(_) => "warp.transfer",
             Event2026::CreditsTransfer(_) => "credits.transfer",
             Event2026::BankTransaction(_) => "bank.transaction",
+            Event2026::FighterPurchase(_) => "fighter.purchase",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod bank;
 pub mod credits;
+pub mod fighters;
 pub mod join;
 pub mod maps;
 pub mod movement;
