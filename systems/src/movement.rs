@@ -13,12 +13,9 @@ use bang_components::session::ConnectionId;
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
 
-/// `move`: one jump along an outgoing warp, paid in warp power.
-pub fn move_character(
-    world: &mut World,
-    conn: ConnectionId,
-    req: MoveRequest,
-) -> ApiResult<StatusPayload> {
+/// The checks of a `move`, in the reference's order: who jumps, and where to (an outgoing warp
+/// of where it is). The warp power is checked by the jump itself.
+pub fn jump_target(world: &World, req: &MoveRequest) -> ApiResult<(Entity, SectorId)> {
     let id =
         given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
     if let Some(c) = world.resource::<CharacterIndex>().get(id) {
@@ -49,6 +46,16 @@ pub fn move_character(
             "Sector {to} is not adjacent to current sector {from}"
         )));
     }
+    Ok((entity, to))
+}
+
+/// `move`: one jump along an outgoing warp, paid in warp power.
+pub fn move_character(
+    world: &mut World,
+    conn: ConnectionId,
+    req: MoveRequest,
+) -> ApiResult<StatusPayload> {
+    let (entity, to) = jump_target(world, &req)?;
     perform_move(world, entity, to, Some(conn))
 }
 

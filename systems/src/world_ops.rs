@@ -6,7 +6,7 @@ use crate::action_log::log_action;
 use crate::outbox::record_to;
 use crate::status::{sector_contents, status_with_contents};
 use bang_components::api::events::{CharacterMoved, CharacterMovedObserved, MoveType, Movement};
-use bang_components::api::payloads::StatusPayload;
+use bang_components::api::payloads::{SectorContents, StatusPayload};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
     CharacterId, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants, Ship, Visit,
@@ -104,19 +104,19 @@ pub fn announce_seen(
     record_to(world, GameEvent::MoveObserved(seen), observers);
 }
 
-/// Records a visit to the character's current sector (world.md 4.2); whether it was the first.
-pub fn record_visit(world: &mut World, entity: Entity) -> bool {
+/// Records a visit to the character's current sector (world.md 4.2), seen as `contents` show
+/// it; whether it was the first.
+fn record_seen(world: &mut World, entity: Entity, contents: &SectorContents) -> bool {
     let now = world.resource::<GameClock>().now();
     let sector = world
         .get::<Position>(entity)
         .expect("character has a position")
         .0;
-    let contents = sector_contents(world, Some(entity), sector);
     let seen = Visit {
         last_visited: now,
-        port: contents.port,
-        planets: contents.planets,
-        adjacent: contents.adjacent_sectors,
+        port: contents.port.clone(),
+        planets: contents.planets.clone(),
+        adjacent: contents.adjacent_sectors.clone(),
     };
     let mut knowledge = world
         .get_mut::<MapKnowledge>(entity)
@@ -126,24 +126,25 @@ pub fn record_visit(world: &mut World, entity: Entity) -> bool {
     first
 }
 
-/// Records a visit to the character's current sector (world.md 4.2) and builds its status from
-/// the same view of the sector.
-pub fn record_visit_and_status(world: &mut World, entity: Entity) -> StatusPayload {
-    let now = world.resource::<GameClock>().now();
+fn contents_here(world: &World, entity: Entity) -> SectorContents {
     let sector = world
         .get::<Position>(entity)
         .expect("character has a position")
         .0;
-    let contents = sector_contents(world, Some(entity), sector);
-    let seen = Visit {
-        last_visited: now,
-        port: contents.port.clone(),
-        planets: contents.planets.clone(),
-        adjacent: contents.adjacent_sectors.clone(),
-    };
-    if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity) {
-        knowledge.record_visit(sector, now, seen);
-    }
+    sector_contents(world, Some(entity), sector)
+}
+
+/// Records a visit to the character's current sector; whether it was the first.
+pub fn record_visit(world: &mut World, entity: Entity) -> bool {
+    let contents = contents_here(world, entity);
+    record_seen(world, entity, &contents)
+}
+
+/// Records a visit to the character's current sector and builds its status from the same view
+/// of the sector.
+pub fn record_visit_and_status(world: &mut World, entity: Entity) -> StatusPayload {
+    let contents = contents_here(world, entity);
+    record_seen(world, entity, &contents);
     status_with_contents(world, entity, contents)
 }
 

@@ -2,7 +2,7 @@
 //! sector, named by display name.
 
 use super::join::fail;
-use super::views::{named_in_sector, player_public, source, status};
+use super::views::{player_public, recipient, source, status};
 use crate::action_log::log_action;
 use crate::combat::query::refuse_in_combat;
 use crate::outbox::record_to;
@@ -54,19 +54,7 @@ fn parties(world: &World, req: &TransferCreditsRequest) -> ApiResult<(Entity, En
         .resource::<CharacterIndex>()
         .get(from)
         .ok_or_else(|| ApiError::not_found(format!("Source character not found: {from}")))?;
-    let receiver = match named_in_sector(world, giver, name) {
-        Ok(receiver) => receiver,
-        Err(0) => {
-            return Err(ApiError::not_found(format!(
-                "No player named '{name}' in your sector"
-            )));
-        }
-        Err(_) => {
-            return Err(ApiError::bad_request(format!(
-                "Multiple players named '{name}' present; specify by ID"
-            )));
-        }
-    };
+    let receiver = recipient(world, giver, name)?;
     if world.get::<InHyperspace>(giver).is_some() {
         return Err(ApiError::bad_request(
             "Sender is in hyperspace, cannot transfer credits",

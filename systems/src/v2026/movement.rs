@@ -6,14 +6,13 @@
 use super::join::{fail, send_local_map};
 use super::views::{player_self, sector_view, ship_self, source};
 use crate::combat::engage::engage_on_arrival;
-use crate::combat::query::refuse_in_combat;
 use crate::dispatch::{answer, answer_later};
 use crate::follow_on::Arrival;
 use crate::outbox::record_to;
 use crate::world_ops::{announce_seen, record_visit, relocate};
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::events::{MoveType, Movement};
-use bang_components::api::requests::{IntArg, MoveRequest, given};
+use bang_components::api::requests::{MoveRequest, given};
 use bang_components::api::v2026::{
     CoursePlot, Event2026, MovementComplete, MovementStart, Success,
 };
@@ -31,30 +30,7 @@ use serde::Deserialize;
 
 /// Checks a jump in the order the 2026-01 release checked it; the ship and its destination.
 fn validate(world: &World, req: &MoveRequest) -> ApiResult<(Entity, SectorId, i64)> {
-    let id =
-        given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
-    if let Some(c) = world.resource::<CharacterIndex>().get(id) {
-        refuse_in_combat(world, c)?;
-    }
-    let to = match req.to_sector.or(req.to) {
-        None => return Err(ApiError::bad_request("Missing destination sector")),
-        Some(IntArg::Int(n)) if n >= 0 => n,
-        Some(_) => return Err(ApiError::unprocessable("Invalid destination sector")),
-    };
-    let entity = world.resource::<CharacterIndex>().get(id).ok_or_else(|| {
-        ApiError::not_found(format!("Character '{id}' not found. Join the game first."))
-    })?;
-    let universe = world.resource::<UniverseRes>();
-    if !universe.contains(to) {
-        return Err(ApiError::bad_request(format!("Invalid sector: {to}")));
-    }
-    let to = to as SectorId;
-    let from = world.get::<Position>(entity).expect("position").0;
-    if !universe.is_adjacent(from, to) {
-        return Err(ApiError::bad_request(format!(
-            "Sector {to} is not adjacent to current sector {from}"
-        )));
-    }
+    let (entity, to) = crate::movement::jump_target(world, req)?;
     let ship = world.get::<Ship>(entity).expect("character has a ship");
     let cost = ship.stats().turns_per_warp as i64;
     if ship.warp_power < cost {

@@ -5,6 +5,7 @@ use bang_components::api::v2026::{
     GarrisonPublic, Lane, MapRegion, MapSector, PerCommodity, PlayerPublic, PlayerSelf, PortView,
     SectorView, ShipPublic, ShipSelf, Source, Status,
 };
+use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
     Bank, CharacterId, Credits, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants,
     Ship, ShipId,
@@ -144,6 +145,20 @@ fn players_in(world: &World, sector: SectorId, viewer: Option<Entity>) -> Vec<Pl
         .filter(|e| Some(*e) != viewer && world.get::<InHyperspace>(*e).is_none())
         .filter_map(|e| player_public(world, e))
         .collect()
+}
+
+/// The recipient of a transfer from `by`, named by display name in its sector (404 when nobody
+/// is, 400 when several are).
+pub fn recipient(world: &World, by: Entity, name: &str) -> ApiResult<Entity> {
+    match named_in_sector(world, by, name) {
+        Ok(found) => Ok(found),
+        Err(0) => Err(ApiError::not_found(format!(
+            "No player named '{name}' in your sector"
+        ))),
+        Err(_) => Err(ApiError::bad_request(format!(
+            "Multiple players named '{name}' present; specify by ID"
+        ))),
+    }
 }
 
 /// The character another one in its sector means by a display name (any case, not itself, not

@@ -3,7 +3,7 @@
 //! character refused), and that release's events.
 
 use super::join::fail;
-use super::views::{named_in_sector, player_public, source, status};
+use super::views::{self, player_public, source, status};
 use crate::outbox::record_to;
 use crate::warp_power::{recharge_warp_power, transfer_warp_power};
 use bang_components::api::endpoint::ONLY_2026_01;
@@ -114,7 +114,7 @@ impl Validate for TransferWarpRequest2026 {
 }
 
 /// The receiver a transfer names, after the checks that release made before looking.
-fn recipient(world: &World, req: &TransferWarpRequest2026) -> ApiResult<(Entity, Entity)> {
+fn parties(world: &World, req: &TransferWarpRequest2026) -> ApiResult<(Entity, Entity)> {
     let (Some(from), Some(_)) = (given(&req.from_character_id), req.units.filter(|u| *u != 0))
     else {
         return Err(ApiError::bad_request("Missing required parameters"));
@@ -126,15 +126,7 @@ fn recipient(world: &World, req: &TransferWarpRequest2026) -> ApiResult<(Entity,
         .resource::<CharacterIndex>()
         .get(from)
         .ok_or_else(|| ApiError::not_found(format!("Source character not found: {from}")))?;
-    match named_in_sector(world, giver, name) {
-        Ok(receiver) => Ok((giver, receiver)),
-        Err(0) => Err(ApiError::not_found(format!(
-            "No player named '{name}' in your sector"
-        ))),
-        Err(_) => Err(ApiError::bad_request(format!(
-            "Multiple players named '{name}' present; specify by ID"
-        ))),
-    }
+    Ok((giver, views::recipient(world, giver, name)?))
 }
 
 fn transfer(
@@ -142,7 +134,7 @@ fn transfer(
     conn: ConnectionId,
     req: TransferWarpRequest2026,
 ) -> ApiResult<Success> {
-    let (giver, receiver) = recipient(world, &req)?;
+    let (giver, receiver) = parties(world, &req)?;
     let from = world.get::<CharacterId>(giver).expect("id").0.clone();
     let to = world.get::<CharacterId>(receiver).expect("id").0.clone();
     if world.get::<InHyperspace>(giver).is_some() {
