@@ -569,3 +569,24 @@ async fn fighters_are_bought_at_the_armory_up_to_the_hull_s_capacity() {
         "Fighter armory is only available in sector 0. You are in sector 1"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn character_info_tells_a_registered_name() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let mut c = Client::connect_to(server.addr, D2026).await;
+    let info = c
+        .ok("character.info", json!({"character_id": "seeded"}))
+        .await;
+    assert_eq!(
+        (info["name"].as_str(), info["success"].as_bool()),
+        (Some("Seeded Sam"), Some(true))
+    );
+    let (code, detail) = c
+        .err("character.info", json!({"character_id": "nobody"}))
+        .await;
+    assert_eq!(
+        (code, detail.as_str()),
+        (404, "Character not found: nobody")
+    );
+}
