@@ -8,6 +8,8 @@ mod common;
 use bang::net::frames::{Decoded, decode};
 use bang_components::api::Framing;
 use bang_components::messages::FrameQueued;
+use bang_components::session::WireDialect;
+use bang_systems::endpoints::Request;
 use common::Harness;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -100,11 +102,8 @@ fn payload() -> impl Strategy<Value = Value> {
     })
 }
 
-fn endpoint() -> impl Strategy<Value = Value> {
-    let names = bang_systems::endpoints::names(
-        bang_components::session::WireDialect::V2025_10,
-        Framing::Rpc,
-    );
+fn endpoint(dialect: WireDialect) -> impl Strategy<Value = Value> {
+    let names = bang_systems::endpoints::names(dialect, Framing::Rpc);
     prop_oneof![
         8 => proptest::sample::select(names).prop_map(|n| json!(n)),
         1 => scalar(),
@@ -112,9 +111,9 @@ fn endpoint() -> impl Strategy<Value = Value> {
 }
 
 /// A frame: mostly well-formed envelopes with hostile payloads, sometimes garbage.
-fn frame() -> impl Strategy<Value = String> {
+fn frame(dialect: WireDialect) -> impl Strategy<Value = String> {
     prop_oneof![
-        8 => (proptest::option::of(scalar()), proptest::option::of(prop_oneof![Just(json!("rpc")), Just(json!("identify")), Just(json!("subscribe")), scalar()]), endpoint(), proptest::option::of(prop_oneof![4 => payload(), 1 => value()]), payload())
+        8 => (proptest::option::of(scalar()), proptest::option::of(prop_oneof![Just(json!("rpc")), Just(json!("identify")), Just(json!("subscribe")), scalar()]), endpoint(dialect), proptest::option::of(prop_oneof![4 => payload(), 1 => value()]), payload())
             .prop_map(|(id, ty, ep, pl, extra)| {
                 let mut m = match extra { Value::Object(m) => m, _ => Map::new() };
                 if let Some(id) = id { m.insert("id".into(), id); }
@@ -128,23 +127,26 @@ fn frame() -> impl Strategy<Value = String> {
     ]
 }
 
-/// A world with two characters on connection 1 and a fight under way.
-fn harness() -> Harness {
+/// A world with two characters joined on connection 1, which speaks `dialect`.
+fn harness(dialect: WireDialect) -> Harness {
     let mut h = common::harness();
-    let conn = h.connect();
+    let conn = h.connect_speaking(dialect);
     for id in ["c0", "c1"] {
-        let req =
-            bang_systems::endpoints::Request::Join(bang_components::api::requests::JoinRequest {
-                character_id: Some(id.into()),
-                ..Default::default()
-            });
+        let join = bang_components::api::requests::JoinRequest {
+            character_id: Some(id.into()),
+            ..Default::default()
+        };
+        let req = match dialect {
+            WireDialect::V2025_10 => Request::Join(join),
+            WireDialect::V2026_01 => Request::Join2026(join),
+        };
         h.request(conn, req);
     }
     h
 }
 
-fn check(h: &mut Harness, text: &str) -> Result<(), TestCaseError> {
-    match decode(text, bang_components::session::WireDialect::V2025_10) {
+fn check(h: &mut Harness, text: &str, dialect: WireDialect) -> Result<(), TestCaseError> {
+    match decode(text, dialect) {
         Decoded::Refused { error, .. } => {
             prop_assert!((400..500).contains(&error.status), "{text} -> {error:?}");
             prop_assert!(!error.detail.is_empty());
@@ -178,10 +180,19 @@ proptest! {
 
     /// Batches of 50 hostile frames against one live world.
     #[test]
-    fn every_frame_gets_one_answer_and_never_a_500(frames in proptest::collection::vec(frame(), 50)) {
-        let mut h = harness();
+    fn every_frame_gets_one_answer_and_never_a_500(frames in proptest::collection::vec(frame(WireDialect::V2025_10), 50)) {
+        let mut h = harness(WireDialect::V2025_10);
         for text in &frames {
-            check(&mut h, text)?;
+            check(&mut h, text, WireDialect::V2025_10)?;
+        }
+    }
+
+    /// The same for the 2026-01 dialect's endpoints.
+    #[test]
+    fn every_2026_frame_gets_one_answer_and_never_a_500(frames in proptest::collection::vec(frame(WireDialect::V2026_01), 50)) {
+        let mut h = harness(WireDialect::V2026_01);
+        for text in &frames {
+            check(&mut h, text, WireDialect::V2026_01)?;
         }
     }
 }
