@@ -590,3 +590,37 @@ async fn character_info_tells_a_registered_name() {
         (404, "Character not found: nobody")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_again_lands_a_jump_under_way_and_its_move_is_answered() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = common::start_with(data.path(), |s| {
+        s.world = WorldSource::Dir(world.path().to_path_buf());
+        s.rules = WorldRules {
+            hyperspace_secs_per_turn: 30.0,
+            test_endpoints: true,
+        };
+        s.registration_required = true;
+    });
+    let (mut first, _) = joined(server.addr, "ada").await;
+    let jump = json!({"id": "m1", "type": "rpc", "endpoint": "move", "payload": {"character_id": "ada", "to_sector": 1}});
+    first.send_text(&jump.to_string()).await;
+    assert_eq!(first.next_frame().await["event"], "movement.start");
+    let (_, events) = joined(server.addr, "ada").await;
+    assert!(!events.is_empty());
+    let (events, reply) = first.until_reply("m1").await;
+    assert_eq!(
+        reply["result"],
+        json!({"success": true}),
+        "answered long before 90 s"
+    );
+    assert_eq!(named(&events, "movement.complete").len(), 1);
+    // A reset answers a jump still under way rather than forgetting it.
+    let jump = json!({"id": "m2", "type": "rpc", "endpoint": "move", "payload": {"character_id": "ada", "to_sector": 3}});
+    first.send_text(&jump.to_string()).await;
+    first.next_frame().await;
+    let mut admin = Client::connect_to(server.addr, D2026).await;
+    admin.ok("test.reset", json!({"clear_files": false})).await;
+    let (_, reply) = first.until_reply("m2").await;
+    assert_eq!(reply["error"]["status"], 409, "{reply}");
+}

@@ -133,7 +133,11 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
     };
     let entity = match (existing, seeded) {
         (Some(entity), _) => {
-            world.entity_mut(entity).remove::<InHyperspace>();
+            // Joining again ends a jump under way: it lands at the next tick, and its `move` is
+            // answered then (dropping the transit would leave that request unanswered).
+            if let Some(mut transit) = world.get_mut::<InHyperspace>(entity) {
+                transit.arrives = transit.arrives.min(now);
+            }
             return_character(world, conn, entity, &id, &req, now)?
         }
         (None, Some(seeded)) => {

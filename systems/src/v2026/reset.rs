@@ -5,7 +5,7 @@
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::requests::MAX_SHORT_TEXT;
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
-use bang_components::character::{CharacterIndex, SectorOccupants};
+use bang_components::character::{CharacterIndex, InHyperspace, SectorOccupants};
 use bang_components::combat::{EncounterIndex, GarrisonIndex, SalvageIndex};
 use bang_components::economy::PortStates;
 use bang_components::registry::Seeds;
@@ -81,6 +81,20 @@ fn reset(world: &mut World, req: ResetRequest) -> ApiResult<ResetResult> {
     let characters: Vec<Entity> = std::mem::take(&mut world.resource_mut::<CharacterIndex>().by_id)
         .into_values()
         .collect();
+    // Every request gets its reply: a jump under way is answered before its ship goes.
+    for &e in &characters {
+        let owed = world
+            .get_mut::<InHyperspace>(e)
+            .and_then(|mut t| t.reply.take());
+        if let Some(pending) = owed {
+            let gone = ApiError::new(409, "The world was reset during the jump");
+            crate::dispatch::answer::<bang_components::api::v2026::Success>(
+                world,
+                pending,
+                Err(gone),
+            );
+        }
+    }
     *world.resource_mut::<SectorOccupants>() = SectorOccupants::default();
     let fights: Vec<Entity> = std::mem::take(&mut world.resource_mut::<EncounterIndex>().by_id)
         .into_values()
