@@ -624,3 +624,53 @@ async fn joining_again_lands_a_jump_under_way_and_its_move_is_answered() {
     let (_, reply) = first.until_reply("m2").await;
     assert_eq!(reply["error"]["status"], 409, "{reply}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dumped_cargo_becomes_salvage_that_everyone_there_sees() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    ada.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let buy = json!({"character_id": "ada", "commodity": "neuro_symbolics", "quantity": 5, "trade_type": "buy"});
+    ada.ok("trade", buy).await;
+    let (mut bo, _) = joined(server.addr, "bo").await;
+    bo.ok("move", json!({"character_id": "bo", "to_sector": 1}))
+        .await;
+    let arrived = ada.drain(Duration::from_millis(200)).await;
+    assert_eq!(
+        named(&arrived, "character.moved").len(),
+        1,
+        "ada saw bo arrive"
+    );
+    let dump = json!({"character_id": "ada", "items": [{"commodity": "neuro_symbolics", "units": 3}, {"commodity": "quantum_foam", "units": 2}]});
+    let (events, reply) = ada.rpc("dump_cargo", dump).await;
+    assert_eq!(reply["result"], json!({"success": true}), "{reply}");
+    let names: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(names, ["salvage.created", "status.update", "sector.update"]);
+    let created = &events[0]["payload"];
+    assert_eq!(created["action"], "dumped");
+    assert_eq!(
+        created["salvage_details"]["cargo"],
+        json!({"neuro_symbolics": 3}),
+        "only what was held"
+    );
+    assert!(created.get("dumped_cargo").is_none());
+    assert_eq!(events[1]["payload"]["ship"]["cargo"]["neuro_symbolics"], 2);
+    let seen = bo.drain(Duration::from_millis(200)).await;
+    let update = &named(&seen, "sector.update")[0]["payload"];
+    assert_eq!(
+        update["salvage"][0]["salvage_id"],
+        created["salvage_details"]["salvage_id"]
+    );
+    let again = json!({"character_id": "ada", "cargo": {"quantum_foam": 1}});
+    let (events, reply) = ada.rpc("dump_cargo", again).await;
+    assert_eq!(reply["error"]["detail"], "No cargo available to dump");
+    assert_eq!(named(&events, "error").len(), 1);
+    let bad = json!({"character_id": "ada", "cargo": {"fuel_ore": 1}});
+    let (code, detail) = ada.err("dump_cargo", bad).await;
+    assert_eq!(
+        (code, detail.as_str()),
+        (400, "Invalid commodity: fuel_ore")
+    );
+}

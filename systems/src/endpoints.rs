@@ -146,6 +146,7 @@ endpoints! {
     LocalMapRegion => crate::v2026::maps::LocalMapRegion,
     PurchaseFighters => crate::v2026::fighters::PurchaseFighters,
     CharacterInfo => crate::v2026::characters::CharacterInfoEndpoint,
+    DumpCargo => crate::v2026::cargo::DumpCargo,
 }
 
 /// A decoded client request, in arrival order.
@@ -272,7 +273,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 37);
+        assert_eq!(schemas.len(), 2 * 38);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -330,6 +330,31 @@ pub struct FighterPurchase {
     pub player: PlayerSelf,
 }
 
+/// A salvage container's contents as `salvage.created` tells them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SalvageDetails {
+    pub salvage_id: String,
+    pub cargo: PerCommodity<i64>,
+    pub scrap: i64,
+    pub credits: i64,
+    pub expires_at: Timestamp,
+}
+
+/// `salvage.created`: to the one who left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SalvageCreated {
+    pub action: &'static str,
+    pub salvage_details: SalvageDetails,
+    pub sector: SectorRef,
+    pub timestamp: Timestamp,
+    pub source: Source,
+}
+
+/// `sector.update`: a sector's contents as anyone there sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct SectorUpdate(pub SectorView);
+
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -349,6 +374,8 @@ pub enum Event2026 {
     CreditsTransfer(Box<Transfer>),
     BankTransaction(Box<BankTransaction>),
     FighterPurchase(Box<FighterPurchase>),
+    SalvageCreated(Box<SalvageCreated>),
+    SectorUpdate(Box<SectorUpdate>),
 }
 
 impl Event2026 {
@@ -370,6 +397,8 @@ impl Event2026 {
             Event2026::CreditsTransfer(_) => "credits.transfer",
             Event2026::BankTransaction(_) => "bank.transaction",
             Event2026::FighterPurchase(_) => "fighter.purchase",
+            Event2026::SalvageCreated(_) => "salvage.created",
+            Event2026::SectorUpdate(_) => "sector.update",
         }
     }
 }

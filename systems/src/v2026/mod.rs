@@ -3,6 +3,7 @@
 //! that release's shapes; the data it sent as events goes out as `GameEvent::Release2026`.
 
 pub mod bank;
+pub mod cargo;
 pub mod characters;
 pub mod credits;
 pub mod fighters;

@@ -10,7 +10,7 @@ use bang_components::character::{
     Bank, CharacterId, Credits, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants,
     Ship, ShipId,
 };
-use bang_components::combat::{Garrison, GarrisonIndex};
+use bang_components::combat::{Garrison, GarrisonIndex, Salvage, SalvageIndex};
 use bang_components::economy::{
     Commodity, PortStates, WARP_DEPOT_NOTE, WARP_DEPOT_SECTOR, WARP_POWER_PRICE,
 };
@@ -218,13 +218,46 @@ pub fn sector_view(
         port: port_view(world, sector, there),
         players: players_in(world, sector, viewer),
         garrison: garrison_in(world, sector, viewer_id),
-        salvage: crate::combat::query::sector_salvage(world, sector)
-            .into_iter()
-            .filter_map(|s| serde_json::to_value(s).ok())
-            .collect(),
+        salvage: salvage_in(world, sector),
         unowned_ships: Vec::new(),
         scene_config: None,
     }
+}
+
+/// A container's cargo keyed by the world's commodity names (stored by the seed's names).
+pub fn salvage_cargo(world: &World, cargo: &BTreeMap<String, i64>) -> PerCommodity<i64> {
+    let names = &world.resource::<UniverseRes>().commodities;
+    Commodity::ALL
+        .into_iter()
+        .filter_map(|c| {
+            let units = *cargo.get(c.wire_name())?;
+            Some((names.name(c).to_string(), units))
+        })
+        .collect()
+}
+
+/// The salvage containers of a sector, as that release lists them.
+fn salvage_in(world: &World, sector: SectorId) -> Vec<serde_json::Value> {
+    let index = world.resource::<SalvageIndex>();
+    let mut found: Vec<&Salvage> = index
+        .by_id
+        .values()
+        .filter_map(|e| world.get::<Salvage>(*e))
+        .filter(|s| s.sector == sector)
+        .collect();
+    found.sort_by(|a, b| (a.created_at, &a.salvage_id).cmp(&(b.created_at, &b.salvage_id)));
+    found
+        .into_iter()
+        .map(|s| {
+            json!({
+                "salvage_id": s.salvage_id, "created_at": s.created_at,
+                "expires_at": s.expires_at, "cargo": salvage_cargo(world, &s.cargo),
+                "scrap": s.scrap, "credits": s.credits, "claimed": s.claimed,
+                "source": {"ship_name": s.ship_type.stats().display_name, "ship_type": s.ship_type},
+                "metadata": if s.combat_id.is_empty() { json!({}) } else { json!({"combat_id": s.combat_id}) },
+            })
+        })
+        .collect()
 }
 
 /// A character's status as it stands (`source` set for a snapshot answering a request).
