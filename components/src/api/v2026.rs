@@ -355,6 +355,48 @@ pub struct SalvageCreated {
 #[serde(transparent)]
 pub struct SectorUpdate(pub SectorView);
 
+/// What a claim took from a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Collected {
+    pub credits: i64,
+    pub cargo: PerCommodity<i64>,
+}
+
+/// What a claim left in a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Remaining {
+    pub cargo: PerCommodity<i64>,
+    pub scrap: i64,
+}
+
+/// `salvage.collect`'s result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SalvageClaim {
+    pub success: bool,
+    pub collected: Collected,
+    pub remaining: Remaining,
+    pub fully_collected: bool,
+}
+
+/// The details of `salvage.collected`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ClaimDetails {
+    pub salvage_id: String,
+    pub collected: Collected,
+    pub remaining: Remaining,
+    pub fully_collected: bool,
+}
+
+/// `salvage.collected`: to the collector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SalvageCollected {
+    pub action: &'static str,
+    pub salvage_details: ClaimDetails,
+    pub sector: SectorRef,
+    pub timestamp: Timestamp,
+    pub source: Source,
+}
+
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -376,6 +418,7 @@ pub enum Event2026 {
     FighterPurchase(Box<FighterPurchase>),
     SalvageCreated(Box<SalvageCreated>),
     SectorUpdate(Box<SectorUpdate>),
+    SalvageCollected(Box<SalvageCollected>),
 }
 
 impl Event2026 {
@@ -399,6 +442,7 @@ impl Event2026 {
             Event2026::FighterPurchase(_) => "fighter.purchase",
             Event2026::SalvageCreated(_) => "salvage.created",
             Event2026::SectorUpdate(_) => "sector.update",
+            Event2026::SalvageCollected(_) => "salvage.collected",
         }
     }
 }

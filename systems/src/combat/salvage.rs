@@ -138,6 +138,8 @@ pub struct Collect;
 
 impl Endpoint for Collect {
     const NAME: &'static str = "salvage.collect";
+    const DIALECTS: &'static [bang_components::session::WireDialect] =
+        bang_components::api::endpoint::ONLY_2025_10;
     type Request = SalvageCollectRequest;
     type Result = SalvageCollectResult;
 

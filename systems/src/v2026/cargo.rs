@@ -6,11 +6,13 @@ use super::views::{salvage_cargo, sector_view, source, status};
 use crate::action_log::log_action;
 use crate::combat::query::refuse_in_combat;
 use crate::outbox::record_to;
+use bang_components::api::combat::SalvageCollectRequest;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, Validate, given};
 use bang_components::api::v2026::{
-    Event2026, SalvageCreated, SalvageDetails, SectorRef, SectorUpdate, Success,
+    ClaimDetails, Collected, Event2026, Remaining, SalvageClaim, SalvageCollected, SalvageCreated,
+    SalvageDetails, SectorRef, SectorUpdate, Success,
 };
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::balance::Balance;
@@ -181,6 +183,22 @@ fn leave_container(
     container
 }
 
+/// Tells everyone in a sector (not in transit) what is in it now.
+fn announce_sector(world: &mut World, sector: u32) {
+    let present: Vec<String> = world
+        .resource::<SectorOccupants>()
+        .in_sector(sector)
+        .filter(|o| world.get::<InHyperspace>(*o).is_none())
+        .filter_map(|o| world.get::<CharacterId>(o).map(|c| c.0.clone()))
+        .collect();
+    let view = SectorUpdate(sector_view(world, sector, None, true));
+    record_to(
+        world,
+        GameEvent::Release2026(Event2026::SectorUpdate(Box::new(view))),
+        present,
+    );
+}
+
 /// `salvage.created` and `status.update` to the dumper, `sector.update` to everyone there.
 fn announce(world: &mut World, e: Entity, id: &str, container: &Salvage) {
     let created = SalvageCreated {
@@ -206,18 +224,7 @@ fn announce(world: &mut World, e: Entity, id: &str, container: &Salvage) {
     );
     let update = Event2026::StatusUpdate(Box::new(status(world, e, None)));
     record_to(world, GameEvent::Release2026(update), to);
-    let present: Vec<String> = world
-        .resource::<SectorOccupants>()
-        .in_sector(container.sector)
-        .filter(|o| world.get::<InHyperspace>(*o).is_none())
-        .filter_map(|o| world.get::<CharacterId>(o).map(|c| c.0.clone()))
-        .collect();
-    let view = SectorUpdate(sector_view(world, container.sector, None, true));
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::SectorUpdate(Box::new(view))),
-        present,
-    );
+    announce_sector(world, container.sector);
 }
 
 /// `dump_cargo` (2026-01).
@@ -239,5 +246,102 @@ impl Endpoint for DumpCargo {
         request: DumpCargoRequest,
     ) -> ApiResult<Success> {
         dump(world, conn, request)
+    }
+}
+
+fn claim(
+    world: &mut World,
+    conn: ConnectionId,
+    req: SalvageCollectRequest,
+) -> ApiResult<SalvageClaim> {
+    if let Some(id) = given(&req.character_id)
+        && let Some(e) = world.resource::<CharacterIndex>().get(id)
+        && world.get::<InHyperspace>(e).is_some()
+    {
+        return Err(ApiError::bad_request(
+            "Character is in hyperspace, cannot collect salvage",
+        ));
+    }
+    let salvage_id = given(&req.salvage_id).unwrap_or_default().to_string();
+    let done = crate::combat::salvage::collect_salvage(world, conn, req.clone())?;
+    let id = given(&req.character_id)
+        .expect("checked by the claim")
+        .to_string();
+    let e = world
+        .resource::<CharacterIndex>()
+        .get(&id)
+        .expect("the claimer exists");
+    let mut taken = done.collected.cargo.clone();
+    if done.collected.scrap > 0 {
+        // Scrap goes into the holds as the third commodity, as that release counts it.
+        *taken
+            .entry(Commodity::Equipment.wire_name().to_string())
+            .or_default() += done.collected.scrap;
+    }
+    let left = |world: &World| Remaining {
+        cargo: salvage_cargo(world, &done.salvage.cargo),
+        scrap: done.salvage.scrap,
+    };
+    let details = ClaimDetails {
+        salvage_id,
+        collected: Collected {
+            credits: done.collected.credits,
+            cargo: salvage_cargo(world, &taken),
+        },
+        remaining: if done.remaining {
+            left(world)
+        } else {
+            Remaining {
+                cargo: Default::default(),
+                scrap: 0,
+            }
+        },
+        fully_collected: !done.remaining,
+    };
+    let sector = world.get::<Position>(e).expect("position").0;
+    let event = SalvageCollected {
+        action: "collected",
+        salvage_details: details.clone(),
+        sector: SectorRef { id: sector },
+        timestamp: world.resource::<GameClock>().now(),
+        source: source(world),
+    };
+    let to = vec![id.clone()];
+    record_to(
+        world,
+        GameEvent::Release2026(Event2026::SalvageCollected(Box::new(event))),
+        to.clone(),
+    );
+    let update = Event2026::StatusUpdate(Box::new(status(world, e, None)));
+    record_to(world, GameEvent::Release2026(update), to);
+    announce_sector(world, sector);
+    Ok(SalvageClaim {
+        success: true,
+        collected: details.collected,
+        remaining: details.remaining,
+        fully_collected: details.fully_collected,
+    })
+}
+
+/// `salvage.collect` (2026-01): bang's claim (in the container's sector), told as that release
+/// tells it.
+pub struct SalvageCollect2026;
+
+impl Endpoint for SalvageCollect2026 {
+    const NAME: &'static str = crate::combat::salvage::Collect::NAME;
+    const DIALECTS: &'static [WireDialect] = ONLY_2026_01;
+    type Request = SalvageCollectRequest;
+    type Result = SalvageClaim;
+
+    fn acting_for(request: &SalvageCollectRequest) -> Vec<&Option<String>> {
+        vec![&request.character_id]
+    }
+
+    fn handle(
+        world: &mut World,
+        conn: ConnectionId,
+        request: SalvageCollectRequest,
+    ) -> ApiResult<SalvageClaim> {
+        claim(world, conn, request)
     }
 }
