@@ -2,6 +2,8 @@
 //! clock by hand, and a WebSocket client for tests over real sockets.
 #![allow(dead_code)]
 
+pub mod v2026;
+
 use bang::net::NetConfig;
 use bang::server::{RunningServer, ServerSettings, WorldSource};
 use bang_components::messages::{FrameQueued, ReplyBody};

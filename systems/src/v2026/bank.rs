@@ -3,10 +3,10 @@
 //! Corporations (and so deposits to a fellow member) come with them.
 
 use super::join::fail;
-use super::views::{display_name, source, status};
+use super::tell::{tell, tell_status};
+use super::views::{display_name, source};
 use crate::action_log::log_action;
 use crate::combat::query::refuse_in_combat;
-use crate::outbox::record_to;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, Validate, given};
@@ -15,7 +15,6 @@ use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     Bank, CharacterId, CharacterIndex, Credits, InHyperspace, Position, ShipId,
 };
-use bang_components::game_events::GameEvent;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -56,11 +55,9 @@ fn move_money(world: &mut World, e: Entity, into_bank: i64) -> [i64; 4] {
     [on_hand, on_hand - into_bank, bank, bank + into_bank]
 }
 
-fn tell(world: &mut World, e: Entity, who: &str, tx: BankTransaction) {
-    let event = GameEvent::Release2026(Event2026::BankTransaction(Box::new(tx)));
-    record_to(world, event, vec![who.to_string()]);
-    let update = Event2026::StatusUpdate(Box::new(status(world, e, None)));
-    record_to(world, GameEvent::Release2026(update), vec![who.to_string()]);
+fn tell_transaction(world: &mut World, e: Entity, who: &str, tx: BankTransaction) {
+    tell(world, who, Event2026::BankTransaction(Box::new(tx)));
+    tell_status(world, e, who);
 }
 
 /// The depositing character: by id, or as the pilot of `ship_id` (which must agree).
@@ -161,7 +158,7 @@ fn deposit(
         credits_in_bank_before: bank_before,
         credits_in_bank_after: bank_after,
     };
-    tell(world, from, &from_id, tx);
+    tell_transaction(world, from, &from_id, tx);
     Ok(BankResult {
         success: true,
         deposit: Some(Deposited {
@@ -226,7 +223,7 @@ fn withdraw(
         credits_in_bank_before: bank_before,
         credits_in_bank_after: bank_after,
     };
-    tell(world, e, &id, tx);
+    tell_transaction(world, e, &id, tx);
     Ok(BankResult {
         success: true,
         deposit: None,

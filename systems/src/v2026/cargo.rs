@@ -2,10 +2,10 @@
 //! sector, for anyone to collect until it expires.
 
 use super::join::fail;
-use super::views::{salvage_cargo, sector_view, source, status};
+use super::tell::{tell, tell_sector, tell_status};
+use super::views::{salvage_cargo, sector_view, source};
 use crate::action_log::log_action;
 use crate::combat::query::refuse_in_combat;
-use crate::outbox::record_to;
 use bang_components::api::combat::SalvageCollectRequest;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::check_len;
@@ -16,12 +16,9 @@ use bang_components::api::v2026::{
 };
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::balance::Balance;
-use bang_components::character::{
-    CharacterId, CharacterIndex, InHyperspace, Position, SectorOccupants, Ship,
-};
+use bang_components::character::{CharacterIndex, InHyperspace, Position, Ship};
 use bang_components::combat::{Salvage, SalvageIndex};
 use bang_components::economy::Commodity;
-use bang_components::game_events::GameEvent;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::UniverseRes;
@@ -183,20 +180,10 @@ fn leave_container(
     container
 }
 
-/// Tells everyone in a sector (not in transit) what is in it now.
+/// Tells everyone who sees a sector what is in it now.
 fn announce_sector(world: &mut World, sector: u32) {
-    let present: Vec<String> = world
-        .resource::<SectorOccupants>()
-        .in_sector(sector)
-        .filter(|o| world.get::<InHyperspace>(*o).is_none())
-        .filter_map(|o| world.get::<CharacterId>(o).map(|c| c.0.clone()))
-        .collect();
     let view = SectorUpdate(sector_view(world, sector, None, true));
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::SectorUpdate(Box::new(view))),
-        present,
-    );
+    tell_sector(world, sector, Event2026::SectorUpdate(Box::new(view)));
 }
 
 /// `salvage.created` and `status.update` to the dumper, `sector.update` to everyone there.
@@ -216,14 +203,8 @@ fn announce(world: &mut World, e: Entity, id: &str, container: &Salvage) {
         timestamp: container.created_at,
         source: source(world),
     };
-    let to = vec![id.to_string()];
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::SalvageCreated(Box::new(created))),
-        to.clone(),
-    );
-    let update = Event2026::StatusUpdate(Box::new(status(world, e, None)));
-    record_to(world, GameEvent::Release2026(update), to);
+    tell(world, id, Event2026::SalvageCreated(Box::new(created)));
+    tell_status(world, e, id);
     announce_sector(world, container.sector);
 }
 
@@ -306,14 +287,8 @@ fn claim(
         timestamp: world.resource::<GameClock>().now(),
         source: source(world),
     };
-    let to = vec![id.clone()];
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::SalvageCollected(Box::new(event))),
-        to.clone(),
-    );
-    let update = Event2026::StatusUpdate(Box::new(status(world, e, None)));
-    record_to(world, GameEvent::Release2026(update), to);
+    tell(world, &id, Event2026::SalvageCollected(Box::new(event)));
+    tell_status(world, e, &id);
     announce_sector(world, sector);
     Ok(SalvageClaim {
         success: true,

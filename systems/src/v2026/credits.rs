@@ -2,10 +2,10 @@
 //! sector, named by display name.
 
 use super::join::fail;
-use super::views::{player_public, recipient, source, status};
+use super::tell::{tell, tell_status};
+use super::views::{player_public, recipient, source};
 use crate::action_log::log_action;
 use crate::combat::query::refuse_in_combat;
-use crate::outbox::record_to;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, Validate, given};
@@ -14,7 +14,6 @@ use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, InHyperspace, Position, Ship,
 };
-use bang_components::game_events::GameEvent;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::ships::ShipType;
 use bang_components::time::GameClock;
@@ -113,14 +112,10 @@ fn transfer(
         source: source(world),
     };
     let (sent, received) = (copy("sent"), copy("received"));
-    for (event, who) in [(sent, &from), (received, &to)] {
-        let event = GameEvent::Release2026(Event2026::CreditsTransfer(Box::new(event)));
-        record_to(world, event, vec![who.clone()]);
-    }
-    for (e, who) in [(giver, from), (receiver, to)] {
-        let update = Event2026::StatusUpdate(Box::new(status(world, e, None)));
-        record_to(world, GameEvent::Release2026(update), vec![who]);
-    }
+    tell(world, &from, Event2026::CreditsTransfer(Box::new(sent)));
+    tell(world, &to, Event2026::CreditsTransfer(Box::new(received)));
+    tell_status(world, giver, &from);
+    tell_status(world, receiver, &to);
     Ok(Success::YES)
 }
 

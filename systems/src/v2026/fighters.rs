@@ -2,9 +2,9 @@
 //! as the hull holds, at a fixed price each.
 
 use super::join::fail;
-use super::views::{player_self, sector_view, ship_self, source, status};
+use super::tell::{tell, tell_status};
+use super::views::{player_self, sector_view, ship_self, source};
 use crate::action_log::log_action;
-use crate::outbox::record_to;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, Validate, given};
@@ -13,7 +13,6 @@ use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship,
 };
-use bang_components::game_events::GameEvent;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -104,13 +103,8 @@ fn buy(world: &mut World, conn: ConnectionId, req: PurchaseFightersRequest) -> A
         ship: ship_self(world, e),
         player: player_self(world, e),
     };
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::FighterPurchase(Box::new(purchase))),
-        vec![id.clone()],
-    );
-    let update = Event2026::StatusUpdate(Box::new(status(world, e, None)));
-    record_to(world, GameEvent::Release2026(update), vec![id]);
+    tell(world, &id, Event2026::FighterPurchase(Box::new(purchase)));
+    tell_status(world, e, &id);
     Ok(Success::YES)
 }
 

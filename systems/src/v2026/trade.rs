@@ -2,18 +2,15 @@
 //! `trade.executed` to the trader, `status.update`, and `port.update` to everyone in the sector,
 //! then a bare acknowledgement.
 
-use super::views::{player_self, port_view, ship_self, source, status};
-use crate::outbox::record_to;
+use super::tell::{tell, tell_sector, tell_status};
+use super::views::{player_self, port_view, ship_self, source};
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::requests::{TradeRequest, given};
 use bang_components::api::v2026::{
     Event2026, PortSector, PortUpdate, Success, TradeDetails, TradeExecuted,
 };
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
-use bang_components::character::{
-    CharacterId, CharacterIndex, InHyperspace, Position, SectorOccupants, Ship,
-};
-use bang_components::game_events::GameEvent;
+use bang_components::character::{CharacterIndex, InHyperspace, Position, Ship};
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bang_components::universe::UniverseRes;
@@ -21,15 +18,6 @@ use bevy_ecs::prelude::*;
 
 /// Tells the characters in a sector (not in transit) what its port looks like now.
 pub fn announce_port(world: &mut World, sector: u32) {
-    let to: Vec<String> = world
-        .resource::<SectorOccupants>()
-        .in_sector(sector)
-        .filter(|e| world.get::<InHyperspace>(*e).is_none())
-        .filter_map(|e| world.get::<CharacterId>(e).map(|c| c.0.clone()))
-        .collect();
-    if to.is_empty() {
-        return;
-    }
     let update = PortUpdate {
         sector: PortSector {
             id: sector,
@@ -37,11 +25,7 @@ pub fn announce_port(world: &mut World, sector: u32) {
         },
         updated_at: world.resource::<GameClock>().now(),
     };
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::PortUpdate(Box::new(update))),
-        to,
-    );
+    tell_sector(world, sector, Event2026::PortUpdate(Box::new(update)));
 }
 
 fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<Success> {
@@ -82,17 +66,8 @@ fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<
         ship: ship_self(world, entity),
         trade: details,
     };
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::TradeExecuted(Box::new(executed))),
-        vec![id.clone()],
-    );
-    let update = status(world, entity, None);
-    record_to(
-        world,
-        GameEvent::Release2026(Event2026::StatusUpdate(Box::new(update))),
-        vec![id],
-    );
+    tell(world, &id, Event2026::TradeExecuted(Box::new(executed)));
+    tell_status(world, entity, &id);
     announce_port(world, sector);
     Ok(Success::YES)
 }

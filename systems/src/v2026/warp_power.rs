@@ -3,8 +3,8 @@
 //! character refused), and that release's events.
 
 use super::join::fail;
-use super::views::{self, player_public, source, status};
-use crate::outbox::record_to;
+use super::tell::{tell, tell_status};
+use super::views::{self, player_public, source};
 use crate::warp_power::{recharge_warp_power, transfer_warp_power};
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::requests::{
@@ -14,20 +14,10 @@ use bang_components::api::v2026::{Event2026, SectorRef, Success, Transfer, WarpP
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{CharacterId, CharacterIndex, InHyperspace, Position};
 use bang_components::economy::WARP_DEPOT_SECTOR;
-use bang_components::game_events::GameEvent;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
 use serde::Deserialize;
-
-fn send(world: &mut World, event: Event2026, to: &str) {
-    record_to(world, GameEvent::Release2026(event), vec![to.to_string()]);
-}
-
-fn send_status(world: &mut World, entity: Entity, id: &str) {
-    let update = status(world, entity, None);
-    send(world, Event2026::StatusUpdate(Box::new(update)), id);
-}
 
 fn in_transit(world: &World, id: &str) -> Option<Entity> {
     let e = world.resource::<CharacterIndex>().get(id)?;
@@ -69,8 +59,8 @@ fn recharge(
         warp_power_capacity: done.warp_power_capacity,
         new_credits: done.new_credits,
     };
-    send(world, Event2026::WarpPurchased(Box::new(bought)), &id);
-    send_status(world, entity, &id);
+    tell(world, &id, Event2026::WarpPurchased(Box::new(bought)));
+    tell_status(world, entity, &id);
     Ok(Success::YES)
 }
 
@@ -170,10 +160,10 @@ fn transfer(
         source: source(world),
     };
     let (sent, received) = (copy("sent"), copy("received"));
-    send(world, Event2026::WarpTransfer(Box::new(sent)), &from);
-    send(world, Event2026::WarpTransfer(Box::new(received)), &to);
-    send_status(world, giver, &from);
-    send_status(world, receiver, &to);
+    tell(world, &from, Event2026::WarpTransfer(Box::new(sent)));
+    tell(world, &to, Event2026::WarpTransfer(Box::new(received)));
+    tell_status(world, giver, &from);
+    tell_status(world, receiver, &to);
     Ok(Success::YES)
 }
 
