@@ -285,8 +285,14 @@ fn route_event(
     };
     // Each dialect's frame is encoded once, when its first recipient comes up.
     let mut texts: [Option<Utf8Bytes>; 2] = [None, None];
+    // With nobody speaking 2026-01 (the seed's server), no per-recipient dialect look-up.
+    let mixed = sessions.speaks(WireDialect::V2026_01);
     for conn in recipients {
-        let dialect = sessions.dialect(conn);
+        let dialect = if mixed {
+            sessions.dialect(conn)
+        } else {
+            WireDialect::V2025_10
+        };
         let (Some(event), Some(outbox)) = (&shown[dialect.index()], outboxes.map.get(&conn)) else {
             continue;
         };

@@ -18,7 +18,7 @@ use bang_components::game_events::GameEvent;
 use bang_components::registry::{SeededCharacter, Seeds};
 use bang_components::session::{ConnectionId, Sessions};
 use bang_components::time::GameClock;
-use bang_components::universe::{SectorId, UniverseRes};
+use bang_components::universe::UniverseRes;
 use bevy_ecs::prelude::*;
 
 /// How far the map sent on joining and arriving reaches.
@@ -227,12 +227,4 @@ impl Endpoint for MyStatus2026 {
     ) -> ApiResult<Success> {
         my_status(world, conn, request)
     }
-}
-
-/// The sector a character stands in, for callers that only have its id.
-pub fn sector_of(world: &World, entity: Entity) -> SectorId {
-    world
-        .get::<Position>(entity)
-        .expect("character has a position")
-        .0
 }
