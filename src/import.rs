@@ -7,7 +7,7 @@ use bang_components::api::events::ChatMessage;
 use bang_components::api::payloads::PortSnapshot;
 use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
 use bang_components::combat::{Garrison, GarrisonMode};
-use bang_components::ships::ShipType;
+use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::time::Timestamp;
 use bang_components::universe::{Planet, Universe};
 use serde::Deserialize;
@@ -128,12 +128,12 @@ fn character(
         return Err(ImportError::SectorOutside(sector));
     }
     let ship = match file.ship_config {
-        None => Ship::new(ShipType::DEFAULT),
+        None => Ship::new(ShipType::DEFAULT, ShipCatalog::Seed),
         Some(cfg) => {
             let ship_type = ShipType::parse_requested(&cfg.ship_type)
                 .ok_or_else(|| ImportError::UnknownShipType(cfg.ship_type.clone()))?;
             let stats = ship_type.stats();
-            let mut ship = Ship::new(ship_type);
+            let mut ship = Ship::new(ship_type, ShipCatalog::Seed);
             for (i, key) in ["fuel_ore", "organics", "equipment"].iter().enumerate() {
                 ship.cargo[i] = int(cfg.cargo.get(*key)).unwrap_or(0).max(0);
             }
@@ -247,7 +247,7 @@ pub fn import(
         path: data.to_path_buf(),
         source,
     };
-    if !store.load_characters().map_err(in_store)?.is_empty() {
+    if !store.load_characters(ShipCatalog::Seed).map_err(in_store)?.is_empty() {
         return Err(ImportError::NotEmpty(data.to_path_buf()));
     }
     store

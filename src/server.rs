@@ -208,7 +208,11 @@ impl Server {
             registration_required: settings.registration_required,
         });
         if let (WorldSource::Dir(dir), true) = (&settings.world, settings.registration_required) {
-            let seeds = crate::world::seeds::WorldDataSeeds::new(dir, universe.commodities.clone());
+            let seeds = crate::world::seeds::WorldDataSeeds::new(
+                dir,
+                universe.commodities.clone(),
+                settings.rules.ship_catalog,
+            );
             app.insert_resource(bang_components::registry::Seeds(Arc::new(seeds)));
         }
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);

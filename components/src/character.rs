@@ -2,7 +2,7 @@
 
 use crate::api::payloads::PortSnapshot;
 use crate::economy::Commodity;
-use crate::ships::{ShipStats, ShipType};
+use crate::ships::{ShipCatalog, ShipStats, ShipType};
 use crate::time::Timestamp;
 use crate::universe::{Planet, SectorId};
 use bevy_ecs::prelude::*;
@@ -20,6 +20,8 @@ pub struct Position(pub SectorId);
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
 pub struct Ship {
     pub ship_type: ShipType,
+    /// The world's ship table, where this hull's maxima are looked up.
+    pub catalog: ShipCatalog,
     /// Units held per commodity, in `Commodity` order.
     pub cargo: [i64; 3],
     pub warp_power: i64,
@@ -29,10 +31,11 @@ pub struct Ship {
 
 impl Ship {
     /// A fresh hull: full tank, full shields and fighters, empty holds.
-    pub fn new(ship_type: ShipType) -> Ship {
-        let s = ship_type.stats();
+    pub fn new(ship_type: ShipType, catalog: ShipCatalog) -> Ship {
+        let s = catalog.stats(ship_type);
         Ship {
             ship_type,
+            catalog,
             cargo: [0; 3],
             warp_power: s.warp_power_capacity as i64,
             shields: s.max_shields as i64,
@@ -41,7 +44,7 @@ impl Ship {
     }
 
     pub fn stats(&self) -> &'static ShipStats {
-        self.ship_type.stats()
+        self.catalog.stats(self.ship_type)
     }
 
     pub fn cargo_used(&self) -> i64 {

@@ -2,6 +2,7 @@
 //! run either (`--rules`). The dialect a client speaks is separate: both dialects play in a world
 //! of either rules.
 
+use crate::ships::ShipCatalog;
 use bevy_ecs::prelude::Resource;
 
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
@@ -9,6 +10,8 @@ pub struct WorldRules {
     /// Seconds a jump spends in hyperspace per turn of the ship's `turns_per_warp` (the 2026-01
     /// release: 2/3; the seed: 0, jumps are instant).
     pub hyperspace_secs_per_turn: f64,
+    /// The hulls ships are built from and measured by.
+    pub ship_catalog: ShipCatalog,
     /// Whether `test.reset` is served (a test deployment only, never a real one).
     pub test_endpoints: bool,
 }
@@ -18,6 +21,7 @@ impl WorldRules {
     pub fn release_2026() -> WorldRules {
         WorldRules {
             hyperspace_secs_per_turn: 2.0 / 3.0,
+            ship_catalog: ShipCatalog::Release2026,
             test_endpoints: false,
         }
     }

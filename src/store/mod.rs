@@ -16,7 +16,7 @@ use action_log::LogEntry;
 use bang_components::api::events::ChatMessage;
 use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
 use bang_components::combat::{Encounter, Garrison, Salvage, StoredAction};
-use bang_components::ships::ShipType;
+use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::time::Timestamp;
 use bang_components::universe::SectorId;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -340,7 +340,8 @@ impl Store {
     }
 
     /// Every stored character with its map knowledge, in world order.
-    pub fn load_characters(&self) -> StoreResult<Vec<CharacterRow>> {
+    /// Every stored character; ships are measured by `catalog`, the world's (rules are not stored).
+    pub fn load_characters(&self, catalog: ShipCatalog) -> StoreResult<Vec<CharacterRow>> {
         let mut visits: BTreeMap<String, BTreeMap<SectorId, Visit>> = BTreeMap::new();
         let mut stmt = self.conn.prepare(
             "SELECT character_id, sector, last_visited, port, planets, adjacent FROM visits",
@@ -387,6 +388,7 @@ impl Store {
                 sector: r.get(2)?,
                 ship: Ship {
                     ship_type,
+                    catalog,
                     cargo: [r.get(4)?, r.get(5)?, r.get(6)?],
                     warp_power: r.get(7)?,
                     shields: r.get(8)?,

@@ -422,6 +422,7 @@ pub enum RestoreError {
 /// Loads every stored character and port into a fresh World. Fails if the data directory was
 /// made with a different universe (a character in a sector that does not exist).
 pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
+    let catalog = bang_systems::characters::ship_catalog(world);
     let (rows, ports, last_chat, combat) = {
         let parts = world.resource::<StoreRes>();
         let mut parts = parts.0.lock().expect("store lock");
@@ -446,7 +447,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
             None => store.set_meta("sector_count", &count.to_string())?,
         }
         (
-            store.load_characters()?,
+            store.load_characters(catalog)?,
             store.load_ports()?,
             store.last_chat_id()?,
             store.load_combat()?,

@@ -20,7 +20,7 @@ fn row(id: &str, order: u64) -> CharacterRow {
         id: id.into(),
         order: WorldOrder(order),
         sector: 3,
-        ship: Ship::new(ShipType::AtlasHauler),
+        ship: Ship::new(ShipType::AtlasHauler, ShipCatalog::Seed),
         credits: 1234,
         last_active: Timestamp(99),
         knowledge,
@@ -72,7 +72,7 @@ fn committed_characters_come_back_identical() {
         store.commit(&mut changes).unwrap();
     }
     let store = Store::open(dir.path(), Durability::Normal).unwrap();
-    let loaded = store.load_characters().unwrap();
+    let loaded = store.load_characters(ShipCatalog::Seed).unwrap();
     assert_eq!(loaded.len(), 2);
     assert_eq!(
         loaded.iter().find(|r| r.id == "bob").unwrap().extras,

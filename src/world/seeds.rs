@@ -6,7 +6,7 @@
 
 use bang_components::character::Ship;
 use bang_components::registry::{SeedFiles, SeededCharacter};
-use bang_components::ships::ShipType;
+use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::universe::{CommodityNames, SectorId};
 use serde::Deserialize;
 use serde_json::Value;
@@ -19,6 +19,7 @@ use std::time::SystemTime;
 pub struct WorldDataSeeds {
     dir: PathBuf,
     commodities: CommodityNames,
+    catalog: ShipCatalog,
     /// When each file was last read, by path: a file is read again only once it changed.
     read: Mutex<HashMap<PathBuf, SystemTime>>,
 }
@@ -79,10 +80,11 @@ pub fn safe_file_name(id: &str) -> String {
 }
 
 impl WorldDataSeeds {
-    pub fn new(dir: &Path, commodities: CommodityNames) -> WorldDataSeeds {
+    pub fn new(dir: &Path, commodities: CommodityNames, catalog: ShipCatalog) -> WorldDataSeeds {
         WorldDataSeeds {
             dir: dir.to_path_buf(),
             commodities,
+            catalog,
             read: Mutex::new(HashMap::new()),
         }
     }
@@ -105,8 +107,8 @@ impl WorldDataSeeds {
         let text = std::fs::read_to_string(self.dir.join("ships.json")).ok()?;
         let mut ships: HashMap<String, ShipFile> = serde_json::from_str(&text).ok()?;
         let file = ships.remove(ship_id)?;
-        let ship_type = ShipType::parse_requested(&file.ship_type)?;
-        let mut ship = Ship::new(ship_type);
+        let ship_type = self.catalog.parse_requested(&file.ship_type)?;
+        let mut ship = Ship::new(ship_type, self.catalog);
         let s = file.state;
         ship.fighters = s.fighters.unwrap_or(ship.fighters).max(0);
         ship.shields = s.shields.unwrap_or(ship.shields).max(0);
@@ -190,7 +192,7 @@ impl SeedFiles for WorldDataSeeds {
         Some(SeededCharacter {
             sector: file.current_sector.unwrap_or(0),
             ship_id,
-            ship: ship.unwrap_or_else(|| Ship::new(ShipType::DEFAULT)),
+            ship: ship.unwrap_or_else(|| Ship::new(ShipType::DEFAULT, self.catalog)),
             credits: credits.max(0),
             bank: file.credits_in_bank.max(0),
             visited,

@@ -16,7 +16,8 @@ use bang_components::character::{
 use bang_components::game_events::GameEvent;
 use bang_components::messages::Audience;
 use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
-use bang_components::ships::ShipType;
+use bang_components::rules::WorldRules;
+use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
@@ -103,7 +104,8 @@ pub(crate) fn create_character(
     }
     let ship_type = match given(&req.ship_type) {
         None => ShipType::DEFAULT,
-        Some(name) => ShipType::parse_requested(name)
+        Some(name) => ship_catalog(world)
+            .parse_requested(name)
             .ok_or_else(|| ApiError::bad_request(format!("Invalid ship type: {name}")))?,
     };
     bind_joiner(world, conn, id)?;
@@ -165,6 +167,13 @@ pub(crate) fn return_character(
     Ok(entity)
 }
 
+/// The world's ship table (the seed's in a World without rules).
+pub fn ship_catalog(world: &World) -> ShipCatalog {
+    world
+        .get_resource::<WorldRules>()
+        .map_or_else(ShipCatalog::default, |r| r.ship_catalog)
+}
+
 /// Creates a character in the world map.
 pub fn spawn_character(
     world: &mut World,
@@ -178,7 +187,7 @@ pub fn spawn_character(
         .spawn((
             CharacterId(id.to_string()),
             Position(sector),
-            Ship::new(ship_type),
+            Ship::new(ship_type, ship_catalog(world)),
             Credits(credits),
             LastActive(now),
             MapKnowledge::default(),

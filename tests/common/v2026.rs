@@ -33,6 +33,7 @@ pub fn start_with_hyperspace(world: &Path, data: &Path, secs_per_turn: f64) -> R
         s.rules = WorldRules {
             hyperspace_secs_per_turn: secs_per_turn,
             test_endpoints: true,
+            ..WorldRules::release_2026()
         };
         s.registration_required = true;
     })

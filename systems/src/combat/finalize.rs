@@ -169,7 +169,7 @@ fn wreck_ship(world: &mut World, e: &Encounter, id: &str) -> Option<SalvageView>
         .resource_mut::<SalvageIndex>()
         .by_id
         .insert(salvage_id, s);
-    *world.get_mut::<Ship>(c).expect("ship") = Ship::new(ShipType::EscapePod);
+    *world.get_mut::<Ship>(c).expect("ship") = Ship::new(ShipType::EscapePod, ship.catalog);
     notify_status(world, id);
     if let Some(w) = winner {
         notify_status(world, &w);
