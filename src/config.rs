@@ -24,6 +24,9 @@ pub struct ConfigFile {
     pub dialect: Option<String>,
     /// World rules: `2025-10` or `2026-01` [default: the dialect's].
     pub rules: Option<String>,
+    /// Whether a 2026-01-format world directory gets its characters' files written back
+    /// [default: true].
+    pub mirror_world_files: Option<bool>,
     /// `chacha` (default) or `reference`: the reference's generator, for checking the engine.
     pub combat_rng: Option<RngChoice>,
     pub limits: Limits,

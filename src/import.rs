@@ -247,7 +247,11 @@ pub fn import(
         path: data.to_path_buf(),
         source,
     };
-    if !store.load_characters(ShipCatalog::Seed).map_err(in_store)?.is_empty() {
+    if !store
+        .load_characters(ShipCatalog::Seed)
+        .map_err(in_store)?
+        .is_empty()
+    {
         return Err(ImportError::NotEmpty(data.to_path_buf()));
     }
     store

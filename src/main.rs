@@ -91,6 +91,9 @@ struct ServeArgs {
     /// Serve `test.reset` (the 2026-01 integration suite's): for test deployments only
     #[arg(long)]
     test_endpoints: bool,
+    /// Do not write characters' files back into a 2026-01-format world-data directory
+    #[arg(long)]
+    no_mirror_world_files: bool,
 }
 
 #[derive(clap::Args)]
@@ -338,6 +341,7 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
         s.registration_required = true;
     }
     s.rules.test_endpoints = args.test_endpoints;
+    s.mirror_world_files = !args.no_mirror_world_files && file.mirror_world_files.unwrap_or(true);
     s.character_tokens = file.character_tokens.clone();
     if let Some(rng) = file.combat_rng {
         s.combat_rng = rng.into();

@@ -146,6 +146,9 @@ pub struct ServerSettings {
     pub rules: bang_components::rules::WorldRules,
     /// Whether `join` needs a registered character (the 2026-01 rules).
     pub registration_required: bool,
+    /// Whether a 2026-01-format world directory that seeds characters also gets their files
+    /// written back after each commit (that release's tools read them).
+    pub mirror_world_files: bool,
 }
 
 impl Default for ServerSettings {
@@ -165,6 +168,7 @@ impl Default for ServerSettings {
             retention: Retention::default(),
             rules: Default::default(),
             registration_required: false,
+            mirror_world_files: true,
         }
     }
 }
@@ -176,6 +180,24 @@ pub struct Server {
     net: NetHandle,
     inbox: crossbeam_channel::Receiver<Inbound>,
     stop: Arc<AtomicBool>,
+}
+
+/// A 2026-01-format world directory under registration seeds characters from its files and,
+/// unless told not to, has them written back after each commit.
+fn install_world_files(app: &mut App, settings: &ServerSettings, universe: &Universe) {
+    let (WorldSource::Dir(dir), true) = (&settings.world, settings.registration_required) else {
+        return;
+    };
+    let files = Arc::new(crate::world::seeds::WorldDataSeeds::new(
+        dir,
+        universe.commodities.clone(),
+        settings.rules.ship_catalog,
+    ));
+    app.insert_resource(bang_components::registry::Seeds(files.clone()));
+    if settings.mirror_world_files {
+        let mirror = crate::world::mirror::WorldFileMirror::new(files);
+        app.insert_resource(crate::store::plugin::CommitObserverRes(Arc::new(mirror)));
+    }
 }
 
 impl Server {
@@ -207,14 +229,7 @@ impl Server {
             rules: settings.rules.clone(),
             registration_required: settings.registration_required,
         });
-        if let (WorldSource::Dir(dir), true) = (&settings.world, settings.registration_required) {
-            let seeds = crate::world::seeds::WorldDataSeeds::new(
-                dir,
-                universe.commodities.clone(),
-                settings.rules.ship_catalog,
-            );
-            app.insert_resource(bang_components::registry::Seeds(Arc::new(seeds)));
-        }
+        install_world_files(&mut app, &settings, &universe);
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
         let log_dir = settings.data.join("action-log");
         let store_plugin = StorePlugin::new(store, &log_dir, boot, settings.retention.clone())

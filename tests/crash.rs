@@ -253,7 +253,9 @@ fn assert_acknowledged_stored(
     fight: &Mutex<Option<(String, u32)>>,
 ) {
     let store = Store::open(data, Durability::Normal).unwrap();
-    let rows = store.load_characters(bang_components::ships::ShipCatalog::Seed).unwrap();
+    let rows = store
+        .load_characters(bang_components::ships::ShipCatalog::Seed)
+        .unwrap();
     let (garrisons, _, encounters) = store.load_combat().unwrap();
     let messages: Vec<i64> = store
         .chat_messages()

@@ -17,10 +17,12 @@ pub struct CharacterId(pub String);
 pub struct Position(pub SectorId);
 
 /// The ship a character flies: its hull and current values. Maxima come from the ship table.
-#[derive(Component, Debug, Clone, PartialEq, Eq)]
+#[derive(Component, Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ship {
     pub ship_type: ShipType,
-    /// The world's ship table, where this hull's maxima are looked up.
+    /// The world's ship table, where this hull's maxima are looked up (a world rule: not stored
+    /// with the ship, set from the rules when it is read back).
+    #[serde(skip)]
     pub catalog: ShipCatalog,
     /// Units held per commodity, in `Commodity` order.
     pub cargo: [i64; 3],

@@ -16,5 +16,6 @@ pub mod session;
 pub mod ships;
 pub mod time;
 pub mod universe;
+pub mod unowned_ships;
 
 pub use bevy_ecs;

@@ -64,6 +64,9 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     for (id, s) in &changes.salvage {
         put(tx, "salvage", "salvage_id", id, s.as_ref())?;
     }
+    for (id, s) in &changes.unowned_ships {
+        put(tx, "unowned_ships", "ship_id", id, s.as_ref())?;
+    }
     write_encounters(tx, changes)?;
     write_encounter_actions(tx, changes)?;
     write_action_log(tx, changes)

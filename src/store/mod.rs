@@ -8,6 +8,7 @@ mod checkpoint;
 mod commit;
 pub mod plugin;
 pub mod retention;
+mod unowned;
 pub mod writer;
 
 use checkpoint::Checkpointer;
@@ -19,6 +20,7 @@ use bang_components::combat::{Encounter, Garrison, Salvage, StoredAction};
 use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::time::Timestamp;
 use bang_components::universe::SectorId;
+use bang_components::unowned_ships::UnownedShip;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -87,6 +89,7 @@ CREATE TABLE IF NOT EXISTS chat_messages (
 );
 CREATE TABLE IF NOT EXISTS garrisons (sector INTEGER PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS salvage (salvage_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS unowned_ships (ship_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounters (combat_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounter_rounds (
     combat_id TEXT NOT NULL,
@@ -150,6 +153,7 @@ pub struct Changes {
     /// Combat state by key: `Some` is saved, `None` deleted.
     pub garrisons: Vec<(SectorId, Option<Garrison>)>,
     pub salvage: Vec<(String, Option<Salvage>)>,
+    pub unowned_ships: Vec<(String, Option<UnownedShip>)>,
     pub encounters: Vec<(String, Option<EncounterRow>)>,
     /// Actions submitted to fights whose state is otherwise unchanged: a small row each, not
     /// the whole fight rewritten (most requests in a busy fight are these).
@@ -203,6 +207,7 @@ impl Changes {
         self.chat.extend(later.chat);
         self.garrisons.extend(later.garrisons);
         self.salvage.extend(later.salvage);
+        self.unowned_ships.extend(later.unowned_ships);
         self.encounters.extend(later.encounters);
         self.encounter_actions.extend(later.encounter_actions);
         if later.prune.is_some() {
@@ -218,6 +223,7 @@ impl Changes {
             && self.chat.is_empty()
             && self.garrisons.is_empty()
             && self.salvage.is_empty()
+            && self.unowned_ships.is_empty()
             && self.encounters.is_empty()
             && self.encounter_actions.is_empty()
             && self.prune.is_none()
@@ -451,6 +457,21 @@ impl Store {
             })
         })?;
         rows.collect()
+    }
+
+    /// Every stored unowned ship, measured by the world's `catalog`.
+    pub fn load_unowned_ships(&self, catalog: ShipCatalog) -> StoreResult<Vec<UnownedShip>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state FROM unowned_ships ORDER BY ship_id")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut ship: UnownedShip = json_col(&r.get::<_, String>(0)?)?;
+            ship.ship.catalog = catalog;
+            out.push(ship);
+        }
+        Ok(out)
     }
 
     /// Every stored garrison, salvage container and active encounter.

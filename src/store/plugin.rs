@@ -4,7 +4,7 @@
 
 use super::action_log::{ActionLogFiles, LogEntry};
 use super::retention::{Retention, schedule_pruning};
-use super::writer::{AfterCommit, Batch, StoreWriteError, Writer};
+use super::writer::{AfterCommit, Batch, CommitObserver, Followers, StoreWriteError, Writer};
 use super::{
     Changes, CharacterExtras, CharacterRow, EncounterRow, PendingActionRow, Store, StoredEncounter,
     StoredEncounterRef,
@@ -156,6 +156,13 @@ pub struct CombatState<'w, 's> {
     saved_rounds: ResMut<'w, SavedRounds>,
 }
 
+/// What is in space besides characters: combat state and unowned ships.
+#[derive(bevy_ecs::system::SystemParam)]
+pub struct SpaceState<'w, 's> {
+    combat: CombatState<'w, 's>,
+    unowned: super::unowned::UnownedShipState<'w, 's>,
+}
+
 /// A fight and its pending actions, and whether the fight itself changed.
 type FightParts = (Ref<'static, Encounter>, &'static PendingActions);
 type ChangedFight = Or<(Changed<Encounter>, Changed<PendingActions>)>;
@@ -289,7 +296,7 @@ pub fn persist_changes(
     mut characters: Query<StoredParts, ChangedCharacter>,
     mut ports: ResMut<PortStates>,
     mut journal: Journal,
-    mut combat: CombatState,
+    mut space: SpaceState,
     log: Res<ActionLogRes>,
     failed: Res<StoreFailed>,
     mut unsubmitted: ResMut<Unsubmitted>,
@@ -318,7 +325,8 @@ pub fn persist_changes(
     changes
         .chat
         .extend(journal.chat.read().map(|c| c.0.clone()));
-    combat.collect(&mut changes);
+    space.combat.collect(&mut changes);
+    space.unowned.collect(&mut changes);
     for (id, order, position, ship, credits, last_active, mut knowledge, ship_id, bank) in
         &mut characters
     {
@@ -353,6 +361,10 @@ pub fn persist_changes(
     unsubmitted.0.extend(changes);
 }
 
+/// Who follows the store's commits (installed before the first update, if anyone does).
+#[derive(Resource, Clone)]
+pub struct CommitObserverRes(pub Arc<dyn CommitObserver>);
+
 /// Hands the update's changes and its deliveries to the writer thread (started on first use,
 /// after the World was restored from the store).
 pub fn submit_update(
@@ -361,7 +373,10 @@ pub fn submit_update(
     mut unsubmitted: ResMut<Unsubmitted>,
     mut after: ResMut<AfterCommitQueue>,
     mut failed: ResMut<StoreFailed>,
-    metrics: Option<Res<crate::metrics::MetricsRes>>,
+    (metrics, observer): (
+        Option<Res<crate::metrics::MetricsRes>>,
+        Option<Res<CommitObserverRes>>,
+    ),
 ) {
     if let Some(reason) = writer.0.as_ref().and_then(Writer::failure) {
         failed.0 = Some(reason);
@@ -380,7 +395,11 @@ pub fn submit_update(
             failed.0 = Some(StoreWriteError::StoreGone);
             return;
         };
-        match Writer::start(store, files, metrics.map(|m| m.0.clone())) {
+        let follow = Followers {
+            metrics: metrics.map(|m| m.0.clone()),
+            observer: observer.map(|o| o.0.clone()),
+        };
+        match Writer::start(store, files, follow) {
             Ok(w) => writer.0 = Some(w),
             Err(e) => {
                 failed.0 = Some(StoreWriteError::Start(Arc::new(e)));
@@ -423,7 +442,7 @@ pub enum RestoreError {
 /// made with a different universe (a character in a sector that does not exist).
 pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     let catalog = bang_systems::characters::ship_catalog(world);
-    let (rows, ports, last_chat, combat) = {
+    let (rows, ports, last_chat, combat, unowned) = {
         let parts = world.resource::<StoreRes>();
         let mut parts = parts.0.lock().expect("store lock");
         let Some((store, files)) = parts.as_mut() else {
@@ -451,6 +470,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
             store.load_ports()?,
             store.last_chat_id()?,
             store.load_combat()?,
+            store.load_unowned_ships(catalog)?,
         )
     };
     world.insert_resource(ChatLog::starting_at(last_chat + 1));
@@ -492,6 +512,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
             .enter(row.sector, row.order, entity);
     }
     restore_combat(world, combat);
+    super::unowned::restore_unowned_ships(world, unowned);
     Ok(count)
 }
 

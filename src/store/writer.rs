@@ -14,6 +14,13 @@ use std::time::Instant;
 /// What runs once an update's changes are committed.
 pub type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
 
+/// Something outside the store that follows what it committed (a world-data directory's files,
+/// for the tools that read them). It sees each commit's changes before that commit's replies
+/// leave, so a client that reads it after a reply finds the change.
+pub trait CommitObserver: Send + Sync {
+    fn committed(&self, changes: &[Changes]);
+}
+
 /// One update's work for the writer.
 pub struct Batch {
     pub changes: Changes,
@@ -51,8 +58,9 @@ fn commit_batches(
     store: &mut Store,
     files: &mut ActionLogFiles,
     batches: Vec<Batch>,
-    metrics: Option<&Metrics>,
+    follow: &Followers,
 ) -> Result<(), StoreWriteError> {
+    let metrics = follow.metrics.as_deref();
     let started = Instant::now();
     let updates = batches.len();
     if let Some(m) = metrics {
@@ -88,6 +96,9 @@ fn commit_batches(
             m.commit_duration.observe(started.elapsed().as_secs_f64());
             m.updates_per_commit.observe(updates as f64);
         }
+        if let Some(o) = &follow.observer {
+            o.committed(&changes);
+        }
     }
     for f in then {
         f();
@@ -95,11 +106,18 @@ fn commit_batches(
     Ok(())
 }
 
+/// Who hears of the writer's commits besides the store.
+#[derive(Clone, Default)]
+pub struct Followers {
+    pub metrics: Option<Arc<Metrics>>,
+    pub observer: Option<Arc<dyn CommitObserver>>,
+}
+
 impl Writer {
     pub fn start(
         mut store: Store,
         mut files: ActionLogFiles,
-        metrics: Option<Arc<Metrics>>,
+        follow: Followers,
     ) -> std::io::Result<Writer> {
         let (tx, rx) = crossbeam_channel::unbounded::<Batch>();
         let failed = Arc::new(Mutex::new(None));
@@ -115,9 +133,7 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    if let Err(e) =
-                        commit_batches(&mut store, &mut files, batches, metrics.as_deref())
-                    {
+                    if let Err(e) = commit_batches(&mut store, &mut files, batches, &follow) {
                         *failure.lock().expect("failure lock") = Some(e);
                         // Nothing after a failed commit may be acknowledged: stop here.
                         return;
@@ -169,7 +185,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), Durability::Normal).unwrap();
         let files = ActionLogFiles::open(&dir.path().join("action-log")).unwrap();
-        let writer = Writer::start(store, files, None).unwrap();
+        let writer = Writer::start(store, files, Followers::default()).unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         for i in 0..50 {
             let seen = seen.clone();
@@ -212,7 +228,11 @@ mod tests {
         let store = Store::open(dir.path(), Durability::Normal).unwrap();
         let files = ActionLogFiles::open(&dir.path().join("action-log")).unwrap();
         let metrics = Arc::new(Metrics::new());
-        let writer = Writer::start(store, files, Some(metrics.clone())).unwrap();
+        let follow = Followers {
+            metrics: Some(metrics.clone()),
+            observer: None,
+        };
+        let writer = Writer::start(store, files, follow).unwrap();
         for _ in 0..5 {
             let batch = Batch {
                 changes: Changes {

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod generate;
 pub mod load;
+pub mod mirror;
 pub mod seeds;
 
 pub use load::{WorldDataError, load_universe, universe_from_files};

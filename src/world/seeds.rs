@@ -89,6 +89,37 @@ impl WorldDataSeeds {
         }
     }
 
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn commodities(&self) -> &CommodityNames {
+        &self.commodities
+    }
+
+    /// Writes a file of the directory (pretty, through a temporary file and a rename, as that
+    /// release does) and remembers it as read: the server's own write is not a change to seed
+    /// from. A write that fails is logged; the store already has the change.
+    pub fn write(&self, path: &Path, value: &Value) {
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        let tmp = path.with_extension("json.tmp");
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| {
+                let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+                std::fs::write(&tmp, text)
+            })
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .and_then(|()| std::fs::metadata(path)?.modified());
+        match written {
+            Ok(modified) => {
+                read.insert(path.to_path_buf(), modified);
+            }
+            Err(e) => tracing::warn!(path = %path.display(), error = %e, "world file not written"),
+        }
+    }
+
     /// The file's text if it exists and changed since it was last read.
     fn changed(&self, path: &Path) -> Option<String> {
         let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;

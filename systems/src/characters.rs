@@ -15,8 +15,8 @@ use bang_components::character::{
 };
 use bang_components::game_events::GameEvent;
 use bang_components::messages::Audience;
-use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
 use bang_components::rules::WorldRules;
+use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
 use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{SectorId, UniverseRes};

@@ -148,6 +148,7 @@ endpoints! {
     CharacterInfo => crate::v2026::characters::CharacterInfoEndpoint,
     DumpCargo => crate::v2026::cargo::DumpCargo,
     SalvageCollect2026 => crate::v2026::cargo::SalvageCollect2026,
+    PurchaseShip => crate::v2026::shipyard::PurchaseShip,
 }
 
 /// A decoded client request, in arrival order.
@@ -274,7 +275,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 39);
+        assert_eq!(schemas.len(), 2 * 40);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -123,6 +123,7 @@ impl Plugin for GamePlugin {
             .init_resource::<bang_components::combat::EncounterIndex>()
             .init_resource::<bang_components::combat::GarrisonIndex>()
             .init_resource::<bang_components::combat::SalvageIndex>()
+            .init_resource::<bang_components::unowned_ships::UnownedShips>()
             .init_resource::<follow_on::FollowOns>()
             .init_resource::<bang_components::combat::CombatStats>()
             .insert_resource(combat::CombatRng(self.setup.combat_rng))

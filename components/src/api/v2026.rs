@@ -115,8 +115,18 @@ pub struct SectorView {
     pub players: Vec<PlayerPublic>,
     pub garrison: Option<GarrisonPublic>,
     pub salvage: Vec<serde_json::Value>,
-    pub unowned_ships: Vec<serde_json::Value>,
+    pub unowned_ships: Vec<UnownedShipView>,
     pub scene_config: Option<serde_json::Value>,
+}
+
+/// A ship nobody owns, as a sector lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct UnownedShipView {
+    pub ship_id: String,
+    pub ship_type: ShipType,
+    pub name: Option<String>,
+    pub became_unowned: Timestamp,
+    pub former_owner_name: Option<String>,
 }
 
 /// `status.update` (and, with `source`, `status.snapshot`).
@@ -397,6 +407,30 @@ pub struct SalvageCollected {
     pub source: Source,
 }
 
+/// `ship.purchase`'s reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ShipPurchased {
+    pub success: bool,
+    pub ship_id: String,
+    pub ship_type: ShipType,
+    pub net_cost: u64,
+    pub credits_after: i64,
+}
+
+/// `ship.traded_in`: the ship flown went in part-payment for a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ShipTradedIn {
+    pub character_id: String,
+    pub old_ship_id: String,
+    pub old_ship_type: ShipType,
+    pub new_ship_id: String,
+    pub new_ship_type: ShipType,
+    pub trade_in_value: u64,
+    pub price: u64,
+    pub net_cost: u64,
+    pub timestamp: Timestamp,
+}
+
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -419,6 +453,7 @@ pub enum Event2026 {
     SalvageCreated(Box<SalvageCreated>),
     SectorUpdate(Box<SectorUpdate>),
     SalvageCollected(Box<SalvageCollected>),
+    ShipTradedIn(Box<ShipTradedIn>),
 }
 
 impl Event2026 {
@@ -443,6 +478,7 @@ impl Event2026 {
             Event2026::SalvageCreated(_) => "salvage.created",
             Event2026::SectorUpdate(_) => "sector.update",
             Event2026::SalvageCollected(_) => "salvage.collected",
+            Event2026::ShipTradedIn(_) => "ship.traded_in",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod maps;
 pub mod movement;
 pub mod reset;
 pub mod sessions;
+pub mod shipyard;
 pub mod tell;
 pub mod trade;
 pub mod views;

@@ -107,6 +107,11 @@ fn reset(world: &mut World, req: ResetRequest) -> ApiResult<ResetResult> {
     let salvage: Vec<Entity> = std::mem::take(&mut world.resource_mut::<SalvageIndex>().by_id)
         .into_values()
         .collect();
+    // That release keeps ships in a file its suite empties itself; here they go with the rest.
+    let ships = world
+        .resource_mut::<bang_components::unowned_ships::UnownedShips>()
+        .drain();
+    despawn_all(world, ships);
     let universe = world.resource::<UniverseRes>().clone();
     let mut ports = world.resource_mut::<PortStates>();
     let mut ports_reset = 0;

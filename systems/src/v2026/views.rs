@@ -3,7 +3,7 @@
 
 use bang_components::api::v2026::{
     GarrisonPublic, Lane, MapRegion, MapSector, PerCommodity, PlayerPublic, PlayerSelf, PortView,
-    SectorView, ShipPublic, ShipSelf, Source, Status,
+    SectorView, ShipPublic, ShipSelf, Source, Status, UnownedShipView,
 };
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
@@ -17,6 +17,7 @@ use bang_components::economy::{
 use bang_components::messages::CurrentRequest;
 use bang_components::time::{GameClock, Timestamp};
 use bang_components::universe::{SectorId, UniverseRes};
+use bang_components::unowned_ships::{UnownedShip, UnownedShips};
 use bevy_ecs::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
@@ -219,9 +220,25 @@ pub fn sector_view(
         players: players_in(world, sector, viewer),
         garrison: garrison_in(world, sector, viewer_id),
         salvage: salvage_in(world, sector),
-        unowned_ships: Vec::new(),
+        unowned_ships: unowned_in(world, sector),
         scene_config: None,
     }
+}
+
+/// The ships nobody owns in a sector, in id order.
+fn unowned_in(world: &World, sector: SectorId) -> Vec<UnownedShipView> {
+    world
+        .resource::<UnownedShips>()
+        .in_sector(sector)
+        .filter_map(|e| world.get::<UnownedShip>(e))
+        .map(|s| UnownedShipView {
+            ship_id: s.ship_id.clone(),
+            ship_type: s.ship.ship_type,
+            name: s.name.clone(),
+            became_unowned: s.became_unowned,
+            former_owner_name: s.former_owner_name.clone(),
+        })
+        .collect()
 }
 
 /// A container's cargo keyed by the world's commodity names (stored by the seed's names).
