@@ -149,6 +149,10 @@ endpoints! {
     DumpCargo => crate::v2026::cargo::DumpCargo,
     SalvageCollect2026 => crate::v2026::cargo::SalvageCollect2026,
     PurchaseShip => crate::v2026::shipyard::PurchaseShip,
+    LeaveFighters2026 => crate::v2026::garrisons::LeaveFighters2026,
+    CollectFighters2026 => crate::v2026::garrisons::CollectFighters2026,
+    SetGarrisonMode2026 => crate::v2026::garrisons::SetGarrisonMode2026,
+    Initiate2026 => crate::v2026::garrisons::Initiate2026,
 }
 
 /// A decoded client request, in arrival order.
@@ -275,7 +279,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 40);
+        assert_eq!(schemas.len(), 2 * 44);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

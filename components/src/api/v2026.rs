@@ -431,6 +431,41 @@ pub struct ShipTradedIn {
     pub timestamp: Timestamp,
 }
 
+/// `combat.initiate`'s reply: the fight started or joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CombatInitiated {
+    pub success: bool,
+    pub combat_id: String,
+}
+
+/// `garrison.deployed`: fighters left in a sector, told to their owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonDeployed {
+    pub source: Source,
+    pub sector: SectorRef,
+    pub garrison: Option<GarrisonPublic>,
+    pub fighters_remaining: i64,
+}
+
+/// `garrison.collected`: fighters (and the toll they banked) taken back aboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonCollected {
+    pub source: Source,
+    pub sector: SectorRef,
+    pub credits_collected: i64,
+    /// None once the last fighter is aboard.
+    pub garrison: Option<GarrisonPublic>,
+    pub fighters_on_ship: i64,
+}
+
+/// `garrison.mode_changed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonModeChanged {
+    pub source: Source,
+    pub sector: SectorRef,
+    pub garrison: Option<GarrisonPublic>,
+}
+
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -454,6 +489,9 @@ pub enum Event2026 {
     SectorUpdate(Box<SectorUpdate>),
     SalvageCollected(Box<SalvageCollected>),
     ShipTradedIn(Box<ShipTradedIn>),
+    GarrisonDeployed(Box<GarrisonDeployed>),
+    GarrisonCollected(Box<GarrisonCollected>),
+    GarrisonModeChanged(Box<GarrisonModeChanged>),
 }
 
 impl Event2026 {
@@ -479,6 +517,9 @@ impl Event2026 {
             Event2026::SectorUpdate(_) => "sector.update",
             Event2026::SalvageCollected(_) => "salvage.collected",
             Event2026::ShipTradedIn(_) => "ship.traded_in",
+            Event2026::GarrisonDeployed(_) => "garrison.deployed",
+            Event2026::GarrisonCollected(_) => "garrison.collected",
+            Event2026::GarrisonModeChanged(_) => "garrison.mode_changed",
         }
     }
 }

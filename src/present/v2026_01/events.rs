@@ -32,6 +32,9 @@ pub fn render(
         // Its own endpoints tell these in its own shapes (a transfer made from a 2025-10
         // connection is not shown to a 2026-01 one yet).
         GameEvent::WarpPowerBought(_) | GameEvent::WarpPowerTransferred(_) => Ok(None),
+        // That release dropped `sector.garrison_updated`: its garrison endpoints tell
+        // `garrison.*` to the owner and `sector.update` to the sector instead.
+        GameEvent::GarrisonsUpdated(_) => Ok(None),
         // Until the 2026-01 shapes of these exist, they go out as the seed's dialect has them.
         _ => crate::present::v2025_10::Seed2025.event(event, None),
     }

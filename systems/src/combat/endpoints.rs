@@ -12,6 +12,7 @@ use bang_components::api::combat::{
     CombatActionRequest, CombatActionResult, CombatInitiateRequest, CombatStarted,
     CombatStatusRequest, CombatStatusResult,
 };
+use bang_components::api::endpoint::ONLY_2025_10;
 use bang_components::api::requests::{IntArg, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterIndex, Position, Ship};
@@ -20,7 +21,7 @@ use bang_components::combat::{
     CombatAction, CombatantKind, Encounter, EncounterIndex, GarrisonIndex, Participant,
     StoredAction,
 };
-use bang_components::session::ConnectionId;
+use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::ships::ShipType;
 use bang_components::time::GameClock;
 use bang_components::universe::{SectorId, UniverseRes};
@@ -341,6 +342,7 @@ pub struct Initiate;
 
 impl Endpoint for Initiate {
     const NAME: &'static str = "combat.initiate";
+    const DIALECTS: &'static [WireDialect] = ONLY_2025_10;
     type Request = CombatInitiateRequest;
     type Result = CombatStarted;
 

@@ -10,13 +10,14 @@ use bang_components::api::Endpoint;
 use bang_components::api::combat::{
     CollectFightersResult, GarrisonRequest, LeaveFightersResult, SetGarrisonModeResult,
 };
+use bang_components::api::endpoint::ONLY_2025_10;
 use bang_components::api::requests::given;
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, Position, SectorOccupants, Ship,
 };
 use bang_components::combat::{Encounter, Garrison, GarrisonIndex, GarrisonMode};
-use bang_components::session::ConnectionId;
+use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bang_components::universe::SectorId;
 use bevy_ecs::prelude::*;
@@ -304,6 +305,7 @@ pub struct LeaveFighters;
 
 impl Endpoint for LeaveFighters {
     const NAME: &'static str = "combat.leave_fighters";
+    const DIALECTS: &'static [WireDialect] = ONLY_2025_10;
     type Request = GarrisonRequest;
     type Result = LeaveFightersResult;
 
@@ -325,6 +327,7 @@ pub struct CollectFighters;
 
 impl Endpoint for CollectFighters {
     const NAME: &'static str = "combat.collect_fighters";
+    const DIALECTS: &'static [WireDialect] = ONLY_2025_10;
     type Request = GarrisonRequest;
     type Result = CollectFightersResult;
 
@@ -346,6 +349,7 @@ pub struct SetGarrisonMode;
 
 impl Endpoint for SetGarrisonMode {
     const NAME: &'static str = "combat.set_garrison_mode";
+    const DIALECTS: &'static [WireDialect] = ONLY_2025_10;
     type Request = GarrisonRequest;
     type Result = SetGarrisonModeResult;
 

@@ -2,8 +2,8 @@
 //! sector, for anyone to collect until it expires.
 
 use super::join::fail;
-use super::tell::{tell, tell_sector, tell_status};
-use super::views::{salvage_cargo, sector_view, source};
+use super::tell::{tell, tell_sector_update, tell_status};
+use super::views::{salvage_cargo, source};
 use crate::action_log::log_action;
 use crate::combat::query::refuse_in_combat;
 use bang_components::api::combat::SalvageCollectRequest;
@@ -12,7 +12,7 @@ use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, Validate, given};
 use bang_components::api::v2026::{
     ClaimDetails, Collected, Event2026, Remaining, SalvageClaim, SalvageCollected, SalvageCreated,
-    SalvageDetails, SectorRef, SectorUpdate, Success,
+    SalvageDetails, SectorRef, Success,
 };
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::balance::Balance;
@@ -180,12 +180,6 @@ fn leave_container(
     container
 }
 
-/// Tells everyone who sees a sector what is in it now.
-fn announce_sector(world: &mut World, sector: u32) {
-    let view = SectorUpdate(sector_view(world, sector, None, true));
-    tell_sector(world, sector, Event2026::SectorUpdate(Box::new(view)));
-}
-
 /// `salvage.created` and `status.update` to the dumper, `sector.update` to everyone there.
 fn announce(world: &mut World, e: Entity, id: &str, container: &Salvage) {
     let created = SalvageCreated {
@@ -205,7 +199,7 @@ fn announce(world: &mut World, e: Entity, id: &str, container: &Salvage) {
     };
     tell(world, id, Event2026::SalvageCreated(Box::new(created)));
     tell_status(world, e, id);
-    announce_sector(world, container.sector);
+    tell_sector_update(world, container.sector);
 }
 
 /// `dump_cargo` (2026-01).
@@ -289,7 +283,7 @@ fn claim(
     };
     tell(world, &id, Event2026::SalvageCollected(Box::new(event)));
     tell_status(world, e, &id);
-    announce_sector(world, sector);
+    tell_sector_update(world, sector);
     Ok(SalvageClaim {
         success: true,
         collected: details.collected,

@@ -7,6 +7,7 @@ pub mod cargo;
 pub mod characters;
 pub mod credits;
 pub mod fighters;
+pub mod garrisons;
 pub mod join;
 pub mod maps;
 pub mod movement;

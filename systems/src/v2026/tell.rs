@@ -1,9 +1,11 @@
 //! Sending the 2026-01 dialect's own events: to one character, its status, and to everyone in a
 //! sector who can see it. One place, so every endpoint tells alike.
 
-use super::views::status;
+use super::views::{sector_view, status};
 use crate::outbox::record_to;
 use bang_components::api::v2026::Event2026;
+use bang_components::api::v2026::SectorUpdate;
+use bang_components::character::CharacterIndex;
 use bang_components::character::{CharacterId, InHyperspace, SectorOccupants};
 use bang_components::game_events::GameEvent;
 use bang_components::universe::SectorId;
@@ -35,5 +37,14 @@ pub fn tell_sector(world: &mut World, sector: SectorId, event: Event2026) {
     let to = present_in(world, sector);
     if !to.is_empty() {
         record_to(world, GameEvent::Release2026(event), to);
+    }
+}
+
+/// Tells everyone who sees a sector what is in it now, each as they see it (`sector.update`).
+pub fn tell_sector_update(world: &mut World, sector: SectorId) {
+    for id in present_in(world, sector) {
+        let viewer = world.resource::<CharacterIndex>().get(&id);
+        let view = SectorUpdate(sector_view(world, sector, viewer, true));
+        tell(world, &id, Event2026::SectorUpdate(Box::new(view)));
     }
 }

@@ -186,7 +186,12 @@ pub fn named_in_sector(world: &World, by: Entity, name: &str) -> Result<Entity, 
     }
 }
 
-fn garrison_in(world: &World, sector: SectorId, viewer: Option<&str>) -> Option<GarrisonPublic> {
+/// The sector's garrison as `viewer` sees it (friendly to its owner).
+pub fn garrison_in(
+    world: &World,
+    sector: SectorId,
+    viewer: Option<&str>,
+) -> Option<GarrisonPublic> {
     let entity = world.resource::<GarrisonIndex>().by_sector.get(&sector)?;
     let g = world.get::<Garrison>(*entity)?;
     Some(GarrisonPublic {
