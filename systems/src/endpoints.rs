@@ -153,6 +153,8 @@ endpoints! {
     CollectFighters2026 => crate::v2026::garrisons::CollectFighters2026,
     SetGarrisonMode2026 => crate::v2026::garrisons::SetGarrisonMode2026,
     Initiate2026 => crate::v2026::garrisons::Initiate2026,
+    ListKnownPorts => crate::v2026::known_ports::ListKnownPorts,
+    PathWithRegion => crate::v2026::path_region::PathWithRegion,
 }
 
 /// A decoded client request, in arrival order.
@@ -279,7 +281,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 44);
+        assert_eq!(schemas.len(), 2 * 46);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -431,6 +431,65 @@ pub struct ShipTradedIn {
     pub timestamp: Timestamp,
 }
 
+/// Where a known port is, as `ports.list` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct KnownPortSector {
+    pub id: SectorId,
+    pub port: PortView,
+    pub position: [i64; 2],
+}
+
+/// One port of `ports.list`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct KnownPort {
+    pub sector: KnownPortSector,
+    pub updated_at: Timestamp,
+    pub hops_from_start: u32,
+    pub last_visited: Timestamp,
+}
+
+/// `ports.list`: the ports a character knows within some jumps of a visited sector.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct PortsList {
+    pub from_sector: SectorId,
+    pub ports: Vec<KnownPort>,
+    pub total_ports_found: usize,
+    pub searched_sectors: usize,
+    pub source: Source,
+}
+
+/// One sector of `path.region`: a path sector, or a visited one near the path.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct PathRegionSector {
+    pub sector_id: SectorId,
+    pub on_path: bool,
+    pub visited: bool,
+    pub hops_from_path: u32,
+    /// What is there, for a visited sector.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub contents: Option<SectorView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_visited: Option<Timestamp>,
+    /// Off the path: the visited path sectors it is adjacent to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjacent_to_path_nodes: Option<Vec<SectorId>>,
+    /// An unvisited path sector: always empty (that release's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_from: Option<Vec<SectorId>>,
+}
+
+/// `path.region`: a course and the known sectors around it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct PathRegion {
+    pub path: Vec<SectorId>,
+    pub distance: usize,
+    pub sectors: Vec<PathRegionSector>,
+    pub total_sectors: usize,
+    pub known_sectors: usize,
+    pub unknown_sectors: usize,
+    pub source: Source,
+}
+
 /// `combat.initiate`'s reply: the fight started or joined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CombatInitiated {
@@ -492,6 +551,8 @@ pub enum Event2026 {
     GarrisonDeployed(Box<GarrisonDeployed>),
     GarrisonCollected(Box<GarrisonCollected>),
     GarrisonModeChanged(Box<GarrisonModeChanged>),
+    PortsList(Box<PortsList>),
+    PathRegion(Box<PathRegion>),
 }
 
 impl Event2026 {
@@ -520,6 +581,8 @@ impl Event2026 {
             Event2026::GarrisonDeployed(_) => "garrison.deployed",
             Event2026::GarrisonCollected(_) => "garrison.collected",
             Event2026::GarrisonModeChanged(_) => "garrison.mode_changed",
+            Event2026::PortsList(_) => "ports.list",
+            Event2026::PathRegion(_) => "path.region",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What a character sees, in the 2026-01 dialect's shapes: its player and ship blocks, a sector's
 //! contents, the status, and the local map built from what it has visited. Read-only.
 
+use bang_components::api::payloads::PortSnapshot;
 use bang_components::api::v2026::{
     GarrisonPublic, Lane, MapRegion, MapSector, PerCommodity, PlayerPublic, PlayerSelf, PortView,
     SectorView, ShipPublic, ShipSelf, Source, Status, UnownedShipView,
@@ -117,6 +118,26 @@ pub fn port_view(world: &World, sector: SectorId, there: bool) -> Option<PortVie
         stock: per_commodity(world, port.stock),
         observed_at: (!there).then(|| world.resource::<GameClock>().now()),
     })
+}
+
+/// A port as a character last saw it (`seen`), or as it is now for one who is there.
+pub fn port_seen(world: &World, sector: SectorId, seen: &PortSnapshot, there: bool) -> PortView {
+    if there && let Some(live) = port_view(world, sector, true) {
+        return live;
+    }
+    let names = &world.resource::<UniverseRes>().commodities;
+    let p = &seen.last_seen_prices;
+    let s = &seen.last_seen_stock;
+    let prices = [p.fuel_ore, p.organics, p.equipment];
+    PortView {
+        code: seen.code.clone(),
+        prices: Commodity::ALL
+            .into_iter()
+            .map(|c| (names.name(c).to_string(), json!(prices[c.index()])))
+            .collect(),
+        stock: per_commodity(world, [s.fuel_ore, s.organics, s.equipment]),
+        observed_at: Some(seen.observed_at),
+    }
 }
 
 /// A character as others see it.
