@@ -23,6 +23,8 @@ pub struct Registry {
     pub required: bool,
     entries: BTreeMap<String, Registered>,
     by_name: HashMap<String, String>,
+    /// Ids whose entry changed since the store last took them.
+    unsaved: Vec<String>,
 }
 
 fn name_key(name: &str) -> String {
@@ -61,6 +63,12 @@ impl Registry {
 
     /// Registers or renames `id`; the caller has checked the name is free.
     pub fn insert(&mut self, id: &str, entry: Registered) {
+        self.restore(id, entry);
+        self.unsaved.push(id.to_string());
+    }
+
+    /// An entry as the store kept it (not a change to save again).
+    pub fn restore(&mut self, id: &str, entry: Registered) {
         if let Some(old) = self.entries.get(id) {
             self.by_name.remove(&name_key(&old.name));
         }
@@ -71,7 +79,21 @@ impl Registry {
     pub fn remove(&mut self, id: &str) -> Option<Registered> {
         let old = self.entries.remove(id)?;
         self.by_name.remove(&name_key(&old.name));
+        self.unsaved.push(id.to_string());
         Some(old)
+    }
+
+    /// The entries changed since last asked: `Some` is saved, `None` deleted.
+    pub fn take_unsaved(&mut self) -> Vec<(String, Option<Registered>)> {
+        let mut ids = std::mem::take(&mut self.unsaved);
+        ids.sort();
+        ids.dedup();
+        ids.into_iter()
+            .map(|id| {
+                let entry = self.entries.get(&id).cloned();
+                (id, entry)
+            })
+            .collect()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Registered)> {
@@ -106,6 +128,8 @@ pub trait SeedFiles: Send + Sync {
     /// Deletes the characters' files whose names contain any of `patterns` (a test reset);
     /// how many.
     fn delete_characters(&self, patterns: &[String]) -> usize;
+    /// Deletes one character's files (`character.delete`).
+    fn delete_character(&self, id: &str);
 }
 
 /// The installed seed source, if any.

@@ -54,6 +54,7 @@ fn prune_rows(tx: &Transaction, p: &Prune) -> StoreResult<()> {
 /// encounter states go before their pending-action rows, and the action log goes last so the
 /// sequence numbers it hands back cover everything else in the batch.
 fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
+    write_roster(tx, changes)?;
     write_characters(tx, changes)?;
     write_visits(tx, changes)?;
     write_ports(tx, changes)?;
@@ -70,6 +71,34 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     write_encounters(tx, changes)?;
     write_encounter_actions(tx, changes)?;
     write_action_log(tx, changes)
+}
+
+/// Characters that left the World go first (one re-made in the same update is written after),
+/// then the registry's changes.
+fn write_roster(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
+    for id in &changes.removed_characters {
+        for table in ["characters", "character_extras"] {
+            tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+                .execute([id])?;
+        }
+        tx.prepare_cached("DELETE FROM visits WHERE character_id = ?1")?
+            .execute([id])?;
+    }
+    for (id, entry) in &changes.registry {
+        match entry {
+            Some(r) => tx
+                .prepare_cached(
+                    "INSERT INTO registry (id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+                         created_at = excluded.created_at, updated_at = excluded.updated_at",
+                )?
+                .execute(params![id, r.name, r.created_at.0, r.updated_at.0])?,
+            None => tx
+                .prepare_cached("DELETE FROM registry WHERE id = ?1")?
+                .execute([id])?,
+        };
+    }
+    Ok(())
 }
 
 /// Characters are upserted whole: a changed character carries every column, so a conflict

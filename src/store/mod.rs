@@ -8,6 +8,7 @@ mod checkpoint;
 mod commit;
 pub mod plugin;
 pub mod retention;
+mod roster;
 mod unowned;
 pub mod writer;
 
@@ -17,6 +18,7 @@ use action_log::LogEntry;
 use bang_components::api::events::ChatMessage;
 use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
 use bang_components::combat::{Encounter, Garrison, Salvage, StoredAction};
+use bang_components::registry::Registered;
 use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::time::Timestamp;
 use bang_components::universe::SectorId;
@@ -89,6 +91,12 @@ CREATE TABLE IF NOT EXISTS chat_messages (
 );
 CREATE TABLE IF NOT EXISTS garrisons (sector INTEGER PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS salvage (salvage_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS registry (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unowned_ships (ship_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounters (combat_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounter_rounds (
@@ -154,6 +162,10 @@ pub struct Changes {
     pub garrisons: Vec<(SectorId, Option<Garrison>)>,
     pub salvage: Vec<(String, Option<Salvage>)>,
     pub unowned_ships: Vec<(String, Option<UnownedShip>)>,
+    /// Registry entries by id: `Some` is saved, `None` deleted.
+    pub registry: Vec<(String, Option<Registered>)>,
+    /// Characters gone from the World, deleted with their visits before this update's rows.
+    pub removed_characters: Vec<String>,
     pub encounters: Vec<(String, Option<EncounterRow>)>,
     /// Actions submitted to fights whose state is otherwise unchanged: a small row each, not
     /// the whole fight rewritten (most requests in a busy fight are these).
@@ -208,6 +220,8 @@ impl Changes {
         self.garrisons.extend(later.garrisons);
         self.salvage.extend(later.salvage);
         self.unowned_ships.extend(later.unowned_ships);
+        self.registry.extend(later.registry);
+        self.removed_characters.extend(later.removed_characters);
         self.encounters.extend(later.encounters);
         self.encounter_actions.extend(later.encounter_actions);
         if later.prune.is_some() {
@@ -224,6 +238,8 @@ impl Changes {
             && self.garrisons.is_empty()
             && self.salvage.is_empty()
             && self.unowned_ships.is_empty()
+            && self.registry.is_empty()
+            && self.removed_characters.is_empty()
             && self.encounters.is_empty()
             && self.encounter_actions.is_empty()
             && self.prune.is_none()
@@ -455,6 +471,24 @@ impl Store {
                 content: r.get(4)?,
                 to_name: r.get(5)?,
             })
+        })?;
+        rows.collect()
+    }
+
+    /// The character registry.
+    pub fn load_registry(&self) -> StoreResult<Vec<(String, Registered)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, created_at, updated_at FROM registry ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                Registered {
+                    name: r.get(1)?,
+                    created_at: Timestamp(r.get(2)?),
+                    updated_at: Timestamp(r.get(3)?),
+                },
+            ))
         })?;
         rows.collect()
     }

@@ -122,6 +122,7 @@ type ChangedCharacter = Or<(
 
 /// The stored parts of a character.
 type StoredParts = (
+    Entity,
     &'static CharacterId,
     &'static WorldOrder,
     &'static Position,
@@ -161,6 +162,7 @@ pub struct CombatState<'w, 's> {
 pub struct SpaceState<'w, 's> {
     combat: CombatState<'w, 's>,
     unowned: super::unowned::UnownedShipState<'w, 's>,
+    roster: super::roster::RosterState<'w, 's>,
 }
 
 /// A fight and its pending actions, and whether the fight itself changed.
@@ -327,9 +329,11 @@ pub fn persist_changes(
         .extend(journal.chat.read().map(|c| c.0.clone()));
     space.combat.collect(&mut changes);
     space.unowned.collect(&mut changes);
-    for (id, order, position, ship, credits, last_active, mut knowledge, ship_id, bank) in
+    space.roster.collect(&mut changes);
+    for (entity, id, order, position, ship, credits, last_active, mut knowledge, ship_id, bank) in
         &mut characters
     {
+        space.roster.saw(entity, &id.0);
         // Draining the unsaved list is bookkeeping, not a change worth saving again.
         let knowledge = knowledge.bypass_change_detection();
         for (sector, visit) in knowledge.take_unsaved() {
@@ -442,7 +446,7 @@ pub enum RestoreError {
 /// made with a different universe (a character in a sector that does not exist).
 pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     let catalog = bang_systems::characters::ship_catalog(world);
-    let (rows, ports, last_chat, combat, unowned) = {
+    let (rows, ports, last_chat, combat, (unowned, registry)) = {
         let parts = world.resource::<StoreRes>();
         let mut parts = parts.0.lock().expect("store lock");
         let Some((store, files)) = parts.as_mut() else {
@@ -470,7 +474,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
             store.load_ports()?,
             store.last_chat_id()?,
             store.load_combat()?,
-            store.load_unowned_ships(catalog)?,
+            (store.load_unowned_ships(catalog)?, store.load_registry()?),
         )
     };
     world.insert_resource(ChatLog::starting_at(last_chat + 1));
@@ -513,6 +517,11 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     }
     restore_combat(world, combat);
     super::unowned::restore_unowned_ships(world, unowned);
+    if let Some(mut r) = world.get_resource_mut::<bang_components::registry::Registry>() {
+        for (id, entry) in registry {
+            r.restore(&id, entry);
+        }
+    }
     Ok(count)
 }
 

@@ -170,6 +170,17 @@ impl SeedFiles for WorldDataSeeds {
         deleted
     }
 
+    fn delete_character(&self, id: &str) {
+        let path = self
+            .dir
+            .join("character-map-knowledge")
+            .join(format!("{}.json", safe_file_name(id)));
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        if std::fs::remove_file(&path).is_ok() {
+            read.remove(&path);
+        }
+    }
+
     fn forget(&self) {
         // Registrations stay: the suite writes characters.json once, before the server starts.
         let registry = self.dir.join("characters.json");

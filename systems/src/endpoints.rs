@@ -155,6 +155,9 @@ endpoints! {
     Initiate2026 => crate::v2026::garrisons::Initiate2026,
     ListKnownPorts => crate::v2026::known_ports::ListKnownPorts,
     PathWithRegion => crate::v2026::path_region::PathWithRegion,
+    CreateCharacter => crate::v2026::character_admin::CreateCharacter,
+    ModifyCharacter => crate::v2026::character_admin::ModifyCharacter,
+    DeleteCharacter => crate::v2026::character_admin::DeleteCharacter,
 }
 
 /// A decoded client request, in arrival order.
@@ -281,7 +284,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 46);
+        assert_eq!(schemas.len(), 2 * 49);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -20,6 +20,7 @@ pub mod follow_on;
 pub mod harness;
 pub mod maps;
 pub mod movement;
+pub mod operator;
 pub mod outbox;
 pub mod ownership;
 pub mod ports;

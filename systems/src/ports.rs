@@ -12,25 +12,12 @@ use bang_components::balance::Balance;
 use bang_components::economy::{Commodity, PortSide, PortStates};
 use bang_components::game_events::GameEvent;
 use bang_components::messages::Audience;
-use bang_components::session::{AdminToken, ConnectionId};
+use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
 use bang_components::universe::UniverseRes;
 use bevy_ecs::prelude::*;
 use bevy_time::prelude::*;
 use serde_json::json;
-
-/// Operator endpoints need the admin token once one is configured.
-fn check_admin(world: &World, given: &Option<String>) -> ApiResult<()> {
-    match (&world.resource::<AdminToken>().0, given) {
-        (None, _) => Ok(()),
-        (Some(_), None) => Err(ApiError::new(
-            403,
-            "This operator endpoint requires admin_token",
-        )),
-        (Some(want), Some(got)) if want == got => Ok(()),
-        (Some(_), Some(_)) => Err(ApiError::new(403, "Invalid admin_token")),
-    }
-}
 
 /// `reset_ports`: every port back to its starting stock.
 pub fn reset_ports(
@@ -38,7 +25,7 @@ pub fn reset_ports(
     conn: ConnectionId,
     req: AdminRequest,
 ) -> ApiResult<ResetPortsResult> {
-    check_admin(world, &req.admin_token)?;
+    crate::operator::check_admin(world, req.admin_token.as_deref())?;
     let universe = world.resource::<UniverseRes>().clone();
     let mut count = 0u32;
     {
@@ -108,7 +95,7 @@ pub fn regenerate_ports(
     conn: ConnectionId,
     req: RegeneratePortsRequest,
 ) -> ApiResult<RegeneratePortsResult> {
-    check_admin(world, &req.admin_token)?;
+    crate::operator::check_admin(world, req.admin_token.as_deref())?;
     let fraction = req.fraction.unwrap_or(
         world
             .resource::<Balance>()

@@ -28,14 +28,26 @@ pub fn world_copy() -> tempfile::TempDir {
 
 /// A server on `world` under the 2026-01 rules, with `secs_per_turn` of hyperspace per turn.
 pub fn start_with_hyperspace(world: &Path, data: &Path, secs_per_turn: f64) -> RunningServer {
+    start_configured(world, data, |s| {
+        s.rules.hyperspace_secs_per_turn = secs_per_turn
+    })
+}
+
+/// A server on `world` under the 2026-01 rules (jumps of a few milliseconds), then `configure`.
+pub fn start_configured(
+    world: &Path,
+    data: &Path,
+    configure: impl FnOnce(&mut bang::server::ServerSettings),
+) -> RunningServer {
     super::start_with(data, |s| {
         s.world = WorldSource::Dir(world.to_path_buf());
         s.rules = WorldRules {
-            hyperspace_secs_per_turn: secs_per_turn,
+            hyperspace_secs_per_turn: 0.02 / 3.0,
             test_endpoints: true,
             ..WorldRules::release_2026()
         };
         s.registration_required = true;
+        configure(s);
     })
 }
 

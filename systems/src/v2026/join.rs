@@ -72,7 +72,7 @@ pub fn send_local_map(world: &mut World, entity: Entity, id: &str) {
 
 /// A character the World does not have, from its seed files: its ship, money, sector and the
 /// sectors it has visited.
-fn spawn_seeded(world: &mut World, id: &str, seeded: SeededCharacter) -> ApiResult<Entity> {
+pub fn spawn_seeded(world: &mut World, id: &str, seeded: SeededCharacter) -> ApiResult<Entity> {
     if !world
         .resource::<UniverseRes>()
         .contains(seeded.sector as i64)

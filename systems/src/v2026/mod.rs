@@ -4,6 +4,7 @@
 
 pub mod bank;
 pub mod cargo;
+pub mod character_admin;
 pub mod characters;
 pub mod credits;
 pub mod fighters;

@@ -13,7 +13,7 @@ use bang_components::api::requests::{MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given
 use bang_components::api::v2026::{Event2026, ShipPurchased, ShipTradedIn};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
-    CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship, ShipId,
+    CharacterId, CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship, ShipId,
 };
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::ships::ShipStats;
@@ -109,10 +109,7 @@ fn check(world: &World, req: &ShipPurchaseRequest) -> ApiResult<(Entity, &'stati
 /// The price after trading in the ship flown, or why it cannot be paid.
 fn price(world: &World, e: Entity, hull: &ShipStats, req: &ShipPurchaseRequest) -> ApiResult<Deal> {
     let old = world.get::<Ship>(e).expect("ship").clone();
-    let id = &world
-        .get::<bang_components::character::CharacterId>(e)
-        .expect("id")
-        .0;
+    let id = &world.get::<CharacterId>(e).expect("id").0;
     let old_id = world
         .get::<ShipId>(e)
         .map_or_else(|| ShipId::default_for(id), |s| s.0.clone());
@@ -147,6 +144,29 @@ struct Deal {
     credits_after: i64,
 }
 
+/// Gives the character a new ship (`new_id`); the one it flew stays in the sector, unowned, its
+/// cargo aboard and its former owner named.
+pub fn replace_ship(world: &mut World, e: Entity, ship: Ship, new_id: String) {
+    let id = world.get::<CharacterId>(e).expect("id").0.clone();
+    let old_id = world
+        .get::<ShipId>(e)
+        .map_or_else(|| ShipId::default_for(&id), |s| s.0.clone());
+    let parked = UnownedShip {
+        ship_id: old_id,
+        ship: world.get::<Ship>(e).expect("ship").clone(),
+        name: None,
+        sector: world.get::<Position>(e).expect("position").0,
+        credits: 0,
+        became_unowned: world.resource::<GameClock>().now(),
+        former_owner_name: Some(display_name(world, &id)),
+    };
+    let spawned = world.spawn(parked.clone()).id();
+    world
+        .resource_mut::<UnownedShips>()
+        .insert(&parked, spawned);
+    world.entity_mut(e).insert((ship, ShipId(new_id)));
+}
+
 fn purchase(
     world: &mut World,
     conn: ConnectionId,
@@ -154,33 +174,18 @@ fn purchase(
 ) -> ApiResult<ShipPurchased> {
     let (e, hull) = check(world, &req)?;
     let deal = price(world, e, hull, &req)?;
-    let id = world
-        .get::<bang_components::character::CharacterId>(e)
-        .expect("id")
-        .0
-        .clone();
+    let id = world.get::<CharacterId>(e).expect("id").0.clone();
     let now = world.resource::<GameClock>().now();
     let new_id = world.resource_mut::<CombatIds>().next_id();
-    let sector = world.get::<Position>(e).expect("position").0;
-    let parked = UnownedShip {
-        ship_id: deal.old_id.clone(),
-        ship: deal.old.clone(),
-        name: None,
-        sector,
-        credits: 0,
-        became_unowned: now,
-        former_owner_name: Some(display_name(world, &id)),
-    };
-    let spawned = world.spawn(parked.clone()).id();
-    world
-        .resource_mut::<UnownedShips>()
-        .insert(&parked, spawned);
-    world.entity_mut(e).insert((
+    replace_ship(
+        world,
+        e,
         Ship::new(hull.ship_type, deal.old.catalog),
-        ShipId(new_id.clone()),
-        Credits(deal.credits_after),
-        LastActive(now),
-    ));
+        new_id.clone(),
+    );
+    world
+        .entity_mut(e)
+        .insert((Credits(deal.credits_after), LastActive(now)));
     log_action(
         world,
         "ship.purchased",
