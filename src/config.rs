@@ -33,6 +33,9 @@ pub struct ConfigFile {
     pub store: StoreSection,
     /// How long chat history and the action log are kept (see `store::retention`).
     pub retention: Option<crate::store::retention::Retention>,
+    /// Per-character, per-endpoint rate limits: `default` and endpoint names, each
+    /// `{ limit, window, queue_timeout }` (see `bang_components::rate_limits`).
+    pub rate_limits: Option<bang_components::rate_limits::RateLimits>,
 }
 
 /// Which generator rolls combat dice.
@@ -98,6 +101,8 @@ pub enum ConfigError {
     /// A setting out of its range: the key and what it must be.
     #[error("{key} must be {must}")]
     OutOfRange { key: String, must: &'static str },
+    #[error("{0}")]
+    RateLimits(String),
 }
 
 impl ConfigError {

@@ -360,6 +360,12 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
         retention.validate()?;
         s.retention = retention;
     }
+    if let Some(limits) = file.rate_limits {
+        limits
+            .check()
+            .map_err(bang::config::ConfigError::RateLimits)?;
+        s.rate_limits = limits;
+    }
     if let Some(d) = file.store.durability {
         s.durability = d;
     }

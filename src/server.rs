@@ -149,6 +149,8 @@ pub struct ServerSettings {
     /// Whether a 2026-01-format world directory that seeds characters also gets their files
     /// written back after each commit (that release's tools read them).
     pub mirror_world_files: bool,
+    /// Per-character, per-endpoint rate limits (none by default).
+    pub rate_limits: bang_components::rate_limits::RateLimits,
 }
 
 impl Default for ServerSettings {
@@ -169,6 +171,7 @@ impl Default for ServerSettings {
             rules: Default::default(),
             registration_required: false,
             mirror_world_files: true,
+            rate_limits: Default::default(),
         }
     }
 }
@@ -230,6 +233,7 @@ impl Server {
             registration_required: settings.registration_required,
         });
         install_world_files(&mut app, &settings, &universe);
+        app.insert_resource(settings.rate_limits.clone());
         let boot = format!("{:x}", GameClock::System.now().micros() / 1000);
         let log_dir = settings.data.join("action-log");
         let store_plugin = StorePlugin::new(store, &log_dir, boot, settings.retention.clone())

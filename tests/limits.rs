@@ -215,3 +215,49 @@ async fn protocol_violations_are_closed_with_their_codes() {
     let code = close_code_after(Message::Frame(reserved), |_| {}).await;
     assert_eq!(code, CloseCode::Protocol, "reserved bits: 1002");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_s_rate_limits_hold_a_character_s_requests_and_bad_ones_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[rate_limits]\ntrade = { limit = 0, window = 1.0 }\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bang"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&bad)
+        .arg("--data")
+        .arg(dir.path().join("data-bad"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("rate_limits.trade"), "{said}");
+
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[rate_limits]\nmy_status = { limit = 1, window = 0.4 }\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let (mut child, addr) =
+        common::spawn_bang_with(&data, &["--config", good.to_str().unwrap()], None);
+    let mut c = Client::connect(addr).await;
+    c.ok("join", json!({"character_id": "a"})).await;
+    let started = Instant::now();
+    for id in ["s1", "s2"] {
+        let frame = json!({"id": id, "type": "rpc", "endpoint": "my_status", "payload": {"character_id": "a"}});
+        c.send_text(&frame.to_string()).await;
+    }
+    let (_, first) = c.until_reply("s1").await;
+    let (_, second) = c.until_reply("s2").await;
+    assert_eq!(
+        (first["ok"].as_bool(), second["ok"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "the second waited for the window: {:?}",
+        started.elapsed()
+    );
+    child.kill().unwrap();
+}

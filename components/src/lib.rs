@@ -10,6 +10,7 @@ pub mod combat;
 pub mod economy;
 pub mod game_events;
 pub mod messages;
+pub mod rate_limits;
 pub mod registry;
 pub mod rules;
 pub mod session;

@@ -27,6 +27,16 @@ macro_rules! endpoints {
                 }
             }
 
+            /// The character the request acts for (its first named one), whose rate it counts
+            /// against.
+            pub fn acting_character(&self) -> Option<&str> {
+                match self {
+                    $(Request::$variant(r) => <$endpoint as Endpoint>::acting_for(r)
+                        .into_iter()
+                        .find_map(|id| bang_components::api::requests::given(id)),)*
+                }
+            }
+
             /// Decodes the payload of the endpoint `name` that arrives with `framing` on a
             /// connection speaking `dialect`; `None` when the dialect has no such endpoint.
             pub fn decode(
@@ -175,10 +185,11 @@ pub struct RequestReceived {
 /// connection's frames take effect in the order it sent them and every request gets exactly one
 /// reply.
 pub fn dispatch_requests(world: &mut World) {
-    let requests: Vec<RequestReceived> = world
+    let arrived: Vec<RequestReceived> = world
         .resource_mut::<bevy_ecs::message::Messages<RequestReceived>>()
         .drain()
         .collect();
+    let requests = crate::rate_limits::take_turns(world, arrived);
     for RequestReceived {
         conn,
         id,

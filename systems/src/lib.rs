@@ -24,6 +24,7 @@ pub mod operator;
 pub mod outbox;
 pub mod ownership;
 pub mod ports;
+pub mod rate_limits;
 pub mod registration;
 pub mod server_status;
 pub mod sessions;
