@@ -431,6 +431,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 s.trades,
                 data.display()
             );
+            if s.registered + s.unowned_ships > 0 {
+                println!(
+                    "  and {} registered characters, {} unowned ships (the 2026-01 format)",
+                    s.registered, s.unowned_ships
+                );
+            }
             for line in &s.skipped {
                 println!("  skipped {line}");
             }

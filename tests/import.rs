@@ -166,3 +166,70 @@ fn assert_trades_logged(data: &std::path::Path) {
     );
     assert!(entries[1]["seq"].as_i64() > entries[0]["seq"].as_i64());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2026_world_directory_is_imported_with_its_ships_banks_and_registry() {
+    use common::v2026::{joined, seed, start, world_copy};
+    let from = world_copy();
+    let knowledge = json!({"character_id": "seeded", "current_sector": 3, "current_ship_id": "hull-7",
+        "credits_in_bank": 250, "sectors_visited": {"3": {"adjacent_sectors": [1, 4, 7]}}});
+    let ships = json!({
+        "hull-7": {"ship_type": "sparrow_scout", "sector": 3, "owner_type": "character",
+            "state": {"fighters": 40, "credits": 777, "cargo": {"quantum_foam": 4}}},
+        "wreck-1": {"ship_type": "kestrel_courier", "sector": 1, "owner_type": "unowned",
+            "former_owner_name": "Old Timer", "state": {"fighters": 10}},
+    });
+    seed(from.path(), "seeded", knowledge, Some(ships));
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bang"))
+        .args(["import", "--from"])
+        .arg(from.path())
+        .arg("--data")
+        .arg(data.path())
+        .arg("--world-data")
+        .arg(from.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("imported 1 characters"), "{said}");
+    assert!(
+        said.contains("4 registered characters, 1 unowned ships"),
+        "{said}"
+    );
+
+    // Served from a directory without those files: everything comes from the store.
+    let bare = world_copy();
+    let server = start(bare.path(), data.path());
+    let (_, events) = joined(server.addr, "seeded").await;
+    let snap = &common::named(&events, "status.snapshot")[0]["payload"];
+    assert_eq!(snap["player"]["name"], "Seeded Sam", "{snap}");
+    assert_eq!(snap["player"]["credits_in_bank"], 250);
+    let ship = &snap["ship"];
+    assert_eq!(
+        (ship["ship_id"].as_str(), ship["ship_type"].as_str()),
+        (Some("hull-7"), Some("sparrow_scout"))
+    );
+    assert_eq!(
+        (ship["credits"].as_i64(), ship["fighters"].as_i64()),
+        (Some(777), Some(40))
+    );
+    assert_eq!(ship["cargo"]["quantum_foam"], 4);
+    let (mut c, _) = joined(server.addr, "ada").await;
+    c.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let (events, _) = c.rpc("my_status", json!({"character_id": "ada"})).await;
+    let wreck =
+        &common::named(&events, "status.snapshot")[0]["payload"]["sector"]["unowned_ships"][0];
+    assert_eq!(
+        (
+            wreck["ship_id"].as_str(),
+            wreck["former_owner_name"].as_str()
+        ),
+        (Some("wreck-1"), Some("Old Timer"))
+    );
+}

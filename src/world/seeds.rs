@@ -48,21 +48,64 @@ struct VisitedFile {
     adjacent_sectors: Vec<SectorId>,
 }
 
+/// One ship of a `ships.json` (the 2026-01 release's ship records).
 #[derive(Deserialize)]
-struct ShipFile {
-    ship_type: String,
+pub struct ShipRecord {
+    pub ship_type: String,
     #[serde(default)]
-    state: ShipStateFile,
+    pub state: ShipStateFile,
+    #[serde(default)]
+    pub owner_type: Option<String>,
+    #[serde(default)]
+    pub sector: Option<SectorId>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub became_unowned: Option<String>,
+    #[serde(default)]
+    pub former_owner_name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
-struct ShipStateFile {
+pub struct ShipStateFile {
     fighters: Option<i64>,
     shields: Option<i64>,
     warp_power: Option<i64>,
-    credits: Option<i64>,
+    pub credits: Option<i64>,
     #[serde(default)]
     cargo: BTreeMap<String, i64>,
+}
+
+impl ShipRecord {
+    /// The ship this record describes, its values within the hull (none if the hull is unknown).
+    pub fn ship(&self, catalog: ShipCatalog, names: &CommodityNames) -> Option<Ship> {
+        let ship_type = catalog.parse_requested(&self.ship_type)?;
+        let mut ship = Ship::new(ship_type, catalog);
+        let (s, stats) = (&self.state, ship.stats());
+        ship.fighters = s
+            .fighters
+            .map_or(ship.fighters, |v| v.clamp(0, stats.max_fighters as i64));
+        ship.shields = s
+            .shields
+            .map_or(ship.shields, |v| v.clamp(0, stats.max_shields as i64));
+        ship.warp_power = s.warp_power.map_or(ship.warp_power, |v| {
+            v.clamp(0, stats.warp_power_capacity as i64)
+        });
+        for (name, units) in &s.cargo {
+            if let Some(c) = names.find(name) {
+                ship.cargo[c.index()] = (*units).max(0);
+            }
+        }
+        Some(ship)
+    }
+}
+
+/// Every record of `dir/ships.json` by ship id (none if it is missing or unreadable).
+pub fn read_ship_records(dir: &Path) -> HashMap<String, ShipRecord> {
+    std::fs::read_to_string(dir.join("ships.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
 }
 
 /// A file's name for a character id: characters other than letters, digits, `_` and `-` become
@@ -135,21 +178,9 @@ impl WorldDataSeeds {
     /// A ship of `ships.json` and the credits aboard.
     fn ship(&self, ship_id: &str) -> Option<(Ship, Option<i64>)> {
         // ships.json is read whenever a seeded character needs it (it holds many ships).
-        let text = std::fs::read_to_string(self.dir.join("ships.json")).ok()?;
-        let mut ships: HashMap<String, ShipFile> = serde_json::from_str(&text).ok()?;
-        let file = ships.remove(ship_id)?;
-        let ship_type = self.catalog.parse_requested(&file.ship_type)?;
-        let mut ship = Ship::new(ship_type, self.catalog);
-        let s = file.state;
-        ship.fighters = s.fighters.unwrap_or(ship.fighters).max(0);
-        ship.shields = s.shields.unwrap_or(ship.shields).max(0);
-        ship.warp_power = s.warp_power.unwrap_or(ship.warp_power).max(0);
-        for (name, units) in s.cargo {
-            if let Some(c) = self.commodities.find(&name) {
-                ship.cargo[c.index()] = units.max(0);
-            }
-        }
-        Some((ship, s.credits))
+        let record = read_ship_records(&self.dir).remove(ship_id)?;
+        let ship = record.ship(self.catalog, &self.commodities)?;
+        Some((ship, record.state.credits))
     }
 }
 

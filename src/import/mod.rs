@@ -1,5 +1,8 @@
 //! `bang import`: move an existing reference world (its world-data directory) into bang's store:
-//! character knowledge files, port states, garrisons, chat messages and the trade log.
+//! character knowledge files, port states, garrisons, chat messages and the trade log; from the
+//! 2026-01 release's directories also ships, bank balances and the registry (`release_2026`).
+
+mod release_2026;
 
 use crate::store::action_log::LogEntry;
 use crate::store::{Changes, CharacterRow, Durability, Store};
@@ -10,6 +13,7 @@ use bang_components::combat::{Garrison, GarrisonMode};
 use bang_components::ships::{ShipCatalog, ShipType};
 use bang_components::time::Timestamp;
 use bang_components::universe::{Planet, Universe};
+use release_2026::Release2026Files;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -45,6 +49,8 @@ pub enum ImportError {
     SectorOutside(i64),
     #[error("unknown ship type {0:?}")]
     UnknownShipType(String),
+    #[error("ship {0:?} is not in ships.json")]
+    UnknownShip(String),
     /// A trade log line without this field.
     #[error("no {0}")]
     Missing(&'static str),
@@ -59,6 +65,9 @@ pub struct ImportSummary {
     pub messages: usize,
     /// Trades and warp-power purchases from the trade log, now action-log entries.
     pub trades: usize,
+    /// Registered characters and unowned ships (a 2026-01 directory).
+    pub registered: usize,
+    pub unowned_ships: usize,
     /// Files or records left out, with the reason.
     pub skipped: Vec<String>,
 }
@@ -78,6 +87,10 @@ struct KnowledgeFile {
     credits: Option<Value>,
     #[serde(default)]
     current_sector: Option<i64>,
+    #[serde(default)]
+    current_ship_id: Option<String>,
+    #[serde(default)]
+    credits_in_bank: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -106,7 +119,7 @@ struct ShipConfigFile {
 }
 
 /// The reference coerced numbers leniently (`"500"` loads as 500); so does the import.
-fn int(v: Option<&Value>) -> Option<i64> {
+pub(crate) fn int(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
@@ -122,12 +135,25 @@ fn character(
     file: KnowledgeFile,
     order: u64,
     universe: &Universe,
+    release: Option<&Release2026Files>,
 ) -> Result<CharacterRow, ImportError> {
     let sector = file.current_sector.ok_or(ImportError::NoCurrentSector)?;
     if !universe.contains(sector) {
         return Err(ImportError::SectorOutside(sector));
     }
+    // The release keeps a character's ship (and the credits aboard) in ships.json.
+    let (mut credits, mut extras) = (int(file.credits.as_ref()), None);
+    let release_ship = match (release, file.ship_config.is_none(), &file.current_ship_id) {
+        (Some(r), true, Some(id)) => {
+            let (ship, aboard) = r.ship(id, universe)?;
+            credits = aboard.or(credits);
+            extras = Some(release_2026::extras(id, file.credits_in_bank.as_ref()));
+            Some(ship)
+        }
+        _ => None,
+    };
     let ship = match file.ship_config {
+        _ if release_ship.is_some() => release_ship.expect("checked"),
         None => Ship::new(ShipType::DEFAULT, ShipCatalog::Seed),
         Some(cfg) => {
             let ship_type = ShipType::parse_requested(&cfg.ship_type)
@@ -173,10 +199,10 @@ fn character(
         order: WorldOrder(order),
         sector: sector as u32,
         ship,
-        credits: int(file.credits.as_ref()).unwrap_or(1000).max(0),
+        credits: credits.unwrap_or(1000).max(0),
         last_active: ts(&file.last_update).unwrap_or_default(),
         knowledge,
-        extras: None,
+        extras,
     })
 }
 
@@ -260,7 +286,12 @@ pub fn import(
     let mut summary = ImportSummary::default();
     let mut changes = Changes::default();
     let skipped = &mut summary.skipped;
-    import_characters(from, universe, &mut changes, skipped);
+    let release = Release2026Files::read(from);
+    import_characters(from, universe, release.as_ref(), &mut changes, skipped);
+    if let Some(r) = &release {
+        r.unowned(universe, &mut changes, skipped);
+        release_2026::import_registry(from, &mut changes, skipped);
+    }
     import_ports(from, universe, &mut changes, skipped);
     import_garrisons(from, universe, &mut changes, skipped);
     changes.chat = import_chat(from, skipped);
@@ -270,6 +301,8 @@ pub fn import(
     summary.garrisons = changes.garrisons.len();
     summary.messages = changes.chat.len();
     summary.trades = changes.actions.len();
+    summary.registered = changes.registry.len();
+    summary.unowned_ships = changes.unowned_ships.len();
 
     store.commit(&mut changes).map_err(in_store)?;
     Ok(summary)
@@ -280,6 +313,7 @@ pub fn import(
 fn import_characters(
     from: &Path,
     universe: &Universe,
+    release: Option<&Release2026Files>,
     changes: &mut Changes,
     skipped: &mut Vec<String>,
 ) {
@@ -294,7 +328,8 @@ fn import_characters(
         let name = path.display().to_string();
         let parsed: Result<KnowledgeFile, ImportError> =
             read_json(&path).and_then(|v| Ok(serde_json::from_value(v)?));
-        match parsed.and_then(|f| character(f, changes.characters.len() as u64, universe)) {
+        let order = changes.characters.len() as u64;
+        match parsed.and_then(|f| character(f, order, universe, release)) {
             Ok(row) if seen.insert(row.id.clone()) => {
                 for (&sector, visit) in row.knowledge.visited() {
                     changes.visits.push((row.id.clone(), sector, visit.clone()));
