@@ -65,6 +65,17 @@ struct Common {
     /// Character ids are PREFIX-0, PREFIX-1, ...
     #[arg(long, default_value = "bench")]
     prefix: String,
+    /// Wire dialect the connections ask for (`/ws?dialect=`): 2025-10 or 2026-01 (in 2026-01,
+    /// `join` and `my_status` answer `{"success": true}` after the status event; the latency is
+    /// to that reply)
+    #[arg(long, default_value = "2025-10")]
+    dialect: String,
+}
+
+impl Common {
+    fn url(&self) -> String {
+        format!("ws://{}/ws?dialect={}", self.addr, self.dialect)
+    }
 }
 
 #[derive(Args)]
@@ -114,8 +125,8 @@ fn rpc_frame_with(id: &str, endpoint: &str, payload: serde_json::Value) -> Strin
     json!({"id": id, "type": "rpc", "endpoint": endpoint, "payload": payload}).to_string()
 }
 
-async fn connect(addr: SocketAddr) -> Result<Ws, BoxError> {
-    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await?;
+async fn connect(url: &str) -> Result<Ws, BoxError> {
+    let (ws, _) = tokio_tungstenite::connect_async(url).await?;
     Ok(ws)
 }
 
@@ -204,7 +215,7 @@ async fn idle(args: IdleArgs) -> Result<serde_json::Value, BoxError> {
         });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
         let task = hold(
-            c.addr,
+            c.url(),
             character,
             join,
             gate.clone(),
@@ -282,7 +293,7 @@ async fn ready_all(
 /// One idle connection: opened (and joined) under the gate, then held, reading whatever
 /// arrives (so pings are answered and events drained) until `stop`.
 async fn hold(
-    addr: SocketAddr,
+    url: String,
     character: String,
     join: Option<serde_json::Value>,
     gate: Arc<Semaphore>,
@@ -291,7 +302,7 @@ async fn hold(
     ready_tx: tokio::sync::oneshot::Sender<Result<(), String>>,
 ) {
     let permit = gate.acquire_owned().await;
-    let mut ws = match connect(addr).await {
+    let mut ws = match connect(&url).await {
         Ok(ws) => ws,
         Err(e) => {
             let _ = ready_tx.send(Err(format!("connect: {e}")));
@@ -353,7 +364,7 @@ async fn rtt(args: RttArgs) -> Result<serde_json::Value, BoxError> {
         let (joined_tx, joined_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
         joined.push(joined_rx);
         handles.push(tokio::spawn(round_trips(
-            c.addr,
+            c.url(),
             character,
             gate.clone(),
             skipped.clone(),
@@ -396,6 +407,7 @@ async fn rtt(args: RttArgs) -> Result<serde_json::Value, BoxError> {
     latencies.sort_unstable();
     Ok(json!({
         "mode": "rtt",
+        "dialect": c.dialect,
         "connections": c.connections,
         "joined": c.connections - failures,
         "secs": round2(args.secs),
@@ -412,7 +424,7 @@ async fn rtt(args: RttArgs) -> Result<serde_json::Value, BoxError> {
 /// One joined connection sending `my_status` back to back once `go` gives the window; only
 /// requests sent inside it are measured (the warm-up's are not).
 async fn round_trips(
-    addr: SocketAddr,
+    url: String,
     character: String,
     gate: Arc<Semaphore>,
     skipped: Arc<AtomicU64>,
@@ -420,7 +432,7 @@ async fn round_trips(
     joined_tx: tokio::sync::oneshot::Sender<Result<(), String>>,
 ) -> Option<RttResult> {
     let permit = gate.acquire_owned().await;
-    let mut ws = match connect(addr).await {
+    let mut ws = match connect(&url).await {
         Ok(ws) => ws,
         Err(e) => {
             let _ = joined_tx.send(Err(format!("connect: {e}")));
