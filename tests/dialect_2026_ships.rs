@@ -113,6 +113,11 @@ async fn purchases_that_cannot_be_made_are_refused_with_that_release_s_words() {
             "Unknown ship type: Atlas_Hauler",
         ),
         (
+            json!({"ship_type": "escape_pod"}),
+            400,
+            "Escape pods are not for sale",
+        ),
+        (
             json!({"ship_type": "autonomous_probe"}),
             400,
             "Autonomous ship types may only be purchased for corporations",

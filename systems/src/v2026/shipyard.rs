@@ -16,7 +16,7 @@ use bang_components::character::{
     CharacterId, CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship, ShipId,
 };
 use bang_components::session::{ConnectionId, WireDialect};
-use bang_components::ships::ShipStats;
+use bang_components::ships::{ShipStats, ShipType};
 use bang_components::time::GameClock;
 use bang_components::unowned_ships::{UnownedShip, UnownedShips};
 use bevy_ecs::prelude::*;
@@ -97,6 +97,9 @@ fn check(world: &World, req: &ShipPurchaseRequest) -> ApiResult<(Entity, &'stati
     if corporate {
         // Nobody belongs to a corporation until corporations exist.
         return Err(ApiError::bad_request("Not in a corporation"));
+    }
+    if hull.ship_type == ShipType::EscapePod {
+        return Err(ApiError::bad_request("Escape pods are not for sale"));
     }
     if hull.role == "autonomous" {
         return Err(ApiError::bad_request(
