@@ -457,3 +457,41 @@ async fn a_path_comes_with_the_visited_sectors_around_it() {
         .await;
     assert_eq!((status, text.as_str()), (400, "Invalid to_sector: 999"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_character_s_file_changed_while_the_server_runs_seeds_it_again() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let (c, _) = joined(server.addr, "ada").await;
+    drop(c);
+    let knowledge =
+        json!({"current_sector": 3, "current_ship_id": "hull-9", "credits_in_bank": 12});
+    let ships = json!({"hull-9": {"ship_type": "sparrow_scout", "state": {"credits": 4242}}});
+    seed(world.path(), "ada", knowledge, Some(ships));
+    let (mut c, events) = joined(server.addr, "ada").await;
+    let snap = &named(&events, "status.snapshot")[0]["payload"];
+    assert_eq!(snap["sector"]["id"], 3, "{snap}");
+    assert_eq!(
+        (
+            snap["ship"]["ship_id"].as_str(),
+            snap["ship"]["ship_type"].as_str()
+        ),
+        (Some("hull-9"), Some("sparrow_scout"))
+    );
+    assert_eq!(
+        (
+            snap["ship"]["credits"].as_i64(),
+            snap["player"]["credits_in_bank"].as_i64()
+        ),
+        (Some(4242), Some(12))
+    );
+    // The server's own writes of that file are not news: the game's state stands.
+    c.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    drop(c);
+    let (_, events) = joined(server.addr, "ada").await;
+    assert_eq!(
+        named(&events, "status.snapshot")[0]["payload"]["sector"]["id"],
+        1
+    );
+}

@@ -121,8 +121,9 @@ pub struct SeededCharacter {
 pub trait SeedFiles: Send + Sync {
     /// Registrations added or changed since the last call.
     fn registrations(&self) -> Vec<(String, String)>;
-    /// The character's files, if there are any that were not read before (or changed since).
-    fn character(&self, id: &str) -> Option<SeededCharacter>;
+    /// The character's files: for one the World does not have (`known` false), whenever they
+    /// exist; for one it has, only if they changed since last read or written.
+    fn character(&self, id: &str, known: bool) -> Option<SeededCharacter>;
     /// Forgets what was read: every file counts as new again (after a test reset).
     fn forget(&self);
     /// Deletes the characters' files whose names contain any of `patterns` (a test reset);

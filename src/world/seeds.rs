@@ -123,12 +123,19 @@ pub fn safe_file_name(id: &str) -> String {
 }
 
 impl WorldDataSeeds {
+    /// The directory's files as they are now count as read: a character the store already has
+    /// is re-seeded only from a file changed while the server runs.
     pub fn new(dir: &Path, commodities: CommodityNames, catalog: ShipCatalog) -> WorldDataSeeds {
+        let knowledge = std::fs::read_dir(dir.join("character-map-knowledge"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| Some((e.path(), e.metadata().ok()?.modified().ok()?)));
         WorldDataSeeds {
             dir: dir.to_path_buf(),
             commodities,
             catalog,
-            read: Mutex::new(HashMap::new()),
+            read: Mutex::new(knowledge.collect()),
         }
     }
 
@@ -165,9 +172,15 @@ impl WorldDataSeeds {
 
     /// The file's text if it exists and changed since it was last read.
     fn changed(&self, path: &Path) -> Option<String> {
+        self.read_file(path, true)
+    }
+
+    /// The file's text if it exists (and, with `only_changed`, changed since it was last read or
+    /// written here); it counts as read from now.
+    fn read_file(&self, path: &Path, only_changed: bool) -> Option<String> {
         let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
         let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
-        if read.get(path) == Some(&modified) {
+        if only_changed && read.get(path) == Some(&modified) {
             return None;
         }
         let text = std::fs::read_to_string(path).ok()?;
@@ -242,12 +255,12 @@ impl SeedFiles for WorldDataSeeds {
             .collect()
     }
 
-    fn character(&self, id: &str) -> Option<SeededCharacter> {
+    fn character(&self, id: &str, known: bool) -> Option<SeededCharacter> {
         let path = self
             .dir
             .join("character-map-knowledge")
             .join(format!("{}.json", safe_file_name(id)));
-        let text = self.changed(&path)?;
+        let text = self.read_file(&path, known)?;
         let file: KnowledgeFile = serde_json::from_str(&text).ok()?;
         let ship_id = file.current_ship_id.clone();
         let (ship, aboard) = ship_id

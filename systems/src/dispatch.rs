@@ -1,6 +1,6 @@
 //! Answering one request of an endpoint: the ownership check, the handler, the reply. Handlers
 //! are plain functions on the World, run one at a time by one exclusive system (see
-//! `endpoints::dispatch_requests`): each sees the effects of the requests before it, with no
+//! `requests::dispatch_requests`): each sees the effects of the requests before it, with no
 //! locks and no check-then-act races.
 
 use crate::outbox::{reply, reply_body};

@@ -26,6 +26,7 @@ pub mod ownership;
 pub mod ports;
 pub mod rate_limits;
 pub mod registration;
+pub mod requests;
 pub mod server_status;
 pub mod sessions;
 pub mod status;
@@ -151,7 +152,7 @@ impl Plugin for GamePlugin {
                 Update,
                 (
                     sessions::open_sessions,
-                    endpoints::dispatch_requests,
+                    requests::dispatch_requests,
                     sessions::close_sessions,
                 )
                     .chain()

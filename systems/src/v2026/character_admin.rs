@@ -266,7 +266,7 @@ fn materialise(world: &mut World, id: &str) -> ApiResult<Entity> {
     let seeded = world
         .get_resource::<Seeds>()
         .cloned()
-        .and_then(|s| s.0.character(id));
+        .and_then(|s| s.0.character(id, false));
     if let Some(seeded) = seeded {
         return spawn_seeded(world, id, seeded);
     }

@@ -109,6 +109,55 @@ pub fn spawn_seeded(world: &mut World, id: &str, seeded: SeededCharacter) -> Api
     Ok(entity)
 }
 
+/// A character the World has, brought in line with its files changed while the server runs (as
+/// that release's operators and tests edit them): sector, ship, money and visits. Not while it
+/// fights or is in hyperspace: then the World's state stands.
+fn reseed(world: &mut World, entity: Entity, seeded: SeededCharacter) -> ApiResult<()> {
+    let busy = world.get::<InHyperspace>(entity).is_some()
+        || crate::combat::query::fight_of(world, entity).is_some();
+    if busy {
+        return Ok(());
+    }
+    if !world
+        .resource::<UniverseRes>()
+        .contains(seeded.sector as i64)
+    {
+        return Err(ApiError::bad_request(format!(
+            "Invalid sector: {}",
+            seeded.sector
+        )));
+    }
+    if world.get::<Position>(entity).expect("position").0 != seeded.sector {
+        crate::world_ops::relocate(world, entity, seeded.sector);
+    }
+    let id = world
+        .get::<bang_components::character::CharacterId>(entity)
+        .expect("id")
+        .0
+        .clone();
+    let ship_id = seeded.ship_id.unwrap_or_else(|| ShipId::default_for(&id));
+    world.entity_mut(entity).insert((
+        seeded.ship,
+        Credits(seeded.credits),
+        Bank(seeded.bank),
+        ShipId(ship_id),
+    ));
+    let now = world.resource::<GameClock>().now();
+    let mut knowledge = world.get_mut::<MapKnowledge>(entity).expect("knowledge");
+    for (sector, adjacent) in seeded.visited {
+        if knowledge.visit(sector).is_none() {
+            let visit = Visit {
+                last_visited: now,
+                port: None,
+                planets: Vec::new(),
+                adjacent,
+            };
+            knowledge.record_visit(sector, now, visit);
+        }
+    }
+    Ok(())
+}
+
 fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Success> {
     let id = given(&req.character_id)
         .ok_or_else(|| ApiError::unprocessable("Invalid or missing character_id"))?
@@ -124,15 +173,15 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
     }
     let now = world.resource::<GameClock>().now();
     let existing = world.resource::<CharacterIndex>().get(&id);
-    let seeded = match existing {
-        None => world
-            .get_resource::<Seeds>()
-            .cloned()
-            .and_then(|s| s.0.character(&id)),
-        Some(_) => None,
-    };
+    let seeded = world
+        .get_resource::<Seeds>()
+        .cloned()
+        .and_then(|s| s.0.character(&id, existing.is_some()));
     let entity = match (existing, seeded) {
-        (Some(entity), _) => {
+        (Some(entity), seeded) => {
+            if let Some(seeded) = seeded {
+                reseed(world, entity, seeded)?;
+            }
             // Joining again ends a jump under way: it lands at the next tick, and its `move` is
             // answered then (dropping the transit would leave that request unanswered).
             if let Some(mut transit) = world.get_mut::<InHyperspace>(entity) {
