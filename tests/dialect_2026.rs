@@ -495,3 +495,22 @@ async fn a_known_character_s_file_changed_while_the_server_runs_seeds_it_again()
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ship_in_hyperspace_cannot_be_jumped_again_from_the_seed_s_dialect() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start_with_hyperspace(world.path(), data.path(), 30.0);
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let frame = json!({"id": "m", "type": "rpc", "endpoint": "move", "payload": {"character_id": "ada", "to_sector": 1}});
+    ada.send_text(&frame.to_string()).await;
+    assert_eq!(ada.next_frame().await["event"], "movement.start");
+    let mut old = Client::connect(server.addr).await;
+    old.ok("join", json!({"character_id": "ada"})).await;
+    let (status, detail) = old
+        .err("move", json!({"character_id": "ada", "to_sector": 3}))
+        .await;
+    assert_eq!(
+        (status, detail.as_str()),
+        (400, "Character is in hyperspace, cannot initiate new move")
+    );
+}

@@ -20,8 +20,8 @@ async fn a_purchase_trades_in_the_ship_flown_and_leaves_it_unowned_where_it_was(
     let server = start(world.path(), data.path());
     rich(world.path(), "ada", 300_000);
     let (mut ada, _) = joined(server.addr, "ada").await;
-    let buy =
-        json!({"character_id": "ada", "ship_type": "atlas_hauler", "purchase_type": "personal"});
+    let buy = json!({"character_id": "ada", "ship_type": "atlas_hauler", "purchase_type": "personal",
+            "ship_name": "Big Bertha"});
     let (events, reply) = ada.rpc("ship.purchase", buy).await;
     let result = &reply["result"];
     // A full Kestrel fetches its list price: hull 10,000 and 300 fighters at 50.
@@ -213,4 +213,37 @@ async fn the_world_directory_s_files_follow_the_game_before_each_reply() {
     let (_, events) = joined(server.addr, "ada").await;
     let snap = &common::named(&events, "status.snapshot")[0]["payload"];
     assert_eq!(snap["ship"]["ship_id"], new_id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ship_keeps_the_name_it_was_bought_with() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    rich(world.path(), "ada", 600_000);
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let buy =
+        json!({"character_id": "ada", "ship_type": "atlas_hauler", "ship_name": "Big Bertha"});
+    let (events, reply) = ada.rpc("ship.purchase", buy).await;
+    assert_eq!(reply["ok"], true, "{reply}");
+    assert_eq!(events[0]["payload"]["ship"]["ship_name"], "Big Bertha");
+    let bertha_id = reply["result"]["ship_id"].as_str().unwrap().to_string();
+    let ships = read_json(world.path().join("ships.json"));
+    assert_eq!(ships[&bertha_id]["name"], "Big Bertha");
+    let back = json!({"character_id": "ada", "ship_type": "kestrel_courier"});
+    ada.ok("ship.purchase", back).await;
+    let (events, _) = ada.rpc("my_status", json!({"character_id": "ada"})).await;
+    let snap = &named(&events, "status.snapshot")[0]["payload"];
+    assert_eq!(
+        snap["ship"]["ship_name"], "Kestrel Courier",
+        "unnamed: the hull's name"
+    );
+    let parked = snap["sector"]["unowned_ships"].as_array().unwrap();
+    let bertha = parked
+        .iter()
+        .find(|s| s["ship_id"] == bertha_id.as_str())
+        .expect("left behind");
+    assert_eq!(
+        bertha["name"], "Big Bertha",
+        "a ship keeps its name when left"
+    );
 }

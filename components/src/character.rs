@@ -73,6 +73,10 @@ impl ShipId {
     }
 }
 
+/// The name a character gave the ship it flies (without one, the hull's name shows).
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct ShipName(pub String);
+
 /// Credits in the bank (the 2026-01 release's), apart from those on hand.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Bank(pub i64);

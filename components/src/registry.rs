@@ -109,6 +109,8 @@ pub struct SeededCharacter {
     pub sector: SectorId,
     pub ship_id: Option<String>,
     pub ship: Ship,
+    /// The ship's own name, if it has one.
+    pub ship_name: Option<String>,
     pub credits: i64,
     pub bank: i64,
     /// Visited sectors with the adjacency seen there.

@@ -147,7 +147,7 @@ fn character(
         (Some(r), true, Some(id)) => {
             let (ship, aboard) = r.ship(id, universe)?;
             credits = aboard.or(credits);
-            extras = Some(release_2026::extras(id, file.credits_in_bank.as_ref()));
+            extras = Some(release_2026::extras(r, id, file.credits_in_bank.as_ref()));
             Some(ship)
         }
         _ => None,

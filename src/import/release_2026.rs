@@ -80,11 +80,12 @@ impl Release2026Files {
     }
 }
 
-/// A character's ship id and bank balance, for its row.
-pub fn extras(ship_id: &str, bank: Option<&Value>) -> CharacterExtras {
+/// A character's ship id, bank balance and ship name, for its row.
+pub fn extras(files: &Release2026Files, ship_id: &str, bank: Option<&Value>) -> CharacterExtras {
     CharacterExtras {
         ship_id: ship_id.to_string(),
         bank: int(bank).unwrap_or(0).max(0),
+        ship_name: files.ships.get(ship_id).and_then(|r| r.name.clone()),
     }
 }
 

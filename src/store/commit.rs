@@ -140,12 +140,13 @@ fn write_characters(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
 
 fn write_extras(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO character_extras (id, ship_id, bank) VALUES (?1, ?2, ?3)
-         ON CONFLICT(id) DO UPDATE SET ship_id = excluded.ship_id, bank = excluded.bank",
+        "INSERT INTO character_extras (id, ship_id, bank, ship_name) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET ship_id = excluded.ship_id, bank = excluded.bank,
+             ship_name = excluded.ship_name",
     )?;
     for c in &changes.characters {
         if let Some(x) = &c.extras {
-            upsert.execute(params![c.id, x.ship_id, x.bank])?;
+            upsert.execute(params![c.id, x.ship_id, x.bank, x.ship_name])?;
         }
     }
     Ok(())

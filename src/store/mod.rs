@@ -115,7 +115,8 @@ CREATE TABLE IF NOT EXISTS encounter_actions (
 CREATE TABLE IF NOT EXISTS character_extras (
     id TEXT PRIMARY KEY,
     ship_id TEXT NOT NULL,
-    bank INTEGER NOT NULL
+    bank INTEGER NOT NULL,
+    ship_name TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ports (
     sector INTEGER PRIMARY KEY,
@@ -145,6 +146,7 @@ pub struct CharacterRow {
 pub struct CharacterExtras {
     pub ship_id: String,
     pub bank: i64,
+    pub ship_name: Option<String>,
 }
 
 /// What one update changed, ready to write.
@@ -311,6 +313,24 @@ fn json_col<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     })
 }
 
+/// Columns added to a table after it was first made (table, column, type): a data directory
+/// made before gets them when it is opened.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("character_extras", "ship_name", "TEXT")];
+
+fn add_missing_columns(conn: &Connection) -> StoreResult<()> {
+    for &(table, column, kind) in ADDED_COLUMNS {
+        let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
+        let has = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .filter_map(Result::ok)
+            .any(|name| name == column);
+        if !has {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) `bang.db` in `dir`.
     pub fn open(dir: &Path, durability: Durability) -> StoreResult<Store> {
@@ -338,6 +358,7 @@ impl Store {
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         conn.busy_handler(Some(Checkpointer::wait_briefly))?;
         conn.execute_batch(SCHEMA)?;
+        add_missing_columns(&conn)?;
         let checkpoints = Checkpointer::start(&dir.join("bang.db"))?;
         Ok(Store {
             conn,
@@ -429,11 +450,12 @@ impl Store {
     fn load_extras(&self) -> StoreResult<BTreeMap<String, CharacterExtras>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, ship_id, bank FROM character_extras")?;
+            .prepare("SELECT id, ship_id, bank, ship_name FROM character_extras")?;
         let rows = stmt.query_map([], |r| {
             let extras = CharacterExtras {
                 ship_id: r.get(1)?,
                 bank: r.get(2)?,
+                ship_name: r.get(3)?,
             };
             Ok((r.get::<_, String>(0)?, extras))
         })?;

@@ -12,7 +12,7 @@ use super::{
 use bang_components::balance::Balance;
 use bang_components::character::{
     Bank, CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position,
-    SectorOccupants, Ship, ShipId, WorldOrder,
+    SectorOccupants, Ship, ShipId, ShipName, WorldOrder,
 };
 use bang_components::chat::ChatLog;
 use bang_components::combat::{
@@ -118,6 +118,7 @@ type ChangedCharacter = Or<(
     Added<WorldOrder>,
     Changed<ShipId>,
     Changed<Bank>,
+    Changed<ShipName>,
 )>;
 
 /// The stored parts of a character.
@@ -132,6 +133,7 @@ type StoredParts = (
     &'static mut MapKnowledge,
     Option<&'static ShipId>,
     Option<&'static Bank>,
+    Option<&'static ShipName>,
 );
 
 /// The update's action log entries and chat messages.
@@ -330,8 +332,19 @@ pub fn persist_changes(
     space.combat.collect(&mut changes);
     space.unowned.collect(&mut changes);
     space.roster.collect(&mut changes);
-    for (entity, id, order, position, ship, credits, last_active, mut knowledge, ship_id, bank) in
-        &mut characters
+    for (
+        entity,
+        id,
+        order,
+        position,
+        ship,
+        credits,
+        last_active,
+        mut knowledge,
+        ship_id,
+        bank,
+        name,
+    ) in &mut characters
     {
         space.roster.saw(entity, &id.0);
         // Draining the unsaved list is bookkeeping, not a change worth saving again.
@@ -350,6 +363,7 @@ pub fn persist_changes(
             extras: ship_id.map(|s| CharacterExtras {
                 ship_id: s.0.clone(),
                 bank: bank.map_or(0, |b| b.0),
+                ship_name: name.map(|n| n.0.clone()),
             }),
         });
     }
@@ -507,6 +521,9 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
             world
                 .entity_mut(entity)
                 .insert((ShipId(x.ship_id), Bank(x.bank)));
+            if let Some(name) = x.ship_name {
+                world.entity_mut(entity).insert(ShipName(name));
+            }
         }
         world
             .resource_mut::<CharacterIndex>()

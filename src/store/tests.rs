@@ -60,6 +60,7 @@ fn committed_characters_come_back_identical() {
     b.extras = Some(super::CharacterExtras {
         ship_id: "hull-b".into(),
         bank: 55,
+        ship_name: Some("Bertha".into()),
     });
     {
         let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
@@ -78,9 +79,10 @@ fn committed_characters_come_back_identical() {
         loaded.iter().find(|r| r.id == "bob").unwrap().extras,
         Some(super::CharacterExtras {
             ship_id: "hull-b".into(),
-            bank: 55
+            bank: 55,
+            ship_name: Some("Bertha".into()),
         }),
-        "the 2026-01 rules' ship id and bank come back"
+        "the 2026-01 rules' ship id, bank and ship name come back"
     );
     assert_eq!(loaded[0].id, "bob", "rows come back in world order");
     a.knowledge.take_unsaved();
@@ -306,4 +308,28 @@ fn action_log_files_are_pruned_by_age_and_size_but_never_the_newest() {
     // The newest stays even past every limit.
     files.prune(Some(i64::MAX), Some(1)).unwrap();
     assert_eq!(names(), ["2026-01-04.jsonl"]);
+}
+
+#[test]
+fn a_data_directory_made_before_a_column_was_added_gets_it_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = rusqlite::Connection::open(dir.path().join("bang.db")).unwrap();
+        db.execute_batch(
+            "CREATE TABLE character_extras (id TEXT PRIMARY KEY, ship_id TEXT NOT NULL,
+             bank INTEGER NOT NULL) WITHOUT ROWID;
+             INSERT INTO character_extras VALUES ('old', 'hull-o', 7);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let extras = store.load_extras().unwrap();
+    assert_eq!(
+        extras.get("old"),
+        Some(&super::CharacterExtras {
+            ship_id: "hull-o".into(),
+            bank: 7,
+            ship_name: None,
+        })
+    );
 }

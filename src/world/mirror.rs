@@ -121,12 +121,13 @@ impl WorldFileMirror {
 
     fn character_ship(&self, ships: &mut Object, row: &CharacterRow, now: Timestamp) {
         let (_, ship_id) = extras(row);
+        let name = row.extras.as_ref().and_then(|x| x.ship_name.clone());
         let acquired = ships
             .get(&ship_id)
             .and_then(|r| r.get("acquired").cloned())
             .unwrap_or_else(|| json!(now));
         let record = json!({
-            "ship_id": ship_id, "ship_type": row.ship.ship_type, "name": null,
+            "ship_id": ship_id, "ship_type": row.ship.ship_type, "name": name,
             "sector": row.sector, "owner_type": "character", "owner_id": row.id,
             "acquired": acquired, "state": self.ship_state(&row.ship, row.credits),
             "became_unowned": null, "former_owner_name": null,

@@ -189,11 +189,9 @@ impl WorldDataSeeds {
     }
 
     /// A ship of `ships.json` and the credits aboard.
-    fn ship(&self, ship_id: &str) -> Option<(Ship, Option<i64>)> {
+    fn ship(&self, ship_id: &str) -> Option<ShipRecord> {
         // ships.json is read whenever a seeded character needs it (it holds many ships).
-        let record = read_ship_records(&self.dir).remove(ship_id)?;
-        let ship = record.ship(self.catalog, &self.commodities)?;
-        Some((ship, record.state.credits))
+        read_ship_records(&self.dir).remove(ship_id)
     }
 }
 
@@ -263,10 +261,12 @@ impl SeedFiles for WorldDataSeeds {
         let text = self.read_file(&path, known)?;
         let file: KnowledgeFile = serde_json::from_str(&text).ok()?;
         let ship_id = file.current_ship_id.clone();
-        let (ship, aboard) = ship_id
-            .as_deref()
-            .and_then(|s| self.ship(s))
-            .map_or((None, None), |(ship, credits)| (Some(ship), credits));
+        let record = ship_id.as_deref().and_then(|s| self.ship(s));
+        let ship = record
+            .as_ref()
+            .and_then(|r| r.ship(self.catalog, &self.commodities));
+        let aboard = record.as_ref().and_then(|r| r.state.credits);
+        let ship_name = record.and_then(|r| r.name);
         let credits = aboard
             .or(file.credits)
             .unwrap_or(bang_components::character::STARTING_CREDITS);
@@ -279,6 +279,7 @@ impl SeedFiles for WorldDataSeeds {
             sector: file.current_sector.unwrap_or(0),
             ship_id,
             ship: ship.unwrap_or_else(|| Ship::new(ShipType::DEFAULT, self.catalog)),
+            ship_name,
             credits: credits.max(0),
             bank: file.credits_in_bank.max(0),
             visited,

@@ -8,7 +8,7 @@ use bang_components::api::Endpoint;
 use bang_components::api::payloads::{PlotCourseResult, StatusPayload};
 use bang_components::api::requests::{IntArg, MoveRequest, PlotCourseRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
-use bang_components::character::{CharacterIndex, Position};
+use bang_components::character::{CharacterIndex, InHyperspace, Position};
 use bang_components::session::ConnectionId;
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
@@ -32,6 +32,12 @@ pub fn jump_target(world: &World, req: &MoveRequest) -> ApiResult<(Entity, Secto
     let entity = world.resource::<CharacterIndex>().get(id).ok_or_else(|| {
         ApiError::not_found(format!("Character '{id}' not found. Join the game first."))
     })?;
+    // Under rules with hyperspace, a ship on its way (sent by either dialect) cannot jump again.
+    if world.get::<InHyperspace>(entity).is_some() {
+        return Err(ApiError::bad_request(
+            "Character is in hyperspace, cannot initiate new move",
+        ));
+    }
     let universe = world.resource::<UniverseRes>();
     if !universe.contains(to) {
         return Err(ApiError::bad_request(format!("Invalid sector: {to}")));

@@ -13,7 +13,7 @@ use bang_components::api::requests::{MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     Bank, CharacterIndex, Credits, InHyperspace, Position, STARTING_CREDITS, SectorOccupants, Ship,
-    ShipId,
+    ShipId, ShipName,
 };
 use bang_components::registry::{Registered, Registry, Seeds};
 use bang_components::session::{ConnectionId, WireDialect};
@@ -117,6 +117,12 @@ fn overrides(world: &World, req: &CharacterAdminRequest) -> ApiResult<Overrides>
     for key in &SHIP_KEYS[3..] {
         integer(&ship, key)?;
     }
+    if ship
+        .get("ship_name")
+        .is_some_and(|n| !n.is_string() && !n.is_null())
+    {
+        return Err(ApiError::bad_request("ship_name must be a string"));
+    }
     let cargo = match ship.get("cargo") {
         None | Some(Value::Null) => None,
         Some(Value::Object(units)) => Some(cargo_units(world, units)?),
@@ -177,6 +183,9 @@ fn apply_ship(world: &mut World, e: Entity, o: &Overrides) {
     }
     if let Some(cargo) = o.cargo {
         ship.cargo = cargo;
+    }
+    if let Some(name) = o.ship.get("ship_name").and_then(Value::as_str) {
+        world.entity_mut(e).insert(ShipName(name.to_string()));
     }
 }
 
@@ -315,7 +324,7 @@ fn modify(
     if let Some(t) = o.ship_type {
         let catalog = crate::characters::ship_catalog(world);
         let fresh = new_id(world).replace('-', "");
-        replace_ship(world, e, Ship::new(t, catalog), fresh);
+        replace_ship(world, e, Ship::new(t, catalog), fresh, None);
     }
     apply_ship(world, e, &o);
     if let Some(c) = o.credits {

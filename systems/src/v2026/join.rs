@@ -12,7 +12,7 @@ use bang_components::api::v2026::{ErrorEvent, Event2026, Success};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     Bank, CharacterIndex, Credits, InHyperspace, LastActive, MapKnowledge, Position, Ship, ShipId,
-    Visit,
+    ShipName, Visit,
 };
 use bang_components::game_events::GameEvent;
 use bang_components::registry::{SeededCharacter, Seeds};
@@ -95,6 +95,9 @@ pub fn spawn_seeded(world: &mut World, id: &str, seeded: SeededCharacter) -> Api
     world
         .entity_mut(entity)
         .insert((seeded.ship, Bank(seeded.bank), ShipId(ship_id)));
+    if let Some(name) = seeded.ship_name {
+        world.entity_mut(entity).insert(ShipName(name));
+    }
     let mut knowledge = MapKnowledge::default();
     for (sector, adjacent) in seeded.visited {
         let visit = Visit {
@@ -142,6 +145,10 @@ fn reseed(world: &mut World, entity: Entity, seeded: SeededCharacter) -> ApiResu
         Bank(seeded.bank),
         ShipId(ship_id),
     ));
+    match seeded.ship_name {
+        Some(name) => world.entity_mut(entity).insert(ShipName(name)),
+        None => world.entity_mut(entity).remove::<ShipName>(),
+    };
     let now = world.resource::<GameClock>().now();
     let mut knowledge = world.get_mut::<MapKnowledge>(entity).expect("knowledge");
     for (sector, adjacent) in seeded.visited {

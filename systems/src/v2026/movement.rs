@@ -28,7 +28,8 @@ use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
 use serde::Deserialize;
 
-/// Checks a jump in the order the 2026-01 release checked it; the ship and its destination.
+/// Checks a jump (the target checks refuse a ship in hyperspace); the ship, its destination and
+/// the warp power it costs.
 fn validate(world: &World, req: &MoveRequest) -> ApiResult<(Entity, SectorId, i64)> {
     let (entity, to) = crate::movement::jump_target(world, req)?;
     let ship = world.get::<Ship>(entity).expect("character has a ship");
@@ -38,11 +39,6 @@ fn validate(world: &World, req: &MoveRequest) -> ApiResult<(Entity, SectorId, i6
             "Insufficient warp power. Need {cost} units but only have {}",
             ship.warp_power
         )));
-    }
-    if world.get::<InHyperspace>(entity).is_some() {
-        return Err(ApiError::bad_request(
-            "Character is in hyperspace, cannot initiate new move",
-        ));
     }
     Ok((entity, to, cost))
 }

@@ -14,6 +14,7 @@ use bang_components::api::v2026::{Event2026, ShipPurchased, ShipTradedIn};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship, ShipId,
+    ShipName,
 };
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::ships::{ShipStats, ShipType};
@@ -35,6 +36,8 @@ pub struct ShipPurchaseRequest {
     pub trade_in_ship_id: Option<String>,
     /// Who acts; must be `character_id` for a purchase.
     pub actor_character_id: Option<String>,
+    /// A name for the new ship (without one, the hull's name shows).
+    pub ship_name: Option<String>,
 }
 
 impl Validate for ShipPurchaseRequest {
@@ -43,7 +46,8 @@ impl Validate for ShipPurchaseRequest {
         check_len("ship_type", &self.ship_type, MAX_SHORT_TEXT)?;
         check_len("purchase_type", &self.purchase_type, MAX_SHORT_TEXT)?;
         check_len("trade_in_ship_id", &self.trade_in_ship_id, MAX_ID_LEN)?;
-        check_len("actor_character_id", &self.actor_character_id, MAX_ID_LEN)
+        check_len("actor_character_id", &self.actor_character_id, MAX_ID_LEN)?;
+        check_len("ship_name", &self.ship_name, MAX_SHORT_TEXT)
     }
 }
 
@@ -147,9 +151,15 @@ struct Deal {
     credits_after: i64,
 }
 
-/// Gives the character a new ship (`new_id`); the one it flew stays in the sector, unowned, its
-/// cargo aboard and its former owner named.
-pub fn replace_ship(world: &mut World, e: Entity, ship: Ship, new_id: String) {
+/// Gives the character a new ship (`new_id`, named `name` if given); the one it flew stays in
+/// the sector, unowned, with its name and cargo aboard and its former owner named.
+pub fn replace_ship(
+    world: &mut World,
+    e: Entity,
+    ship: Ship,
+    new_id: String,
+    name: Option<String>,
+) {
     let id = world.get::<CharacterId>(e).expect("id").0.clone();
     let old_id = world
         .get::<ShipId>(e)
@@ -157,7 +167,7 @@ pub fn replace_ship(world: &mut World, e: Entity, ship: Ship, new_id: String) {
     let parked = UnownedShip {
         ship_id: old_id,
         ship: world.get::<Ship>(e).expect("ship").clone(),
-        name: None,
+        name: world.get::<ShipName>(e).map(|n| n.0.clone()),
         sector: world.get::<Position>(e).expect("position").0,
         credits: 0,
         became_unowned: world.resource::<GameClock>().now(),
@@ -168,6 +178,10 @@ pub fn replace_ship(world: &mut World, e: Entity, ship: Ship, new_id: String) {
         .resource_mut::<UnownedShips>()
         .insert(&parked, spawned);
     world.entity_mut(e).insert((ship, ShipId(new_id)));
+    match name {
+        Some(n) => world.entity_mut(e).insert(ShipName(n)),
+        None => world.entity_mut(e).remove::<ShipName>(),
+    };
 }
 
 fn purchase(
@@ -180,11 +194,13 @@ fn purchase(
     let id = world.get::<CharacterId>(e).expect("id").0.clone();
     let now = world.resource::<GameClock>().now();
     let new_id = world.resource_mut::<CombatIds>().next_id();
+    let name = given(&req.ship_name).map(str::to_string);
     replace_ship(
         world,
         e,
         Ship::new(hull.ship_type, deal.old.catalog),
         new_id.clone(),
+        name,
     );
     world
         .entity_mut(e)

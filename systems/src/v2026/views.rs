@@ -9,7 +9,7 @@ use bang_components::api::v2026::{
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
     Bank, CharacterId, Credits, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants,
-    Ship, ShipId,
+    Ship, ShipId, ShipName,
 };
 use bang_components::combat::{Garrison, GarrisonIndex, Salvage, SalvageIndex};
 use bang_components::economy::{
@@ -73,6 +73,16 @@ pub fn player_self(world: &World, entity: Entity) -> PlayerSelf {
     }
 }
 
+/// The name of the ship a character flies: its own, or its hull's.
+pub fn ship_name(world: &World, entity: Entity) -> String {
+    match world.get::<ShipName>(entity) {
+        Some(n) => n.0.clone(),
+        None => world
+            .get::<Ship>(entity)
+            .map_or_else(String::new, |s| s.stats().display_name.to_string()),
+    }
+}
+
 /// The `ship` block of a character's own status.
 pub fn ship_self(world: &World, entity: Entity) -> ShipSelf {
     let id = &world.get::<CharacterId>(entity).expect("character id").0;
@@ -84,7 +94,7 @@ pub fn ship_self(world: &World, entity: Entity) -> ShipSelf {
             .get::<ShipId>(entity)
             .map_or_else(|| ShipId::default_for(id), |s| s.0.clone()),
         ship_type: ship.ship_type,
-        ship_name: stats.display_name.to_string(),
+        ship_name: ship_name(world, entity),
         credits: world.get::<Credits>(entity).map_or(0, |c| c.0),
         cargo: per_commodity(world, ship.cargo),
         cargo_capacity: holds,
@@ -155,7 +165,7 @@ pub fn player_public(world: &World, e: Entity) -> Option<PlayerPublic> {
         corporation: None,
         ship: ShipPublic {
             ship_type: ship.ship_type,
-            ship_name: ship.stats().display_name.to_string(),
+            ship_name: ship_name(world, e),
         },
     })
 }
