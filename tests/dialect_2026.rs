@@ -514,3 +514,30 @@ async fn a_ship_in_hyperspace_cannot_be_jumped_again_from_the_seed_s_dialect() {
         (400, "Character is in hyperspace, cannot initiate new move")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_hyperspace_rules_the_seed_s_move_also_takes_its_time_and_answers_on_arrival() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    // A Kestrel's jump: 3 turns of 0.3 s.
+    let server = start_with_hyperspace(world.path(), data.path(), 0.3);
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let mut bo = Client::connect(server.addr).await;
+    bo.ok("join", json!({"character_id": "bo"})).await;
+    let sent = std::time::Instant::now();
+    let frame = json!({"id": "m", "type": "rpc", "endpoint": "move", "payload": {"character_id": "bo", "to_sector": 1}});
+    bo.send_text(&frame.to_string()).await;
+    // Those left behind see the ship go at once.
+    let (_, gone) = ada.until_event("character.moved").await;
+    assert_eq!(gone["payload"]["movement"], "depart", "{gone}");
+    let (_, reply) = bo.until_reply("m").await;
+    assert!(
+        sent.elapsed() >= Duration::from_millis(800),
+        "answered on arrival: {:?}",
+        sent.elapsed()
+    );
+    assert_eq!(reply["ok"], true, "{reply}");
+    assert_eq!(
+        reply["result"]["sector"], 1,
+        "the seed's status, from the destination"
+    );
+}

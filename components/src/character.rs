@@ -90,6 +90,8 @@ pub struct InHyperspace {
     pub arrives: Timestamp,
     /// The `move`'s reply, owed on arrival.
     pub reply: Option<crate::messages::PendingReply>,
+    /// The reply is the status (the seed's `move`) rather than a bare acknowledgement.
+    pub answer_with_status: bool,
 }
 
 /// Credits a new character starts with.

@@ -18,6 +18,7 @@ pub mod dispatch;
 pub mod endpoints;
 pub mod follow_on;
 pub mod harness;
+pub mod jumps;
 pub mod maps;
 pub mod movement;
 pub mod operator;

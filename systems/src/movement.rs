@@ -1,59 +1,15 @@
 //! Moving between sectors (`move`, teleports) and route planning (`plot_course`).
 
 use crate::combat::engage::engage_on_arrival;
-use crate::combat::query::refuse_in_combat;
 use crate::follow_on::Arrival;
 use crate::world_ops::{announce_warp, warp};
 use bang_components::api::Endpoint;
 use bang_components::api::payloads::{PlotCourseResult, StatusPayload};
-use bang_components::api::requests::{IntArg, MoveRequest, PlotCourseRequest, given};
+use bang_components::api::requests::{MoveRequest, PlotCourseRequest};
 use bang_components::api::{ApiError, error::ApiResult};
-use bang_components::character::{CharacterIndex, InHyperspace, Position};
 use bang_components::session::ConnectionId;
 use bang_components::universe::{SectorId, UniverseRes};
 use bevy_ecs::prelude::*;
-
-/// The checks of a `move`, in the reference's order: who jumps, and where to (an outgoing warp
-/// of where it is). The warp power is checked by the jump itself.
-pub fn jump_target(world: &World, req: &MoveRequest) -> ApiResult<(Entity, SectorId)> {
-    let id =
-        given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
-    if let Some(c) = world.resource::<CharacterIndex>().get(id) {
-        refuse_in_combat(world, c)?;
-    }
-    let destination = req
-        .to_sector
-        .or(req.to)
-        .ok_or_else(|| ApiError::bad_request("Missing destination sector"))?;
-    let to = match destination {
-        IntArg::Int(n) if n >= 0 => n,
-        _ => return Err(ApiError::unprocessable("Invalid destination sector")),
-    };
-    let entity = world.resource::<CharacterIndex>().get(id).ok_or_else(|| {
-        ApiError::not_found(format!("Character '{id}' not found. Join the game first."))
-    })?;
-    // Under rules with hyperspace, a ship on its way (sent by either dialect) cannot jump again.
-    if world.get::<InHyperspace>(entity).is_some() {
-        return Err(ApiError::bad_request(
-            "Character is in hyperspace, cannot initiate new move",
-        ));
-    }
-    let universe = world.resource::<UniverseRes>();
-    if !universe.contains(to) {
-        return Err(ApiError::bad_request(format!("Invalid sector: {to}")));
-    }
-    let to = to as SectorId;
-    let from = world
-        .get::<Position>(entity)
-        .expect("character has a position")
-        .0;
-    if !universe.is_adjacent(from, to) {
-        return Err(ApiError::bad_request(format!(
-            "Sector {to} is not adjacent to current sector {from}"
-        )));
-    }
-    Ok((entity, to))
-}
 
 /// `move`: one jump along an outgoing warp, paid in warp power.
 pub fn move_character(
@@ -61,7 +17,7 @@ pub fn move_character(
     conn: ConnectionId,
     req: MoveRequest,
 ) -> ApiResult<StatusPayload> {
-    let (entity, to) = jump_target(world, &req)?;
+    let (entity, to) = crate::jumps::jump_target(world, &req)?;
     perform_move(world, entity, to, Some(conn))
 }
 
@@ -128,6 +84,11 @@ impl Endpoint for Move {
         conn: ConnectionId,
         request: MoveRequest,
     ) -> ApiResult<StatusPayload> {
+        // Under rules with hyperspace the seed's clients travel like everyone else: the ship
+        // leaves now and the status answers on arrival.
+        if crate::v2026::movement::hyperspace_on(world) {
+            return crate::v2026::movement::depart_for_status(world, request);
+        }
         move_character(world, conn, request)
     }
 }
@@ -156,8 +117,9 @@ mod tests {
     use super::*;
     use crate::characters::spawn_character;
     use crate::world_ops::relocate;
-    use bang_components::character::SectorOccupants;
+    use bang_components::api::requests::IntArg;
     use bang_components::character::Ship;
+    use bang_components::character::{Position, SectorOccupants};
     use bang_components::ships::ShipType;
     use bang_components::time::Timestamp;
 

@@ -12,6 +12,7 @@ use crate::outbox::record_to;
 use crate::world_ops::{announce_seen, record_visit, relocate};
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::events::{MoveType, Movement};
+use bang_components::api::payloads::StatusPayload;
 use bang_components::api::requests::{MoveRequest, given};
 use bang_components::api::v2026::{
     CoursePlot, Event2026, MovementComplete, MovementStart, Success,
@@ -31,7 +32,7 @@ use serde::Deserialize;
 /// Checks a jump (the target checks refuse a ship in hyperspace); the ship, its destination and
 /// the warp power it costs.
 fn validate(world: &World, req: &MoveRequest) -> ApiResult<(Entity, SectorId, i64)> {
-    let (entity, to) = crate::movement::jump_target(world, req)?;
+    let (entity, to) = crate::jumps::jump_target(world, req)?;
     let ship = world.get::<Ship>(entity).expect("character has a ship");
     let cost = ship.stats().turns_per_warp as i64;
     if ship.warp_power < cost {
@@ -43,7 +44,19 @@ fn validate(world: &World, req: &MoveRequest) -> ApiResult<(Entity, SectorId, i6
     Ok((entity, to, cost))
 }
 
-fn depart(world: &mut World, req: MoveRequest) -> ApiResult<Success> {
+/// Whether jumps take time in this world (the 2026-01 rules).
+pub fn hyperspace_on(world: &World) -> bool {
+    world.resource::<WorldRules>().hyperspace_secs_per_turn > 0.0
+}
+
+/// The seed's `move` under rules with hyperspace: it leaves as that release's does and is
+/// answered with the seed's status on arrival (the value returned now is not sent).
+pub fn depart_for_status(world: &mut World, req: MoveRequest) -> ApiResult<StatusPayload> {
+    let entity = depart(world, req, true)?;
+    Ok(crate::status::status_payload(world, entity))
+}
+
+fn depart(world: &mut World, req: MoveRequest, answer_with_status: bool) -> ApiResult<Entity> {
     let (entity, to, cost) = validate(world, &req)?;
     let id = world.get::<CharacterId>(entity).expect("id").0.clone();
     let from = world.get::<Position>(entity).expect("position").0;
@@ -58,6 +71,7 @@ fn depart(world: &mut World, req: MoveRequest) -> ApiResult<Success> {
         to,
         arrives,
         reply: None,
+        answer_with_status,
     });
     announce_seen(
         world,
@@ -78,13 +92,13 @@ fn depart(world: &mut World, req: MoveRequest) -> ApiResult<Success> {
     );
     if secs <= 0.0 {
         arrive(world, entity);
-        return Ok(Success::YES);
+        return Ok(entity);
     }
     let pending = answer_later(world);
     if let Some(mut transit) = world.get_mut::<InHyperspace>(entity) {
         transit.reply = pending;
     }
-    Ok(Success::YES)
+    Ok(entity)
 }
 
 /// Ends a jump: the visit, the arrival events, a fight joined or started, and the `move`'s
@@ -116,8 +130,13 @@ pub fn arrive(world: &mut World, entity: Entity) {
         MoveType::Normal,
         now,
     );
-    if let Some(pending) = transit.reply {
-        answer(world, pending, Ok(Success::YES));
+    match transit.reply {
+        Some(pending) if transit.answer_with_status => {
+            let status = crate::status::status_payload(world, entity);
+            answer(world, pending, Ok(status));
+        }
+        Some(pending) => answer(world, pending, Ok(Success::YES)),
+        None => {}
     }
 }
 
@@ -140,7 +159,8 @@ pub fn complete_due_arrivals(world: &mut World) {
 pub struct Move2026;
 
 impl Endpoint for Move2026 {
-    const NAME: &'static str = crate::movement::Move::NAME;
+    // The seed's name (its declaration is `movement::Move`).
+    const NAME: &'static str = "move";
     const DIALECTS: &'static [WireDialect] = ONLY_2026_01;
     type Request = MoveRequest;
     type Result = Success;
@@ -150,7 +170,7 @@ impl Endpoint for Move2026 {
     }
 
     fn handle(world: &mut World, _conn: ConnectionId, request: MoveRequest) -> ApiResult<Success> {
-        depart(world, request)
+        depart(world, request, false).map(|_| Success::YES)
     }
 }
 
@@ -221,7 +241,8 @@ fn plot_course(world: &mut World, req: PlotCourseRequest2026) -> ApiResult<Succe
 pub struct PlotCourse2026;
 
 impl Endpoint for PlotCourse2026 {
-    const NAME: &'static str = crate::movement::PlotCourse::NAME;
+    // The seed's name (its declaration is `movement::PlotCourse`).
+    const NAME: &'static str = "plot_course";
     const DIALECTS: &'static [WireDialect] = ONLY_2026_01;
     type Request = PlotCourseRequest2026;
     type Result = Success;
