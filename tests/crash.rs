@@ -74,6 +74,13 @@ async fn trader(
         l.sector = s["sector"].as_u64().unwrap() as u32;
         l.warp = s["ship"]["warp_power"].as_i64().unwrap();
         l.fighters = s["ship"]["fighters"].as_i64().unwrap();
+        // A request in flight at the last kill may have landed: the join shows the ship as
+        // stored, and if it matches what that request would have made, so does the garrison.
+        if let Some((sector, warp, fighters, garrison)) = l.in_flight.take()
+            && (sector, warp, fighters) == (l.sector, l.warp, l.fighters)
+        {
+            l.garrison = garrison;
+        }
     }
     loop {
         let (sector, warp, fighters, garrison) = {

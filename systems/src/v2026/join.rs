@@ -70,9 +70,8 @@ pub fn send_local_map(world: &mut World, entity: Entity, id: &str) {
     );
 }
 
-/// A character the World does not have, from its seed files: its ship, money, sector and the
-/// sectors it has visited.
-pub fn spawn_seeded(world: &mut World, id: &str, seeded: SeededCharacter) -> ApiResult<Entity> {
+/// Refuses a seed that puts the character outside the universe.
+fn check_seeded_sector(world: &World, seeded: &SeededCharacter) -> ApiResult<()> {
     if !world
         .resource::<UniverseRes>()
         .contains(seeded.sector as i64)
@@ -82,57 +81,11 @@ pub fn spawn_seeded(world: &mut World, id: &str, seeded: SeededCharacter) -> Api
             seeded.sector
         )));
     }
-    let now = world.resource::<GameClock>().now();
-    let entity = spawn_character(
-        world,
-        id,
-        seeded.ship.ship_type,
-        seeded.credits,
-        seeded.sector,
-        now,
-    );
-    let ship_id = seeded.ship_id.unwrap_or_else(|| ShipId::default_for(id));
-    world
-        .entity_mut(entity)
-        .insert((seeded.ship, Bank(seeded.bank), ShipId(ship_id)));
-    if let Some(name) = seeded.ship_name {
-        world.entity_mut(entity).insert(ShipName(name));
-    }
-    let mut knowledge = MapKnowledge::default();
-    for (sector, adjacent) in seeded.visited {
-        let visit = Visit {
-            last_visited: now,
-            port: None,
-            planets: Vec::new(),
-            adjacent,
-        };
-        knowledge.record_visit(sector, now, visit);
-    }
-    world.entity_mut(entity).insert(knowledge);
-    Ok(entity)
+    Ok(())
 }
 
-/// A character the World has, brought in line with its files changed while the server runs (as
-/// that release's operators and tests edit them): sector, ship, money and visits. Not while it
-/// fights or is in hyperspace: then the World's state stands.
-fn reseed(world: &mut World, entity: Entity, seeded: SeededCharacter) -> ApiResult<()> {
-    let busy = world.get::<InHyperspace>(entity).is_some()
-        || crate::combat::query::fight_of(world, entity).is_some();
-    if busy {
-        return Ok(());
-    }
-    if !world
-        .resource::<UniverseRes>()
-        .contains(seeded.sector as i64)
-    {
-        return Err(ApiError::bad_request(format!(
-            "Invalid sector: {}",
-            seeded.sector
-        )));
-    }
-    if world.get::<Position>(entity).expect("position").0 != seeded.sector {
-        crate::world_ops::relocate(world, entity, seeded.sector);
-    }
+/// Puts the files' ship, money and visits on the character (visits it already has stay).
+fn apply_seed(world: &mut World, entity: Entity, seeded: SeededCharacter) {
     let id = world
         .get::<bang_components::character::CharacterId>(entity)
         .expect("id")
@@ -162,6 +115,33 @@ fn reseed(world: &mut World, entity: Entity, seeded: SeededCharacter) -> ApiResu
             knowledge.record_visit(sector, now, visit);
         }
     }
+}
+
+/// A character the World does not have, from its seed files: its ship, money, sector and the
+/// sectors it has visited.
+pub fn spawn_seeded(world: &mut World, id: &str, seeded: SeededCharacter) -> ApiResult<Entity> {
+    check_seeded_sector(world, &seeded)?;
+    let now = world.resource::<GameClock>().now();
+    let ship_type = seeded.ship.ship_type;
+    let entity = spawn_character(world, id, ship_type, seeded.credits, seeded.sector, now);
+    apply_seed(world, entity, seeded);
+    Ok(entity)
+}
+
+/// A character the World has, brought in line with its files changed while the server runs (as
+/// that release's operators and tests edit them): sector, ship, money and visits. Not while it
+/// fights or is in hyperspace: then the World's state stands.
+fn reseed(world: &mut World, entity: Entity, seeded: SeededCharacter) -> ApiResult<()> {
+    let busy = world.get::<InHyperspace>(entity).is_some()
+        || crate::combat::query::fight_of(world, entity).is_some();
+    if busy {
+        return Ok(());
+    }
+    check_seeded_sector(world, &seeded)?;
+    if world.get::<Position>(entity).expect("position").0 != seeded.sector {
+        crate::world_ops::relocate(world, entity, seeded.sector);
+    }
+    apply_seed(world, entity, seeded);
     Ok(())
 }
 
