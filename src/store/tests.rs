@@ -3,6 +3,8 @@
 
 use super::*;
 use bang_components::combat::{CombatAction, StoredAction};
+use bang_components::ships::ShipCatalog;
+use std::collections::BTreeMap;
 
 fn row(id: &str, order: u64) -> CharacterRow {
     let mut knowledge = MapKnowledge::default();
