@@ -103,13 +103,16 @@ fn turn(
 /// The requests that may run now, in order: first those that waited, then the new ones; the
 /// rest wait (or are refused) under the configured limits.
 pub fn take_turns(world: &mut World, arrived: Vec<RequestReceived>) -> Vec<RequestReceived> {
-    let Some(limits) = world
+    if world
         .get_resource::<RateLimits>()
-        .filter(|l| !l.is_empty())
-        .cloned()
-    else {
+        .is_none_or(RateLimits::is_empty)
+    {
         return arrived;
-    };
+    }
+    // Taken out for the pass (not copied each update), and put back after it.
+    let limits = world
+        .remove_resource::<RateLimits>()
+        .expect("checked above");
     let now = world.resource::<GameClock>().now();
     let mut held = world.remove_resource::<HeldRequests>().unwrap_or_default();
     let mut all: VecDeque<Waiting> = std::mem::take(&mut held.waiting);
@@ -131,6 +134,7 @@ pub fn take_turns(world: &mut World, arrived: Vec<RequestReceived>) -> Vec<Reque
     }
     forget_quiet(&mut held, &limits, now);
     world.insert_resource(held);
+    world.insert_resource(limits);
     run
 }
 
