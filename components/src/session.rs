@@ -137,6 +137,15 @@ impl Sessions {
         self.per_dialect[dialect.index()] > 0
     }
 
+    /// Whether an event addressed to this character reaches a connection speaking `dialect`.
+    pub fn hears(&self, character: &str, dialect: WireDialect) -> bool {
+        self.per_dialect[dialect.index()] > 0
+            && self
+                .by_character
+                .get(character)
+                .is_some_and(|conns| conns.iter().any(|c| self.sessions[c].dialect == dialect))
+    }
+
     pub fn close(&mut self, conn: ConnectionId) {
         if let Some(s) = self.sessions.remove(&conn) {
             self.per_dialect[s.dialect.index()] -= 1;

@@ -35,6 +35,12 @@ pub fn render(
         // That release dropped `sector.garrison_updated`: its garrison endpoints tell
         // `garrison.*` to the owner and `sector.update` to the sector instead.
         GameEvent::GarrisonsUpdated(_) => Ok(None),
+        // That release had no `combat.started`, and told each participant its fight from where
+        // it stands (recorded per viewer as `Release2026` events by `v2026::combat_told`).
+        GameEvent::CombatStarted(_)
+        | GameEvent::RoundOpened(_)
+        | GameEvent::RoundResolved(_)
+        | GameEvent::CombatEnded(_) => Ok(None),
         // Until the 2026-01 shapes of these exist, they go out as the seed's dialect has them.
         _ => crate::present::v2025_10::Seed2025.event(event, None),
     }

@@ -108,5 +108,6 @@ pub fn announce_round(world: &mut World, enc: Entity) {
     let view = encounter_view(e);
     let to = owners(e);
     record_to(world, GameEvent::RoundOpened(Box::new(view)), to);
+    crate::v2026::combat_told::tell_round_waiting(world, enc);
     auto_submit_garrisons(world, enc);
 }

@@ -364,6 +364,7 @@ pub struct Act;
 
 impl Endpoint for Act {
     const NAME: &'static str = "combat.action";
+    const DIALECTS: &'static [WireDialect] = ONLY_2025_10;
     type Request = CombatActionRequest;
     type Result = CombatActionResult;
 

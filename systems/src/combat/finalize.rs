@@ -77,6 +77,7 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
     if !crate::outbox::headless(world) {
         let ended = GameEvent::CombatEnded(Box::new(payload.clone()));
         record_to(world, ended, recipients);
+        crate::v2026::combat_told::tell_combat_ended(world, &e, payload);
     }
     for p in e
         .participants

@@ -116,8 +116,8 @@ pub fn resolve_open_round(world: &mut World, enc: Entity) -> RoundPayload {
         pending.0.clear();
     }
     carry_numbers(world, &told, &outcome);
-    tell_round(world, &told, &payload, quiet);
-    move_fled(world, &fled_now, &effective);
+    tell_round(world, enc, &told, &payload, quiet);
+    move_fled(world, enc, &fled_now, &effective);
     if ended {
         finalize(world, enc, &mut payload);
     } else {
@@ -389,10 +389,11 @@ fn carry_numbers(world: &mut World, told: &Told, outcome: &RoundOutcome) {
 
 /// `combat.round_resolved` to everyone in the fight (and those who just fled), then each
 /// remaining character's status.
-fn tell_round(world: &mut World, told: &Told, payload: &RoundPayload, quiet: bool) {
+fn tell_round(world: &mut World, enc: Entity, told: &Told, payload: &RoundPayload, quiet: bool) {
     if !quiet {
         let resolved = GameEvent::RoundResolved(Box::new(payload.clone()));
         record_to(world, resolved, told.recipients.clone());
+        crate::v2026::combat_told::tell_round_resolved(world, enc, payload, &told.recipients);
     }
     for id in told.remaining_characters.iter().filter(|_| !quiet) {
         if let Some(c) = world.resource::<CharacterIndex>().get(id) {
@@ -408,7 +409,17 @@ fn tell_round(world: &mut World, told: &Told, payload: &RoundPayload, quiet: boo
 
 /// Each ship that fled warps to its destination; whatever waits there engages once this round
 /// is told (a follow-on effect).
-fn move_fled(world: &mut World, fled: &[String], effective: &BTreeMap<String, StoredAction>) {
+fn move_fled(
+    world: &mut World,
+    enc: Entity,
+    fled: &[String],
+    effective: &BTreeMap<String, StoredAction>,
+) {
+    let (combat_id, from, round) = {
+        let e = world.get::<Encounter>(enc).expect("encounter");
+        let round = e.logs.last().map_or(e.round, |l| l.round);
+        (e.combat_id.clone(), e.sector, round)
+    };
     for id in fled {
         let destination = effective.get(id).and_then(|a| a.destination);
         let (Some(c), Some(to)) = (world.resource::<CharacterIndex>().get(id), destination) else {
@@ -417,6 +428,7 @@ fn move_fled(world: &mut World, fled: &[String], effective: &BTreeMap<String, St
         match warp(world, c, to, None) {
             Ok(warped) => {
                 announce_warp(world, c, &warped);
+                crate::v2026::combat_told::tell_fled(world, &combat_id, from, round, id, to);
                 let arrived = FollowOn::Arrived {
                     character: c,
                     how: Arrival::Move,

@@ -1,18 +1,16 @@
-//! The garrison endpoints and `combat.initiate` as the 2026-01 release answers them: a bare
-//! acknowledgement (with the fight's id for `combat.initiate`), the garrison told to its owner as
+//! The garrison endpoints as the 2026-01 release answers them: a bare acknowledgement, the garrison told to its owner as
 //! `garrison.deployed` / `garrison.collected` / `garrison.mode_changed`, and each character in the
 //! sector sent the sector as it sees it. The rules are the seed's (`combat::garrisons`); that
 //! release only added the refusal in hyperspace.
 
 use super::tell::{tell, tell_sector_update, tell_status};
 use super::views::{garrison_in, source};
-use crate::combat::{endpoints, garrisons};
-use bang_components::api::combat::{CombatInitiateRequest, GarrisonRequest};
+use crate::combat::garrisons;
+use bang_components::api::combat::GarrisonRequest;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::requests::given;
 use bang_components::api::v2026::{
-    CombatInitiated, Event2026, GarrisonCollected, GarrisonDeployed, GarrisonModeChanged,
-    SectorRef, Success,
+    Event2026, GarrisonCollected, GarrisonDeployed, GarrisonModeChanged, SectorRef, Success,
 };
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{CharacterIndex, InHyperspace};
@@ -118,29 +116,3 @@ macro_rules! garrison_endpoint {
 garrison_endpoint!(LeaveFighters2026, "combat.leave_fighters", deploy);
 garrison_endpoint!(CollectFighters2026, "combat.collect_fighters", collect);
 garrison_endpoint!(SetGarrisonMode2026, "combat.set_garrison_mode", set_mode);
-
-/// `combat.initiate` (2026-01): the fight's id; the fight itself is told in its events.
-pub struct Initiate2026;
-
-impl Endpoint for Initiate2026 {
-    const NAME: &'static str = "combat.initiate";
-    const DIALECTS: &'static [WireDialect] = ONLY_2026_01;
-    type Request = CombatInitiateRequest;
-    type Result = CombatInitiated;
-
-    fn acting_for(request: &CombatInitiateRequest) -> Vec<&Option<String>> {
-        vec![&request.character_id]
-    }
-
-    fn handle(
-        world: &mut World,
-        conn: ConnectionId,
-        request: CombatInitiateRequest,
-    ) -> ApiResult<CombatInitiated> {
-        let started = endpoints::initiate(world, conn, request)?;
-        Ok(CombatInitiated {
-            success: true,
-            combat_id: started.encounter.combat_id,
-        })
-    }
-}

@@ -6,6 +6,8 @@ pub mod bank;
 pub mod cargo;
 pub mod character_admin;
 pub mod characters;
+pub mod combat;
+pub mod combat_told;
 pub mod credits;
 pub mod fighters;
 pub mod garrisons;

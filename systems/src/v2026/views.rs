@@ -2,6 +2,7 @@
 //! contents, the status, and the local map built from what it has visited. Read-only.
 
 use bang_components::api::payloads::PortSnapshot;
+use bang_components::api::v2026::combat::{SalvageSource, SalvageTold};
 use bang_components::api::v2026::{
     GarrisonPublic, Lane, MapRegion, MapSector, PerCommodity, PlayerPublic, PlayerSelf, PortView,
     SectorView, ShipPublic, ShipSelf, Source, Status, UnownedShipView,
@@ -68,9 +69,20 @@ pub fn player_self(world: &World, entity: Entity) -> PlayerSelf {
         credits_in_bank: world.get::<Bank>(entity).map_or(0, |b| b.0),
         sectors_visited: knowledge.map_or(0, |k| k.visited().len() as u32),
         universe_size: world.resource::<UniverseRes>().sector_count(),
-        created_at: knowledge.and_then(|k| k.first_visit).unwrap_or(last_active),
+        created_at: created_at(world, entity),
         last_active,
     }
+}
+
+/// When a character came into the world (its first visit), else when it was last active.
+pub fn created_at(world: &World, entity: Entity) -> Timestamp {
+    let last_active = world
+        .get::<LastActive>(entity)
+        .map_or(Timestamp(0), |t| t.0);
+    world
+        .get::<MapKnowledge>(entity)
+        .and_then(|k| k.first_visit)
+        .unwrap_or(last_active)
 }
 
 /// The name of the ship a character flies: its own, or its hull's.
@@ -289,8 +301,31 @@ pub fn salvage_cargo(world: &World, cargo: &BTreeMap<String, i64>) -> PerCommodi
         .collect()
 }
 
+/// A salvage container as that release shows it: where it came from by hull, not by pilot.
+pub fn salvage_told(world: &World, s: &Salvage) -> SalvageTold {
+    let metadata = if s.combat_id.is_empty() {
+        BTreeMap::new()
+    } else {
+        BTreeMap::from([("combat_id".to_string(), s.combat_id.clone())])
+    };
+    SalvageTold {
+        salvage_id: s.salvage_id.clone(),
+        created_at: s.created_at,
+        expires_at: s.expires_at,
+        cargo: salvage_cargo(world, &s.cargo),
+        scrap: s.scrap,
+        credits: s.credits,
+        claimed: s.claimed,
+        source: SalvageSource {
+            ship_name: s.ship_type.stats().display_name.to_string(),
+            ship_type: s.ship_type,
+        },
+        metadata,
+    }
+}
+
 /// The salvage containers of a sector, as that release lists them.
-fn salvage_in(world: &World, sector: SectorId) -> Vec<serde_json::Value> {
+fn salvage_in(world: &World, sector: SectorId) -> Vec<SalvageTold> {
     let index = world.resource::<SalvageIndex>();
     let mut found: Vec<&Salvage> = index
         .by_id
@@ -299,18 +334,7 @@ fn salvage_in(world: &World, sector: SectorId) -> Vec<serde_json::Value> {
         .filter(|s| s.sector == sector)
         .collect();
     found.sort_by(|a, b| (a.created_at, &a.salvage_id).cmp(&(b.created_at, &b.salvage_id)));
-    found
-        .into_iter()
-        .map(|s| {
-            json!({
-                "salvage_id": s.salvage_id, "created_at": s.created_at,
-                "expires_at": s.expires_at, "cargo": salvage_cargo(world, &s.cargo),
-                "scrap": s.scrap, "credits": s.credits, "claimed": s.claimed,
-                "source": {"ship_name": s.ship_type.stats().display_name, "ship_type": s.ship_type},
-                "metadata": if s.combat_id.is_empty() { json!({}) } else { json!({"combat_id": s.combat_id}) },
-            })
-        })
-        .collect()
+    found.into_iter().map(|s| salvage_told(world, s)).collect()
 }
 
 /// A character's status as it stands (`source` set for a snapshot answering a request).

@@ -3,6 +3,8 @@
 //! which names the request an event answers. Commodity-keyed maps use the world's commodity
 //! names, so they are maps here, not structs.
 
+pub mod combat;
+
 use crate::ships::ShipType;
 use crate::time::Timestamp;
 use crate::universe::SectorId;
@@ -114,7 +116,7 @@ pub struct SectorView {
     pub port: Option<PortView>,
     pub players: Vec<PlayerPublic>,
     pub garrison: Option<GarrisonPublic>,
-    pub salvage: Vec<serde_json::Value>,
+    pub salvage: Vec<combat::SalvageTold>,
     pub unowned_ships: Vec<UnownedShipView>,
     pub scene_config: Option<serde_json::Value>,
 }
@@ -490,9 +492,9 @@ pub struct PathRegion {
     pub source: Source,
 }
 
-/// `combat.initiate`'s reply: the fight started or joined.
+/// `combat.initiate`'s and `combat.action`'s reply: the fight's id (the rest is told as events).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct CombatInitiated {
+pub struct CombatReply {
     pub success: bool,
     pub combat_id: String,
 }
@@ -553,6 +555,12 @@ pub enum Event2026 {
     GarrisonModeChanged(Box<GarrisonModeChanged>),
     PortsList(Box<PortsList>),
     PathRegion(Box<PathRegion>),
+    CombatRoundWaiting(Box<combat::RoundWaiting>),
+    CombatRoundResolved(Box<combat::RoundTold>),
+    CombatEnded(Box<combat::RoundTold>),
+    CombatFled(Box<combat::FledFight>),
+    CombatActionAccepted(Box<combat::ActionAccepted>),
+    GarrisonCombatAlert(Box<combat::GarrisonCombatAlert>),
 }
 
 impl Event2026 {
@@ -583,6 +591,11 @@ impl Event2026 {
             Event2026::GarrisonModeChanged(_) => "garrison.mode_changed",
             Event2026::PortsList(_) => "ports.list",
             Event2026::PathRegion(_) => "path.region",
+            Event2026::CombatRoundWaiting(_) => "combat.round_waiting",
+            Event2026::CombatRoundResolved(_) => "combat.round_resolved",
+            Event2026::CombatEnded(_) | Event2026::CombatFled(_) => "combat.ended",
+            Event2026::CombatActionAccepted(_) => "combat.action_accepted",
+            Event2026::GarrisonCombatAlert(_) => "garrison.combat_alert",
         }
     }
 }
