@@ -27,6 +27,8 @@ pub struct ConfigFile {
     /// Whether a 2026-01-format world directory gets its characters' files written back
     /// [default: true].
     pub mirror_world_files: Option<bool>,
+    /// Whether told events are kept for `event.query` [default: true].
+    pub event_history: Option<bool>,
     /// `chacha` (default) or `reference`: the reference's generator, for checking the engine.
     pub combat_rng: Option<RngChoice>,
     pub limits: Limits,

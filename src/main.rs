@@ -342,6 +342,7 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
     }
     s.rules.test_endpoints = args.test_endpoints;
     s.mirror_world_files = !args.no_mirror_world_files && file.mirror_world_files.unwrap_or(true);
+    s.keep_history = file.event_history.unwrap_or(true);
     s.character_tokens = file.character_tokens.clone();
     if let Some(rng) = file.combat_rng {
         s.combat_rng = rng.into();

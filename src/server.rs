@@ -151,6 +151,8 @@ pub struct ServerSettings {
     pub mirror_world_files: bool,
     /// Per-character, per-endpoint rate limits (none by default).
     pub rate_limits: bang_components::rate_limits::RateLimits,
+    /// Whether told events are kept as the history `event.query` reads.
+    pub keep_history: bool,
 }
 
 impl Default for ServerSettings {
@@ -172,6 +174,7 @@ impl Default for ServerSettings {
             registration_required: false,
             mirror_world_files: true,
             rate_limits: Default::default(),
+            keep_history: true,
         }
     }
 }
@@ -187,6 +190,22 @@ pub struct Server {
 
 /// A 2026-01-format world directory under registration seeds characters from its files and,
 /// unless told not to, has them written back after each commit.
+/// The history `event.query` reads: told events kept by the store, read back over a connection
+/// of its own.
+fn install_history(app: &mut App, settings: &ServerSettings) -> Result<(), ServerError> {
+    if !settings.keep_history {
+        return Ok(());
+    }
+    let reader =
+        crate::store::SqliteHistory::open(&settings.data).map_err(|source| ServerError::Store {
+            path: settings.data.display().to_string(),
+            source: Box::new(source),
+        })?;
+    app.insert_resource(bang_components::history::KeepHistory)
+        .insert_resource(bang_components::history::History(Arc::new(reader)));
+    Ok(())
+}
+
 fn install_world_files(app: &mut App, settings: &ServerSettings, universe: &Universe) {
     let (WorldSource::Dir(dir), true) = (&settings.world, settings.registration_required) else {
         return;
@@ -245,6 +264,7 @@ impl Server {
             settings.net.outbox_bytes,
             settings.net.outbound_bytes_total,
         ));
+        install_history(&mut app, &settings)?;
         app.add_plugins((
             store_plugin,
             BridgePlugin {

@@ -9,6 +9,7 @@ pub mod chat;
 pub mod combat;
 pub mod economy;
 pub mod game_events;
+pub mod history;
 pub mod messages;
 pub mod rate_limits;
 pub mod registry;

@@ -32,6 +32,7 @@ fn prune_rows(tx: &Transaction, p: &Prune) -> StoreResult<()> {
     for (table, key, before, keep) in [
         ("chat_messages", "id", p.chat_before, p.chat_keep),
         ("action_log", "seq", p.log_before, p.log_keep),
+        ("event_history", "seq", p.log_before, p.log_keep),
     ] {
         let newest = format!("(SELECT COALESCE(MAX({key}), 0) FROM {table})");
         // Rows are written in time order, so the old ones are a prefix in key order: find
@@ -47,7 +48,7 @@ fn prune_rows(tx: &Transaction, p: &Prune) -> StoreResult<()> {
             tx.execute(&sql, [keep])?;
         }
     }
-    Ok(())
+    super::history::prune_receivers(tx)
 }
 
 /// Writes one batch, table group by table group, in the order the rows must land: the
@@ -70,7 +71,8 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     }
     write_encounters(tx, changes)?;
     write_encounter_actions(tx, changes)?;
-    write_action_log(tx, changes)
+    write_action_log(tx, changes)?;
+    super::history::write_events(tx, &changes.events)
 }
 
 /// Characters that left the World go first (one re-made in the same update is written after),

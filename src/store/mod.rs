@@ -6,6 +6,7 @@
 pub mod action_log;
 mod checkpoint;
 mod commit;
+mod history;
 mod load;
 pub mod plugin;
 pub mod retention;
@@ -28,6 +29,7 @@ use bang_components::unowned_ships::UnownedShip;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
+pub use history::SqliteHistory;
 pub use plugin::StorePlugin;
 
 /// How hard a commit tries to reach the disk. `Normal` survives a killed process (the WAL is in
@@ -75,6 +77,8 @@ pub struct Changes {
     pub ports: Vec<(SectorId, [i64; 3])>,
     /// Action log entries; their `seq` is assigned by the commit.
     pub actions: Vec<LogEntry>,
+    /// Events told, kept as the history (rows of the action log, after this update's actions).
+    pub events: Vec<bang_components::history::EventTold>,
     pub chat: Vec<ChatMessage>,
     /// Combat state by key: `Some` is saved, `None` deleted.
     pub garrisons: Vec<(SectorId, Option<Garrison>)>,
@@ -134,6 +138,7 @@ impl Changes {
         self.visits.extend(later.visits);
         self.ports.extend(later.ports);
         self.actions.extend(later.actions);
+        self.events.extend(later.events);
         self.chat.extend(later.chat);
         self.garrisons.extend(later.garrisons);
         self.salvage.extend(later.salvage);
@@ -152,6 +157,7 @@ impl Changes {
             && self.visits.is_empty()
             && self.ports.is_empty()
             && self.actions.is_empty()
+            && self.events.is_empty()
             && self.chat.is_empty()
             && self.garrisons.is_empty()
             && self.salvage.is_empty()

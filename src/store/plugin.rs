@@ -141,6 +141,7 @@ type StoredParts = (
 pub struct Journal<'w, 's> {
     actions: MessageReader<'w, 's, ActionLogged>,
     chat: MessageReader<'w, 's, ChatRecorded>,
+    told: MessageReader<'w, 's, bang_components::history::EventTold>,
 }
 
 /// Combat state the store saves, found by change detection: a garrison, container or fight
@@ -329,6 +330,7 @@ pub fn persist_changes(
     changes
         .chat
         .extend(journal.chat.read().map(|c| c.0.clone()));
+    changes.events.extend(journal.told.read().cloned());
     space.combat.collect(&mut changes);
     space.unowned.collect(&mut changes);
     space.roster.collect(&mut changes);

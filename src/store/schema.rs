@@ -92,6 +92,30 @@ CREATE TABLE IF NOT EXISTS ports (
 /// made before gets them when it is opened.
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("character_extras", "ship_name", "TEXT")];
 
+/// The history `event.query` reads (told events, kept under the action log's retention), by
+/// time, by the character it concerns, by sector; and who received each event.
+const HISTORY_INDEXES: &str = "
+CREATE TABLE IF NOT EXISTS event_history (
+    seq INTEGER PRIMARY KEY,
+    timestamp INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    sender TEXT,
+    sector INTEGER,
+    corporation_id TEXT,
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_by_time ON event_history (timestamp);
+CREATE INDEX IF NOT EXISTS history_by_sender ON event_history (sender, timestamp);
+CREATE INDEX IF NOT EXISTS history_by_sector ON event_history (sector, timestamp);
+CREATE TABLE IF NOT EXISTS history_receivers (
+    receiver TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (receiver, at, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS history_receivers_by_seq ON history_receivers (seq);
+";
+
 fn add_missing_columns(conn: &Connection) -> StoreResult<()> {
     for &(table, column, kind) in ADDED_COLUMNS {
         let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
@@ -109,5 +133,6 @@ fn add_missing_columns(conn: &Connection) -> StoreResult<()> {
 /// Makes the tables a new database lacks and adds columns an older one lacks.
 pub(super) fn create_or_update(conn: &Connection) -> StoreResult<()> {
     conn.execute_batch(SCHEMA)?;
-    add_missing_columns(conn)
+    add_missing_columns(conn)?;
+    conn.execute_batch(HISTORY_INDEXES)
 }

@@ -164,6 +164,7 @@ endpoints! {
     SetGarrisonMode2026 => crate::v2026::garrisons::SetGarrisonMode2026,
     Initiate2026 => crate::v2026::combat::Initiate2026,
     Act2026 => crate::v2026::combat::Act2026,
+    EventQuery => crate::v2026::event_query::EventQuery,
     ListKnownPorts => crate::v2026::known_ports::ListKnownPorts,
     PathWithRegion => crate::v2026::path_region::PathWithRegion,
     CreateCharacter => crate::v2026::character_admin::CreateCharacter,
@@ -276,7 +277,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 49);
+        assert_eq!(schemas.len(), 2 * 51);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -118,6 +118,7 @@ impl Plugin for GamePlugin {
             .add_message::<FrameQueued>()
             .add_message::<ActionLogged>()
             .add_message::<ChatRecorded>()
+            .add_message::<bang_components::history::EventTold>()
             .insert_resource(self.setup.balance.clone())
             .insert_resource(AdminToken(self.setup.admin_token.clone()))
             .insert_resource(bang_components::session::CharacterTokens(

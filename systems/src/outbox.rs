@@ -2,12 +2,15 @@
 //! shares the frame among its recipients.
 
 use bang_components::api::ApiError;
+use bang_components::character::{CharacterIndex, Position};
 use bang_components::game_events::GameEvent;
+use bang_components::history::{EventTold, KeepHistory};
 use bang_components::messages::{
     Audience, CurrentRequest, EventBody, FrameQueued, PresentAtOnce, RenderedEvent, ReplyBody,
     ResultBody,
 };
 use bang_components::session::{ConnectionId, Sessions, WireDialect};
+use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
 use std::sync::Arc;
 
@@ -29,7 +32,10 @@ pub fn record(world: &mut World, event: GameEvent, audience: Audience) {
     let event = match world.get_resource::<PresentAtOnce>() {
         None => EventBody::Typed(event),
         Some(present) => match render(world, present, &event) {
-            Ok(renderings) => EventBody::Rendered(renderings),
+            Ok(renderings) => {
+                keep_in_history(world, &renderings, &audience);
+                EventBody::Rendered(renderings)
+            }
             Err(e) => {
                 tracing::error!(error = %e, "event failed to render");
                 return;
@@ -59,6 +65,56 @@ fn render(
         }
     }
     Ok(out)
+}
+
+/// Keeps an event in the history (when the World keeps one): as the 2026-01 dialect shows it
+/// where it does, with the character it concerns and where that character is. `event.query`'s
+/// own answer is not kept, as in that release.
+fn keep_in_history(
+    world: &mut World,
+    renderings: &[Option<RenderedEvent>; 2],
+    audience: &Audience,
+) {
+    if !world.contains_resource::<KeepHistory>() {
+        return;
+    }
+    let shown = renderings[WireDialect::V2026_01.index()]
+        .as_ref()
+        .or(renderings[WireDialect::V2025_10.index()].as_ref());
+    let Some(shown) = shown.filter(|r| r.name != "event.query") else {
+        return;
+    };
+    let receivers = match audience {
+        Audience::Characters(ids) | Audience::Connection(_, ids) | Audience::ChatNames(ids) => {
+            ids.clone()
+        }
+        Audience::Everyone => Vec::new(),
+    };
+    let sender = match receivers.as_slice() {
+        [only] => Some(only.clone()),
+        _ => acting_character(world),
+    };
+    let sector = sender.as_ref().and_then(|id| {
+        let c = world.resource::<CharacterIndex>().get(id)?;
+        world.get::<Position>(c).map(|p| p.0)
+    });
+    let told = EventTold {
+        at: world.resource::<GameClock>().now(),
+        event: shown.name,
+        payload: shown.payload.clone(),
+        sender,
+        receivers,
+        sector,
+        corporation_id: None,
+    };
+    world.write_message(told);
+}
+
+/// The character the request being answered acts for (the one its connection joined).
+fn acting_character(world: &World) -> Option<String> {
+    let conn = world.get_resource::<CurrentRequest>()?.0.as_ref()?.conn;
+    let session = world.get_resource::<Sessions>()?.get(conn)?;
+    session.controlled.iter().next().cloned()
 }
 
 /// Records a domain event for the connections of these characters.

@@ -192,9 +192,10 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
         }
     };
     crate::world_ops::record_visit(world, entity);
-    crate::combat::engage::engage_on_arrival(world, entity, crate::follow_on::Arrival::Join);
     send_snapshot(world, entity, &id);
     send_local_map(world, entity, &id);
+    // After the status and map, as that release orders them: a fight here is told last.
+    crate::combat::engage::engage_on_arrival(world, entity, crate::follow_on::Arrival::Join);
     let sector = world.get::<Position>(entity).expect("position").0;
     let ship = world.get::<Ship>(entity).expect("ship").ship_type;
     log_action(

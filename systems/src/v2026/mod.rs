@@ -9,6 +9,7 @@ pub mod characters;
 pub mod combat;
 pub mod combat_told;
 pub mod credits;
+pub mod event_query;
 pub mod fighters;
 pub mod garrisons;
 pub mod join;

@@ -4,6 +4,7 @@
 //! names, so they are maps here, not structs.
 
 pub mod combat;
+pub mod history;
 
 use crate::ships::ShipType;
 use crate::time::Timestamp;
@@ -561,6 +562,7 @@ pub enum Event2026 {
     CombatFled(Box<combat::FledFight>),
     CombatActionAccepted(Box<combat::ActionAccepted>),
     GarrisonCombatAlert(Box<combat::GarrisonCombatAlert>),
+    EventQuery(Box<history::EventsFound>),
 }
 
 impl Event2026 {
@@ -596,6 +598,7 @@ impl Event2026 {
             Event2026::CombatEnded(_) | Event2026::CombatFled(_) => "combat.ended",
             Event2026::CombatActionAccepted(_) => "combat.action_accepted",
             Event2026::GarrisonCombatAlert(_) => "garrison.combat_alert",
+            Event2026::EventQuery(_) => "event.query",
         }
     }
 }
