@@ -118,3 +118,31 @@ async fn bad_queries_are_refused_naming_the_field() {
         assert!(text.contains(detail), "{change}: {text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_observer_finds_a_departure_under_the_sector_it_was_seen_in() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let start_at = now();
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let (mut bo, _) = joined(server.addr, "bo").await;
+    ada.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    let (_, seen) = bo.until_event("character.moved").await;
+    assert_eq!(seen["payload"]["movement"], "depart", "{seen}");
+    let query = json!({"character_id": "bo", "sector": 0, "start": start_at, "end": now()});
+    let found = bo.ok("event.query", query).await;
+    let moves = events_named(&found, "character.moved");
+    assert!(
+        moves
+            .iter()
+            .any(|e| e["receiver"] == "bo" && e["sector"] == 0),
+        "the departure is kept under sector 0, where bo saw it: {found}"
+    );
+    let elsewhere = json!({"character_id": "bo", "sector": 1, "start": start_at, "end": now()});
+    let found = bo.ok("event.query", elsewhere).await;
+    assert!(
+        events_named(&found, "character.moved").is_empty(),
+        "{found}"
+    );
+}

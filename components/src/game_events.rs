@@ -44,3 +44,14 @@ pub enum GameEvent {
     /// What only the 2026-01 dialect tells (its endpoints send data as events).
     Release2026(crate::api::v2026::Event2026),
 }
+
+impl GameEvent {
+    /// The sector the event happened in, where the event itself says (a move is seen in the
+    /// sector left or entered, wherever the mover is by now).
+    pub fn sector(&self) -> Option<crate::universe::SectorId> {
+        match self {
+            GameEvent::MoveObserved(seen) => Some(seen.sector),
+            _ => None,
+        }
+    }
+}

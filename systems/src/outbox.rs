@@ -33,7 +33,7 @@ pub fn record(world: &mut World, event: GameEvent, audience: Audience) {
         None => EventBody::Typed(event),
         Some(present) => match render(world, present, &event) {
             Ok(renderings) => {
-                keep_in_history(world, &renderings, &audience);
+                keep_in_history(world, &event, &renderings, &audience);
                 EventBody::Rendered(renderings)
             }
             Err(e) => {
@@ -68,10 +68,11 @@ fn render(
 }
 
 /// Keeps an event in the history (when the World keeps one): as the 2026-01 dialect shows it
-/// where it does, with the character it concerns and where that character is. `event.query`'s
-/// own answer is not kept, as in that release.
+/// where it does, with the character it concerns and its sector (the event's own, else where
+/// that character is). `event.query`'s own answer is not kept, as in that release.
 fn keep_in_history(
     world: &mut World,
+    event: &GameEvent,
     renderings: &[Option<RenderedEvent>; 2],
     audience: &Audience,
 ) {
@@ -94,8 +95,8 @@ fn keep_in_history(
         [only] => Some(only.clone()),
         _ => acting_character(world),
     };
-    let sector = sender.as_ref().and_then(|id| {
-        let c = world.resource::<CharacterIndex>().get(id)?;
+    let sector = event.sector().or_else(|| {
+        let c = world.resource::<CharacterIndex>().get(sender.as_ref()?)?;
         world.get::<Position>(c).map(|p| p.0)
     });
     let told = EventTold {

@@ -143,6 +143,24 @@ fn own_ship(world: &World, e: &Encounter, viewer: &str) -> Option<Box<ShipSelf>>
     Some(Box::new(ship))
 }
 
+/// One event per viewer, each with the viewer's own ship.
+fn each_viewer(
+    world: &World,
+    e: &Encounter,
+    to: &[String],
+    event: impl Fn(Option<Box<ShipSelf>>) -> Event2026,
+) -> Vec<(String, Event2026)> {
+    to.iter()
+        .map(|id| (id.clone(), event(own_ship(world, e, id))))
+        .collect()
+}
+
+fn tell_all(world: &mut World, told: Vec<(String, Event2026)>) {
+    for (id, event) in told {
+        tell(world, &id, event);
+    }
+}
+
 fn characters(e: &Encounter) -> impl Iterator<Item = &Participant> {
     e.participants
         .iter()
@@ -175,22 +193,13 @@ pub fn tell_round_waiting(world: &mut World, enc: Entity) {
         initiator,
         ship: None,
     };
-    let told: Vec<(String, RoundWaiting)> = to
-        .into_iter()
-        .map(|id| {
-            let ship = own_ship(world, e, &id);
-            (
-                id,
-                RoundWaiting {
-                    ship,
-                    ..base.clone()
-                },
-            )
-        })
-        .collect();
-    for (id, payload) in told {
-        tell(world, &id, Event2026::CombatRoundWaiting(Box::new(payload)));
-    }
+    let told = each_viewer(world, e, &to, |ship| {
+        Event2026::CombatRoundWaiting(Box::new(RoundWaiting {
+            ship,
+            ..base.clone()
+        }))
+    });
+    tell_all(world, told);
 }
 
 /// `garrison.combat_alert` to the owner of each garrison drawn into the fight, once per fight.
@@ -332,27 +341,14 @@ pub fn tell_round_resolved(
     }
     let e = world.get::<Encounter>(enc).expect("encounter");
     let base = round_told(world, e, payload, true);
-    let told: Vec<(String, RoundTold)> = to
-        .iter()
-        .map(|id| {
-            let ship = own_ship(world, e, id);
-            (
-                id.clone(),
-                RoundTold {
-                    ship,
-                    ..base.clone()
-                },
-            )
-        })
-        .collect();
+    let told = each_viewer(world, e, &to, |ship| {
+        Event2026::CombatRoundResolved(Box::new(RoundTold {
+            ship,
+            ..base.clone()
+        }))
+    });
     let remaining: Vec<String> = characters(e).map(|p| p.id.clone()).collect();
-    for (id, payload) in told {
-        tell(
-            world,
-            &id,
-            Event2026::CombatRoundResolved(Box::new(payload)),
-        );
-    }
+    tell_all(world, told);
     tell_statuses(world, &hearers(world, &remaining));
 }
 
@@ -399,22 +395,13 @@ pub fn tell_combat_ended(world: &mut World, e: &Encounter, payload: &RoundPayloa
     let mut base = round_told(world, e, payload, false);
     base.salvage = Some(left_behind(world, payload));
     base.logs = Some(Vec::new());
-    let told: Vec<(String, RoundTold)> = to
-        .iter()
-        .map(|id| {
-            let ship = own_ship(world, e, id);
-            (
-                id.clone(),
-                RoundTold {
-                    ship,
-                    ..base.clone()
-                },
-            )
-        })
-        .collect();
-    for (id, payload) in told {
-        tell(world, &id, Event2026::CombatEnded(Box::new(payload)));
-    }
+    let told = each_viewer(world, e, &to, |ship| {
+        Event2026::CombatEnded(Box::new(RoundTold {
+            ship,
+            ..base.clone()
+        }))
+    });
+    tell_all(world, told);
     tell_sector_update(world, e.sector);
 }
 

@@ -9,9 +9,10 @@ use crate::combat::garrisons;
 use bang_components::api::combat::GarrisonRequest;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::requests::given;
-use bang_components::api::v2026::{
-    Event2026, GarrisonCollected, GarrisonDeployed, GarrisonModeChanged, SectorRef, Success,
+use bang_components::api::v2026::combat::{
+    GarrisonCollected, GarrisonDeployed, GarrisonModeChanged,
 };
+use bang_components::api::v2026::{Event2026, SectorRef, Success};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{CharacterIndex, InHyperspace};
 use bang_components::session::{ConnectionId, WireDialect};

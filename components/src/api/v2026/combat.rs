@@ -1,8 +1,9 @@
 //! Combat as the 2026-01 dialect shows it: each participant is told the fight from where it
 //! stands (its own ship in full, the others by name, hull and shield integrity), the garrison as
-//! one object, and its own actions acknowledged by `combat.action_accepted`.
+//! one object, and its own actions acknowledged by `combat.action_accepted`; the replies of the
+//! combat endpoints and the `garrison.*` events of the garrison ones.
 
-use super::{PerCommodity, SectorRef, ShipSelf, Source};
+use super::{GarrisonPublic, PerCommodity, SectorRef, ShipSelf, Source};
 use crate::combat::FightEnd;
 use crate::ships::ShipType;
 use crate::time::Timestamp;
@@ -194,4 +195,39 @@ pub struct GarrisonCombatAlert {
     pub garrison: AlertGarrison,
     pub summary: String,
     pub meta: AlertMeta,
+}
+
+/// `combat.initiate`'s and `combat.action`'s reply: the fight's id (the rest is told as events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CombatReply {
+    pub success: bool,
+    pub combat_id: String,
+}
+
+/// `garrison.deployed`: fighters left in a sector, told to their owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonDeployed {
+    pub source: Source,
+    pub sector: SectorRef,
+    pub garrison: Option<GarrisonPublic>,
+    pub fighters_remaining: i64,
+}
+
+/// `garrison.collected`: fighters (and the toll they banked) taken back aboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonCollected {
+    pub source: Source,
+    pub sector: SectorRef,
+    pub credits_collected: i64,
+    /// None once the last fighter is aboard.
+    pub garrison: Option<GarrisonPublic>,
+    pub fighters_on_ship: i64,
+}
+
+/// `garrison.mode_changed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonModeChanged {
+    pub source: Source,
+    pub sector: SectorRef,
+    pub garrison: Option<GarrisonPublic>,
 }

@@ -493,41 +493,6 @@ pub struct PathRegion {
     pub source: Source,
 }
 
-/// `combat.initiate`'s and `combat.action`'s reply: the fight's id (the rest is told as events).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct CombatReply {
-    pub success: bool,
-    pub combat_id: String,
-}
-
-/// `garrison.deployed`: fighters left in a sector, told to their owner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct GarrisonDeployed {
-    pub source: Source,
-    pub sector: SectorRef,
-    pub garrison: Option<GarrisonPublic>,
-    pub fighters_remaining: i64,
-}
-
-/// `garrison.collected`: fighters (and the toll they banked) taken back aboard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct GarrisonCollected {
-    pub source: Source,
-    pub sector: SectorRef,
-    pub credits_collected: i64,
-    /// None once the last fighter is aboard.
-    pub garrison: Option<GarrisonPublic>,
-    pub fighters_on_ship: i64,
-}
-
-/// `garrison.mode_changed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct GarrisonModeChanged {
-    pub source: Source,
-    pub sector: SectorRef,
-    pub garrison: Option<GarrisonPublic>,
-}
-
 /// The events only the 2026-01 dialect has (the seed's dialect shows none of them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -551,9 +516,9 @@ pub enum Event2026 {
     SectorUpdate(Box<SectorUpdate>),
     SalvageCollected(Box<SalvageCollected>),
     ShipTradedIn(Box<ShipTradedIn>),
-    GarrisonDeployed(Box<GarrisonDeployed>),
-    GarrisonCollected(Box<GarrisonCollected>),
-    GarrisonModeChanged(Box<GarrisonModeChanged>),
+    GarrisonDeployed(Box<combat::GarrisonDeployed>),
+    GarrisonCollected(Box<combat::GarrisonCollected>),
+    GarrisonModeChanged(Box<combat::GarrisonModeChanged>),
     PortsList(Box<PortsList>),
     PathRegion(Box<PathRegion>),
     CombatRoundWaiting(Box<combat::RoundWaiting>),
