@@ -7,6 +7,7 @@ pub mod balance;
 pub mod character;
 pub mod chat;
 pub mod combat;
+pub mod corporation;
 pub mod economy;
 pub mod game_events;
 pub mod history;

@@ -100,6 +100,8 @@ pub struct Cause {
     pub endpoint: &'static str,
     pub at: Timestamp,
     pub conn: ConnectionId,
+    /// Who acts for the request's character, as the request says (`actor_character_id`).
+    pub actor: Option<String>,
     /// Set by a handler that answers later (a `move` through hyperspace answers on arrival).
     pub deferred: bool,
 }

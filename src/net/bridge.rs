@@ -135,7 +135,7 @@ pub fn ingest_inbox(
                 if let (Some(m), Some(at)) = (&metrics, r.received) {
                     m.0.inbox_wait.observe(at.elapsed().as_secs_f64());
                 }
-                requests.write(r);
+                requests.write(*r);
             }
         }
     }

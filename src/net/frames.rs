@@ -15,6 +15,9 @@ pub enum Decoded {
     Request {
         id: String,
         request: Request,
+        /// `payload.actor_character_id`: who acts for the character (the 2026-01 release's
+        /// corporation ships are flown by a member naming itself).
+        actor: Option<String>,
     },
     Refused {
         id: String,
@@ -74,7 +77,11 @@ pub fn decode(text: &str, dialect: WireDialect) -> Decoded {
         Some(Value::String(t)) => {
             let name = truncate(t);
             match Request::decode(dialect, Framing::Control, &name, Value::Object(frame)) {
-                Some(Ok(request)) => Decoded::Request { id, request },
+                Some(Ok(request)) => Decoded::Request {
+                    id,
+                    request,
+                    actor: None,
+                },
                 Some(Err(error)) => refused(id, &name, error),
                 None => unknown_type(id, &name, &name),
             }
@@ -117,8 +124,17 @@ fn rpc(id: String, mut frame: Map<String, Value>, dialect: WireDialect) -> Decod
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(payload) => payload,
     };
+    let actor = match payload.get("actor_character_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(a)) => Some(truncate(a)),
+        Some(_) => {
+            let error = ApiError::bad_request("actor_character_id must be a string")
+                .with_code("invalid_field");
+            return refused(id, &name, error);
+        }
+    };
     match Request::decode(dialect, Framing::Rpc, &name, payload) {
-        Some(Ok(request)) => Decoded::Request { id, request },
+        Some(Ok(request)) => Decoded::Request { id, request, actor },
         Some(Err(error)) => refused(id, &name, error),
         None => {
             let error = ApiError::not_found(format!("Unknown endpoint: {name}"))
@@ -208,7 +224,7 @@ mod tests {
         for (raw, want) in [("\"abc\"", "abc"), ("7", "7"), ("1.5", "1.5")] {
             let text = format!("{{\"id\":{raw},\"endpoint\":\"server_status\"}}");
             match decode(&text, WireDialect::V2025_10) {
-                Decoded::Request { id, request } => {
+                Decoded::Request { id, request, .. } => {
                     assert_eq!(id, want);
                     assert!(matches!(request, Request::ServerStatus(_)));
                 }

@@ -132,12 +132,13 @@ mod tests {
     use bang_systems::endpoints::{Request, RequestReceived};
 
     fn request(conn: u64, n: u32) -> Inbound {
-        Inbound::Request(RequestReceived {
+        Inbound::Request(Box::new(RequestReceived {
             conn: ConnectionId(conn),
             id: n.to_string(),
             request: Request::MyStatus(Default::default()),
+            actor: None,
             received: None,
-        })
+        }))
     }
 
     /// `(connection, request id)` for requests, `(connection, "closed")` for closes.

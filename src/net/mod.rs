@@ -30,7 +30,8 @@ pub enum Inbound {
     Closed {
         conn: ConnectionId,
     },
-    Request(RequestReceived),
+    /// Boxed: a request is far larger than the other variants.
+    Request(Box<RequestReceived>),
 }
 
 /// What a connection is for.

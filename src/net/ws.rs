@@ -260,14 +260,15 @@ fn forward(conn: &Conn, text: &str, own_frames: &mpsc::Sender<Outgoing>) -> bool
         } => {
             conn.reply_here(own_frames, encode_error(&id, &endpoint, &error));
         }
-        Decoded::Request { id, request } => {
+        Decoded::Request { id, request, actor } => {
             let endpoint = request.endpoint_name();
-            let msg = Inbound::Request(RequestReceived {
+            let msg = Inbound::Request(Box::new(RequestReceived {
                 conn: conn.id,
                 id,
                 request,
+                actor,
                 received: Some(Instant::now()),
-            });
+            }));
             conn.link.in_flight.fetch_add(1, Ordering::Relaxed);
             match conn.shared.inbox.try_send(msg) {
                 Ok(()) => {}

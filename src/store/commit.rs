@@ -69,6 +69,9 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     for (id, s) in &changes.unowned_ships {
         put(tx, "unowned_ships", "ship_id", id, s.as_ref())?;
     }
+    for (id, c) in &changes.corporations {
+        put(tx, "corporations", "corp_id", id, c.as_ref())?;
+    }
     write_encounters(tx, changes)?;
     write_encounter_actions(tx, changes)?;
     write_action_log(tx, changes)?;

@@ -165,6 +165,19 @@ impl Store {
         Ok(out)
     }
 
+    /// Every stored corporation.
+    pub fn load_corporations(&self) -> StoreResult<Vec<bang_components::corporation::Corporation>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state FROM corporations ORDER BY corp_id")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(json_col(&r.get::<_, String>(0)?)?);
+        }
+        Ok(out)
+    }
+
     /// Every stored garrison, salvage container and active encounter.
     pub fn load_combat(&self) -> StoreResult<(Vec<Garrison>, Vec<Salvage>, Vec<StoredEncounter>)> {
         fn all<T: serde::de::DeserializeOwned>(

@@ -7,12 +7,12 @@ pub mod action_log;
 mod checkpoint;
 mod commit;
 mod history;
+mod keyed;
 mod load;
 pub mod plugin;
 pub mod retention;
 mod roster;
 mod schema;
-mod unowned;
 pub mod writer;
 
 use checkpoint::Checkpointer;
@@ -84,6 +84,7 @@ pub struct Changes {
     pub garrisons: Vec<(SectorId, Option<Garrison>)>,
     pub salvage: Vec<(String, Option<Salvage>)>,
     pub unowned_ships: Vec<(String, Option<UnownedShip>)>,
+    pub corporations: Vec<(String, Option<bang_components::corporation::Corporation>)>,
     /// Registry entries by id: `Some` is saved, `None` deleted.
     pub registry: Vec<(String, Option<Registered>)>,
     /// Characters gone from the World, deleted with their visits before this update's rows.
@@ -143,6 +144,7 @@ impl Changes {
         self.garrisons.extend(later.garrisons);
         self.salvage.extend(later.salvage);
         self.unowned_ships.extend(later.unowned_ships);
+        self.corporations.extend(later.corporations);
         self.registry.extend(later.registry);
         self.removed_characters.extend(later.removed_characters);
         self.encounters.extend(later.encounters);
@@ -162,6 +164,7 @@ impl Changes {
             && self.garrisons.is_empty()
             && self.salvage.is_empty()
             && self.unowned_ships.is_empty()
+            && self.corporations.is_empty()
             && self.registry.is_empty()
             && self.removed_characters.is_empty()
             && self.encounters.is_empty()

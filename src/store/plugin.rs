@@ -164,7 +164,8 @@ pub struct CombatState<'w, 's> {
 #[derive(bevy_ecs::system::SystemParam)]
 pub struct SpaceState<'w, 's> {
     combat: CombatState<'w, 's>,
-    unowned: super::unowned::UnownedShipState<'w, 's>,
+    unowned: super::keyed::KeyedState<'w, 's, bang_components::unowned_ships::UnownedShip>,
+    corporations: super::keyed::KeyedState<'w, 's, bang_components::corporation::Corporation>,
     roster: super::roster::RosterState<'w, 's>,
 }
 
@@ -332,7 +333,8 @@ pub fn persist_changes(
         .extend(journal.chat.read().map(|c| c.0.clone()));
     changes.events.extend(journal.told.read().cloned());
     space.combat.collect(&mut changes);
-    space.unowned.collect(&mut changes);
+    space.unowned.collect(&mut changes.unowned_ships);
+    space.corporations.collect(&mut changes.corporations);
     space.roster.collect(&mut changes);
     for (
         entity,
@@ -462,7 +464,7 @@ pub enum RestoreError {
 /// made with a different universe (a character in a sector that does not exist).
 pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     let catalog = bang_systems::characters::ship_catalog(world);
-    let (rows, ports, last_chat, combat, (unowned, registry)) = {
+    let (rows, ports, last_chat, combat, (unowned, registry, corporations)) = {
         let parts = world.resource::<StoreRes>();
         let mut parts = parts.0.lock().expect("store lock");
         let Some((store, files)) = parts.as_mut() else {
@@ -490,17 +492,35 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
             store.load_ports()?,
             store.last_chat_id()?,
             store.load_combat()?,
-            (store.load_unowned_ships(catalog)?, store.load_registry()?),
+            (
+                store.load_unowned_ships(catalog)?,
+                store.load_registry()?,
+                store.load_corporations()?,
+            ),
         )
     };
     world.insert_resource(ChatLog::starting_at(last_chat + 1));
-    let universe = world.resource::<UniverseRes>().clone();
     for (sector, stock) in ports {
         if !world.resource_mut::<PortStates>().restore(sector, stock) {
             return Err(RestoreError::PortWithoutPort(sector));
         }
     }
+    let count = restore_characters(world, rows)?;
+    restore_combat(world, combat);
+    super::keyed::restore_unowned_ships(world, unowned);
+    super::keyed::restore_corporations(world, corporations);
+    if let Some(mut r) = world.get_resource_mut::<bang_components::registry::Registry>() {
+        for (id, entry) in registry {
+            r.restore(&id, entry);
+        }
+    }
+    Ok(count)
+}
+
+/// Spawns the stored characters into the world map; how many.
+fn restore_characters(world: &mut World, rows: Vec<CharacterRow>) -> Result<usize, RestoreError> {
     let count = rows.len();
+    let universe = world.resource::<UniverseRes>().clone();
     for row in rows {
         if !universe.contains(row.sector as i64) {
             return Err(RestoreError::CharacterOutside {
@@ -533,13 +553,6 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
         world
             .resource_mut::<SectorOccupants>()
             .enter(row.sector, row.order, entity);
-    }
-    restore_combat(world, combat);
-    super::unowned::restore_unowned_ships(world, unowned);
-    if let Some(mut r) = world.get_resource_mut::<bang_components::registry::Registry>() {
-        for (id, entry) in registry {
-            r.restore(&id, entry);
-        }
     }
     Ok(count)
 }

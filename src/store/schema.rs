@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS registry (
     updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unowned_ships (ship_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS corporations (corp_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounters (combat_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounter_rounds (
     combat_id TEXT NOT NULL,
@@ -107,6 +108,7 @@ CREATE TABLE IF NOT EXISTS event_history (
 CREATE INDEX IF NOT EXISTS history_by_time ON event_history (timestamp);
 CREATE INDEX IF NOT EXISTS history_by_sender ON event_history (sender, timestamp);
 CREATE INDEX IF NOT EXISTS history_by_sector ON event_history (sector, timestamp);
+CREATE INDEX IF NOT EXISTS history_by_corporation ON event_history (corporation_id, timestamp);
 CREATE TABLE IF NOT EXISTS history_receivers (
     receiver TEXT NOT NULL,
     at INTEGER NOT NULL,

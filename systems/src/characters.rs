@@ -48,6 +48,8 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
         .ok_or_else(|| ApiError::unprocessable("Invalid or missing character_id"))?
         .to_string();
     crate::registration::check_registered(world, &id)?;
+    let actor = crate::dispatch::current_actor(world);
+    crate::ownership::authorize_actor(world, &id, actor.as_deref())?;
     let tokens = &world
         .resource::<bang_components::session::CharacterTokens>()
         .0;

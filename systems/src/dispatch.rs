@@ -18,9 +18,11 @@ pub fn run<E: Endpoint>(
     conn: ConnectionId,
     id: String,
     request: E::Request,
+    actor: Option<String>,
     received: Option<std::time::Instant>,
 ) {
-    if let Err(e) = crate::ownership::check(world, conn, E::acting_for(&request)) {
+    let acting_for = E::acting_for(&request);
+    if let Err(e) = crate::ownership::check(world, conn, &acting_for, actor.as_deref()) {
         reply(world, conn, id, E::NAME, Err(e), received);
         return;
     }
@@ -30,6 +32,7 @@ pub fn run<E: Endpoint>(
         endpoint: E::NAME,
         at,
         conn,
+        actor,
         deferred: false,
     });
     // A bug in one handler must cost one request, not the server.
@@ -86,4 +89,14 @@ pub fn answer<T: bang_components::messages::ResultBody + 'static>(
         body,
         None,
     );
+}
+
+/// Who the request being answered says acts for its character (`actor_character_id`).
+pub fn current_actor(world: &World) -> Option<String> {
+    world
+        .get_resource::<CurrentRequest>()?
+        .0
+        .as_ref()?
+        .actor
+        .clone()
 }

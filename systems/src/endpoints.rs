@@ -71,10 +71,13 @@ macro_rules! endpoints {
                 world: &mut World,
                 conn: ConnectionId,
                 id: String,
+                actor: Option<String>,
                 received: Option<std::time::Instant>,
             ) {
                 match self {
-                    $(Request::$variant(r) => run::<$endpoint>(world, conn, id, r, received),)*
+                    $(Request::$variant(r) => {
+                        run::<$endpoint>(world, conn, id, r, actor, received)
+                    })*
                 }
             }
         }
@@ -170,6 +173,14 @@ endpoints! {
     CreateCharacter => crate::v2026::character_admin::CreateCharacter,
     ModifyCharacter => crate::v2026::character_admin::ModifyCharacter,
     DeleteCharacter => crate::v2026::character_admin::DeleteCharacter,
+    CreateCorporation => crate::v2026::corporations::membership::CreateCorporation,
+    JoinCorporation => crate::v2026::corporations::membership::JoinCorporation,
+    RegenerateInviteCode => crate::v2026::corporations::membership::RegenerateInviteCode,
+    LeaveCorporation => crate::v2026::corporations::membership::LeaveCorporation,
+    KickMember => crate::v2026::corporations::membership::KickMember,
+    CorporationInfo => crate::v2026::corporations::info::CorporationInfoEndpoint,
+    ListCorporations => crate::v2026::corporations::info::ListCorporations,
+    MyCorporation => crate::v2026::corporations::info::MyCorporationEndpoint,
 }
 
 /// A decoded client request, in arrival order.
@@ -179,6 +190,8 @@ pub struct RequestReceived {
     /// The request's `id`, already converted to the string the reply echoes.
     pub id: String,
     pub request: Request,
+    /// Who acts for the request's character (`payload.actor_character_id`), if it says.
+    pub actor: Option<String>,
     /// When the frame was read off the socket (for the server's latency metric).
     pub received: Option<std::time::Instant>,
 }
@@ -277,7 +290,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 51);
+        assert_eq!(schemas.len(), 2 * 59);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

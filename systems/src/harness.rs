@@ -112,6 +112,7 @@ impl Game {
             conn,
             id,
             request,
+            actor: None,
             received: None,
         });
         self.step()

@@ -129,6 +129,7 @@ impl Plugin for GamePlugin {
             .init_resource::<bang_components::combat::GarrisonIndex>()
             .init_resource::<bang_components::combat::SalvageIndex>()
             .init_resource::<bang_components::unowned_ships::UnownedShips>()
+            .init_resource::<bang_components::corporation::Corporations>()
             .init_resource::<follow_on::FollowOns>()
             .init_resource::<bang_components::combat::CombatStats>()
             .insert_resource(combat::CombatRng(self.setup.combat_rng))

@@ -99,6 +99,16 @@ fn keep_in_history(
         let c = world.resource::<CharacterIndex>().get(sender.as_ref()?)?;
         world.get::<Position>(c).map(|p| p.0)
     });
+    // A corporation event is filed under its corporation (its sender may have just left it);
+    // anything else under the sender's, if it has one.
+    let corporation_id = match event {
+        GameEvent::Release2026(e) => e.corporation().map(str::to_string),
+        _ => None,
+    }
+    .or_else(|| {
+        let corps = world.get_resource::<bang_components::corporation::Corporations>()?;
+        corps.of(sender.as_deref()?).map(str::to_string)
+    });
     let told = EventTold {
         at: world.resource::<GameClock>().now(),
         event: shown.name,
@@ -106,7 +116,7 @@ fn keep_in_history(
         sender,
         receivers,
         sector,
-        corporation_id: None,
+        corporation_id,
     };
     world.write_message(told);
 }

@@ -174,6 +174,7 @@ mod tests {
                 conn,
                 id: id.to_string(),
                 request: status(),
+                actor: None,
                 received: None,
             });
         }

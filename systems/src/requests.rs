@@ -17,9 +17,10 @@ pub fn dispatch_requests(world: &mut World) {
         conn,
         id,
         request,
+        actor,
         received,
     } in requests
     {
-        request.run(world, conn, id, received);
+        request.run(world, conn, id, actor, received);
     }
 }

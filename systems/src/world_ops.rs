@@ -9,8 +9,8 @@ use bang_components::api::events::{CharacterMoved, CharacterMovedObserved, MoveT
 use bang_components::api::payloads::{SectorContents, StatusPayload};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
-    CharacterId, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants, Ship, Visit,
-    WorldOrder,
+    CharacterId, CharacterIndex, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants,
+    Ship, Visit, WorldOrder,
 };
 use bang_components::game_events::GameEvent;
 use bang_components::registry::Registry;
@@ -220,4 +220,34 @@ pub fn announce_warp(world: &mut World, entity: Entity, warped: &Warped) {
         MoveType::Normal,
         warped.at,
     );
+}
+
+/// Takes a character out of the world map and despawns it (a deletion, a disbanded
+/// corporation's ship).
+pub fn remove_character(world: &mut World, entity: Entity) {
+    let sector = world.get::<Position>(entity).expect("position").0;
+    let id = world.get::<CharacterId>(entity).expect("id").0.clone();
+    world
+        .resource_mut::<SectorOccupants>()
+        .leave(sector, entity);
+    world.resource_mut::<CharacterIndex>().by_id.remove(&id);
+    world.despawn(entity);
+}
+
+/// A corporation's ship gone (destroyed: no escape pod carries it on; or deleted): its
+/// character and registration go and the corporation's list forgets it.
+pub fn scrap_corporation_ship(world: &mut World, ship_id: &str) {
+    use bang_components::corporation::{Corporation, Corporations};
+    let corps = world.resource::<Corporations>();
+    let Some(corp) = corps.owning_ship(ship_id).and_then(|c| corps.get(c)) else {
+        return;
+    };
+    let mut c = world.get_mut::<Corporation>(corp).expect("corporation");
+    c.ships.retain(|s| s != ship_id);
+    let c = c.clone();
+    world.resource_mut::<Corporations>().index(&c, corp);
+    if let Some(e) = world.resource::<CharacterIndex>().get(ship_id) {
+        remove_character(world, e);
+    }
+    world.resource_mut::<Registry>().remove(ship_id);
 }

@@ -91,3 +91,29 @@ impl JsonSchema for IntArg {
 pub fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|s| !s.is_empty())
 }
+
+/// `n` with thousands separated by commas, as the 2026-01 release words prices in its errors.
+pub fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+#[cfg(test)]
+mod comma_tests {
+    use super::with_commas;
+
+    #[test]
+    fn prices_are_worded_with_thousands_separators() {
+        assert_eq!(with_commas(0), "0");
+        assert_eq!(with_commas(999), "999");
+        assert_eq!(with_commas(235_000), "235,000");
+        assert_eq!(with_commas(2_500_000), "2,500,000");
+    }
+}

@@ -19,6 +19,7 @@ use bang_components::combat::PendingActions;
 use bang_components::combat::{
     Encounter, EncounterIndex, Garrison, GarrisonIndex, GarrisonMode, InCombat, Participant,
 };
+use bang_components::corporation::{Corporations, allied};
 use bang_components::game_events::GameEvent;
 use bang_components::time::GameClock;
 use bang_components::universe::SectorId;
@@ -71,7 +72,7 @@ pub fn engage_on_arrival(world: &mut World, character: Entity, how: Arrival) {
         .into_iter()
         .filter(|g| {
             world.get::<Garrison>(*g).is_some_and(|g| {
-                g.owner != id
+                !allied(world, &g.owner, &id)
                     && g.fighters > 0
                     && match g.mode {
                         GarrisonMode::Offensive => true,
@@ -127,9 +128,13 @@ pub fn start_or_join(
             participants.push(garrison_participant(g));
         }
     }
-    // Two sides are needed: a character alone with its own garrison (or nobody) is no fight.
-    let sides: std::collections::BTreeSet<&str> =
-        participants.iter().map(|p| p.owner.as_str()).collect();
+    // Two sides are needed: a character alone with its own garrison, or with its corporation's
+    // (or nobody) is no fight.
+    let corps = world.get_resource::<Corporations>();
+    let sides: std::collections::BTreeSet<&str> = participants
+        .iter()
+        .map(|p| corps.and_then(|c| c.of(&p.owner)).unwrap_or(&p.owner))
+        .collect();
     if sides.len() < 2 {
         return Err(ApiError::conflict("No opponents available to engage"));
     }

@@ -91,6 +91,12 @@ pub fn finalize(world: &mut World, enc: Entity, payload: &mut RoundPayload) {
         }
     }
     retire(world, enc, &e);
+    // A corporation's ship has no pilot to carry on in an escape pod: it is gone.
+    for id in losers(&e) {
+        if bang_components::corporation::is_corporation_ship(world, &id) {
+            crate::world_ops::scrap_corporation_ship(world, &id);
+        }
+    }
 }
 
 /// Garrisons: survivors keep their (already synced) count; destroyed ones are removed and their

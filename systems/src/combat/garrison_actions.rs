@@ -7,6 +7,7 @@ use bang_components::combat::{
     CombatAction, CombatantKind, Encounter, Garrison, GarrisonMode, Participant, PendingActions,
     StoredAction, TollDemand,
 };
+use bang_components::corporation::allied;
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
 use std::collections::BTreeMap;
@@ -28,6 +29,8 @@ pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
     let e = world.get::<Encounter>(enc).expect("encounter").clone();
     let mut submissions = Vec::new();
     let mut tolls = e.tolls.clone();
+    // No friendly fire: a garrison spares its owner's corporation.
+    let friends = |a: &str, b: &str| allied(world, a, b);
     for g in e
         .participants
         .iter()
@@ -41,18 +44,18 @@ pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
         let order = match mode {
             _ if g.fighters <= 0 => None,
             GarrisonMode::Offensive => shoot(
-                &e,
+                (&e, &friends),
                 g,
                 rules.offensive_commit_min,
                 rules.offensive_commit_divisor,
             ),
             GarrisonMode::Defensive => shoot(
-                &e,
+                (&e, &friends),
                 g,
                 rules.defensive_commit_min,
                 rules.defensive_commit_divisor,
             ),
-            GarrisonMode::Toll => toll_order(&e, g, &mut tolls, toll_amount),
+            GarrisonMode::Toll => toll_order((&e, &friends), g, &mut tolls, toll_amount),
         };
         let action = StoredAction {
             action: if order.is_some() {
@@ -83,12 +86,21 @@ pub fn auto_submit_garrisons(world: &mut World, enc: Entity) {
     }
 }
 
+/// A fight and who is friendly with whom in it.
+type Sides<'a> = (&'a Encounter, &'a dyn Fn(&str, &str) -> bool);
+
+/// Whether a garrison may shoot a participant: a character with fighters, not on its side.
+fn hostile(sides: Sides, g: &Participant, p: &Participant) -> bool {
+    p.kind == CombatantKind::Character && p.fighters > 0 && !(sides.1)(&p.owner, &g.owner)
+}
+
 /// The characters a garrison may shoot, strongest first.
-fn candidates<'a>(e: &'a Encounter, g: &Participant) -> Vec<&'a Participant> {
-    let mut candidates: Vec<_> = e
+fn candidates<'a>(sides: Sides<'a>, g: &Participant) -> Vec<&'a Participant> {
+    let mut candidates: Vec<_> = sides
+        .0
         .participants
         .iter()
-        .filter(|p| p.kind == CombatantKind::Character && p.fighters > 0 && p.owner != g.owner)
+        .filter(|p| hostile(sides, g, p))
         .collect();
     candidates.sort_by(|a, b| (b.fighters, b.shields, &b.id).cmp(&(a.fighters, a.shields, &a.id)));
     candidates
@@ -96,20 +108,21 @@ fn candidates<'a>(e: &'a Encounter, g: &Participant) -> Vec<&'a Participant> {
 
 /// An offensive or defensive garrison shoots the strongest character with a share of its
 /// fighters: (target, commit), or None to brace.
-fn shoot(e: &Encounter, g: &Participant, min: i64, divisor: i64) -> Option<(String, i64)> {
+fn shoot(sides: Sides, g: &Participant, min: i64, divisor: i64) -> Option<(String, i64)> {
     let f = g.fighters;
     let commit = f.min(min.max(f / divisor)).max(1);
-    candidates(e, g).first().map(|t| (t.id.clone(), commit))
+    candidates(sides, g).first().map(|t| (t.id.clone(), commit))
 }
 
 /// A toll garrison demands its toll in the round it engages (bracing), then shoots its target
 /// with everything until the toll is paid.
 fn toll_order(
-    e: &Encounter,
+    sides: Sides,
     g: &Participant,
     tolls: &mut BTreeMap<String, TollDemand>,
     toll_amount: i64,
 ) -> Option<(String, i64)> {
+    let e = sides.0;
     let demand = tolls.entry(g.id.clone()).or_insert_with(|| TollDemand {
         owner: g.owner.clone(),
         toll_amount: toll_amount.max(0),
@@ -124,9 +137,9 @@ fn toll_order(
             .initiator
             .as_deref()
             .and_then(|i| e.participant(i))
-            .filter(|p| p.kind == CombatantKind::Character && p.owner != g.owner && p.fighters > 0);
+            .filter(|p| hostile(sides, g, p));
         demand.target = initiator
-            .or(candidates(e, g).first().copied())
+            .or(candidates(sides, g).first().copied())
             .map(|p| p.id.clone());
     }
     if demand.paid && demand.paid_round.is_some_and(|r| r <= e.round) {

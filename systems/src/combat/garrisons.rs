@@ -210,7 +210,17 @@ pub fn collect_fighters(
         return Err(ApiError::conflict("Character not in requested sector"));
     }
     refuse_during_fight(world, sector, &id)?;
-    let g = garrison_of(world, sector, &id)
+    // A corporation's members may collect one another's fighters.
+    let g = world
+        .resource::<GarrisonIndex>()
+        .by_sector
+        .get(&sector)
+        .copied()
+        .filter(|g| {
+            world
+                .get::<Garrison>(*g)
+                .is_some_and(|g| bang_components::corporation::allied(world, &g.owner, &id))
+        })
         .ok_or_else(|| ApiError::not_found("No garrison found for character in this sector"))?;
     let stationed = world.get::<Garrison>(g).expect("garrison").fighters;
     if quantity > stationed {

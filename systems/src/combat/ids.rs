@@ -23,6 +23,19 @@ impl CombatIds {
         )
     }
 
+    /// The same id in the UUID form that release gave registry and corporation ids.
+    pub fn next_uuid(&mut self) -> String {
+        let hex = self.next_id();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+
     /// Moves past one id without formatting it (what [`Self::next_id`] draws).
     pub fn skip_id(&mut self) {
         self.0.random::<u64>();

@@ -1,12 +1,13 @@
 //! `bank_transfer` (the 2026-01 release's): a deposit moves credits from a ship to its owner's
-//! bank account, from anywhere; a withdrawal moves them back, at the sector 0 bank only.
-//! Corporations (and so deposits to a fellow member) come with them.
+//! bank account (or a fellow corporation member's), from anywhere; a withdrawal moves them
+//! back, at the sector 0 bank only.
 
 use super::join::fail;
 use super::tell::{tell, tell_status};
 use super::views::{display_name, source};
 use crate::action_log::log_action;
 use crate::combat::query::refuse_in_combat;
+use crate::ownership::authorize_actor;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, Validate, given};
@@ -15,6 +16,7 @@ use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     Bank, CharacterId, CharacterIndex, Credits, InHyperspace, Position, ShipId,
 };
+use bang_components::corporation::{Corporations, is_corporation_ship};
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -40,17 +42,17 @@ impl Validate for BankRequest {
     }
 }
 
-/// Moves `amount` between a character's credits on hand and its bank (positive: into the bank);
-/// the balances before and after.
-fn move_money(world: &mut World, e: Entity, into_bank: i64) -> [i64; 4] {
-    let on_hand = world.get::<Credits>(e).map_or(0, |c| c.0);
-    let bank = world.get::<Bank>(e).map_or(0, |b| b.0);
-    world
-        .entity_mut(e)
-        .insert((Credits(on_hand - into_bank), Bank(bank + into_bank)));
-    if world.get::<ShipId>(e).is_none() {
-        let id = ShipId::default_for(&world.get::<CharacterId>(e).expect("id").0);
-        world.entity_mut(e).insert(ShipId(id));
+/// Moves `amount` from the credits on hand of `ship` to the bank account of `account`
+/// (negative: back from the account to the ship); the ship's credits and the account before and
+/// after.
+fn move_money(world: &mut World, ship: Entity, account: Entity, into_bank: i64) -> [i64; 4] {
+    let on_hand = world.get::<Credits>(ship).map_or(0, |c| c.0);
+    world.entity_mut(ship).insert(Credits(on_hand - into_bank));
+    let bank = world.get::<Bank>(account).map_or(0, |b| b.0);
+    world.entity_mut(account).insert(Bank(bank + into_bank));
+    if world.get::<ShipId>(ship).is_none() {
+        let id = ShipId::default_for(&world.get::<CharacterId>(ship).expect("id").0);
+        world.entity_mut(ship).insert(ShipId(id));
     }
     [on_hand, on_hand - into_bank, bank, bank + into_bank]
 }
@@ -91,6 +93,49 @@ fn depositor(world: &World, req: &BankRequest) -> ApiResult<Entity> {
     }
 }
 
+/// The account a deposit goes to, by display name (any case, anywhere).
+fn account_named(world: &World, name: &str) -> ApiResult<Entity> {
+    let wanted = name.trim().to_lowercase();
+    let targets: Vec<Entity> = world
+        .resource::<CharacterIndex>()
+        .by_id
+        .iter()
+        .filter(|(id, _)| display_name(world, id).trim().to_lowercase() == wanted)
+        .map(|(_, e)| *e)
+        .collect();
+    match targets.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(ApiError::not_found(format!(
+            "No player named '{name}' found"
+        ))),
+        _ => Err(ApiError::bad_request(format!(
+            "Multiple players named '{name}' found; use character_id instead"
+        ))),
+    }
+}
+
+/// Who may deposit to whom: a corporation's ship to its members; a personal ship to its owner
+/// or the owner's fellow members.
+fn may_deposit(world: &World, from: &str, to: &str) -> ApiResult<()> {
+    let corps = world.resource::<Corporations>();
+    if let Some(owner) = corps.owning_ship(from) {
+        if corps.of(to) == Some(owner) && corps.owning_ship(to).is_none() {
+            return Ok(());
+        }
+        return Err(ApiError::new(
+            403,
+            "Corporation ship may only deposit to members of the same corporation",
+        ));
+    }
+    if from == to || (corps.allied(from, to) && corps.owning_ship(to).is_none()) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        403,
+        "Personal ships may only deposit to their owner or fellow corporation members",
+    ))
+}
+
 fn deposit(
     world: &mut World,
     conn: ConnectionId,
@@ -100,53 +145,28 @@ fn deposit(
     let name = given(&req.target_player_name)
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("deposit requires target_player_name"))?;
-    let wanted = name.trim().to_lowercase();
-    let targets: Vec<Entity> = world
-        .resource::<CharacterIndex>()
-        .by_id
-        .iter()
-        .filter(|(id, _)| display_name(world, id).trim().to_lowercase() == wanted)
-        .map(|(_, e)| *e)
-        .collect();
-    let target = match targets.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(ApiError::not_found(format!(
-                "No player named '{name}' found"
-            )));
-        }
-        _ => {
-            return Err(ApiError::bad_request(format!(
-                "Multiple players named '{name}' found; use character_id instead"
-            )));
-        }
-    };
+    let target = account_named(world, name)?;
     let from = depositor(world, &req)?;
     let from_id = world.get::<CharacterId>(from).expect("id").0.clone();
-    if from != target {
-        return Err(ApiError::new(
-            403,
-            "Personal ships may only deposit to their owner or fellow corporation members",
-        ));
-    }
+    let actor = crate::dispatch::current_actor(world);
+    authorize_actor(world, &from_id, actor.as_deref())?;
+    let to_id = world.get::<CharacterId>(target).expect("id").0.clone();
+    may_deposit(world, &from_id, &to_id)?;
     let have = world.get::<Credits>(from).map_or(0, |c| c.0);
     if have < amount {
         let e = ApiError::bad_request(format!("Insufficient credits: have {have}, need {amount}"));
         return Err(fail(world, &from_id, e));
     }
-    let [before, after, bank_before, bank_after] = move_money(world, from, amount);
+    let [before, after, bank_before, bank_after] = move_money(world, from, target, amount);
     let ship_id = world.get::<ShipId>(from).expect("ship id").0.clone();
-    log_action(
-        world,
-        "bank.deposited",
-        Some(&from_id),
-        Some(conn),
-        &serde_json::json!({"amount": amount}),
-    );
+    let data = serde_json::json!({"amount": amount, "to": to_id});
+    log_action(world, "bank.deposited", Some(&from_id), Some(conn), &data);
+    // A corporation's ship is nobody's own: that release names no source character for it.
+    let source_id = (!is_corporation_ship(world, &from_id)).then(|| from_id.clone());
     let tx = BankTransaction {
         source: source(world),
-        target_character_id: Some(from_id.clone()),
-        source_character_id: Some(from_id.clone()),
+        target_character_id: Some(to_id.clone()),
+        source_character_id: source_id.clone(),
         ship_id: Some(ship_id.clone()),
         character_id: None,
         sector: None,
@@ -158,15 +178,18 @@ fn deposit(
         credits_in_bank_before: bank_before,
         credits_in_bank_after: bank_after,
     };
-    tell_transaction(world, from, &from_id, tx);
+    tell_transaction(world, target, &to_id, tx);
+    if from != target {
+        tell_status(world, from, &from_id);
+    }
     Ok(BankResult {
         success: true,
         deposit: Some(Deposited {
             ship_id,
-            target_character_id: from_id.clone(),
+            target_character_id: to_id,
             ship_credits_after: after,
             credits_in_bank_after: bank_after,
-            source_character_id: from_id,
+            source_character_id: source_id,
         }),
     })
 }
@@ -200,7 +223,7 @@ fn withdraw(
         let error = ApiError::bad_request(format!("Insufficient bank balance. Available: {bank}"));
         return Err(fail(world, &id, error));
     }
-    let [before, after, bank_before, bank_after] = move_money(world, e, -amount);
+    let [before, after, bank_before, bank_after] = move_money(world, e, e, -amount);
     log_action(
         world,
         "bank.withdrawn",

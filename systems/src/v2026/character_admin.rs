@@ -12,8 +12,7 @@ use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
-    Bank, CharacterIndex, Credits, InHyperspace, Position, STARTING_CREDITS, SectorOccupants, Ship,
-    ShipId, ShipName,
+    Bank, CharacterIndex, Credits, InHyperspace, STARTING_CREDITS, Ship, ShipId, ShipName,
 };
 use bang_components::registry::{Registered, Registry, Seeds};
 use bang_components::session::{ConnectionId, WireDialect};
@@ -200,15 +199,7 @@ pub struct CharacterRecord {
 
 /// A new registry id, in the UUID form that release gave them (drawn from the seeded id stream).
 fn new_id(world: &mut World) -> String {
-    let hex = world.resource_mut::<CombatIds>().next_id();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    world.resource_mut::<CombatIds>().next_uuid()
 }
 
 fn checked_name(world: &World, name: Option<&str>, id: Option<&str>) -> ApiResult<String> {
@@ -353,6 +344,18 @@ pub struct CharacterDeleted {
     pub deleted: bool,
 }
 
+/// A deleted character leaves its corporation (the last one out disbands it); a deleted
+/// corporation ship leaves its fleet.
+fn leave_corporation(world: &mut World, id: &str) {
+    use super::corporations::membership::remove_member;
+    let corps = world.resource::<bang_components::corporation::Corporations>();
+    if corps.owning_ship(id).is_some() {
+        crate::world_ops::scrap_corporation_ship(world, id);
+    } else if let Some(corp) = corps.of(id).and_then(|c| corps.get(c)) {
+        remove_member(world, corp, id);
+    }
+}
+
 fn delete(
     world: &mut World,
     conn: ConnectionId,
@@ -373,11 +376,9 @@ fn delete(
                 Err(gone),
             );
         }
-        let sector = world.get::<Position>(e).expect("position").0;
-        world.resource_mut::<SectorOccupants>().leave(sector, e);
-        world.resource_mut::<CharacterIndex>().by_id.remove(&id);
-        world.despawn(e);
+        crate::world_ops::remove_character(world, e);
     }
+    leave_corporation(world, &id);
     world.resource_mut::<Registry>().remove(&id);
     if let Some(seeds) = world.get_resource::<Seeds>() {
         seeds.0.delete_character(&id);

@@ -112,13 +112,7 @@ fn query_of(world: &World, req: &EventQueryRequest) -> ApiResult<(HistoryQuery, 
             "character_id or actor_character_id required for non-admin queries",
         ));
     }
-    // No corporations yet: a player is a member of none.
-    if req.window.corporation_id.is_some() && !operator {
-        return Err(ApiError::new(
-            403,
-            "Actor is not authorized to view this corporation's events",
-        ));
-    }
+    let corporation = corporation_asked(world, req, scope == "corporation", actor, operator)?;
     let limit = req.window.max_rows.unwrap_or(1000);
     if limit <= 0 {
         return Err(ApiError::bad_request("max_rows must be positive"));
@@ -156,15 +150,40 @@ fn query_of(world: &World, req: &EventQueryRequest) -> ApiResult<(HistoryQuery, 
         start,
         end,
         character: character
-            .filter(|_| req.window.corporation_id.is_none())
+            .filter(|_| corporation.is_none())
             .map(str::to_string),
         sector: req.window.sector.map(|s| s.max(0) as _),
-        corporation: req.window.corporation_id.clone(),
+        corporation,
         text: req.window.string_match.clone(),
         limit: limit as usize,
         reverse,
     };
     Ok((query, reverse))
+}
+
+/// The corporation whose events are asked for: the one named, or with the `corporation` scope
+/// the actor's own. A player may read only its own corporation's.
+fn corporation_asked(
+    world: &World,
+    req: &EventQueryRequest,
+    corporation_scope: bool,
+    actor: Option<&str>,
+    operator: bool,
+) -> ApiResult<Option<String>> {
+    let corps = world.resource::<bang_components::corporation::Corporations>();
+    let actors = actor.and_then(|a| corps.of(a));
+    let asked = match given(&req.window.corporation_id) {
+        Some(c) => Some(c),
+        None if corporation_scope => actors,
+        None => None,
+    };
+    if asked.is_some() && !operator && asked != actors {
+        return Err(ApiError::new(
+            403,
+            "Actor is not authorized to view this corporation's events",
+        ));
+    }
+    Ok(asked.map(str::to_string))
 }
 
 fn event_query(world: &mut World, req: EventQueryRequest) -> ApiResult<EventQueryResult> {

@@ -150,6 +150,8 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
         .ok_or_else(|| ApiError::unprocessable("Invalid or missing character_id"))?
         .to_string();
     crate::registration::check_registered(world, &id)?;
+    let actor = crate::dispatch::current_actor(world);
+    crate::ownership::authorize_actor(world, &id, actor.as_deref())?;
     if let Some(credits) = req.credits
         && !(0..=crate::characters::MAX_CREDITS).contains(&credits)
     {

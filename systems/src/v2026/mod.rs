@@ -8,6 +8,7 @@ pub mod character_admin;
 pub mod characters;
 pub mod combat;
 pub mod combat_told;
+pub mod corporations;
 pub mod credits;
 pub mod event_query;
 pub mod fighters;

@@ -112,6 +112,21 @@ fn reset(world: &mut World, req: ResetRequest) -> ApiResult<ResetResult> {
         .resource_mut::<bang_components::unowned_ships::UnownedShips>()
         .drain();
     despawn_all(world, ships);
+    let corporations = world
+        .resource_mut::<bang_components::corporation::Corporations>()
+        .drain();
+    // Their ships' registrations go with them (the suite's files never list those).
+    for &c in &corporations {
+        let ships = world
+            .get::<bang_components::corporation::Corporation>(c)
+            .map(|c| c.ships.clone())
+            .unwrap_or_default();
+        let mut registry = world.resource_mut::<bang_components::registry::Registry>();
+        for ship in ships {
+            registry.remove(&ship);
+        }
+    }
+    despawn_all(world, corporations);
     let universe = world.resource::<UniverseRes>().clone();
     let mut ports = world.resource_mut::<PortStates>();
     let mut ports_reset = 0;

@@ -1,16 +1,17 @@
 //! `ship.purchase` (the 2026-01 release's): a new hull for a character, the one it flew traded
 //! in. The old ship is not destroyed: it stays in the sector, unowned, with its cargo aboard.
-//! Buying for a corporation waits for corporations (the next part of that dialect).
+//! Buying for a corporation is `corporations::fleet`'s.
 
 use super::tell::{tell, tell_status};
 use super::views::display_name;
 use crate::action_log::log_action;
 use crate::combat::ids::CombatIds;
 use crate::combat::query::refuse_in_combat;
+use crate::v2026::corporations::fleet::{Order, buy_ship};
 use bang_components::api::endpoint::ONLY_2026_01;
-use bang_components::api::fields::check_len;
+use bang_components::api::fields::{check_len, with_commas};
 use bang_components::api::requests::{MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given};
-use bang_components::api::v2026::{Event2026, ShipPurchased, ShipTradedIn};
+use bang_components::api::v2026::{Event2026, ShipBought, ShipPurchased, ShipTradedIn};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     CharacterId, CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship, ShipId,
@@ -38,6 +39,10 @@ pub struct ShipPurchaseRequest {
     pub actor_character_id: Option<String>,
     /// A name for the new ship (without one, the hull's name shows).
     pub ship_name: Option<String>,
+    /// A corporation purchase: which corporation (default: the buyer's).
+    pub corp_id: Option<String>,
+    /// A corporation purchase: credits put aboard the new ship, from the buyer's bank.
+    pub initial_ship_credits: Option<i64>,
 }
 
 impl Validate for ShipPurchaseRequest {
@@ -47,25 +52,17 @@ impl Validate for ShipPurchaseRequest {
         check_len("purchase_type", &self.purchase_type, MAX_SHORT_TEXT)?;
         check_len("trade_in_ship_id", &self.trade_in_ship_id, MAX_ID_LEN)?;
         check_len("actor_character_id", &self.actor_character_id, MAX_ID_LEN)?;
-        check_len("ship_name", &self.ship_name, MAX_SHORT_TEXT)
+        check_len("ship_name", &self.ship_name, MAX_SHORT_TEXT)?;
+        check_len("corp_id", &self.corp_id, MAX_ID_LEN)
     }
 }
 
-/// `n` with thousands separated by commas, as that release words prices.
-fn with_commas(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
-
-/// The checks every purchase makes before its kind is known; the buyer's entity and the hull.
-fn check(world: &World, req: &ShipPurchaseRequest) -> ApiResult<(Entity, &'static ShipStats)> {
+/// The checks every purchase makes; the buyer's entity, the hull, and whether it is bought for
+/// a corporation.
+fn check(
+    world: &World,
+    req: &ShipPurchaseRequest,
+) -> ApiResult<(Entity, &'static ShipStats, bool)> {
     if req.actor_character_id.is_some() && req.actor_character_id != req.character_id {
         return Err(ApiError::bad_request(
             "actor_character_id must match character_id for ship.purchase",
@@ -98,19 +95,15 @@ fn check(world: &World, req: &ShipPurchaseRequest) -> ApiResult<(Entity, &'stati
             "Unknown ship type: {wanted}"
         )));
     };
-    if corporate {
-        // Nobody belongs to a corporation until corporations exist.
-        return Err(ApiError::bad_request("Not in a corporation"));
-    }
     if hull.ship_type == ShipType::EscapePod {
         return Err(ApiError::bad_request("Escape pods are not for sale"));
     }
-    if hull.role == "autonomous" {
+    if hull.role == "autonomous" && !corporate {
         return Err(ApiError::bad_request(
             "Autonomous ship types may only be purchased for corporations",
         ));
     }
-    Ok((e, hull))
+    Ok((e, hull, corporate))
 }
 
 /// The price after trading in the ship flown, or why it cannot be paid.
@@ -188,8 +181,33 @@ fn purchase(
     world: &mut World,
     conn: ConnectionId,
     req: ShipPurchaseRequest,
+) -> ApiResult<ShipBought> {
+    let (e, hull, corporate) = check(world, &req)?;
+    if corporate {
+        let order = Order {
+            corp_id: given(&req.corp_id),
+            ship_name: given(&req.ship_name).map(str::to_string),
+            initial_credits: req.initial_ship_credits.unwrap_or(0),
+            trade_in: given(&req.trade_in_ship_id).is_some(),
+        };
+        return buy_ship(world, conn, e, hull, order).map(ShipBought::Corporation);
+    }
+    let id = world.get::<CharacterId>(e).expect("id").0.clone();
+    if crate::v2026::corporations::is_corporation_ship(world, &id) {
+        return Err(ApiError::bad_request(
+            "Cannot trade in a corporation-owned ship",
+        ));
+    }
+    personal(world, conn, e, hull, req).map(ShipBought::Personal)
+}
+
+fn personal(
+    world: &mut World,
+    conn: ConnectionId,
+    e: Entity,
+    hull: &'static ShipStats,
+    req: ShipPurchaseRequest,
 ) -> ApiResult<ShipPurchased> {
-    let (e, hull) = check(world, &req)?;
     let deal = price(world, e, hull, &req)?;
     let id = world.get::<CharacterId>(e).expect("id").0.clone();
     let now = world.resource::<GameClock>().now();
@@ -242,7 +260,7 @@ impl Endpoint for PurchaseShip {
     const NAME: &'static str = "ship.purchase";
     const DIALECTS: &'static [WireDialect] = ONLY_2026_01;
     type Request = ShipPurchaseRequest;
-    type Result = ShipPurchased;
+    type Result = ShipBought;
 
     fn acting_for(request: &ShipPurchaseRequest) -> Vec<&Option<String>> {
         vec![&request.character_id]
@@ -252,20 +270,7 @@ impl Endpoint for PurchaseShip {
         world: &mut World,
         conn: ConnectionId,
         request: ShipPurchaseRequest,
-    ) -> ApiResult<ShipPurchased> {
+    ) -> ApiResult<ShipBought> {
         purchase(world, conn, request)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_commas;
-
-    #[test]
-    fn prices_are_worded_with_thousands_separators() {
-        assert_eq!(with_commas(0), "0");
-        assert_eq!(with_commas(999), "999");
-        assert_eq!(with_commas(235_000), "235,000");
-        assert_eq!(with_commas(2_500_000), "2,500,000");
     }
 }

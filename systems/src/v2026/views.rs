@@ -3,6 +3,7 @@
 
 use bang_components::api::payloads::PortSnapshot;
 use bang_components::api::v2026::combat::{SalvageSource, SalvageTold};
+use bang_components::api::v2026::corporation::CorporationBrief;
 use bang_components::api::v2026::{
     GarrisonPublic, Lane, MapRegion, MapSector, PerCommodity, PlayerPublic, PlayerSelf, PortView,
     SectorView, ShipPublic, ShipSelf, Source, Status, UnownedShipView,
@@ -13,6 +14,7 @@ use bang_components::character::{
     Ship, ShipId, ShipName,
 };
 use bang_components::combat::{Garrison, GarrisonIndex, Salvage, SalvageIndex};
+use bang_components::corporation::{allied, corporation_of, is_corporation_ship};
 use bang_components::economy::{
     Commodity, PortStates, WARP_DEPOT_NOTE, WARP_DEPOT_SECTOR, WARP_POWER_PRICE,
 };
@@ -62,15 +64,38 @@ pub fn player_self(world: &World, entity: Entity) -> PlayerSelf {
     let last_active = world
         .get::<LastActive>(entity)
         .map_or(Timestamp(0), |t| t.0);
+    // A corporation's ship has no life of its own to date.
+    let person = !is_corporation_ship(world, id);
     PlayerSelf {
         id: id.clone(),
         name: display_name(world, id),
-        player_type: "human",
+        player_type: player_type(world, id),
         credits_in_bank: world.get::<Bank>(entity).map_or(0, |b| b.0),
         sectors_visited: knowledge.map_or(0, |k| k.visited().len() as u32),
         universe_size: world.resource::<UniverseRes>().sector_count(),
-        created_at: created_at(world, entity),
-        last_active,
+        created_at: person.then(|| created_at(world, entity)),
+        last_active: person.then_some(last_active),
+    }
+}
+
+/// The `corporation` block of a character's status (`own`: with its joining date) or of a
+/// player others see; none outside a corporation.
+pub fn brief(world: &World, character: &str, own: bool) -> Option<CorporationBrief> {
+    let corp = corporation_of(world, character)?;
+    let member = corp.member(character);
+    Some(CorporationBrief {
+        corp_id: corp.corp_id.clone(),
+        name: corp.name.clone(),
+        member_count: member.map(|_| corp.members.len()),
+        joined_at: member.filter(|_| own).map(|m| m.joined_at),
+    })
+}
+
+/// `corporation_ship` for a corporation's ship, else `human`.
+pub fn player_type(world: &World, id: &str) -> &'static str {
+    match is_corporation_ship(world, id) {
+        true => "corporation_ship",
+        false => "human",
     }
 }
 
@@ -173,8 +198,8 @@ pub fn player_public(world: &World, e: Entity) -> Option<PlayerPublic> {
             .unwrap_or(Timestamp(0)),
         id: id.clone(),
         name: display_name(world, id),
-        player_type: "human",
-        corporation: None,
+        player_type: player_type(world, id),
+        corporation: brief(world, id, false),
         ship: ShipPublic {
             ship_type: ship.ship_type,
             ship_name: ship_name(world, e),
@@ -246,7 +271,7 @@ pub fn garrison_in(
             .unwrap_or_default(),
         toll_amount: g.toll_amount,
         deployed_at: g.deployed_at,
-        is_friendly: viewer == Some(g.owner.as_str()),
+        is_friendly: viewer.is_some_and(|v| allied(world, v, &g.owner)),
     })
 }
 
@@ -283,6 +308,9 @@ fn unowned_in(world: &World, sector: SectorId) -> Vec<UnownedShipView> {
             ship_id: s.ship_id.clone(),
             ship_type: s.ship.ship_type,
             name: s.name.clone(),
+            owner_type: "unowned",
+            fighters: s.ship.fighters,
+            shields: s.ship.shields,
             became_unowned: s.became_unowned,
             former_owner_name: s.former_owner_name.clone(),
         })
@@ -348,7 +376,11 @@ pub fn status(world: &World, entity: Entity, source: Option<Source>) -> Status {
         player: player_self(world, entity),
         ship: ship_self(world, entity),
         sector: sector_view(world, sector, Some(entity), there),
-        corporation: None,
+        corporation: brief(
+            world,
+            &world.get::<CharacterId>(entity).expect("id").0,
+            true,
+        ),
         source,
     }
 }

@@ -4,6 +4,7 @@
 //! names, so they are maps here, not structs.
 
 pub mod combat;
+pub mod corporation;
 pub mod history;
 
 use crate::ships::ShipType;
@@ -48,8 +49,11 @@ pub struct PlayerSelf {
     pub credits_in_bank: i64,
     pub sectors_visited: u32,
     pub universe_size: u32,
-    pub created_at: Timestamp,
-    pub last_active: Timestamp,
+    /// Not for a corporation's ship.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_active: Option<Timestamp>,
 }
 
 /// `ship` of a status: the ship the character flies.
@@ -87,7 +91,7 @@ pub struct PlayerPublic {
     pub id: String,
     pub name: String,
     pub player_type: &'static str,
-    pub corporation: Option<serde_json::Value>,
+    pub corporation: Option<corporation::CorporationBrief>,
     pub ship: ShipPublic,
 }
 
@@ -128,6 +132,11 @@ pub struct UnownedShipView {
     pub ship_id: String,
     pub ship_type: ShipType,
     pub name: Option<String>,
+    /// Always `unowned` (bang adds it, with the ship's fighters and shields: that release's
+    /// own tests expect them; its server left them out).
+    pub owner_type: &'static str,
+    pub fighters: i64,
+    pub shields: i64,
     pub became_unowned: Timestamp,
     pub former_owner_name: Option<String>,
 }
@@ -138,7 +147,7 @@ pub struct Status {
     pub player: PlayerSelf,
     pub ship: ShipSelf,
     pub sector: SectorView,
-    pub corporation: Option<serde_json::Value>,
+    pub corporation: Option<corporation::CorporationBrief>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
 }
@@ -313,7 +322,8 @@ pub struct Deposited {
     pub target_character_id: String,
     pub ship_credits_after: i64,
     pub credits_in_bank_after: i64,
-    pub source_character_id: String,
+    /// Null for a corporation's ship.
+    pub source_character_id: Option<String>,
 }
 
 /// `bank_transfer`'s result.
@@ -418,6 +428,14 @@ pub struct ShipPurchased {
     pub ship_type: ShipType,
     pub net_cost: u64,
     pub credits_after: i64,
+}
+
+/// `ship.purchase`'s reply, by what was bought.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ShipBought {
+    Personal(ShipPurchased),
+    Corporation(corporation::CorporationShipBought),
 }
 
 /// `ship.traded_in`: the ship flown went in part-payment for a new one.
@@ -528,6 +546,14 @@ pub enum Event2026 {
     CombatActionAccepted(Box<combat::ActionAccepted>),
     GarrisonCombatAlert(Box<combat::GarrisonCombatAlert>),
     EventQuery(Box<history::EventsFound>),
+    CorporationCreated(Box<corporation::CorporationFounded>),
+    CorporationMemberJoined(Box<corporation::MemberJoined>),
+    CorporationInviteCodeRegenerated(Box<corporation::InviteCodeChanged>),
+    CorporationMemberLeft(Box<corporation::MemberLeft>),
+    CorporationMemberKicked(Box<corporation::MemberKicked>),
+    CorporationDisbanded(Box<corporation::Disbanded>),
+    CorporationShipsAbandoned(Box<corporation::ShipsAbandoned>),
+    CorporationShipPurchased(Box<corporation::CorporationShipPurchased>),
 }
 
 impl Event2026 {
@@ -564,6 +590,30 @@ impl Event2026 {
             Event2026::CombatActionAccepted(_) => "combat.action_accepted",
             Event2026::GarrisonCombatAlert(_) => "garrison.combat_alert",
             Event2026::EventQuery(_) => "event.query",
+            Event2026::CorporationCreated(_) => "corporation.created",
+            Event2026::CorporationMemberJoined(_) => "corporation.member_joined",
+            Event2026::CorporationInviteCodeRegenerated(_) => "corporation.invite_code_regenerated",
+            Event2026::CorporationMemberLeft(_) => "corporation.member_left",
+            Event2026::CorporationMemberKicked(_) => "corporation.member_kicked",
+            Event2026::CorporationDisbanded(_) => "corporation.disbanded",
+            Event2026::CorporationShipsAbandoned(_) => "corporation.ships_abandoned",
+            Event2026::CorporationShipPurchased(_) => "corporation.ship_purchased",
+        }
+    }
+
+    /// The corporation a corporation event is about (the history files it under that
+    /// corporation even when its sender has just left it).
+    pub fn corporation(&self) -> Option<&str> {
+        match self {
+            Event2026::CorporationCreated(e) => Some(&e.corp_id),
+            Event2026::CorporationMemberJoined(e) => Some(&e.corp_id),
+            Event2026::CorporationInviteCodeRegenerated(e) => Some(&e.corp_id),
+            Event2026::CorporationMemberLeft(e) => Some(&e.corp_id),
+            Event2026::CorporationMemberKicked(e) => Some(&e.corp_id),
+            Event2026::CorporationDisbanded(e) => Some(&e.corp_id),
+            Event2026::CorporationShipsAbandoned(e) => Some(&e.corp_id),
+            Event2026::CorporationShipPurchased(e) => Some(&e.corp_id),
+            _ => None,
         }
     }
 }
