@@ -29,6 +29,8 @@ pub struct ConfigFile {
     pub mirror_world_files: Option<bool>,
     /// Whether told events are kept for `event.query` [default: true].
     pub event_history: Option<bool>,
+    /// Most seconds between rebuilds of the leaderboard [default: 10].
+    pub leaderboard_refresh_secs: Option<f64>,
     /// `chacha` (default) or `reference`: the reference's generator, for checking the engine.
     pub combat_rng: Option<RngChoice>,
     pub limits: Limits,

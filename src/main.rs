@@ -343,6 +343,12 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
     s.rules.test_endpoints = args.test_endpoints;
     s.mirror_world_files = !args.no_mirror_world_files && file.mirror_world_files.unwrap_or(true);
     s.keep_history = file.event_history.unwrap_or(true);
+    if let Some(secs) = file
+        .leaderboard_refresh_secs
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    {
+        s.leaderboard_refresh_secs = secs;
+    }
     s.character_tokens = file.character_tokens.clone();
     if let Some(rng) = file.combat_rng {
         s.combat_rng = rng.into();

@@ -12,6 +12,7 @@ use crate::world::{load_universe, universe_from_files};
 use bang_components::balance::Balance;
 use bang_components::time::GameClock;
 use bang_components::universe::Universe;
+use bang_systems::v2026::leaderboard::{LeaderboardCache, Published};
 use bang_systems::{GameSetup, build_app};
 use bevy_app::App;
 use bevy_time::prelude::*;
@@ -153,6 +154,8 @@ pub struct ServerSettings {
     pub rate_limits: bang_components::rate_limits::RateLimits,
     /// Whether told events are kept as the history `event.query` reads.
     pub keep_history: bool,
+    /// How old the leaderboard's standings may grow before they are rebuilt (seconds).
+    pub leaderboard_refresh_secs: f64,
 }
 
 impl Default for ServerSettings {
@@ -175,6 +178,7 @@ impl Default for ServerSettings {
             mirror_world_files: true,
             rate_limits: Default::default(),
             keep_history: true,
+            leaderboard_refresh_secs: 10.0,
         }
     }
 }
@@ -188,10 +192,18 @@ pub struct Server {
     stop: Arc<AtomicBool>,
 }
 
-/// A 2026-01-format world directory under registration seeds characters from its files and,
-/// unless told not to, has them written back after each commit.
 /// The history `event.query` reads: told events kept by the store, read back over a connection
 /// of its own.
+/// What players read besides their own state: the event history and the leaderboard (whose
+/// standings the network thread also serves).
+fn install_read_models(app: &mut App, settings: &ServerSettings) -> Result<Published, ServerError> {
+    install_history(app, settings)?;
+    let board = LeaderboardCache::new(settings.leaderboard_refresh_secs);
+    let standings = board.published.clone();
+    app.insert_resource(board);
+    Ok(standings)
+}
+
 fn install_history(app: &mut App, settings: &ServerSettings) -> Result<(), ServerError> {
     if !settings.keep_history {
         return Ok(());
@@ -206,6 +218,8 @@ fn install_history(app: &mut App, settings: &ServerSettings) -> Result<(), Serve
     Ok(())
 }
 
+/// A 2026-01-format world directory under registration seeds characters from its files and,
+/// unless told not to, has them written back after each commit.
 fn install_world_files(app: &mut App, settings: &ServerSettings, universe: &Universe) {
     let (WorldSource::Dir(dir), true) = (&settings.world, settings.registration_required) else {
         return;
@@ -264,7 +278,7 @@ impl Server {
             settings.net.outbox_bytes,
             settings.net.outbound_bytes_total,
         ));
-        install_history(&mut app, &settings)?;
+        let standings = install_read_models(&mut app, &settings)?;
         app.add_plugins((
             store_plugin,
             BridgePlugin {
@@ -288,6 +302,7 @@ impl Server {
             universe,
             metrics.clone(),
             budget,
+            standings,
             watch_signals,
         )
         .map_err(|source| ServerError::Listen {

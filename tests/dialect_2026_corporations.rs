@@ -293,6 +293,13 @@ async fn members_do_not_fight_each_other_and_read_their_corporation_s_events() {
             && named(&more, "combat.round_waiting").is_empty(),
         "a member's garrison lets a member pass"
     );
+    let watched = ada.drain(std::time::Duration::from_millis(200)).await;
+    let seen = &named(&watched, "garrison.character_moved")[0]["payload"];
+    assert_eq!(
+        (seen["player"]["id"].as_str(), seen["movement"].as_str()),
+        (Some("bo"), Some("arrive"))
+    );
+    assert_eq!(seen["garrison"]["corporation_id"], corp["corp_id"]);
     let garrison = &status(&mut bo, "bo").await["sector"]["garrison"];
     assert_eq!(garrison["is_friendly"], true, "{garrison}");
     let (code, _) = bo
@@ -324,6 +331,8 @@ async fn corporations_and_their_ships_survive_a_restart() {
     let server = start(world.path(), data.path());
     let (mut ada, _) = joined(server.addr, "ada").await;
     let (corp, ship) = corporation_with_ship(&mut ada, 0).await;
+    let buy = json!({"character_id": "ada", "commodity": "neuro_symbolics", "quantity": 2, "trade_type": "buy"});
+    ada.ok("trade", buy).await;
     drop(ada);
     server.stop().unwrap();
 
@@ -338,4 +347,7 @@ async fn corporations_and_their_ships_survive_a_restart() {
     assert_eq!(kept["ships"][0]["name"], "Big Atlas");
     let (_, snap) = pilot(server.addr, &ship, "ada").await;
     assert_eq!(snap["player"]["player_type"], "corporation_ship");
+    let board = ada.ok("leaderboard.resources", json!({})).await;
+    let traded = board["players"][0]["trade_volume"].as_i64().unwrap();
+    assert!(traded > 0, "the trade volume is kept: {board}");
 }

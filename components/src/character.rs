@@ -77,6 +77,11 @@ impl ShipId {
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
 pub struct ShipName(pub String);
 
+/// Credits a character has paid and received at ports, buying and selling (the leaderboard's
+/// trading). Absent until its first trade.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TradeVolume(pub i64);
+
 /// Credits in the bank (the 2026-01 release's), apart from those on hand.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Bank(pub i64);

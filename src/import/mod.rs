@@ -202,6 +202,7 @@ fn character(
         credits: credits.unwrap_or(1000).max(0),
         last_active: ts(&file.last_update).unwrap_or_default(),
         knowledge,
+        trade_volume: 0,
         extras,
     })
 }

@@ -25,6 +25,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
         .route("/api/local_map", get(local_map))
+        .route("/leaderboard/resources", get(leaderboard))
         .route("/ws", get(upgrade))
         .route("/api/firehose", get(upgrade_firehose))
         .fallback(not_found)
@@ -59,6 +60,19 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         shared.metrics.render(),
     )
         .into_response()
+}
+
+/// The leaderboard's last standings (at most its refresh interval old; the game loop builds
+/// them, so a `force_refresh` here changes nothing).
+async fn leaderboard(State(shared): State<Arc<Shared>>) -> Response {
+    let standings = shared.standings.read().expect("leaderboard lock").clone();
+    match standings {
+        Some(board) => Json(board).into_response(),
+        None => detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The leaderboard is being built; try again shortly",
+        ),
+    }
 }
 
 #[derive(Deserialize)]

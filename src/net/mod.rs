@@ -132,6 +132,8 @@ pub(crate) struct Shared {
     pub open_connections: AtomicUsize,
     pub budget: Arc<OutboundBudget>,
     pub sockets: listener::SocketCount,
+    /// The leaderboard's last standings (built by the game loop).
+    pub standings: bang_systems::v2026::leaderboard::Published,
 }
 
 /// The running network thread.
@@ -172,6 +174,7 @@ pub fn spawn_network(
     universe: Arc<Universe>,
     metrics: Arc<crate::metrics::Metrics>,
     budget: Arc<OutboundBudget>,
+    standings: bang_systems::v2026::leaderboard::Published,
     watch_signals: bool,
 ) -> std::io::Result<NetHandle> {
     listener::fit_descriptor_limit(&mut config);
@@ -194,6 +197,7 @@ pub fn spawn_network(
         open_connections: AtomicUsize::new(0),
         budget,
         sockets: Default::default(),
+        standings,
     });
     let stop = stop_requested.clone();
     let thread = std::thread::Builder::new()

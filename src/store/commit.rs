@@ -112,15 +112,16 @@ fn write_characters(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO characters (id, world_order, sector, ship_type, fuel_ore, organics,
                  equipment, warp_power, shields, fighters, credits, last_active, first_visit,
-                 last_update)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 last_update, trade_volume)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT(id) DO UPDATE SET world_order = excluded.world_order,
                  sector = excluded.sector, ship_type = excluded.ship_type,
                  fuel_ore = excluded.fuel_ore, organics = excluded.organics,
                  equipment = excluded.equipment, warp_power = excluded.warp_power,
                  shields = excluded.shields, fighters = excluded.fighters,
                  credits = excluded.credits, last_active = excluded.last_active,
-                 first_visit = excluded.first_visit, last_update = excluded.last_update",
+                 first_visit = excluded.first_visit, last_update = excluded.last_update,
+                 trade_volume = excluded.trade_volume",
     )?;
     for c in &changes.characters {
         upsert.execute(params![
@@ -138,6 +139,7 @@ fn write_characters(tx: &Transaction, changes: &Changes) -> StoreResult<()> {
             c.last_active.0,
             c.knowledge.first_visit.map(|t| t.0),
             c.knowledge.last_update.map(|t| t.0),
+            c.trade_volume,
         ])?;
     }
     write_extras(tx, changes)

@@ -41,7 +41,8 @@ impl Store {
         let mut extras = self.load_extras()?;
         let mut stmt = self.conn.prepare(
             "SELECT id, world_order, sector, ship_type, fuel_ore, organics, equipment, warp_power,
-                    shields, fighters, credits, last_active, first_visit, last_update
+                    shields, fighters, credits, last_active, first_visit, last_update,
+                    trade_volume
              FROM characters ORDER BY world_order",
         )?;
         let mut out = Vec::new();
@@ -75,6 +76,7 @@ impl Store {
                 credits: r.get(10)?,
                 last_active: Timestamp(r.get(11)?),
                 knowledge,
+                trade_volume: r.get(14)?,
                 extras: extras.remove(&id),
                 id,
             });

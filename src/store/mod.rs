@@ -54,6 +54,8 @@ pub struct CharacterRow {
     pub credits: i64,
     pub last_active: Timestamp,
     pub knowledge: MapKnowledge,
+    /// Credits paid and received at ports (`TradeVolume`).
+    pub trade_volume: i64,
     /// What the 2026-01 rules add (a character made under the seed's rules has none).
     pub extras: Option<CharacterExtras>,
 }

@@ -12,7 +12,7 @@ use super::{
 use bang_components::balance::Balance;
 use bang_components::character::{
     Bank, CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position,
-    SectorOccupants, Ship, ShipId, ShipName, WorldOrder,
+    SectorOccupants, Ship, ShipId, ShipName, TradeVolume, WorldOrder,
 };
 use bang_components::chat::ChatLog;
 use bang_components::combat::{
@@ -119,6 +119,7 @@ type ChangedCharacter = Or<(
     Changed<ShipId>,
     Changed<Bank>,
     Changed<ShipName>,
+    Changed<TradeVolume>,
 )>;
 
 /// The stored parts of a character.
@@ -134,6 +135,7 @@ type StoredParts = (
     Option<&'static ShipId>,
     Option<&'static Bank>,
     Option<&'static ShipName>,
+    Option<&'static TradeVolume>,
 );
 
 /// The update's action log entries and chat messages.
@@ -348,6 +350,7 @@ pub fn persist_changes(
         ship_id,
         bank,
         name,
+        volume,
     ) in &mut characters
     {
         space.roster.saw(entity, &id.0);
@@ -364,6 +367,7 @@ pub fn persist_changes(
             credits: credits.0,
             last_active: last_active.0,
             knowledge: knowledge.dates_only(),
+            trade_volume: volume.map_or(0, |v| v.0),
             extras: ship_id.map(|s| CharacterExtras {
                 ship_id: s.0.clone(),
                 bank: bank.map_or(0, |b| b.0),
@@ -539,6 +543,11 @@ fn restore_characters(world: &mut World, rows: Vec<CharacterRow>) -> Result<usiz
                 row.order,
             ))
             .id();
+        if row.trade_volume > 0 {
+            world
+                .entity_mut(entity)
+                .insert(TradeVolume(row.trade_volume));
+        }
         if let Some(x) = row.extras {
             world
                 .entity_mut(entity)

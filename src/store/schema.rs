@@ -91,7 +91,10 @@ CREATE TABLE IF NOT EXISTS ports (
 
 /// Columns added to a table after it was first made (table, column, type): a data directory
 /// made before gets them when it is opened.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[("character_extras", "ship_name", "TEXT")];
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("character_extras", "ship_name", "TEXT"),
+    ("characters", "trade_volume", "INTEGER NOT NULL DEFAULT 0"),
+];
 
 /// The history `event.query` reads (told events, kept under the action log's retention), by
 /// time, by the character it concerns, by sector; and who received each event.

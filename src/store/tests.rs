@@ -26,6 +26,7 @@ fn row(id: &str, order: u64) -> CharacterRow {
         credits: 1234,
         last_active: Timestamp(99),
         knowledge,
+        trade_volume: 77,
         extras: None,
     }
 }

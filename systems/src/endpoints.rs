@@ -181,6 +181,7 @@ endpoints! {
     CorporationInfo => crate::v2026::corporations::info::CorporationInfoEndpoint,
     ListCorporations => crate::v2026::corporations::info::ListCorporations,
     MyCorporation => crate::v2026::corporations::info::MyCorporationEndpoint,
+    LeaderboardResources => crate::v2026::leaderboard::LeaderboardResources,
 }
 
 /// A decoded client request, in arrival order.
@@ -290,7 +291,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 59);
+        assert_eq!(schemas.len(), 2 * 60);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -171,6 +171,7 @@ impl Plugin for GamePlugin {
                     combat::rounds::resolve_due_rounds,
                     combat::engage::run_follow_ons,
                     combat::salvage::expire_salvage,
+                    v2026::leaderboard::refresh_leaderboard,
                 )
                     .chain()
                     .in_set(TickSystems),

@@ -7,7 +7,7 @@ use bang_components::api::payloads::{Cargo, CheckTradeResult, Prices, TradeResul
 use bang_components::api::requests::{TradeRequest, given};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
-    CharacterIndex, Credits, LastActive, MapKnowledge, Position, Ship,
+    CharacterIndex, Credits, LastActive, MapKnowledge, Position, Ship, TradeVolume,
 };
 use bang_components::economy::{Commodity, PortSide, PortStates, price};
 use bang_components::session::ConnectionId;
@@ -222,7 +222,10 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
     if let Some(mut knowledge) = world.get_mut::<MapKnowledge>(entity) {
         knowledge.see_port(sector, snapshot);
     }
-    world.entity_mut(entity).insert(LastActive(now));
+    let volume = world.get::<TradeVolume>(entity).map_or(0, |v| v.0);
+    world
+        .entity_mut(entity)
+        .insert((LastActive(now), TradeVolume(volume + q.total)));
     let trade_type = match q.side {
         PortSide::Sells => "buy",
         PortSide::Buys => "sell",

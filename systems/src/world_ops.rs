@@ -74,6 +74,12 @@ pub fn announce_seen(
     move_type: MoveType,
     now: Timestamp,
 ) {
+    crate::v2026::garrison_watch::tell_garrison_watchers(
+        world,
+        entity,
+        (sector, movement),
+        move_type,
+    );
     let observers: Vec<String> = world
         .resource::<SectorOccupants>()
         .in_sector(sector)

@@ -19,6 +19,7 @@ use bang_components::character::{CharacterIndex, Ship};
 use bang_components::combat::{
     CombatantKind, Encounter, Garrison, GarrisonIndex, Participant, Salvage, SalvageIndex,
 };
+use bang_components::corporation::corporation_of;
 use bang_components::session::{Sessions, WireDialect};
 use bang_components::ships::ShipType;
 use bang_components::time::GameClock;
@@ -213,7 +214,15 @@ fn alert_garrison_owners(world: &mut World, enc: Entity) {
         .iter()
         .filter(|p| p.kind == CombatantKind::Garrison && !alerted.contains(&p.owner))
     {
-        let to = hearers(world, [&p.owner]);
+        // The owner and, as that release told them, its corporation.
+        let mut watchers = vec![p.owner.clone()];
+        if let Some(corp) = corporation_of(world, &p.owner) {
+            watchers.extend(corp.member_ids());
+            watchers.extend(corp.ships.iter().cloned());
+        }
+        watchers.sort();
+        watchers.dedup();
+        let to = hearers(world, &watchers);
         let standing = world
             .resource::<GarrisonIndex>()
             .by_sector
@@ -254,7 +263,7 @@ fn alert(world: &World, e: &Encounter, g: &Garrison) -> GarrisonCombatAlert {
         garrison: AlertGarrison {
             owner_id: g.owner.clone(),
             owner_name: owner_name.clone(),
-            corporation_id: None,
+            corporation_id: corporation_of(world, &g.owner).map(|c| c.corp_id.clone()),
             mode: mode_name(g.mode).to_string(),
             fighters: g.fighters,
             toll_amount: g.toll_amount,

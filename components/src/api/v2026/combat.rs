@@ -180,6 +180,28 @@ pub struct AlertGarrison {
     pub deployed_at: Timestamp,
 }
 
+/// The mover in a `garrison.character_moved`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct MoverRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// `garrison.character_moved`: someone arrived at or left a sector where a corporation member's
+/// garrison stands; to the owner and its corporation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct GarrisonCharacterMoved {
+    pub player: MoverRef,
+    pub ship: super::ShipPublic,
+    pub timestamp: Timestamp,
+    pub move_type: crate::api::events::MoveType,
+    /// The mover's id (that release's older key).
+    pub name: String,
+    pub ship_type: crate::ships::ShipType,
+    pub movement: crate::api::events::Movement,
+    pub garrison: AlertGarrison,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AlertMeta {
     pub alert_type: &'static str,

@@ -6,6 +6,7 @@
 pub mod combat;
 pub mod corporation;
 pub mod history;
+pub mod leaderboard;
 
 use crate::ships::ShipType;
 use crate::time::Timestamp;
@@ -554,6 +555,7 @@ pub enum Event2026 {
     CorporationDisbanded(Box<corporation::Disbanded>),
     CorporationShipsAbandoned(Box<corporation::ShipsAbandoned>),
     CorporationShipPurchased(Box<corporation::CorporationShipPurchased>),
+    GarrisonCharacterMoved(Box<combat::GarrisonCharacterMoved>),
 }
 
 impl Event2026 {
@@ -598,6 +600,7 @@ impl Event2026 {
             Event2026::CorporationDisbanded(_) => "corporation.disbanded",
             Event2026::CorporationShipsAbandoned(_) => "corporation.ships_abandoned",
             Event2026::CorporationShipPurchased(_) => "corporation.ship_purchased",
+            Event2026::GarrisonCharacterMoved(_) => "garrison.character_moved",
         }
     }
 
@@ -613,6 +616,7 @@ impl Event2026 {
             Event2026::CorporationDisbanded(e) => Some(&e.corp_id),
             Event2026::CorporationShipsAbandoned(e) => Some(&e.corp_id),
             Event2026::CorporationShipPurchased(e) => Some(&e.corp_id),
+            Event2026::GarrisonCharacterMoved(e) => e.garrison.corporation_id.as_deref(),
             _ => None,
         }
     }
