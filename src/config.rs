@@ -27,7 +27,7 @@ pub struct ConfigFile {
     /// Whether a 2026-01-format world directory gets its characters' files written back
     /// [default: true].
     pub mirror_world_files: Option<bool>,
-    /// Whether told events are kept for `event.query` [default: true].
+    /// Whether told events are kept for `event.query` [default: under the 2026-01 rules].
     pub event_history: Option<bool>,
     /// Most seconds between rebuilds of the leaderboard [default: 10].
     pub leaderboard_refresh_secs: Option<f64>,

@@ -342,7 +342,7 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
     }
     s.rules.test_endpoints = args.test_endpoints;
     s.mirror_world_files = !args.no_mirror_world_files && file.mirror_world_files.unwrap_or(true);
-    s.keep_history = file.event_history.unwrap_or(true);
+    s.keep_history = file.event_history;
     if let Some(secs) = file
         .leaderboard_refresh_secs
         .filter(|s| s.is_finite() && *s >= 0.0)

@@ -152,8 +152,9 @@ pub struct ServerSettings {
     pub mirror_world_files: bool,
     /// Per-character, per-endpoint rate limits (none by default).
     pub rate_limits: bang_components::rate_limits::RateLimits,
-    /// Whether told events are kept as the history `event.query` reads.
-    pub keep_history: bool,
+    /// Whether told events are kept as the history `event.query` reads (default: under the
+    /// 2026-01 rules only, `WorldRules::keeps_event_history`).
+    pub keep_history: Option<bool>,
     /// How old the leaderboard's standings may grow before they are rebuilt (seconds).
     pub leaderboard_refresh_secs: f64,
 }
@@ -177,7 +178,7 @@ impl Default for ServerSettings {
             registration_required: false,
             mirror_world_files: true,
             rate_limits: Default::default(),
-            keep_history: true,
+            keep_history: None,
             leaderboard_refresh_secs: 10.0,
         }
     }
@@ -205,7 +206,10 @@ fn install_read_models(app: &mut App, settings: &ServerSettings) -> Result<Publi
 }
 
 fn install_history(app: &mut App, settings: &ServerSettings) -> Result<(), ServerError> {
-    if !settings.keep_history {
+    let keep = settings
+        .keep_history
+        .unwrap_or_else(|| settings.rules.keeps_event_history());
+    if !keep {
         return Ok(());
     }
     let reader =

@@ -25,4 +25,12 @@ impl WorldRules {
             test_endpoints: false,
         }
     }
+
+    /// Whether every told event is kept for `event.query` unless configured otherwise: under
+    /// that release's rules (it logged every event); not under the seed's, whose clients have no
+    /// `event.query` and whose action log is its history (keeping every event costs a busy
+    /// server a sixth more CPU: docs/BENCHMARKS.md).
+    pub fn keeps_event_history(&self) -> bool {
+        self.ship_catalog == ShipCatalog::Release2026
+    }
 }

@@ -106,13 +106,23 @@ impl Game {
 
     /// Sends one request, runs one update, returns every frame the update queued.
     pub fn request(&mut self, conn: ConnectionId, request: Request) -> Vec<FrameQueued> {
+        self.request_as(conn, request, None)
+    }
+
+    /// The same, naming who acts for the request's character (`actor_character_id`).
+    pub fn request_as(
+        &mut self,
+        conn: ConnectionId,
+        request: Request,
+        actor: Option<String>,
+    ) -> Vec<FrameQueued> {
         let id = self.next_id.to_string();
         self.next_id += 1;
         self.app.world_mut().write_message(RequestReceived {
             conn,
             id,
             request,
-            actor: None,
+            actor,
             received: None,
         });
         self.step()

@@ -141,6 +141,8 @@ fn create(
         vec![id.clone()],
         Event2026::CorporationCreated(Box::new(founded)),
     );
+    // (bang) The fee came off the founder's credits: its status says so (that release sent none).
+    crate::v2026::tell::tell_status(world, e, &id);
     Ok(CorporationCreated {
         success: true,
         corp_id: corp.corp_id,
