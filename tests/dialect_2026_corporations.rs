@@ -319,6 +319,21 @@ async fn members_do_not_fight_each_other_and_read_their_corporation_s_events() {
     assert!(kinds.contains(&"corporation.created"), "{kinds:?}");
     assert!(kinds.contains(&"corporation.member_joined"), "{kinds:?}");
     assert_eq!(found["scope"], "corporation");
+    // That release's client names its filters `filter_*`; an event type narrows the answer.
+    let joins = json!({"character_id": "bo", "event_scope": "corporation",
+        "filter_event_type": "corporation.member_joined",
+        "start": "2000-01-01T00:00:00+00:00", "end": "2100-01-01T00:00:00+00:00"});
+    let only = bo.ok("event.query", joins).await;
+    let names: Vec<&str> = only["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| *n == "corporation.member_joined"),
+        "{names:?}"
+    );
     let prying = json!({"character_id": "cy", "corporation_id": corp["corp_id"],
         "start": "2000-01-01T00:00:00+00:00", "end": "2100-01-01T00:00:00+00:00"});
     assert_eq!(cy.err("event.query", prying).await.0, 403);

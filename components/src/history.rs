@@ -39,6 +39,8 @@ pub struct HistoryQuery {
     pub corporation: Option<String>,
     /// A substring of the payload's JSON.
     pub text: Option<String>,
+    /// Only events of this name.
+    pub event: Option<String>,
     pub limit: usize,
     /// Newest first.
     pub reverse: bool,

@@ -109,6 +109,9 @@ fn select(q: &HistoryQuery) -> (String, Vec<Value>) {
     if let Some(c) = &q.corporation {
         filter(" AND corporation_id = ?", Value::Text(c.clone()));
     }
+    if let Some(e) = &q.event {
+        filter(" AND event = ?", Value::Text(e.clone()));
+    }
     if let Some(t) = &q.text {
         filter(" AND instr(payload, ?) > 0", Value::Text(t.clone()));
     }

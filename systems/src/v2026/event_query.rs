@@ -41,9 +41,15 @@ pub struct QueryWindow {
     /// `personal` (default) or `corporation`.
     pub event_scope: Option<String>,
     pub corporation_id: Option<String>,
+    /// (`filter_sector`, as that release's client sends it, is the same.)
+    #[serde(alias = "filter_sector")]
     pub sector: Option<i64>,
-    /// A substring of the event's payload.
+    /// A substring of the event's payload (or `filter_string_match`).
+    #[serde(alias = "filter_string_match")]
     pub string_match: Option<String>,
+    /// Only events of this name, e.g. `trade.executed` (or `filter_event_type`).
+    #[serde(alias = "filter_event_type")]
+    pub event_type: Option<String>,
     /// 1–1024 (default 1000).
     pub max_rows: Option<i64>,
     /// `forward` (default, oldest first) or `reverse`.
@@ -60,6 +66,7 @@ impl Validate for EventQueryRequest {
         check_len("character_id", &self.character_id, MAX_ID_LEN)?;
         check_len("actor_character_id", &self.actor_character_id, MAX_ID_LEN)?;
         check_len("corporation_id", &self.window.corporation_id, MAX_ID_LEN)?;
+        check_len("event_type", &self.window.event_type, MAX_SHORT_TEXT)?;
         check_len("string_match", &self.window.string_match, 256)
     }
 }
@@ -155,6 +162,7 @@ fn query_of(world: &World, req: &EventQueryRequest) -> ApiResult<(HistoryQuery, 
         sector: req.window.sector.map(|s| s.max(0) as _),
         corporation,
         text: req.window.string_match.clone(),
+        event: given(&req.window.event_type).map(str::to_string),
         limit: limit as usize,
         reverse,
     };
@@ -224,6 +232,7 @@ fn event_query(world: &mut World, req: EventQueryRequest) -> ApiResult<EventQuer
                 sector: query.sector,
                 corporation_id: query.corporation.clone(),
                 string_match: query.text.clone(),
+                event_type: query.event.clone(),
             },
             source: source(world),
             scope,

@@ -34,6 +34,8 @@ pub struct EventQueryFilters {
     pub corporation_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub string_match: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
 }
 
 /// The `event.query` event: the same records, to the one who asked.
