@@ -146,3 +146,36 @@ async fn an_observer_finds_a_departure_under_the_sector_it_was_seen_in() {
         "{found}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fight_is_kept_once_in_each_dialect_s_shape_for_those_who_heard_it_so() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let start_at = now();
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let mut cy = common::Client::connect_to(server.addr, "/ws?dialect=2025-10").await;
+    let (_, reply) = cy.rpc("join", json!({"character_id": "cy"})).await;
+    assert_eq!(reply["ok"], true, "{reply}");
+    ada.ok("combat.initiate", json!({"character_id": "ada"}))
+        .await;
+    let window = |who: &str| json!({"character_id": who, "start": start_at, "end": now()});
+    let mine = ada.ok("event.query", window("ada")).await;
+    assert!(
+        !events_named(&mine, "combat.round_waiting").is_empty(),
+        "ada's own telling of the fight is kept: {mine}"
+    );
+    assert!(
+        events_named(&mine, "combat.started").is_empty(),
+        "the seed's telling, which ada never heard, is not in ada's history: {mine}"
+    );
+    let mut everyone = window("ada");
+    everyone["admin_password"] = json!("");
+    everyone["character_id"] = json!("ada");
+    let all = ada.ok("event.query", everyone).await;
+    let started = events_named(&all, "combat.started");
+    assert!(
+        started.iter().any(|e| e["receiver"] == "cy"),
+        "cy heard combat.started in its own dialect, and it is kept for cy: {all}"
+    );
+    assert!(started.iter().all(|e| e["receiver"] != "ada"), "{all}");
+}

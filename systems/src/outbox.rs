@@ -46,7 +46,7 @@ pub fn record(world: &mut World, event: GameEvent, audience: Audience) {
 }
 
 /// An event in each dialect: always the seed's (the default, and what the firehose shows), the
-/// others only while a connection speaks them.
+/// 2026-01 dialect's while a connection speaks it or the history keeps it.
 fn render(
     world: &World,
     present: &PresentAtOnce,
@@ -56,10 +56,12 @@ fn render(
         .get_resource::<CurrentRequest>()
         .and_then(|c| c.0.as_ref());
     let sessions = world.get_resource::<Sessions>();
+    let kept = world.contains_resource::<KeepHistory>();
     let mut out = [None, None];
     for dialect in WireDialect::ALL {
-        let spoken =
-            dialect == WireDialect::V2025_10 || sessions.is_some_and(|s| s.speaks(dialect));
+        let spoken = dialect == WireDialect::V2025_10
+            || (dialect == WireDialect::V2026_01 && kept)
+            || sessions.is_some_and(|s| s.speaks(dialect));
         if spoken {
             out[dialect.index()] = present.0[dialect.index()].event(event, cause)?;
         }
@@ -79,18 +81,33 @@ fn keep_in_history(
     if !world.contains_resource::<KeepHistory>() {
         return;
     }
-    let shown = renderings[WireDialect::V2026_01.index()]
-        .as_ref()
-        .or(renderings[WireDialect::V2025_10.index()].as_ref());
-    let Some(shown) = shown.filter(|r| r.name != "event.query") else {
-        return;
-    };
-    let receivers = match audience {
+    let mut receivers = match audience {
         Audience::Characters(ids) | Audience::Connection(_, ids) | Audience::ChatNames(ids) => {
             ids.clone()
         }
         Audience::Everyone => Vec::new(),
     };
+    let shown = match &renderings[WireDialect::V2026_01.index()] {
+        Some(r) => r,
+        // An event the 2026-01 dialect tells its own way (or not at all) is kept as the seed's
+        // dialect told it, for those who heard it so: not twice over for the others.
+        None => {
+            let Some(r) = &renderings[WireDialect::V2025_10.index()] else {
+                return;
+            };
+            if !receivers.is_empty() {
+                let sessions = world.resource::<Sessions>();
+                receivers.retain(|id| sessions.hears(id, WireDialect::V2025_10));
+                if receivers.is_empty() {
+                    return;
+                }
+            }
+            r
+        }
+    };
+    if shown.name == "event.query" {
+        return;
+    }
     let sender = match receivers.as_slice() {
         [only] => Some(only.clone()),
         _ => acting_character(world),
