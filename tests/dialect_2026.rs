@@ -196,6 +196,45 @@ async fn both_dialects_play_in_one_world() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_2025_client_does_is_told_to_2026_clients_as_their_dialect_tells_it() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let mut old = Client::connect(server.addr).await;
+    old.ok("join", json!({"character_id": "bo", "sector": 1}))
+        .await;
+    let (mut new, _) = joined(server.addr, "ada").await;
+    new.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    new.drain(Duration::from_millis(200)).await;
+    let buy = json!({"character_id": "bo", "commodity": "neuro_symbolics", "quantity": 2, "trade_type": "buy"});
+    old.ok("trade", buy).await;
+    let seen = new.drain(Duration::from_millis(300)).await;
+    let port = named(&seen, "port.update");
+    assert_eq!(port.len(), 1, "ada sees the port bo traded at: {seen:?}");
+    assert_eq!(port[0]["payload"]["sector"]["id"], 1);
+    let give = json!({"from_character_id": "bo", "to_character_id": "ada", "units": 5});
+    let (mine, reply) = old.rpc("transfer_warp_power", give).await;
+    let given = reply["result"].clone();
+    assert!(given["units_transferred"].as_i64().unwrap() > 0, "{reply}");
+    let seen = new.drain(Duration::from_millis(300)).await;
+    let transfer = named(&seen, "warp.transfer");
+    assert_eq!(transfer.len(), 1, "{seen:?}");
+    assert_eq!(transfer[0]["payload"]["transfer_direction"], "received");
+    assert_eq!(
+        transfer[0]["payload"]["transfer_details"]["warp_power"],
+        given["units_transferred"]
+    );
+    assert_eq!(named(&seen, "status.update").len(), 1, "{seen:?}");
+    let own = named(&mine, "warp.transfer");
+    assert_eq!(
+        own.len(),
+        1,
+        "bo is told once, in its own dialect: {mine:?}"
+    );
+    assert!(own[0].get("gg-action").is_some(), "{mine:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_dialect_is_refused_at_the_upgrade() {
     let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
     let server = start(world.path(), data.path());

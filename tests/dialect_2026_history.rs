@@ -179,3 +179,40 @@ async fn a_fight_is_kept_once_in_each_dialect_s_shape_for_those_who_heard_it_so(
     );
     assert!(started.iter().all(|e| e["receiver"] != "ada"), "{all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_world_directory_mirrors_the_history_and_a_test_reset_empties_both() {
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start(world.path(), data.path());
+    let start_at = now();
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    ada.ok("my_status", json!({"character_id": "ada"})).await;
+    let log = world.path().join("event-log.jsonl");
+    let text = std::fs::read_to_string(&log).expect("the mirror writes event-log.jsonl");
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        records.iter().any(|r| r["event"] == "status.snapshot"
+            && r["direction"] == "received"
+            && r["receiver"] == "ada"
+            && r["payload"]["player"]["id"] == "ada"),
+        "{text}"
+    );
+    ada.ok("test.reset", json!({})).await;
+    let after = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !after.contains("status.snapshot"),
+        "the reset emptied the log: {after}"
+    );
+    let (mut ada, _) = joined(server.addr, "ada").await;
+    let window = json!({"character_id": "ada", "start": start_at, "end": now()});
+    let found = ada.ok("event.query", window).await;
+    let snapshots = events_named(&found, "status.snapshot");
+    assert_eq!(
+        snapshots.len(),
+        2,
+        "only the rejoin's snapshot, sent and received, is left: {found}"
+    );
+}

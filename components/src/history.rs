@@ -28,6 +28,11 @@ pub struct EventTold {
     pub corporation_id: Option<String>,
 }
 
+/// The history was emptied (a test reset): the store deletes what it kept before this update's
+/// events.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct HistoryCleared;
+
 /// What `event.query` asks the history for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HistoryQuery {

@@ -133,6 +133,8 @@ pub trait SeedFiles: Send + Sync {
     fn delete_characters(&self, patterns: &[String]) -> usize;
     /// Deletes one character's files (`character.delete`).
     fn delete_character(&self, id: &str);
+    /// Empties the directory's `event-log.jsonl`, the history's mirror (a test reset).
+    fn truncate_event_log(&self);
 }
 
 /// The installed seed source, if any.

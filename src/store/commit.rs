@@ -75,6 +75,9 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     write_encounters(tx, changes)?;
     write_encounter_actions(tx, changes)?;
     write_action_log(tx, changes)?;
+    if changes.clear_history {
+        super::history::clear(tx)?;
+    }
     super::history::write_events(tx, &changes.events)
 }
 

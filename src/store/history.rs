@@ -42,6 +42,11 @@ pub(super) fn write_events(tx: &Transaction, events: &[EventTold]) -> StoreResul
     Ok(())
 }
 
+/// Empties the history (a test reset).
+pub(super) fn clear(tx: &Transaction) -> StoreResult<()> {
+    tx.execute_batch("DELETE FROM history_receivers; DELETE FROM event_history;")
+}
+
 /// Receivers of events the retention has deleted.
 pub(super) fn prune_receivers(tx: &Transaction) -> StoreResult<()> {
     tx.execute(

@@ -95,6 +95,8 @@ pub struct Changes {
     /// Actions submitted to fights whose state is otherwise unchanged: a small row each, not
     /// the whole fight rewritten (most requests in a busy fight are these).
     pub encounter_actions: Vec<PendingActionRow>,
+    /// The history was emptied before this update's events (a test reset).
+    pub clear_history: bool,
     /// Chat history and action log past their retention, deleted in this commit.
     pub prune: Option<retention::Prune>,
 }
@@ -151,6 +153,7 @@ impl Changes {
         self.removed_characters.extend(later.removed_characters);
         self.encounters.extend(later.encounters);
         self.encounter_actions.extend(later.encounter_actions);
+        self.clear_history |= later.clear_history;
         if later.prune.is_some() {
             self.prune = later.prune;
         }
@@ -171,6 +174,7 @@ impl Changes {
             && self.removed_characters.is_empty()
             && self.encounters.is_empty()
             && self.encounter_actions.is_empty()
+            && !self.clear_history
             && self.prune.is_none()
     }
 }

@@ -144,6 +144,7 @@ pub struct Journal<'w, 's> {
     actions: MessageReader<'w, 's, ActionLogged>,
     chat: MessageReader<'w, 's, ChatRecorded>,
     told: MessageReader<'w, 's, bang_components::history::EventTold>,
+    cleared: MessageReader<'w, 's, bang_components::history::HistoryCleared>,
 }
 
 /// Combat state the store saves, found by change detection: a garrison, container or fight
@@ -333,6 +334,7 @@ pub fn persist_changes(
     changes
         .chat
         .extend(journal.chat.read().map(|c| c.0.clone()));
+    changes.clear_history = journal.cleared.read().count() > 0;
     changes.events.extend(journal.told.read().cloned());
     space.combat.collect(&mut changes);
     space.unowned.collect(&mut changes.unowned_ships);

@@ -1,7 +1,8 @@
 //! Writing what the game did back into a 2026-01-format world-data directory: each changed
 //! character's `character-map-knowledge/<id>.json` and its ship's record in `ships.json`, as that
-//! release keeps them. Its tools and its integration suite read these files; bang does not (the
-//! store is the truth, these are a view of it). Written after each commit, before its replies go.
+//! release keeps them, and its `event-log.jsonl` (`event_log`). Its tools and its integration
+//! suite read these files; bang does not (the store is the truth, these are a view of it).
+//! Written after each commit, before its replies go.
 
 use super::seeds::{WorldDataSeeds, safe_file_name};
 use crate::store::writer::CommitObserver;
@@ -159,6 +160,7 @@ fn extras(row: &CharacterRow) -> (i64, String) {
 
 impl CommitObserver for WorldFileMirror {
     fn committed(&self, changes: &[Changes]) {
+        super::event_log::append(self.files.dir(), changes);
         // Later updates win: the last row of each character, every visit.
         let mut rows: BTreeMap<&str, &CharacterRow> = BTreeMap::new();
         let mut visits: BTreeMap<&str, Vec<(u32, &Visit)>> = BTreeMap::new();

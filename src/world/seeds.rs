@@ -223,6 +223,15 @@ impl SeedFiles for WorldDataSeeds {
         }
     }
 
+    fn truncate_event_log(&self) {
+        let log = self.dir.join(super::event_log::FILE);
+        if log.exists()
+            && let Err(e) = std::fs::write(&log, "")
+        {
+            tracing::warn!(error = %e, path = %log.display(), "could not empty the event log");
+        }
+    }
+
     fn forget(&self) {
         // Registrations stay: the suite writes characters.json once, before the server starts.
         let registry = self.dir.join("characters.json");

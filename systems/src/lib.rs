@@ -119,6 +119,7 @@ impl Plugin for GamePlugin {
             .add_message::<ActionLogged>()
             .add_message::<ChatRecorded>()
             .add_message::<bang_components::history::EventTold>()
+            .add_message::<bang_components::history::HistoryCleared>()
             .insert_resource(self.setup.balance.clone())
             .insert_resource(AdminToken(self.setup.admin_token.clone()))
             .insert_resource(bang_components::session::CharacterTokens(

@@ -302,6 +302,14 @@ impl Endpoint for Trade {
         conn: ConnectionId,
         request: TradeRequest,
     ) -> ApiResult<TradeResult> {
-        trade(world, conn, request).map(|t| t.result)
+        let done = trade(world, conn, request)?;
+        // 2026-01 clients in the sector see the port change, whoever traded.
+        if crate::v2026::tell::anyone_speaks_2026(world) {
+            let e = world.resource::<CharacterIndex>().get(&done.character_id);
+            if let Some(sector) = e.and_then(|e| world.get::<Position>(e)).map(|p| p.0) {
+                crate::v2026::tell::announce_port(world, sector);
+            }
+        }
+        Ok(done.result)
     }
 }

@@ -270,6 +270,20 @@ impl Endpoint for TransferWarpPower {
         conn: ConnectionId,
         request: TransferWarpPowerRequest,
     ) -> ApiResult<TransferWarpPowerResult> {
-        transfer_warp_power(world, conn, request)
+        let parties = (
+            request.from_character_id.clone(),
+            request.to_character_id.clone(),
+        );
+        let done = transfer_warp_power(world, conn, request)?;
+        // A 2026-01 client on either side is told as that dialect tells a transfer.
+        if done.success && crate::v2026::tell::anyone_speaks_2026(world) {
+            let index = world.resource::<CharacterIndex>();
+            let find = |id: &Option<String>| id.as_deref().and_then(|i| index.get(i));
+            if let (Some(giver), Some(receiver)) = (find(&parties.0), find(&parties.1)) {
+                let units = done.units_transferred;
+                crate::v2026::tell::tell_warp_transfer(world, giver, receiver, units);
+            }
+        }
+        Ok(done)
     }
 }

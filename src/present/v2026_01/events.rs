@@ -29,8 +29,7 @@ pub fn render(
         // That release announced no joins, and told a character its own status in its own shape
         // (recorded by its endpoints as `Release2026` events).
         GameEvent::CharacterJoined(_) | GameEvent::StatusChanged(_) => Ok(None),
-        // Its own endpoints tell these in its own shapes (a transfer made from a 2025-10
-        // connection is not shown to a 2026-01 one yet).
+        // Told in its own shapes by the endpoints of both dialects (`v2026::tell`).
         GameEvent::WarpPowerBought(_) | GameEvent::WarpPowerTransferred(_) => Ok(None),
         // That release dropped `sector.garrison_updated`: its garrison endpoints tell
         // `garrison.*` to the owner and `sector.update` to the sector instead.

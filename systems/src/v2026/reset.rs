@@ -74,6 +74,45 @@ fn despawn_all(world: &mut World, entities: Vec<Entity>) -> usize {
     n
 }
 
+/// Corporations go, and their ships' registrations with them (the suite's files never list
+/// those).
+fn clear_corporations(world: &mut World) {
+    let corporations = world
+        .resource_mut::<bang_components::corporation::Corporations>()
+        .drain();
+    for &c in &corporations {
+        let ships = world
+            .get::<bang_components::corporation::Corporation>(c)
+            .map(|c| c.ships.clone())
+            .unwrap_or_default();
+        let mut registry = world.resource_mut::<bang_components::registry::Registry>();
+        for ship in ships {
+            registry.remove(&ship);
+        }
+    }
+    despawn_all(world, corporations);
+}
+
+/// The world-data directory's character files (those matching the patterns), what was read of
+/// it, and the event log: that release's reset emptied its log; here the history goes too.
+/// How many files were deleted.
+fn clear_files(world: &mut World, req: &ResetRequest) -> usize {
+    let mut deleted_files = 0;
+    if let Some(seeds) = world.get_resource::<Seeds>() {
+        if req.clear_files.unwrap_or(true) {
+            let patterns = req
+                .file_prefixes
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PATTERNS.map(String::from).to_vec());
+            deleted_files = seeds.0.delete_characters(&patterns);
+        }
+        seeds.0.forget();
+        seeds.0.truncate_event_log();
+    }
+    world.write_message(bang_components::history::HistoryCleared);
+    deleted_files
+}
+
 fn reset(world: &mut World, req: ResetRequest) -> ApiResult<ResetResult> {
     if !world.resource::<WorldRules>().test_endpoints {
         return Err(ApiError::not_found("Unknown endpoint: test.reset"));
@@ -112,21 +151,7 @@ fn reset(world: &mut World, req: ResetRequest) -> ApiResult<ResetResult> {
         .resource_mut::<bang_components::unowned_ships::UnownedShips>()
         .drain();
     despawn_all(world, ships);
-    let corporations = world
-        .resource_mut::<bang_components::corporation::Corporations>()
-        .drain();
-    // Their ships' registrations go with them (the suite's files never list those).
-    for &c in &corporations {
-        let ships = world
-            .get::<bang_components::corporation::Corporation>(c)
-            .map(|c| c.ships.clone())
-            .unwrap_or_default();
-        let mut registry = world.resource_mut::<bang_components::registry::Registry>();
-        for ship in ships {
-            registry.remove(&ship);
-        }
-    }
-    despawn_all(world, corporations);
+    clear_corporations(world);
     let universe = world.resource::<UniverseRes>().clone();
     let mut ports = world.resource_mut::<PortStates>();
     let mut ports_reset = 0;
@@ -139,16 +164,7 @@ fn reset(world: &mut World, req: ResetRequest) -> ApiResult<ResetResult> {
             ports_reset += 1;
         }
     }
-    let mut deleted_files = 0;
-    if let Some(seeds) = world.get_resource::<Seeds>() {
-        if req.clear_files.unwrap_or(true) {
-            let patterns = req
-                .file_prefixes
-                .unwrap_or_else(|| DEFAULT_PATTERNS.map(String::from).to_vec());
-            deleted_files = seeds.0.delete_characters(&patterns);
-        }
-        seeds.0.forget();
-    }
+    let deleted_files = clear_files(world, &req);
     Ok(ResetResult {
         cleared_characters: despawn_all(world, characters),
         cleared_combats: despawn_all(world, fights),

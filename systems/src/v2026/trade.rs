@@ -2,31 +2,16 @@
 //! `trade.executed` to the trader, `status.update`, and `port.update` to everyone in the sector,
 //! then a bare acknowledgement.
 
-use super::tell::{tell, tell_sector, tell_status};
+use super::tell::{announce_port, tell, tell_status};
 use super::views::{player_self, port_view, ship_self, source};
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::requests::{TradeRequest, given};
-use bang_components::api::v2026::{
-    Event2026, PortSector, PortUpdate, Success, TradeDetails, TradeExecuted,
-};
+use bang_components::api::v2026::{Event2026, Success, TradeDetails, TradeExecuted};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{CharacterIndex, InHyperspace, Position, Ship};
 use bang_components::session::{ConnectionId, WireDialect};
-use bang_components::time::GameClock;
 use bang_components::universe::UniverseRes;
 use bevy_ecs::prelude::*;
-
-/// Tells the characters in a sector (not in transit) what its port looks like now.
-pub fn announce_port(world: &mut World, sector: u32) {
-    let update = PortUpdate {
-        sector: PortSector {
-            id: sector,
-            port: port_view(world, sector, true),
-        },
-        updated_at: world.resource::<GameClock>().now(),
-    };
-    tell_sector(world, sector, Event2026::PortUpdate(Box::new(update)));
-}
 
 fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiResult<Success> {
     if let Some(id) = given(&req.character_id)

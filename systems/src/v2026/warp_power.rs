@@ -3,16 +3,16 @@
 //! character refused), and that release's events.
 
 use super::join::fail;
-use super::tell::{tell, tell_status};
-use super::views::{self, player_public, source};
+use super::tell::{tell, tell_status, tell_warp_transfer};
+use super::views::{self, source};
 use crate::warp_power::{recharge_warp_power, transfer_warp_power};
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::requests::{
     MAX_ID_LEN, RechargeWarpPowerRequest, TransferWarpPowerRequest, Validate, given,
 };
-use bang_components::api::v2026::{Event2026, SectorRef, Success, Transfer, WarpPurchased};
+use bang_components::api::v2026::{Event2026, SectorRef, Success, WarpPurchased};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
-use bang_components::character::{CharacterId, CharacterIndex, InHyperspace, Position};
+use bang_components::character::{CharacterId, CharacterIndex, InHyperspace};
 use bang_components::economy::WARP_DEPOT_SECTOR;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
@@ -141,29 +141,7 @@ fn transfer(
     if !done.success {
         return Err(fail(world, &from, ApiError::bad_request(done.message)));
     }
-    let (Some(from_view), Some(to_view)) =
-        (player_public(world, giver), player_public(world, receiver))
-    else {
-        return Ok(Success::YES);
-    };
-    let copy = |direction: &'static str| Transfer {
-        transfer_direction: direction,
-        transfer_details: [("warp_power".to_string(), done.units_transferred)]
-            .into_iter()
-            .collect(),
-        from: from_view.clone(),
-        to: to_view.clone(),
-        sector: SectorRef {
-            id: world.get::<Position>(giver).expect("position").0,
-        },
-        timestamp: world.resource::<GameClock>().now(),
-        source: source(world),
-    };
-    let (sent, received) = (copy("sent"), copy("received"));
-    tell(world, &from, Event2026::WarpTransfer(Box::new(sent)));
-    tell(world, &to, Event2026::WarpTransfer(Box::new(received)));
-    tell_status(world, giver, &from);
-    tell_status(world, receiver, &to);
+    tell_warp_transfer(world, giver, receiver, done.units_transferred);
     Ok(Success::YES)
 }
 
