@@ -69,6 +69,12 @@ async fn members_see_their_corporation_whole_and_outsiders_its_public_face() {
     rich(world.path(), "ada", 1, 25_000, 0);
     let server = start(world.path(), data.path());
     let (_ada, mut bo, mut cy, corp) = founded(server.addr).await;
+    let spoof = json!({"character_id": "cy", "name": "Star\u{202e}Traders"});
+    assert_eq!(
+        cy.err("corporation.create", spoof).await.0,
+        422,
+        "no invisible characters"
+    );
     let taken = json!({"character_id": "cy", "name": "star traders"});
     assert_eq!(cy.err("corporation.create", taken).await.0, 400);
     let block = &status(&mut bo, "bo").await["corporation"];

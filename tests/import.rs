@@ -45,6 +45,7 @@ async fn a_reference_world_is_imported_and_served() {
     assert!(
         stdout.contains("ghost.json")
             && stdout.contains("broken.json")
+            && stdout.contains("esc.json: character_id may not contain U+001B")
             && stdout.contains("trade_history.jsonl line 3: no character_id"),
         "skips are reported: {stdout}"
     );
@@ -114,6 +115,11 @@ fn write_reference(r: &std::path::Path) {
         &json!({"character_id": "ghost", "current_sector": null}).to_string(),
     );
     write(r.join("character-map-knowledge/broken.json"), "{not json");
+    // A name that would rewrite others' terminals: skipped, with the reason.
+    write(
+        r.join("character-map-knowledge/esc.json"),
+        &json!({"character_id": "\u{1b}[2Jevil", "current_sector": 1}).to_string(),
+    );
     write(r.join("port-states/sector_1.json"), &json!({"sector_id": 1, "port_class": 1, "code": "BBS",
         "stock": {"FO": 900, "OG": 300, "EQ": 100}, "max_capacity": {"FO": 1000, "OG": 1000, "EQ": 1000},
         "last_updated": "2025-09-28T12:00:00+00:00"}).to_string());

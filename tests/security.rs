@@ -253,3 +253,35 @@ async fn subscriptions_without_a_character(addr: std::net::SocketAddr) {
         .await;
     assert_eq!(reply["result"], json!({"identified": true}));
 }
+
+#[tokio::test]
+async fn names_that_would_rewrite_or_spoof_others_screens_are_refused() {
+    let (server, _data) = start_server(20.0);
+    let mut c = Client::connect(server.addr).await;
+    let bad = [
+        "nul\u{0}name",
+        "\u{7}bell",
+        "\u{1b}[2J\u{1b}[31mRED",
+        "admin\u{202e}txt.exe",
+        "two\nlines",
+        " ",
+        " padded",
+        "zero\u{200b}width",
+    ];
+    for name in bad {
+        let (status, detail) = c.err("join", json!({"character_id": name})).await;
+        assert_eq!(status, 422, "{name:?}: {detail}");
+        assert!(detail.contains("character_id"), "{name:?}: {detail}");
+    }
+    let identify = json!({"id": "i", "type": "identify", "name": "eve\u{1b}[0m"});
+    let (_, reply) = c.frame(identify).await;
+    assert_eq!(reply["error"]["status"], 422, "{reply}");
+    assert!(
+        reply["error"]["detail"].as_str().unwrap().contains("name"),
+        "{reply}"
+    );
+    // Ordinary names, spaces inside and other scripts included, still join.
+    for name in ["Trader Bob", "Zoë", "星際商人"] {
+        c.ok("join", json!({"character_id": name})).await;
+    }
+}

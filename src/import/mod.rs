@@ -7,6 +7,7 @@ mod release_2026;
 use crate::store::action_log::LogEntry;
 use crate::store::{Changes, CharacterRow, Durability, Store};
 use bang_components::api::events::ChatMessage;
+use bang_components::api::fields::MAX_ID_LEN;
 use bang_components::api::payloads::PortSnapshot;
 use bang_components::character::{MapKnowledge, Ship, Visit, WorldOrder};
 use bang_components::combat::{Garrison, GarrisonMode};
@@ -54,6 +55,9 @@ pub enum ImportError {
     /// A trade log line without this field.
     #[error("no {0}")]
     Missing(&'static str),
+    /// A character id others could not safely be shown (`check_name`).
+    #[error("{0}")]
+    BadName(String),
 }
 
 /// What an import did.
@@ -137,6 +141,9 @@ fn character(
     universe: &Universe,
     release: Option<&Release2026Files>,
 ) -> Result<CharacterRow, ImportError> {
+    let id = Some(file.character_id.clone());
+    bang_components::api::fields::check_name("character_id", &id, MAX_ID_LEN)
+        .map_err(ImportError::BadName)?;
     let sector = file.current_sector.ok_or(ImportError::NoCurrentSector)?;
     if !universe.contains(sector) {
         return Err(ImportError::SectorOutside(sector));

@@ -25,6 +25,40 @@ pub fn check_len(field: &str, value: &Option<String>, max: usize) -> Result<(), 
     }
 }
 
+/// Characters a name may not hold: they rewrite a terminal (control characters, ESC sequences
+/// among them), break a line, or hide, join or reverse text (bidirectional and invisible
+/// formatting characters), so a name could pass for another or spoof what others' screens show.
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// A name others will see (a character's id or display name, a corporation's, a ship's): at most
+/// `max` characters, printable (see `unprintable`), not blank, without surrounding whitespace.
+/// An empty name is left to the endpoint (most read it as missing).
+pub fn check_name(field: &str, value: &Option<String>, max: usize) -> Result<(), String> {
+    check_len(field, value, max)?;
+    let Some(v) = value.as_deref().filter(|v| !v.is_empty()) else {
+        return Ok(());
+    };
+    if let Some(c) = v.chars().find(|c| unprintable(*c)) {
+        return Err(format!(
+            "{field} may not contain U+{:04X} (control or invisible characters)",
+            c as u32
+        ));
+    }
+    if v.trim().is_empty() {
+        return Err(format!("{field} may not be blank"));
+    }
+    if v.trim() != v {
+        return Err(format!("{field} may not start or end with whitespace"));
+    }
+    Ok(())
+}
+
 /// An integer argument that clients sometimes send as a decimal string. Decoding never fails;
 /// anything that is not an integer becomes `Invalid`, so the endpoint can answer with its own
 /// message in its own validation order.
@@ -107,7 +141,34 @@ pub fn with_commas(n: u64) -> String {
 
 #[cfg(test)]
 mod comma_tests {
-    use super::with_commas;
+    use super::{check_name, with_commas};
+
+    #[test]
+    fn names_are_printable_and_not_blank() {
+        let named = |s: &str| check_name("name", &Some(s.to_string()), 64);
+        for good in ["ada", "Trader Bob", "Zoë", "星際商人", "test_corp-1", ""] {
+            assert_eq!(named(good), Ok(()), "{good:?}");
+        }
+        for bad in [
+            "a\0b",
+            "bell\u{7}",
+            "\u{1b}[31mred",
+            "evil\u{202e}txt",
+            "line\nbreak",
+            " ",
+            "\u{3000}",
+            " ada",
+            "ada ",
+            "zero\u{200b}width",
+            "\u{feff}bom",
+            "x\u{2028}y",
+        ] {
+            let e = named(bad).unwrap_err();
+            assert!(e.starts_with("name may not"), "{bad:?}: {e}");
+        }
+        assert!(named(&"x".repeat(65)).unwrap_err().contains("too long"));
+        assert_eq!(check_name("name", &None, 64), Ok(()));
+    }
 
     #[test]
     fn prices_are_worded_with_thousands_separators() {

@@ -7,8 +7,8 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::fields::check_len;
 pub use super::fields::{IntArg, MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given};
+use super::fields::{check_len, check_name};
 
 /// `join`: create or load a character and place it in the world.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -26,7 +26,7 @@ pub struct JoinRequest {
 
 impl Validate for JoinRequest {
     fn validate(&self) -> Result<(), String> {
-        check_len("character_id", &self.character_id, MAX_ID_LEN)?;
+        check_name("character_id", &self.character_id, MAX_ID_LEN)?;
         check_len("ship_type", &self.ship_type, MAX_SHORT_TEXT)?;
         check_len("token", &self.token, 256)
     }
@@ -194,8 +194,8 @@ pub struct IdentifyRequest {
 
 impl Validate for IdentifyRequest {
     fn validate(&self) -> Result<(), String> {
-        check_len("character_id", &self.character_id, MAX_ID_LEN)?;
-        check_len("name", &self.name, MAX_ID_LEN)
+        check_name("character_id", &self.character_id, MAX_ID_LEN)?;
+        check_name("name", &self.name, MAX_ID_LEN)
     }
 }
 

@@ -43,7 +43,7 @@ pub struct CharacterAdminRequest {
 impl Validate for CharacterAdminRequest {
     fn validate(&self) -> Result<(), String> {
         check_len("character_id", &self.character_id, MAX_ID_LEN)?;
-        check_len("name", &self.name, MAX_SHORT_TEXT)
+        bang_components::api::fields::check_name("name", &self.name, MAX_SHORT_TEXT)
     }
 }
 

@@ -52,7 +52,7 @@ impl Validate for ShipPurchaseRequest {
         check_len("purchase_type", &self.purchase_type, MAX_SHORT_TEXT)?;
         check_len("trade_in_ship_id", &self.trade_in_ship_id, MAX_ID_LEN)?;
         check_len("actor_character_id", &self.actor_character_id, MAX_ID_LEN)?;
-        check_len("ship_name", &self.ship_name, MAX_SHORT_TEXT)?;
+        bang_components::api::fields::check_name("ship_name", &self.ship_name, MAX_SHORT_TEXT)?;
         check_len("corp_id", &self.corp_id, MAX_ID_LEN)
     }
 }

@@ -46,7 +46,7 @@ impl Validate for MembershipRequest {
     fn validate(&self) -> Result<(), String> {
         check_len("character_id", &self.character_id, MAX_ID_LEN)?;
         check_len("actor_character_id", &self.actor_character_id, MAX_ID_LEN)?;
-        check_len("name", &self.name, MAX_SHORT_TEXT)?;
+        bang_components::api::fields::check_name("name", &self.name, MAX_SHORT_TEXT)?;
         check_len("corp_id", &self.corp_id, MAX_ID_LEN)?;
         check_len("invite_code", &self.invite_code, MAX_SHORT_TEXT)?;
         check_len("target_id", &self.target_id, MAX_ID_LEN)
