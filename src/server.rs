@@ -4,7 +4,8 @@
 
 use crate::net::bridge::{BridgePlugin, Inbox};
 use crate::net::{Inbound, NetConfig, NetHandle, OutboundBudget, spawn_network};
-use crate::store::plugin::{StoreFailed, restore_world};
+use crate::store::plugin::StoreFailed;
+use crate::store::restore::restore_world;
 use crate::store::retention::Retention;
 use crate::store::{Durability, Store, StorePlugin};
 use crate::world::files::{SectorContentsFile, UniverseStructureFile};
@@ -62,7 +63,7 @@ pub enum ServerError {
         source: std::io::Error,
     },
     #[error("{0}")]
-    Restore(#[from] crate::store::plugin::RestoreError),
+    Restore(#[from] crate::store::restore::RestoreError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,

@@ -10,6 +10,7 @@ mod history;
 mod keyed;
 mod load;
 pub mod plugin;
+pub mod restore;
 pub mod retention;
 mod roster;
 mod schema;

@@ -6,23 +6,17 @@ use super::action_log::{ActionLogFiles, LogEntry};
 use super::retention::{Retention, schedule_pruning};
 use super::writer::{AfterCommit, Batch, CommitObserver, Followers, StoreWriteError, Writer};
 use super::{
-    Changes, CharacterExtras, CharacterRow, EncounterRow, PendingActionRow, Store, StoredEncounter,
+    Changes, CharacterExtras, CharacterRow, EncounterRow, PendingActionRow, Store,
     StoredEncounterRef,
 };
-use bang_components::balance::Balance;
 use bang_components::character::{
-    Bank, CharacterId, CharacterIndex, Credits, LastActive, MapKnowledge, Position,
-    SectorOccupants, Ship, ShipId, ShipName, TradeVolume, WorldOrder,
+    Bank, CharacterId, Credits, LastActive, MapKnowledge, Position, Ship, ShipId, ShipName,
+    TradeVolume, WorldOrder,
 };
-use bang_components::chat::ChatLog;
-use bang_components::combat::{
-    Encounter, EncounterIndex, Garrison, GarrisonIndex, InCombat, PendingActions, Salvage,
-    SalvageIndex,
-};
+use bang_components::combat::{Encounter, Garrison, PendingActions, Salvage};
 use bang_components::economy::PortStates;
 use bang_components::messages::{ActionLogged, ChatRecorded};
-use bang_components::time::{GameClock, Timestamp};
-use bang_components::universe::{SectorId, UniverseRes};
+use bang_components::universe::SectorId;
 use bang_systems::{FlushSystems, PersistSystems};
 use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
@@ -188,7 +182,7 @@ pub struct StoredKeys {
 /// How many round logs of each active encounter are already in the store: saving a fight writes
 /// only the rounds resolved since.
 #[derive(Resource, Debug, Default)]
-pub struct SavedRounds(HashMap<String, usize>);
+pub struct SavedRounds(pub(super) HashMap<String, usize>);
 
 impl CombatState<'_, '_> {
     fn collect(&mut self, changes: &mut Changes) {
@@ -443,177 +437,5 @@ pub fn submit_update(
     };
     if let Err(reason) = w.submit(batch) {
         failed.0 = Some(reason);
-    }
-}
-
-/// Why the stored world could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum RestoreError {
-    #[error("the store was already handed to its writer")]
-    StoreTaken,
-    #[error("reading the store: {0}")]
-    Read(#[from] rusqlite::Error),
-    #[error("action log files: {0}")]
-    ActionLogFiles(#[from] std::io::Error),
-    #[error(
-        "the data directory belongs to a universe of {stored} sectors, but the world data has \
-         {count}; point --data at another directory or --world-data at the universe it was made with"
-    )]
-    OtherUniverse { stored: String, count: u32 },
-    #[error("stored port in sector {0}, which has no port")]
-    PortWithoutPort(u32),
-    #[error("character {id} is in sector {sector}, outside this universe")]
-    CharacterOutside { id: String, sector: u32 },
-}
-
-/// Loads every stored character and port into a fresh World. Fails if the data directory was
-/// made with a different universe (a character in a sector that does not exist).
-pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
-    let catalog = bang_systems::characters::ship_catalog(world);
-    let (rows, ports, last_chat, combat, (unowned, registry, corporations)) = {
-        let parts = world.resource::<StoreRes>();
-        let mut parts = parts.0.lock().expect("store lock");
-        let Some((store, files)) = parts.as_mut() else {
-            return Err(RestoreError::StoreTaken);
-        };
-        // Bring the action log files up to date with the table (after a crash they may lag).
-        let missing = store.actions_after(files.last_seq)?;
-        files.append(&missing)?;
-        if !missing.is_empty() {
-            tracing::info!(
-                entries = missing.len(),
-                "action log files caught up with the store"
-            );
-        }
-        let count = world.resource::<UniverseRes>().sector_count();
-        match store.meta("sector_count")? {
-            Some(stored) if stored != count.to_string() => {
-                return Err(RestoreError::OtherUniverse { stored, count });
-            }
-            Some(_) => {}
-            None => store.set_meta("sector_count", &count.to_string())?,
-        }
-        (
-            store.load_characters(catalog)?,
-            store.load_ports()?,
-            store.last_chat_id()?,
-            store.load_combat()?,
-            (
-                store.load_unowned_ships(catalog)?,
-                store.load_registry()?,
-                store.load_corporations()?,
-            ),
-        )
-    };
-    world.insert_resource(ChatLog::starting_at(last_chat + 1));
-    for (sector, stock) in ports {
-        if !world.resource_mut::<PortStates>().restore(sector, stock) {
-            return Err(RestoreError::PortWithoutPort(sector));
-        }
-    }
-    let count = restore_characters(world, rows)?;
-    restore_combat(world, combat);
-    super::keyed::restore_unowned_ships(world, unowned);
-    super::keyed::restore_corporations(world, corporations);
-    if let Some(mut r) = world.get_resource_mut::<bang_components::registry::Registry>() {
-        for (id, entry) in registry {
-            r.restore(&id, entry);
-        }
-    }
-    Ok(count)
-}
-
-/// Spawns the stored characters into the world map; how many.
-fn restore_characters(world: &mut World, rows: Vec<CharacterRow>) -> Result<usize, RestoreError> {
-    let count = rows.len();
-    let universe = world.resource::<UniverseRes>().clone();
-    for row in rows {
-        if !universe.contains(row.sector as i64) {
-            return Err(RestoreError::CharacterOutside {
-                id: row.id,
-                sector: row.sector,
-            });
-        }
-        let entity = world
-            .spawn((
-                CharacterId(row.id.clone()),
-                Position(row.sector),
-                row.ship,
-                Credits(row.credits),
-                LastActive(row.last_active),
-                row.knowledge,
-                row.order,
-            ))
-            .id();
-        if row.trade_volume > 0 {
-            world
-                .entity_mut(entity)
-                .insert(TradeVolume(row.trade_volume));
-        }
-        if let Some(x) = row.extras {
-            world
-                .entity_mut(entity)
-                .insert((ShipId(x.ship_id), Bank(x.bank)));
-            if let Some(name) = x.ship_name {
-                world.entity_mut(entity).insert(ShipName(name));
-            }
-        }
-        world
-            .resource_mut::<CharacterIndex>()
-            .restore(row.id, entity, row.order);
-        world
-            .resource_mut::<SectorOccupants>()
-            .enter(row.sector, row.order, entity);
-    }
-    Ok(count)
-}
-
-/// Puts garrisons, salvage and active fights back. A fight's open round gets a fresh deadline:
-/// its players could not act while the server was down.
-fn restore_combat(
-    world: &mut World,
-    (garrisons, salvage, encounters): (Vec<Garrison>, Vec<Salvage>, Vec<StoredEncounter>),
-) {
-    for g in garrisons {
-        let sector = g.sector;
-        let e = world.spawn(g).id();
-        world
-            .resource_mut::<GarrisonIndex>()
-            .by_sector
-            .insert(sector, e);
-    }
-    for s in salvage {
-        let id = s.salvage_id.clone();
-        let e = world.spawn(s).id();
-        world.resource_mut::<SalvageIndex>().by_id.insert(id, e);
-    }
-    let now = world.resource::<GameClock>().now();
-    let timeout = world.resource::<Balance>().combat.round_timeout_secs;
-    let fresh = Timestamp(now.0 + (timeout * 1_000_000.0) as i64);
-    for StoredEncounter {
-        encounter: mut enc,
-        pending,
-    } in encounters
-    {
-        if enc.deadline < fresh {
-            enc.deadline = fresh;
-        }
-        let ids: Vec<String> = enc.participants.iter().map(|p| p.id.clone()).collect();
-        let (sector, combat_id) = (enc.sector, enc.combat_id.clone());
-        // Its rounds are in the store: a later save writes only the ones resolved after.
-        let rounds = enc.logs.len();
-        world
-            .resource_mut::<SavedRounds>()
-            .0
-            .insert(combat_id.clone(), rounds);
-        let e = world.spawn((enc, PendingActions(pending))).id();
-        let mut index = world.resource_mut::<EncounterIndex>();
-        index.by_sector.insert(sector, e);
-        index.by_id.insert(combat_id, e);
-        for id in ids {
-            if let Some(c) = world.resource::<CharacterIndex>().get(&id) {
-                world.entity_mut(c).insert(InCombat(e));
-            }
-        }
     }
 }
