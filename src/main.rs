@@ -311,6 +311,7 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
     if let Some(listen) = args.listen.or(file.listen) {
         s.net.listen = listen;
     }
+    let named_world = args.world_data.is_some() || file.world_data.is_some();
     s.world = match args.world_data.or(file.world_data) {
         Some(dir) => WorldSource::Dir(dir),
         None if PathBuf::from("world-data/universe_structure.json").exists() => {
@@ -341,7 +342,10 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
         s.registration_required = true;
     }
     s.rules.test_endpoints = args.test_endpoints;
-    s.mirror_world_files = !args.no_mirror_world_files && file.mirror_world_files.unwrap_or(true);
+    // Files are written back only into a directory the operator named: the ./world-data found
+    // by default is the bundled universe's, checked in, not a game's.
+    s.mirror_world_files =
+        !args.no_mirror_world_files && file.mirror_world_files.unwrap_or(named_world);
     s.keep_history = file.event_history;
     if let Some(secs) = file
         .leaderboard_refresh_secs

@@ -580,3 +580,57 @@ async fn under_hyperspace_rules_the_seed_s_move_also_takes_its_time_and_answers_
         "the seed's status, from the destination"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_world_data_found_by_default_is_never_written_to() {
+    use std::io::BufRead;
+    // A directory holding a ./world-data, as a checkout does; bang is started there unnamed.
+    let (cwd, world) = (tempfile::tempdir().unwrap(), world_copy());
+    let found = cwd.path().join("world-data");
+    std::fs::create_dir(&found).unwrap();
+    for f in std::fs::read_dir(world.path()).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, found.join(f.file_name().unwrap())).unwrap();
+    }
+    let before: Vec<_> = std::fs::read_dir(&found)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bang"))
+        .current_dir(cwd.path())
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--dialect",
+            "2026-01",
+            "--data",
+        ])
+        .arg(data.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .trim_start_matches("bang listening on ws://")
+        .trim_end_matches("/ws")
+        .parse()
+        .unwrap();
+    let (mut ada, _) = joined(addr, "ada").await;
+    ada.ok("move", json!({"character_id": "ada", "to_sector": 1}))
+        .await;
+    ada.ok("my_status", json!({"character_id": "ada"})).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after: Vec<_> = std::fs::read_dir(&found)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(after, before, "nothing written into ./world-data");
+}

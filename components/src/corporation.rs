@@ -140,6 +140,14 @@ impl Corporations {
     }
 }
 
+/// Changes a corporation and reindexes it (the one way to change one).
+pub fn update(world: &mut World, entity: Entity, change: impl FnOnce(&mut Corporation)) {
+    let mut corp = world.get_mut::<Corporation>(entity).expect("corporation");
+    change(&mut corp);
+    let corp = corp.clone();
+    world.resource_mut::<Corporations>().index(&corp, entity);
+}
+
 /// The corporation a character belongs to (as a member or as its ship), if any.
 pub fn corporation_of<'w>(world: &'w World, character: &str) -> Option<&'w Corporation> {
     let corps = world.get_resource::<Corporations>()?;

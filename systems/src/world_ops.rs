@@ -243,15 +243,12 @@ pub fn remove_character(world: &mut World, entity: Entity) {
 /// A corporation's ship gone (destroyed: no escape pod carries it on; or deleted): its
 /// character and registration go and the corporation's list forgets it.
 pub fn scrap_corporation_ship(world: &mut World, ship_id: &str) {
-    use bang_components::corporation::{Corporation, Corporations};
+    use bang_components::corporation::{Corporations, update};
     let corps = world.resource::<Corporations>();
     let Some(corp) = corps.owning_ship(ship_id).and_then(|c| corps.get(c)) else {
         return;
     };
-    let mut c = world.get_mut::<Corporation>(corp).expect("corporation");
-    c.ships.retain(|s| s != ship_id);
-    let c = c.clone();
-    world.resource_mut::<Corporations>().index(&c, corp);
+    update(world, corp, |c| c.ships.retain(|s| s != ship_id));
     if let Some(e) = world.resource::<CharacterIndex>().get(ship_id) {
         remove_character(world, e);
     }

@@ -9,6 +9,7 @@ use super::tell::{present_in, tell, tell_sector_update, tell_status};
 use super::views::{created_at, display_name, salvage_told, ship_name, ship_self};
 use crate::combat::query::owners;
 use crate::combat::views::mode_name;
+use crate::outbox::record_to;
 use bang_components::api::combat::{ActionView, RoundPayload};
 use bang_components::api::v2026::combat::{
     AlertFight, AlertGarrison, AlertMeta, CombatGarrison, CombatShip, Combatant, FledFight,
@@ -20,6 +21,7 @@ use bang_components::combat::{
     CombatantKind, Encounter, Garrison, GarrisonIndex, Participant, Salvage, SalvageIndex,
 };
 use bang_components::corporation::corporation_of;
+use bang_components::game_events::GameEvent;
 use bang_components::session::{Sessions, WireDialect};
 use bang_components::ships::ShipType;
 use bang_components::time::GameClock;
@@ -235,9 +237,9 @@ fn alert_garrison_owners(world: &mut World, enc: Entity) {
     let mut now_alerted = alerted;
     for (owner, to, payload) in alerts {
         now_alerted.push(owner);
-        for id in to {
-            let event = Event2026::GarrisonCombatAlert(Box::new(payload.clone()));
-            tell(world, &id, event);
+        if !to.is_empty() {
+            let event = Event2026::GarrisonCombatAlert(Box::new(payload));
+            record_to(world, GameEvent::Release2026(event), to);
         }
     }
     world.entity_mut(enc).insert(AlertedOwners(now_alerted));

@@ -3,7 +3,6 @@
 //! reported to the owner and its corporation (members and ships); a garrison whose owner is in
 //! no corporation reports nothing, as in that release.
 
-use super::tell::tell;
 use super::views::{display_name, ship_name};
 use crate::combat::views::mode_name;
 use bang_components::api::events::{MoveType, Movement};
@@ -67,11 +66,10 @@ pub fn tell_garrison_watchers(
         movement,
         garrison,
     };
-    for watcher in to {
-        tell(
-            world,
-            &watcher,
-            Event2026::GarrisonCharacterMoved(Box::new(moved.clone())),
-        );
-    }
+    let event = Event2026::GarrisonCharacterMoved(Box::new(moved));
+    crate::outbox::record_to(
+        world,
+        bang_components::game_events::GameEvent::Release2026(event),
+        to,
+    );
 }

@@ -7,15 +7,15 @@ pub mod fleet;
 pub mod info;
 pub mod membership;
 
-use super::views::display_name;
+use super::views::{display_name, ship_self};
 use bang_components::api::requests::given;
 use bang_components::api::v2026::corporation::{
     CorporationPublic, CorporationShipView, CorporationView, MemberView,
 };
 use bang_components::api::{ApiError, error::ApiResult};
-use bang_components::character::{CharacterIndex, Position, Ship, ShipName};
+use bang_components::character::{CharacterIndex, Position};
 use bang_components::corporation::{Corporation, Corporations};
-pub use bang_components::corporation::{allied, corporation_of, is_corporation_ship};
+pub use bang_components::corporation::{allied, corporation_of, is_corporation_ship, update};
 use bevy_ecs::prelude::*;
 
 /// A corporation's entity by id (404 when there is none).
@@ -24,14 +24,6 @@ pub fn find(world: &World, corp_id: &str) -> ApiResult<Entity> {
         .resource::<Corporations>()
         .get(corp_id)
         .ok_or_else(|| ApiError::not_found("Corporation not found"))
-}
-
-/// Changes a corporation and reindexes it.
-pub fn update(world: &mut World, entity: Entity, change: impl FnOnce(&mut Corporation)) {
-    let mut corp = world.get_mut::<Corporation>(entity).expect("corporation");
-    change(&mut corp);
-    let corp = corp.clone();
-    world.resource_mut::<Corporations>().index(&corp, entity);
 }
 
 /// A character named by `character_id` (404 "Character not found" when the World has none).
@@ -96,33 +88,24 @@ pub fn member_view(world: &World, corp: &Corporation) -> CorporationView {
     }
 }
 
-/// One of a corporation's ships as its members see it.
+/// One of a corporation's ships as its members see it: its own ship block, named and placed.
 fn ship_view(world: &World, ship_id: &str) -> Option<CorporationShipView> {
     let e = world.resource::<CharacterIndex>().get(ship_id)?;
-    let ship = world.get::<Ship>(e)?;
-    let stats = ship.stats();
-    let names = &world
-        .resource::<bang_components::universe::UniverseRes>()
-        .commodities;
+    let s = ship_self(world, e);
     Some(CorporationShipView {
-        ship_id: ship_id.to_string(),
-        ship_type: ship.ship_type,
-        name: world
-            .get::<ShipName>(e)
-            .map_or_else(|| stats.display_name.to_string(), |n| n.0.clone()),
+        ship_id: s.ship_id,
+        ship_type: s.ship_type,
+        name: s.ship_name,
         sector: world.get::<Position>(e)?.0,
         owner_type: "corporation",
         control_ready: true,
-        cargo: bang_components::economy::Commodity::ALL
-            .into_iter()
-            .map(|c| (names.name(c).to_string(), ship.cargo_of(c)))
-            .collect(),
-        cargo_capacity: stats.cargo_holds as i64,
-        warp_power: ship.warp_power,
-        warp_power_capacity: stats.warp_power_capacity as i64,
-        shields: ship.shields,
-        max_shields: stats.max_shields as i64,
-        fighters: ship.fighters,
-        max_fighters: stats.max_fighters as i64,
+        cargo: s.cargo,
+        cargo_capacity: s.cargo_capacity,
+        warp_power: s.warp_power,
+        warp_power_capacity: s.warp_power_capacity,
+        shields: s.shields,
+        max_shields: s.max_shields,
+        fighters: s.fighters,
+        max_fighters: s.max_fighters,
     })
 }
