@@ -20,6 +20,10 @@ pub struct ConfigFile {
     pub admin_token: Option<String>,
     /// Character id → token; when set, `join` needs `"token"` (and only these ids can join).
     pub character_tokens: std::collections::BTreeMap<String, String>,
+    /// `open` (default: anyone joins any character) or `accounts`.
+    pub auth: Option<bang_components::account::AuthMode>,
+    /// Account rules and abuse limits (see `bang_components::account::AccountSettings`).
+    pub accounts: Option<bang_components::account::AccountSettings>,
     /// The dialect of a connection that does not name one: `2025-10` (default) or `2026-01`.
     pub dialect: Option<String>,
     /// World rules: `2025-10` or `2026-01` [default: the dialect's].

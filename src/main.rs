@@ -52,11 +52,62 @@ enum Command {
         #[arg(long)]
         world_data: Option<PathBuf>,
     },
+    /// Manage accounts while the server is stopped (the first operator, a lost password).
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Write the JSON Schemas of every frame and payload.
     Schemas {
         #[arg(long, default_value = "schemas")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Add an account to a data directory (the password is read from BANG_PASSWORD, else from
+    /// the first line of standard input).
+    Add {
+        username: String,
+        /// Make it an operator
+        #[arg(long)]
+        operator: bool,
+        /// If the account exists, set its password (and role) and end its logins
+        #[arg(long)]
+        replace: bool,
+        /// bang's data directory [default: ./data]
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+fn run_account(command: AccountCommand) -> Result<(), CliError> {
+    let AccountCommand::Add {
+        username,
+        operator,
+        replace,
+        data,
+    } = command;
+    let password = match std::env::var("BANG_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let role = match operator {
+        true => bang_components::account::AccountRole::Operator,
+        false => bang_components::account::AccountRole::Player,
+    };
+    std::fs::create_dir_all(&data)?;
+    let account = bang::store::accounts::add_account(&data, &username, &password, role, replace)?;
+    println!(
+        "account '{}' ({:?}) saved in {}",
+        account.name,
+        account.role,
+        data.display()
+    );
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -94,6 +145,57 @@ struct ServeArgs {
     /// Do not write characters' files back into a 2026-01-format world-data directory
     #[arg(long)]
     no_mirror_world_files: bool,
+    /// `open` (anyone joins any character: local play, the reference clients) or `accounts`
+    /// (characters belong to accounts; joining needs the owner's login) [default: open]
+    #[arg(long, value_enum)]
+    auth: Option<AuthArg>,
+    /// Allow `auth = open` on an address other than loopback (anyone who can reach the port
+    /// can play, and take over, every character)
+    #[arg(long)]
+    insecure_open: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AuthArg {
+    Open,
+    Accounts,
+}
+
+impl From<AuthArg> for bang_components::account::AuthMode {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::Open => bang_components::account::AuthMode::Open,
+            AuthArg::Accounts => bang_components::account::AuthMode::Accounts,
+        }
+    }
+}
+
+/// Refused at start: open play on an address others can reach, without `--insecure-open`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "refusing to serve auth = \"open\" on {0}: anyone who reaches it can join and play every \
+     character. Use --auth accounts (see docs/security.md), listen on 127.0.0.1, or pass \
+     --insecure-open if this network is trusted"
+)]
+struct OpenExposed(SocketAddr);
+
+/// The auth mode and account settings, from the flags and the config file.
+fn apply_auth(s: &mut ServerSettings, args: &ServeArgs, file: &ConfigFile) -> Result<(), CliError> {
+    s.auth = args.auth.map(Into::into).or(file.auth).unwrap_or_default();
+    if let Some(accounts) = &file.accounts {
+        accounts
+            .check()
+            .map_err(|(key, must)| bang::config::ConfigError::out_of_range(key, must))?;
+        s.accounts = accounts.clone();
+    }
+    let ip = s.net.listen.ip();
+    if s.auth == bang_components::account::AuthMode::Open
+        && !ip.is_loopback()
+        && !args.insecure_open
+    {
+        return Err(Box::new(OpenExposed(s.net.listen)));
+    }
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -311,6 +413,7 @@ fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
     if let Some(listen) = args.listen.or(file.listen) {
         s.net.listen = listen;
     }
+    apply_auth(&mut s, &args, &file)?;
     let named_world = args.world_data.is_some() || file.world_data.is_some();
     s.world = match args.world_data.or(file.world_data) {
         Some(dir) => WorldSource::Dir(dir),
@@ -417,6 +520,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Sim(args) => run_sim(args),
+        Command::Account(command) => run_account(command),
         Command::Import {
             from,
             trade_history,

@@ -158,6 +158,10 @@ pub struct ServerSettings {
     pub keep_history: Option<bool>,
     /// How old the leaderboard's standings may grow before they are rebuilt (seconds).
     pub leaderboard_refresh_secs: f64,
+    /// Open play, or characters owned by accounts.
+    pub auth: bang_components::account::AuthMode,
+    /// Account rules and limits.
+    pub accounts: bang_components::account::AccountSettings,
 }
 
 impl Default for ServerSettings {
@@ -181,6 +185,8 @@ impl Default for ServerSettings {
             rate_limits: Default::default(),
             keep_history: None,
             leaderboard_refresh_secs: 10.0,
+            auth: Default::default(),
+            accounts: Default::default(),
         }
     }
 }
@@ -194,16 +200,25 @@ pub struct Server {
     stop: Arc<AtomicBool>,
 }
 
-/// The history `event.query` reads: told events kept by the store, read back over a connection
-/// of its own.
 /// What players read besides their own state: the event history and the leaderboard (whose
-/// standings the network thread also serves).
-fn install_read_models(app: &mut App, settings: &ServerSettings) -> Result<Published, ServerError> {
+/// standings the network thread also serves); and the accounts' settings, with the operators'
+/// logins the network thread checks `/metrics` and the firehose against.
+fn install_read_models(
+    app: &mut App,
+    settings: &ServerSettings,
+) -> Result<crate::net::ReadModels, ServerError> {
     install_history(app, settings)?;
     let board = LeaderboardCache::new(settings.leaderboard_refresh_secs);
-    let standings = board.published.clone();
+    let standings: Published = board.published.clone();
     app.insert_resource(board);
-    Ok(standings)
+    let operators = bang_systems::accounts::PublishedOperators::default();
+    app.insert_resource(settings.auth)
+        .insert_resource(settings.accounts.clone())
+        .insert_resource(operators.clone());
+    Ok(crate::net::ReadModels {
+        standings,
+        operators,
+    })
 }
 
 fn install_history(app: &mut App, settings: &ServerSettings) -> Result<(), ServerError> {
@@ -238,6 +253,17 @@ fn install_world_files(app: &mut App, settings: &ServerSettings, universe: &Univ
     if settings.mirror_world_files {
         let mirror = crate::world::mirror::WorldFileMirror::new(files);
         app.insert_resource(crate::store::plugin::CommitObserverRes(Arc::new(mirror)));
+    }
+}
+
+impl ServerSettings {
+    /// The network thread's settings, with the operators' credentials it checks itself.
+    fn net_config(&self) -> NetConfig {
+        let mut net = self.net.clone();
+        net.admin_token = self.admin_token.clone();
+        net.auth = self.auth;
+        net.metrics_token = self.accounts.metrics_token.clone();
+        net
     }
 }
 
@@ -283,7 +309,7 @@ impl Server {
             settings.net.outbox_bytes,
             settings.net.outbound_bytes_total,
         ));
-        let standings = install_read_models(&mut app, &settings)?;
+        let read_models = install_read_models(&mut app, &settings)?;
         app.add_plugins((
             store_plugin,
             BridgePlugin {
@@ -299,15 +325,13 @@ impl Server {
             data = %settings.data.display(),
             "world loaded"
         );
-        let mut net_config = settings.net.clone();
-        net_config.admin_token = settings.admin_token.clone();
         let net = spawn_network(
-            net_config,
+            settings.net_config(),
             inbox_tx,
             universe,
             metrics.clone(),
             budget,
-            standings,
+            read_models,
             watch_signals,
         )
         .map_err(|source| ServerError::Listen {

@@ -135,6 +135,8 @@ async fn a_fight_survives_a_kill_9_and_ends_normally() {
     let mut a = Client::connect(addr).await;
     let mut b = Client::connect(addr).await;
     b.ok("join", json!({"character_id": "b"})).await;
+    // Fights are shown to their participants (and observers): a joins first.
+    a.ok("join", json!({"character_id": "a"})).await;
     let status = a
         .ok(
             "combat.status",
@@ -149,7 +151,6 @@ async fn a_fight_survives_a_kill_9_and_ends_normally() {
     assert_eq!(logs[0]["actions"]["a"]["action"], "attack");
     assert_eq!(status["participants"]["a"]["fighters"], after_round_1["a"]);
     // b's acknowledged brace is still pending: a's action completes round 2.
-    a.ok("join", json!({"character_id": "a"})).await;
     let (_, r) = act(
         &mut a,
         "a",

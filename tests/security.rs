@@ -145,6 +145,11 @@ async fn with_character_tokens_configured_join_needs_the_token() {
             .0,
         403
     );
+    // A character with no configured token cannot be joined at all (tokenless used to pass).
+    assert_eq!(
+        c.err("join", json!({"character_id": "mallory"})).await.0,
+        403
+    );
     let status = c
         .ok(
             "join",
@@ -284,4 +289,68 @@ async fn names_that_would_rewrite_or_spoof_others_screens_are_refused() {
     for name in ["Trader Bob", "Zoë", "星際商人"] {
         c.ok("join", json!({"character_id": name})).await;
     }
+}
+
+#[tokio::test]
+async fn a_name_bound_before_its_character_existed_is_taken_back_when_it_joins() {
+    let data = tempfile::tempdir().unwrap();
+    let server = common::start_with(data.path(), |s| {
+        s.character_tokens.insert("trent".into(), "t-secret".into());
+        s.character_tokens.insert("alice".into(), "a-secret".into());
+    });
+    // Mallory binds trent's name and id before trent ever joins.
+    let mut mallory = Client::connect(server.addr).await;
+    let bind = json!({"id": "i1", "type": "identify", "name": "trent", "character_id": "trent"});
+    let (_, reply) = mallory.frame(bind).await;
+    assert_eq!(reply["ok"], true, "{reply}");
+    let mut trent = Client::connect(server.addr).await;
+    trent
+        .ok(
+            "join",
+            json!({"character_id": "trent", "token": "t-secret"}),
+        )
+        .await;
+    let mut alice = Client::connect(server.addr).await;
+    alice
+        .ok(
+            "join",
+            json!({"character_id": "alice", "token": "a-secret"}),
+        )
+        .await;
+    mallory.drain(QUIET).await;
+    let dm =
+        json!({"character_id": "alice", "type": "direct", "to_name": "trent", "content": "psst"});
+    alice.ok("send_message", dm).await;
+    let heard = mallory.drain(QUIET).await;
+    assert!(named(&heard, "chat.message").is_empty(), "{heard:?}");
+    assert!(named(&heard, "status.update").is_empty(), "{heard:?}");
+    let dm = named(&trent.drain(QUIET).await, "chat.message").len();
+    assert_eq!(dm, 1, "trent gets its own message");
+    let spoof = json!({"character_id": "trent", "type": "broadcast", "content": "it's me"});
+    assert_eq!(mallory.err("send_message", spoof).await.0, 403);
+}
+
+#[tokio::test]
+async fn a_fight_is_shown_only_to_its_participants_and_those_in_its_sector() {
+    let (server, _data) = common::combat_server(30.0);
+    let mut a = common::joined(&server, "a", json!({"sector": 1})).await;
+    let _b = common::joined(&server, "b", json!({"sector": 1})).await;
+    let started = a.ok("combat.initiate", json!({"character_id": "a"})).await;
+    let combat_id = started["combat_id"].as_str().unwrap().to_string();
+    let ask = json!({"combat_id": combat_id});
+    let mut stranger = Client::connect(server.addr).await;
+    assert_eq!(stranger.err("combat.status", ask.clone()).await.0, 404);
+    stranger
+        .ok("join", json!({"character_id": "far", "sector": 3}))
+        .await;
+    assert_eq!(stranger.err("combat.status", ask.clone()).await.0, 404);
+    let mut near = common::joined(&server, "near", json!({"sector": 1})).await;
+    assert_eq!(
+        near.ok("combat.status", ask.clone()).await["combat_id"],
+        combat_id.as_str()
+    );
+    assert_eq!(
+        a.ok("combat.status", ask).await["combat_id"],
+        combat_id.as_str()
+    );
 }

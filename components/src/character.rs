@@ -216,6 +216,8 @@ impl MapKnowledge {
 pub struct CharacterIndex {
     pub by_id: HashMap<String, Entity>,
     pub next_order: u64,
+    /// Look-alike key (`names::name_key`) → the id first seen with it.
+    keys: HashMap<String, String>,
 }
 
 impl CharacterIndex {
@@ -223,9 +225,27 @@ impl CharacterIndex {
         self.by_id.get(id).copied()
     }
 
+    /// An existing character other than `id` whose id looks like it.
+    pub fn look_alike(&self, id: &str) -> Option<&str> {
+        let other = self.keys.get(&crate::names::name_key(id))?;
+        (other != id && self.by_id.contains_key(other)).then_some(other.as_str())
+    }
+
+    fn remember_key(&mut self, id: &str) {
+        let key = crate::names::name_key(id);
+        let stale = self
+            .keys
+            .get(&key)
+            .is_none_or(|o| !self.by_id.contains_key(o));
+        if stale {
+            self.keys.insert(key, id.to_string());
+        }
+    }
+
     /// Registers a character entering the world map; returns its world order.
     pub fn insert(&mut self, id: String, entity: Entity) -> WorldOrder {
-        self.by_id.insert(id, entity);
+        self.by_id.insert(id.clone(), entity);
+        self.remember_key(&id);
         let order = WorldOrder(self.next_order);
         self.next_order += 1;
         order
@@ -233,7 +253,8 @@ impl CharacterIndex {
 
     /// Registers a character restored from the store with its saved order.
     pub fn restore(&mut self, id: String, entity: Entity, order: WorldOrder) {
-        self.by_id.insert(id, entity);
+        self.by_id.insert(id.clone(), entity);
+        self.remember_key(&id);
         self.next_order = self.next_order.max(order.0 + 1);
     }
 }

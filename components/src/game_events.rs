@@ -41,6 +41,8 @@ pub enum GameEvent {
     PortsRegenerated(PortRegenerated),
     /// A chat message was sent.
     MessageSent(ChatMessage),
+    /// A connection no longer acts for a character (told to that connection only).
+    SessionEnded(crate::api::account::SessionEnded),
     /// What only the 2026-01 dialect tells (its endpoints send data as events).
     Release2026(crate::api::v2026::Event2026),
 }

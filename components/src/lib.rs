@@ -2,6 +2,7 @@
 //! typed payloads that cross the wire. Nothing here knows about sockets, SQL or schedules: it is the
 //! vocabulary that `bang-systems` (the rules) and the `bang` server (network and storage) agree on.
 
+pub mod account;
 pub mod api;
 pub mod balance;
 pub mod character;
@@ -12,6 +13,7 @@ pub mod economy;
 pub mod game_events;
 pub mod history;
 pub mod messages;
+pub mod names;
 pub mod rate_limits;
 pub mod registry;
 pub mod rules;

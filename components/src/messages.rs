@@ -12,7 +12,26 @@ use std::sync::Arc;
 
 /// A connection opened, speaking a dialect; its session starts empty.
 #[derive(Message, Debug, Clone)]
-pub struct ConnectionOpened(pub ConnectionId, pub WireDialect);
+pub struct ConnectionOpened {
+    pub conn: ConnectionId,
+    pub dialect: WireDialect,
+    /// The peer's address (per-address limits on logins and registrations).
+    pub peer: Option<std::net::IpAddr>,
+    /// A session token given when connecting (`/ws?token=`, `Authorization: Bearer`): the
+    /// connection starts logged in with it, if it is valid when used.
+    pub token: Option<String>,
+}
+
+impl ConnectionOpened {
+    pub fn new(conn: ConnectionId, dialect: WireDialect) -> Self {
+        ConnectionOpened {
+            conn,
+            dialect,
+            peer: None,
+            token: None,
+        }
+    }
+}
 
 /// A connection closed (or was dropped for being too slow).
 #[derive(Message, Debug, Clone)]

@@ -82,6 +82,10 @@ pub struct Session {
     pub chat: bool,
     /// Characters joined on this connection.
     pub controlled: BTreeSet<String>,
+    /// The peer's address, when known.
+    pub peer: Option<std::net::IpAddr>,
+    /// The hash of the session token this connection logged in with (checked when used).
+    pub login: Option<String>,
 }
 
 #[derive(Resource, Debug, Default)]
@@ -144,6 +148,63 @@ impl Sessions {
                 .by_character
                 .get(character)
                 .is_some_and(|conns| conns.iter().any(|c| self.sessions[c].dialect == dialect))
+    }
+
+    pub fn get_mut(&mut self, conn: ConnectionId) -> Option<&mut Session> {
+        self.sessions.get_mut(&conn)
+    }
+
+    /// Connections that joined this character, ascending.
+    pub fn controllers(&self, character: &str) -> Vec<ConnectionId> {
+        let mut out: Vec<ConnectionId> = self
+            .by_character
+            .get(character)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|c| self.sessions[c].controlled.contains(character))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Connections logged in with this token hash, ascending.
+    pub fn logged_in_with(&self, token_hash: &str) -> Vec<ConnectionId> {
+        let mut out: Vec<ConnectionId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.login.as_deref() == Some(token_hash))
+            .map(|(c, _)| *c)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Unbinds a character (and the name it is known by) from a connection: its events and
+    /// messages no longer reach it, and it no longer acts for it.
+    pub fn release(&mut self, conn: ConnectionId, character: &str) {
+        if let Some(s) = self.sessions.get_mut(&conn) {
+            s.controlled.remove(character);
+            if s.tracked.remove(character) {
+                remove_index(&mut self.by_character, character, conn);
+            }
+            if s.names.remove(character) {
+                remove_index(&mut self.by_name, character, conn);
+            }
+        }
+    }
+
+    /// Connections other than `keep` that receive a character's events or messages without
+    /// having joined it (bound to the name before the character existed): unbinds them.
+    pub fn release_strays(&mut self, character: &str, keep: ConnectionId) {
+        let mut strays: Vec<ConnectionId> = Vec::new();
+        for index in [&self.by_character, &self.by_name] {
+            strays.extend(index.get(character).into_iter().flatten().copied());
+        }
+        strays.retain(|c| *c != keep && !self.sessions[c].controlled.contains(character));
+        for conn in strays {
+            self.release(conn, character);
+        }
     }
 
     pub fn close(&mut self, conn: ConnectionId) {

@@ -110,11 +110,22 @@ pub fn ingest_inbox(
     }
     for item in inbox.queued.take_update() {
         match item {
-            Inbound::Opened { conn, outbox, role } => {
+            Inbound::Opened {
+                conn,
+                outbox,
+                role,
+                peer,
+                token,
+            } => {
                 outboxes.map.insert(conn, Arc::new(outbox));
                 match role {
                     Role::Player(dialect) => {
-                        opened.write(ConnectionOpened(conn, dialect));
+                        opened.write(ConnectionOpened {
+                            conn,
+                            dialect,
+                            peer,
+                            token,
+                        });
                     }
                     // The game never hears of a firehose: it is not a session.
                     Role::Firehose(detail) => outboxes.firehose.push((conn, detail)),

@@ -4,11 +4,9 @@
 //! clients (the viewers send a bare `ping` text now and then) and follows the same outbox and
 //! slow-client rules as a player's connection. Frames leave after the update's commit.
 
-use super::Shared;
 use super::bridge::{Deliveries, Outboxes};
 use crate::store::plugin::{AfterCommitQueue, StoreFailed};
 use axum::extract::ws::Utf8Bytes;
-use axum::http::HeaderMap;
 use bang_components::messages::{ActionLogged, Audience, FrameQueued};
 use bang_components::time::{GameClock, Timestamp};
 use bevy_ecs::prelude::*;
@@ -33,42 +31,6 @@ pub fn hello(now: Timestamp) -> String {
         "timestamp": now,
     })
     .to_string()
-}
-
-/// Whether a firehose upgrade carries the admin token, when one is configured: as `?token=`, as
-/// `Authorization: Bearer …`, or as the password of HTTP basic auth (which is what the viewers
-/// send for `--server http://op:TOKEN@host:8000`).
-pub fn authorised(shared: &Shared, headers: &HeaderMap, query_token: Option<&str>) -> bool {
-    let Some(expected) = shared.config.admin_token.as_deref() else {
-        return true;
-    };
-    let given = query_token.map(str::to_string).or_else(|| {
-        let value = headers
-            .get(axum::http::header::AUTHORIZATION)?
-            .to_str()
-            .ok()?;
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return Some(token.trim().to_string());
-        }
-        let encoded = value.strip_prefix("Basic ")?;
-        let decoded = base64_decode(encoded.trim())?;
-        let (_, password) = decoded.split_once(':')?;
-        Some(password.to_string())
-    });
-    given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Standard base64 to text; `None` if it is not valid base64 or not UTF-8.
-fn base64_decode(text: &str) -> Option<String> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .ok()?;
-    String::from_utf8(bytes).ok()
 }
 
 /// Who an event went to, as the firehose shows it.
@@ -303,11 +265,5 @@ mod tests {
         let v: Value = serde_json::from_str(&line).unwrap();
         assert!(v.get("payload").is_none(), "{v}");
         assert_eq!(v["to"], json!({"characters": ["a"]}));
-    }
-
-    #[test]
-    fn basic_auth_passwords_decode() {
-        assert_eq!(base64_decode("b3A6czNjcmV0").as_deref(), Some("op:s3cret"));
-        assert_eq!(base64_decode("not base64!"), None);
     }
 }

@@ -28,11 +28,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/leaderboard/resources", get(leaderboard))
         .route("/ws", get(upgrade))
         .route("/api/firehose", get(upgrade_firehose))
+        .route(
+            "/api/account/{action}",
+            axum::routing::post(super::account_routes::account),
+        )
         .fallback(not_found)
         .with_state(shared)
 }
 
-fn detail(status: StatusCode, text: &str) -> Response {
+pub(super) fn detail(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({ "detail": text }))).into_response()
 }
 
@@ -51,7 +55,13 @@ async fn health(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
     }))
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !super::auth::metrics(&shared, &headers) {
+        return detail(
+            StatusCode::UNAUTHORIZED,
+            "/metrics needs the metrics token or an operator's session token (Bearer)",
+        );
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -109,17 +119,20 @@ async fn local_map(
 }
 
 /// The socket's admission (see `listener`), kept by the WebSocket for its life.
-type Admitted = Option<Extension<Arc<Admission>>>;
+pub(super) type Admitted = Option<Extension<Arc<Admission>>>;
 
 #[derive(Deserialize)]
 struct PlayerQuery {
     /// `2025-10` or `2026-01`; the server's configured default when absent.
     dialect: Option<String>,
+    /// A session token: the connection starts logged in with it.
+    token: Option<String>,
 }
 
 async fn upgrade(
     State(shared): State<Arc<Shared>>,
     admitted: Admitted,
+    headers: HeaderMap,
     query: Result<Query<PlayerQuery>, QueryRejection>,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -133,7 +146,8 @@ async fn upgrade(
             return detail(StatusCode::UNPROCESSABLE_ENTITY, &format!("dialect: {e}"));
         }
     };
-    accept(shared, ws, Role::Player(dialect), admitted)
+    let token = super::auth::presented(&headers, q.token.as_deref());
+    accept(shared, ws, Role::Player(dialect), admitted, token)
 }
 
 #[derive(Deserialize)]
@@ -153,10 +167,14 @@ async fn upgrade_firehose(
     let Ok(Query(q)) = query else {
         return detail(StatusCode::UNPROCESSABLE_ENTITY, "Invalid query");
     };
-    if !super::firehose::authorised(&shared, &headers, q.token.as_deref()) {
+    if !super::auth::operator(&shared, &headers, q.token.as_deref()) {
+        let needs = match shared.config.auth {
+            bang_components::account::AuthMode::Open => "the admin token",
+            bang_components::account::AuthMode::Accounts => "an operator's session token",
+        };
         return detail(
             StatusCode::FORBIDDEN,
-            "The firehose requires the admin token (?token=, a Bearer or a basic-auth password)",
+            &format!("The firehose requires {needs} (?token=, a Bearer or a basic-auth password)"),
         );
     }
     let level = match q.detail.as_deref() {
@@ -169,10 +187,16 @@ async fn upgrade_firehose(
             );
         }
     };
-    accept(shared, ws, Role::Firehose(level), admitted)
+    accept(shared, ws, Role::Firehose(level), admitted, None)
 }
 
-fn accept(shared: Arc<Shared>, ws: WebSocketUpgrade, role: Role, admitted: Admitted) -> Response {
+fn accept(
+    shared: Arc<Shared>,
+    ws: WebSocketUpgrade,
+    role: Role,
+    admitted: Admitted,
+    token: Option<String>,
+) -> Response {
     let open = shared.open_connections.load(Ordering::Relaxed);
     if open >= shared.config.max_connections {
         shared.metrics.refused("websockets");
@@ -189,5 +213,5 @@ fn accept(shared: Arc<Shared>, ws: WebSocketUpgrade, role: Role, admitted: Admit
         // Any frame the server builds must be sendable: the outbox budget, not this buffer,
         // bounds what waits (a frame past this limit used to stall its connection for good).
         .max_write_buffer_size(usize::MAX)
-        .on_upgrade(move |socket| serve_socket(socket, shared, role, admitted.map(|a| a.0)))
+        .on_upgrade(move |socket| serve_socket(socket, shared, role, admitted.map(|a| a.0), token))
 }

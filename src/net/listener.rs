@@ -25,7 +25,16 @@ pub struct SocketCount {
 /// (through the request's extensions) until it closes.
 pub struct Admission {
     shared: Arc<Shared>,
+    /// Counted against its address's limit.
     ip: Option<IpAddr>,
+    peer: IpAddr,
+}
+
+impl Admission {
+    /// The address the socket came from.
+    pub fn peer(&self) -> IpAddr {
+        self.peer
+    }
 }
 
 impl Drop for Admission {
@@ -88,6 +97,7 @@ pub fn admit(shared: &Arc<Shared>, peer: IpAddr) -> Result<Admission, Refusal> {
     Ok(Admission {
         shared: shared.clone(),
         ip: limited.then_some(peer),
+        peer,
     })
 }
 

@@ -3,6 +3,8 @@
 //! through a bounded crossbeam channel (the inbox); the ECS answers through a bounded per-
 //! connection outbox that the connection's writer task drains.
 
+mod account_routes;
+pub mod auth;
 pub mod bridge;
 mod firehose;
 pub mod frames;
@@ -26,6 +28,10 @@ pub enum Inbound {
         conn: ConnectionId,
         outbox: Outbox,
         role: Role,
+        /// The peer's address.
+        peer: Option<std::net::IpAddr>,
+        /// A session token presented when connecting.
+        token: Option<String>,
     },
     Closed {
         conn: ConnectionId,
@@ -92,6 +98,11 @@ pub struct NetConfig {
     pub admin_token: Option<String>,
     /// The dialect of a `/ws` connection that does not name one (`?dialect=`).
     pub dialect: WireDialect,
+    /// Whether operators are accounts (their logins open `/metrics` and the firehose) or hold
+    /// the shared admin token.
+    pub auth: bang_components::account::AuthMode,
+    /// In accounts mode, a token that opens `/metrics` alone.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for NetConfig {
@@ -118,6 +129,8 @@ impl Default for NetConfig {
             request_burst: 2000.0,
             admin_token: None,
             dialect: WireDialect::default(),
+            auth: Default::default(),
+            metrics_token: None,
         }
     }
 }
@@ -134,6 +147,17 @@ pub(crate) struct Shared {
     pub sockets: listener::SocketCount,
     /// The leaderboard's last standings (built by the game loop).
     pub standings: bang_systems::v2026::leaderboard::Published,
+    /// Operators' logins (published by the game loop).
+    pub operators: auth::OperatorLogins,
+}
+
+/// What the game loop publishes for the routes the network thread answers alone.
+#[derive(Clone, Default)]
+pub struct ReadModels {
+    /// The leaderboard's last standings.
+    pub standings: bang_systems::v2026::leaderboard::Published,
+    /// Operators' logins (`/metrics`, the firehose).
+    pub operators: auth::OperatorLogins,
 }
 
 /// The running network thread.
@@ -174,7 +198,7 @@ pub fn spawn_network(
     universe: Arc<Universe>,
     metrics: Arc<crate::metrics::Metrics>,
     budget: Arc<OutboundBudget>,
-    standings: bang_systems::v2026::leaderboard::Published,
+    read_models: ReadModels,
     watch_signals: bool,
 ) -> std::io::Result<NetHandle> {
     listener::fit_descriptor_limit(&mut config);
@@ -197,7 +221,8 @@ pub fn spawn_network(
         open_connections: AtomicUsize::new(0),
         budget,
         sockets: Default::default(),
-        standings,
+        standings: read_models.standings,
+        operators: read_models.operators,
     });
     let stop = stop_requested.clone();
     let thread = std::thread::Builder::new()

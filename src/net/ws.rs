@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Error as WsError;
 
 /// Hands a control message to the ECS. These must not be lost, so a full inbox is waited out.
-async fn send_control(shared: &Shared, mut msg: Inbound) -> bool {
+pub(crate) async fn send_control(shared: &Shared, mut msg: Inbound) -> bool {
     loop {
         match shared.inbox.try_send(msg) {
             Ok(()) => return true,
@@ -64,6 +64,7 @@ pub(crate) async fn serve_socket(
     shared: Arc<Shared>,
     role: Role,
     admission: Option<Arc<Admission>>,
+    token: Option<String>,
 ) {
     shared.open_connections.fetch_add(1, Ordering::Relaxed);
     let _guard = OpenGuard(&shared);
@@ -93,6 +94,8 @@ pub(crate) async fn serve_socket(
             conn: id,
             outbox,
             role,
+            peer: admission.as_ref().map(|a| a.peer()),
+            token,
         },
     )
     .await

@@ -34,6 +34,7 @@ pub fn event_name(event: &GameEvent) -> &'static str {
         GameEvent::PortsReset(_) => PORT_RESET,
         GameEvent::PortsRegenerated(_) => PORT_REGENERATED,
         GameEvent::MessageSent(_) => CHAT_MESSAGE,
+        GameEvent::SessionEnded(_) => bang_components::api::events::SESSION_ENDED,
         GameEvent::Release2026(e) => e.name(),
     }
 }
@@ -56,6 +57,7 @@ fn payload(event: &GameEvent) -> Result<Box<RawValue>, serde_json::Error> {
         GameEvent::PortsReset(v) => raw(v),
         GameEvent::PortsRegenerated(v) => raw(v),
         GameEvent::MessageSent(v) => raw(v),
+        GameEvent::SessionEnded(v) => raw(v),
         GameEvent::Release2026(v) => raw(v),
     }
 }

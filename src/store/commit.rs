@@ -72,6 +72,12 @@ fn write(tx: &Transaction, changes: &mut Changes) -> StoreResult<()> {
     for (id, c) in &changes.corporations {
         put(tx, "corporations", "corp_id", id, c.as_ref())?;
     }
+    for (name, a) in &changes.accounts {
+        put(tx, "accounts", "name", name, a.as_ref())?;
+    }
+    for (hash, l) in &changes.logins {
+        put(tx, "logins", "token_hash", hash, l.as_ref())?;
+    }
     write_encounters(tx, changes)?;
     write_encounter_actions(tx, changes)?;
     write_action_log(tx, changes)?;

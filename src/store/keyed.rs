@@ -1,6 +1,7 @@
 //! State kept as one JSON row per id, written whole when it changes (unowned ships,
 //! corporations): finding what an update changed, and putting stored rows back.
 
+use bang_components::account::{Account, Accounts, Login};
 use bang_components::corporation::{Corporation, Corporations};
 use bang_components::unowned_ships::{UnownedShip, UnownedShips};
 use bevy_ecs::prelude::*;
@@ -20,6 +21,18 @@ impl Keyed for UnownedShip {
 impl Keyed for Corporation {
     fn key(&self) -> &str {
         &self.corp_id
+    }
+}
+
+impl Keyed for Account {
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Keyed for Login {
+    fn key(&self) -> &str {
+        &self.token_hash
     }
 }
 
@@ -65,5 +78,17 @@ pub fn restore_corporations(world: &mut World, corporations: Vec<Corporation>) {
     for corp in corporations {
         let e = world.spawn(corp.clone()).id();
         world.resource_mut::<Corporations>().index(&corp, e);
+    }
+}
+
+/// Spawns and indexes the stored accounts and logins.
+pub fn restore_accounts(world: &mut World, (accounts, logins): super::load::Accounts) {
+    for account in accounts {
+        let e = world.spawn(account.clone()).id();
+        world.resource_mut::<Accounts>().index(&account, e);
+    }
+    for login in logins {
+        let e = world.spawn(login.clone()).id();
+        world.resource_mut::<Accounts>().index_login(&login, e);
     }
 }

@@ -169,9 +169,25 @@ impl Store {
 
     /// Every stored corporation.
     pub fn load_corporations(&self) -> StoreResult<Vec<bang_components::corporation::Corporation>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT state FROM corporations ORDER BY corp_id")?;
+        self.load_keyed("corporations", "corp_id")
+    }
+
+    /// Every stored account, and every login (expired ones end on the first tick).
+    pub fn load_accounts(&self) -> StoreResult<Accounts> {
+        Ok((
+            self.load_keyed("accounts", "name")?,
+            self.load_keyed("logins", "token_hash")?,
+        ))
+    }
+
+    /// The rows of a table kept as one JSON `state` per key, in key order.
+    fn load_keyed<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+    ) -> StoreResult<Vec<T>> {
+        let sql = format!("SELECT state FROM {table} ORDER BY {key}");
+        let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -263,3 +279,9 @@ impl Store {
         Ok(out)
     }
 }
+
+/// Stored accounts and logins.
+pub type Accounts = (
+    Vec<bang_components::account::Account>,
+    Vec<bang_components::account::Login>,
+);

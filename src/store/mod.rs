@@ -3,6 +3,7 @@
 //! The World is the truth while the server runs; the store is what survives it. Each update's
 //! changes are written in one transaction before that update's replies leave (see `plugin`).
 
+pub mod accounts;
 pub mod action_log;
 mod checkpoint;
 mod commit;
@@ -88,6 +89,9 @@ pub struct Changes {
     pub salvage: Vec<(String, Option<Salvage>)>,
     pub unowned_ships: Vec<(String, Option<UnownedShip>)>,
     pub corporations: Vec<(String, Option<bang_components::corporation::Corporation>)>,
+    pub accounts: Vec<(String, Option<bang_components::account::Account>)>,
+    /// Logins by token hash (never the token).
+    pub logins: Vec<(String, Option<bang_components::account::Login>)>,
     /// Registry entries by id: `Some` is saved, `None` deleted.
     pub registry: Vec<(String, Option<Registered>)>,
     /// Characters gone from the World, deleted with their visits before this update's rows.
@@ -150,6 +154,8 @@ impl Changes {
         self.salvage.extend(later.salvage);
         self.unowned_ships.extend(later.unowned_ships);
         self.corporations.extend(later.corporations);
+        self.accounts.extend(later.accounts);
+        self.logins.extend(later.logins);
         self.registry.extend(later.registry);
         self.removed_characters.extend(later.removed_characters);
         self.encounters.extend(later.encounters);
@@ -171,6 +177,8 @@ impl Changes {
             && self.salvage.is_empty()
             && self.unowned_ships.is_empty()
             && self.corporations.is_empty()
+            && self.accounts.is_empty()
+            && self.logins.is_empty()
             && self.registry.is_empty()
             && self.removed_characters.is_empty()
             && self.encounters.is_empty()

@@ -163,6 +163,8 @@ pub struct SpaceState<'w, 's> {
     combat: CombatState<'w, 's>,
     unowned: super::keyed::KeyedState<'w, 's, bang_components::unowned_ships::UnownedShip>,
     corporations: super::keyed::KeyedState<'w, 's, bang_components::corporation::Corporation>,
+    accounts: super::keyed::KeyedState<'w, 's, bang_components::account::Account>,
+    logins: super::keyed::KeyedState<'w, 's, bang_components::account::Login>,
     roster: super::roster::RosterState<'w, 's>,
 }
 
@@ -333,6 +335,8 @@ pub fn persist_changes(
     space.combat.collect(&mut changes);
     space.unowned.collect(&mut changes.unowned_ships);
     space.corporations.collect(&mut changes.corporations);
+    space.accounts.collect(&mut changes.accounts);
+    space.logins.collect(&mut changes.logins);
     space.roster.collect(&mut changes);
     for (
         entity,

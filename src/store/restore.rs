@@ -41,7 +41,7 @@ pub enum RestoreError {
 /// made with a different universe (a character in a sector that does not exist).
 pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     let catalog = bang_systems::characters::ship_catalog(world);
-    let (rows, ports, last_chat, combat, (unowned, registry, corporations)) = {
+    let (rows, ports, last_chat, combat, (unowned, registry, corporations, accounts)) = {
         let parts = world.resource::<StoreRes>();
         let mut parts = parts.0.lock().expect("store lock");
         let Some((store, files)) = parts.as_mut() else {
@@ -73,6 +73,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
                 store.load_unowned_ships(catalog)?,
                 store.load_registry()?,
                 store.load_corporations()?,
+                store.load_accounts()?,
             ),
         )
     };
@@ -86,6 +87,7 @@ pub fn restore_world(world: &mut World) -> Result<usize, RestoreError> {
     restore_combat(world, combat);
     super::keyed::restore_unowned_ships(world, unowned);
     super::keyed::restore_corporations(world, corporations);
+    super::keyed::restore_accounts(world, accounts);
     if let Some(mut r) = world.get_resource_mut::<bang_components::registry::Registry>() {
         for (id, entry) in registry {
             r.restore(&id, entry);

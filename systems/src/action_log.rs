@@ -15,6 +15,18 @@ pub fn log_action<T: Serialize>(
     conn: Option<ConnectionId>,
     data: &T,
 ) {
+    log_outcome(world, event_type, actor, conn, data, "success");
+}
+
+/// Logs an action with its result: `success`, `failure` (a failed login) or `rejected`.
+pub fn log_outcome<T: Serialize>(
+    world: &mut World,
+    event_type: &'static str,
+    actor: Option<&str>,
+    conn: Option<ConnectionId>,
+    data: &T,
+    result: &'static str,
+) {
     if crate::outbox::headless(world) {
         return;
     }
@@ -29,6 +41,6 @@ pub fn log_action<T: Serialize>(
         actor_id: actor.map(str::to_string),
         conn,
         data,
-        result: "success",
+        result,
     });
 }

@@ -32,9 +32,33 @@ fn too_many_bindings() -> ApiError {
     )
 }
 
+/// Whether this connection may join the character (`accounts::authority::check_join`), with
+/// the state-setting fields the request gives.
+pub(crate) fn check_join(
+    world: &mut World,
+    conn: ConnectionId,
+    id: &str,
+    req: &JoinRequest,
+) -> ApiResult<crate::accounts::authority::JoinGrant> {
+    let mut fields = Vec::new();
+    if req.credits.is_some() {
+        fields.push("credits");
+    }
+    if req.sector.is_some() {
+        fields.push("sector");
+    }
+    crate::accounts::authority::check_join(world, conn, id, req.token.as_deref(), &fields)
+}
+
 /// Binds a character joined on this connection (before its events are emitted, so the joiner
-/// receives its own `status.update`; the reference bound only after, losing them).
+/// receives its own `status.update`; the reference bound only after, losing them). Where
+/// joining is restricted, the join takes the character from every other connection, and from
+/// connections that bound its name before it existed.
 pub(crate) fn bind_joiner(world: &mut World, conn: ConnectionId, id: &str) -> ApiResult<()> {
+    if crate::accounts::authority::joining_restricted(world) {
+        crate::accounts::ending::end_other_sessions(world, id, conn);
+        world.resource_mut::<Sessions>().release_strays(id, conn);
+    }
     world
         .resource_mut::<Sessions>()
         .control(conn, id)
@@ -49,17 +73,8 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
         .to_string();
     crate::registration::check_registered(world, &id)?;
     let actor = crate::dispatch::current_actor(world);
-    crate::ownership::authorize_actor(world, &id, actor.as_deref())?;
-    let tokens = &world
-        .resource::<bang_components::session::CharacterTokens>()
-        .0;
-    if !tokens.is_empty() && tokens.get(&id) != req.token.as_ref() {
-        return Err(ApiError::new(
-            403,
-            format!("Invalid or missing token for character '{id}'"),
-        )
-        .with_code("bad_token"));
-    }
+    crate::ownership::authorize_actor(world, conn, &id, actor.as_deref())?;
+    let grant = check_join(world, conn, &id, &req)?;
     if let Some(credits) = req.credits
         && !(0..=MAX_CREDITS).contains(&credits)
     {
@@ -73,6 +88,9 @@ pub fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResul
         None => create_character(world, conn, &id, &req, now)?,
         Some(entity) => return_character(world, conn, entity, &id, &req, now)?,
     };
+    if existing.is_none() {
+        crate::accounts::authority::claim(world, &grant, &id);
+    }
     let status = record_visit_and_status(world, entity);
     crate::combat::engage::engage_on_arrival(world, entity, crate::follow_on::Arrival::Join);
     log_action(

@@ -144,6 +144,15 @@ endpoints! {
     CollectFighters => crate::combat::garrisons::CollectFighters,
     SetGarrisonMode => crate::combat::garrisons::SetGarrisonMode,
     SalvageCollect => crate::combat::salvage::Collect,
+    // Accounts (both dialects).
+    AccountRegister => crate::accounts::player::Register,
+    AccountLogin => crate::accounts::player::LogIn,
+    AccountLogout => crate::accounts::player::LogOut,
+    AccountChangePassword => crate::accounts::player::ChangePassword,
+    AccountInfo => crate::accounts::player::Info,
+    AccountCreate => crate::accounts::operator::Create,
+    AccountResetPassword => crate::accounts::operator::ResetPassword,
+    AccountMoveCharacter => crate::accounts::operator::MoveCharacter,
     // The 2026-01 dialect's own declarations (same names, that release's behaviour).
     Identify2026 => crate::v2026::sessions::Identify2026,
     Join2026 => crate::v2026::join::Join2026,
@@ -207,11 +216,11 @@ mod tests {
         let old = WireDialect::V2025_10;
         let rpc = names(old, Framing::Rpc);
         let control = names(old, Framing::Control);
-        assert_eq!((rpc.len(), control.len()), (21, 2));
+        assert_eq!((rpc.len(), control.len()), (29, 2));
         let mut all: Vec<_> = rpc.iter().chain(&control).collect();
         all.sort();
         all.dedup();
-        assert_eq!(all.len(), 23, "a wire name is declared twice");
+        assert_eq!(all.len(), 31, "a wire name is declared twice");
         for (framing, names) in [(Framing::Rpc, &rpc), (Framing::Control, &control)] {
             for name in names {
                 // `{}` is a valid payload for every endpoint (missing fields are checked later).
@@ -291,7 +300,7 @@ mod tests {
     #[test]
     fn every_endpoint_has_a_request_and_a_result_schema() {
         let schemas = schemas();
-        assert_eq!(schemas.len(), 2 * 60);
+        assert_eq!(schemas.len(), 2 * 68);
         assert!(schemas.iter().any(|(n, _)| n == "2026-01.result.join"));
         assert!(schemas.iter().any(|(n, _)| n == "request.combat.action"));
         assert!(schemas.iter().any(|(n, _)| n == "result.subscribe"));

@@ -100,7 +100,7 @@ impl Game {
         self.next_conn += 1;
         self.app
             .world_mut()
-            .write_message(ConnectionOpened(conn, dialect));
+            .write_message(ConnectionOpened::new(conn, dialect));
         conn
     }
 

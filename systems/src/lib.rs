@@ -9,6 +9,7 @@
 //! - `PostUpdate` / [`PersistSystems`] then [`FlushSystems`]: the store commits the update's
 //!   changes, then replies and events leave. A reply therefore never acknowledges unsaved work.
 
+pub mod accounts;
 pub mod action_log;
 pub mod characters;
 pub mod chat;
@@ -110,6 +111,7 @@ pub struct GamePlugin {
 
 impl Plugin for GamePlugin {
     fn build(&self, app: &mut App) {
+        accounts::install(app.world_mut());
         let universe = UniverseRes(self.setup.universe.clone());
         let ports = PortStates::new(universe.sectors.iter().map(|s| s.port.clone()).collect());
         app.add_message::<ConnectionOpened>()
@@ -148,6 +150,7 @@ impl Plugin for GamePlugin {
                 self.setup.registration_required,
             ))
             .init_resource::<clock::ServerTick>()
+            .init_resource::<bang_components::account::AuthMode>()
             .configure_sets(PreUpdate, IngestSystems)
             .configure_sets(Update, RequestSystems)
             .configure_sets(FixedUpdate, TickSystems)
@@ -157,12 +160,17 @@ impl Plugin for GamePlugin {
                 (
                     sessions::open_sessions,
                     requests::dispatch_requests,
+                    accounts::finish_password_work,
                     sessions::close_sessions,
                 )
                     .chain()
                     .in_set(RequestSystems),
             )
             .add_systems(First, clock::advance_manual_clock)
+            .add_systems(
+                PostUpdate,
+                accounts::publish_operator_logins.before(PersistSystems),
+            )
             .add_systems(
                 FixedUpdate,
                 (
@@ -172,6 +180,7 @@ impl Plugin for GamePlugin {
                     combat::rounds::resolve_due_rounds,
                     combat::engage::run_follow_ons,
                     combat::salvage::expire_salvage,
+                    accounts::ending::expire_logins,
                     v2026::leaderboard::refresh_leaderboard,
                 )
                     .chain()

@@ -32,15 +32,17 @@ pub fn check(
             )
             .with_code("not_your_character"));
         }
-        authorize_actor(world, id, actor)?;
+        authorize_actor(world, conn, id, actor)?;
     }
     Ok(())
 }
 
 /// Refuses to let anyone but a member of the owning corporation act for a corporation's ship:
-/// the request must name its actor (400), a member (403). Other characters pass.
+/// the request must name its actor (400), a member (403), and in accounts mode a character of
+/// the connection's own account (403: the actor is proved, not claimed). Other characters pass.
 pub fn authorize_actor(
     world: &World,
+    conn: ConnectionId,
     character: &str,
     actor: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -62,5 +64,5 @@ pub fn authorize_actor(
             "Actor is not authorized to control this corporation ship",
         ));
     }
-    Ok(())
+    crate::accounts::authority::check_actor(world, conn, actor)
 }

@@ -25,7 +25,7 @@ pub fn reset_ports(
     conn: ConnectionId,
     req: AdminRequest,
 ) -> ApiResult<ResetPortsResult> {
-    crate::operator::check_admin(world, req.admin_token.as_deref())?;
+    let by = crate::operator::check_operator(world, conn, req.admin_token.as_deref())?;
     let universe = world.resource::<UniverseRes>().clone();
     let mut count = 0u32;
     {
@@ -45,7 +45,7 @@ pub fn reset_ports(
     log_action(
         world,
         "port.reset",
-        None,
+        by.as_deref(),
         Some(conn),
         &json!({"ports_reset": count}),
     );
@@ -95,7 +95,7 @@ pub fn regenerate_ports(
     conn: ConnectionId,
     req: RegeneratePortsRequest,
 ) -> ApiResult<RegeneratePortsResult> {
-    crate::operator::check_admin(world, req.admin_token.as_deref())?;
+    let by = crate::operator::check_operator(world, conn, req.admin_token.as_deref())?;
     let fraction = req.fraction.unwrap_or(
         world
             .resource::<Balance>()
@@ -120,7 +120,7 @@ pub fn regenerate_ports(
     log_action(
         world,
         "port.regenerated",
-        None,
+        by.as_deref(),
         Some(conn),
         &json!({"ports_regenerated": count, "fraction": fraction}),
     );

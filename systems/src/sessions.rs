@@ -16,8 +16,12 @@ use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessio
 use bevy_ecs::prelude::*;
 
 pub fn open_sessions(mut opened: MessageReader<ConnectionOpened>, mut sessions: ResMut<Sessions>) {
-    for ConnectionOpened(conn, dialect) in opened.read() {
-        sessions.open(*conn, *dialect);
+    for o in opened.read() {
+        sessions.open(o.conn, o.dialect);
+        if let Some(s) = sessions.get_mut(o.conn) {
+            s.peer = o.peer;
+            s.login = o.token.as_deref().map(crate::accounts::tokens::token_hash);
+        }
     }
 }
 
@@ -46,6 +50,9 @@ pub fn identify(
     let name = given(&req.name);
     if id.is_none() && name.is_none() {
         return Err(ApiError::bad_request("Missing name or character_id"));
+    }
+    for bound in id.iter().chain(name.iter()) {
+        crate::accounts::authority::check_listen(world, conn, bound)?;
     }
     let mut sessions = world.resource_mut::<Sessions>();
     if let Some(id) = id {
@@ -79,6 +86,10 @@ pub fn subscribe(
                 .ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
             if world.resource::<CharacterIndex>().get(id).is_none() {
                 return Err(ApiError::not_found(format!("Character '{id}' not found")));
+            }
+            crate::accounts::authority::check_listen(world, conn, id)?;
+            if let Some(name) = given(&req.name) {
+                crate::accounts::authority::check_listen(world, conn, name)?;
             }
             let mut sessions = world.resource_mut::<Sessions>();
             sessions.track(conn, id).map_err(|_| too_many())?;

@@ -17,6 +17,9 @@ pub struct ApiError {
     pub combat_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+    /// Seconds until a rate-limited request may succeed (429 of the account limits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -27,6 +30,7 @@ impl ApiError {
             code: None,
             combat_id: None,
             deadline: None,
+            retry_after: None,
         }
     }
 

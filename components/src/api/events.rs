@@ -10,6 +10,7 @@ pub const STATUS_UPDATE: &str = "status.update";
 pub const CHARACTER_JOINED: &str = "character.joined";
 pub const CHARACTER_MOVED: &str = "character.moved";
 pub const CHAT_MESSAGE: &str = "chat.message";
+pub const SESSION_ENDED: &str = "session.ended";
 
 /// `character.joined`: a character entered the world map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

@@ -56,6 +56,12 @@ pub fn check_name(field: &str, value: &Option<String>, max: usize) -> Result<(),
     if v.trim() != v {
         return Err(format!("{field} may not start or end with whitespace"));
     }
+    // One spelling per name: a decomposed "é" would be another name that looks the same.
+    if !crate::names::is_normalised(v) {
+        return Err(format!(
+            "{field} must be in Unicode normalization form C (composed characters)"
+        ));
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The wire vocabulary: typed requests, results, events and errors. The network thread decodes
 //! frames into these types; the systems answer with them; `schemas/` is generated from them.
 
+pub mod account;
 pub mod cargo;
 pub mod combat;
 pub mod endpoint;

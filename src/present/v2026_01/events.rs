@@ -24,6 +24,7 @@ pub fn render(
     match event {
         GameEvent::Release2026(e) => shown(e.name(), e),
         GameEvent::MessageSent(v) => shown("chat.message", v),
+        GameEvent::SessionEnded(v) => shown(bang_components::api::events::SESSION_ENDED, v),
         GameEvent::PortsReset(v) => shown("port.reset", v),
         GameEvent::PortsRegenerated(v) => shown("port.regenerated", v),
         // That release announced no joins, and told a character its own status in its own shape

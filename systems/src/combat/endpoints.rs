@@ -307,8 +307,37 @@ fn pay(
     ok
 }
 
+/// Whether a connection may see a fight: one of the characters it joined fights (or fled) in it
+/// or is in its sector, or it is an operator (the reference showed any fight to anyone).
+fn may_see(world: &World, conn: ConnectionId, e: &Encounter) -> bool {
+    if crate::operator::is_operator(world, conn, None).unwrap_or(false)
+        && crate::accounts::operator::enforced(world)
+    {
+        return true;
+    }
+    let Some(session) = world
+        .resource::<bang_components::session::Sessions>()
+        .get(conn)
+    else {
+        return false;
+    };
+    let index = world.resource::<CharacterIndex>();
+    session.controlled.iter().any(|id| {
+        e.participant(id).is_some()
+            || e.fled.contains(id)
+            || index
+                .get(id)
+                .and_then(|c| world.get::<bang_components::character::Position>(c))
+                .is_some_and(|p| p.0 == e.sector)
+    })
+}
+
 /// `combat.status`: an encounter by id (active or recently ended), or the caller's active one.
-pub fn status(world: &World, req: CombatStatusRequest) -> ApiResult<CombatStatusResult> {
+pub fn status(
+    world: &World,
+    conn: ConnectionId,
+    req: CombatStatusRequest,
+) -> ApiResult<CombatStatusResult> {
     let enc = if let Some(cid) = given(&req.combat_id) {
         find_encounter(world, cid)
     } else if let Some(id) = given(&req.character_id) {
@@ -321,6 +350,7 @@ pub fn status(world: &World, req: CombatStatusRequest) -> ApiResult<CombatStatus
     };
     let e = enc
         .and_then(|e| world.get::<Encounter>(e))
+        .filter(|e| may_see(world, conn, e))
         .ok_or_else(|| ApiError::not_found("Combat encounter not found"))?;
     let mut view = encounter_view(e);
     if e.ended {
@@ -397,9 +427,9 @@ impl Endpoint for Status {
 
     fn handle(
         world: &mut World,
-        _conn: ConnectionId,
+        conn: ConnectionId,
         request: CombatStatusRequest,
     ) -> ApiResult<CombatStatusResult> {
-        status(world, request)
+        status(world, conn, request)
     }
 }

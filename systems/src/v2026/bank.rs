@@ -149,7 +149,7 @@ fn deposit(
     let from = depositor(world, &req)?;
     let from_id = world.get::<CharacterId>(from).expect("id").0.clone();
     let actor = crate::dispatch::current_actor(world);
-    authorize_actor(world, &from_id, actor.as_deref())?;
+    authorize_actor(world, conn, &from_id, actor.as_deref())?;
     let to_id = world.get::<CharacterId>(target).expect("id").0.clone();
     may_deposit(world, &from_id, &to_id)?;
     let have = world.get::<Credits>(from).map_or(0, |c| c.0);

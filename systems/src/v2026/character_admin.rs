@@ -6,7 +6,7 @@ use super::join::spawn_seeded;
 use super::shipyard::replace_ship;
 use crate::action_log::log_action;
 use crate::combat::ids::CombatIds;
-use crate::operator::check_admin;
+use crate::operator::check_operator;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given};
@@ -53,12 +53,12 @@ impl Validate for CharacterAdminRequest {
 }
 
 impl CharacterAdminRequest {
-    fn authorise(&self, world: &World) -> ApiResult<()> {
+    fn authorise(&self, world: &World, conn: ConnectionId) -> ApiResult<Option<String>> {
         let token = self
             .admin_token
             .as_deref()
             .or(self.admin_password.as_deref());
-        check_admin(world, token)
+        check_operator(world, conn, token)
     }
 }
 
@@ -224,7 +224,7 @@ fn create(
     conn: ConnectionId,
     req: CharacterAdminRequest,
 ) -> ApiResult<CharacterRecord> {
-    req.authorise(world)?;
+    req.authorise(world, conn)?;
     crate::registration::refresh_registry(world);
     let name = checked_name(world, req.name.as_deref(), None)?;
     let mut o = overrides(world, &req)?;
@@ -284,8 +284,12 @@ fn materialise(world: &mut World, id: &str) -> ApiResult<Entity> {
     Ok(e)
 }
 
-fn registered(world: &mut World, req: &CharacterAdminRequest) -> ApiResult<(String, Registered)> {
-    req.authorise(world)?;
+fn registered(
+    world: &mut World,
+    conn: ConnectionId,
+    req: &CharacterAdminRequest,
+) -> ApiResult<(String, Registered)> {
+    req.authorise(world, conn)?;
     let id = given(&req.character_id)
         .ok_or_else(|| ApiError::bad_request("character_id is required"))?
         .to_string();
@@ -301,7 +305,7 @@ fn modify(
     conn: ConnectionId,
     req: CharacterAdminRequest,
 ) -> ApiResult<CharacterRecord> {
-    let (id, mut entry) = registered(world, &req)?;
+    let (id, mut entry) = registered(world, conn, &req)?;
     if let Some(name) = req.name.as_deref() {
         entry.name = checked_name(world, Some(name), Some(&id)).map_err(|e| {
             if e.status == 400 {
@@ -366,7 +370,7 @@ fn delete(
     conn: ConnectionId,
     req: CharacterAdminRequest,
 ) -> ApiResult<CharacterDeleted> {
-    let (id, _) = registered(world, &req)?;
+    let (id, _) = registered(world, conn, &req)?;
     if let Some(e) = world.resource::<CharacterIndex>().get(&id) {
         // A fight keeps its participants to the end: bang refuses rather than break it.
         crate::combat::query::refuse_in_combat(world, e)?;

@@ -5,7 +5,7 @@
 
 use super::tell::tell;
 use super::views::source;
-use crate::operator::check_admin;
+use crate::operator::is_operator;
 use bang_components::api::endpoint::ONLY_2026_01;
 use bang_components::api::fields::{MAX_ID_LEN, MAX_SHORT_TEXT, Validate, check_len};
 use bang_components::api::requests::given;
@@ -79,20 +79,21 @@ fn moment(value: &Option<String>, label: &str) -> ApiResult<Timestamp> {
 }
 
 /// Whether the request carries operator rights: it offered a token and the token holds.
-fn as_operator(world: &World, req: &EventQueryRequest) -> ApiResult<bool> {
+fn as_operator(world: &World, conn: ConnectionId, req: &EventQueryRequest) -> ApiResult<bool> {
     let offered = req
         .window
         .admin_token
         .as_deref()
         .or(req.window.admin_password.as_deref());
-    match offered {
-        None => Ok(false),
-        Some(token) => check_admin(world, Some(token)).map(|_| true),
-    }
+    is_operator(world, conn, offered)
 }
 
 /// The query the request asks for, checked as that release checks it.
-fn query_of(world: &World, req: &EventQueryRequest) -> ApiResult<(HistoryQuery, bool)> {
+fn query_of(
+    world: &World,
+    conn: ConnectionId,
+    req: &EventQueryRequest,
+) -> ApiResult<(HistoryQuery, bool)> {
     let (start, end) = (
         moment(&req.window.start, "start")?,
         moment(&req.window.end, "end")?,
@@ -111,7 +112,7 @@ fn query_of(world: &World, req: &EventQueryRequest) -> ApiResult<(HistoryQuery, 
             "event_scope must be 'personal' or 'corporation'",
         ));
     }
-    let operator = as_operator(world, req)?;
+    let operator = as_operator(world, conn, req)?;
     let actor = given(&req.actor_character_id).or(given(&req.character_id));
     if !operator && actor.is_none() {
         return Err(ApiError::new(
@@ -194,8 +195,12 @@ fn corporation_asked(
     Ok(asked.map(str::to_string))
 }
 
-fn event_query(world: &mut World, req: EventQueryRequest) -> ApiResult<EventQueryResult> {
-    let (query, reverse) = query_of(world, &req)?;
+fn event_query(
+    world: &mut World,
+    conn: ConnectionId,
+    req: EventQueryRequest,
+) -> ApiResult<EventQueryResult> {
+    let (query, reverse) = query_of(world, conn, &req)?;
     let history = world
         .get_resource::<History>()
         .cloned()
@@ -257,9 +262,9 @@ impl Endpoint for EventQuery {
 
     fn handle(
         world: &mut World,
-        _conn: ConnectionId,
+        conn: ConnectionId,
         request: EventQueryRequest,
     ) -> ApiResult<EventQueryResult> {
-        event_query(world, request)
+        event_query(world, conn, request)
     }
 }

@@ -151,7 +151,8 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
         .to_string();
     crate::registration::check_registered(world, &id)?;
     let actor = crate::dispatch::current_actor(world);
-    crate::ownership::authorize_actor(world, &id, actor.as_deref())?;
+    crate::ownership::authorize_actor(world, conn, &id, actor.as_deref())?;
+    let grant = crate::characters::check_join(world, conn, &id, &req)?;
     if let Some(credits) = req.credits
         && !(0..=crate::characters::MAX_CREDITS).contains(&credits)
     {
@@ -193,6 +194,9 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
             entity
         }
     };
+    if existing.is_none() {
+        crate::accounts::authority::claim(world, &grant, &id);
+    }
     crate::world_ops::record_visit(world, entity);
     send_snapshot(world, entity, &id);
     send_local_map(world, entity, &id);

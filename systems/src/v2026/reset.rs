@@ -113,9 +113,13 @@ fn clear_files(world: &mut World, req: &ResetRequest) -> usize {
     deleted_files
 }
 
-fn reset(world: &mut World, req: ResetRequest) -> ApiResult<ResetResult> {
+fn reset(world: &mut World, conn: ConnectionId, req: ResetRequest) -> ApiResult<ResetResult> {
     if !world.resource::<WorldRules>().test_endpoints {
         return Err(ApiError::not_found("Unknown endpoint: test.reset"));
+    }
+    // A test deployment may still run with accounts: then only an operator resets it.
+    if crate::accounts::operator::enforced(world) {
+        crate::operator::check_operator(world, conn, None)?;
     }
     let characters: Vec<Entity> = std::mem::take(&mut world.resource_mut::<CharacterIndex>().by_id)
         .into_values()
@@ -187,9 +191,9 @@ impl Endpoint for TestReset {
 
     fn handle(
         world: &mut World,
-        _conn: ConnectionId,
+        conn: ConnectionId,
         request: ResetRequest,
     ) -> ApiResult<ResetResult> {
-        reset(world, request)
+        reset(world, conn, request)
     }
 }

@@ -29,6 +29,7 @@ fn identify(
 ) -> ApiResult<IdentifyResult> {
     let id =
         given(&req.character_id).ok_or_else(|| ApiError::bad_request("Missing character_id"))?;
+    crate::accounts::authority::check_listen(world, conn, id)?;
     bind_one(world, conn, id)?;
     Ok(IdentifyResult { identified: true })
 }
