@@ -412,31 +412,49 @@ async fn metrics_and_the_firehose_need_an_operator_or_the_metrics_token() {
     );
 }
 
-#[tokio::test]
-async fn admin_override_grants_nothing_in_the_2026_dialect() {
-    let (server, _data) = accounts_server(|_| {});
-    let mut c = Client::connect_to(server.addr, "/ws?dialect=2026-01").await;
-    let r = c
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_override_grants_nothing_and_players_create_only_their_own_characters() {
+    use common::v2026::{D2026, start_configured, world_copy};
+    let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
+    let server = start_configured(world.path(), data.path(), |s| s.auth = AuthMode::Accounts);
+    let mut eve = Client::connect_to(server.addr, D2026).await;
+    eve.ok(
+        "account.register",
+        json!({"username": "eve", "password": "a long password"}),
+    )
+    .await;
+    for claim in [
+        json!({"name": "Mallory", "admin_override": true, "player": {"credits": 1_000_000}}),
+        json!({"name": "Mallory", "admin_password": "shared-admin-token", "ship": {"current_fighters": 9999}}),
+    ] {
+        let (status, detail) = eve.err("character.create", claim).await;
+        assert_eq!(status, 403, "{detail}");
+    }
+    assert_eq!(
+        eve.err("character.delete", json!({"character_id": "ada"}))
+            .await
+            .0,
+        403
+    );
+    // By name alone, a player makes a character of their own and plays it.
+    let made = eve
+        .ok("character.create", json!({"name": "Eve Online"}))
+        .await;
+    let id = made["character_id"].as_str().unwrap().to_string();
+    eve.ok("join", json!({"character_id": id})).await;
+    let mut mallory = Client::connect_to(server.addr, D2026).await;
+    mallory
         .ok(
             "account.register",
-            json!({"username": "eve", "password": "a long password"}),
+            json!({"username": "mallory", "password": "a long password"}),
         )
         .await;
-    assert!(r["token"].as_str().is_some());
-    let (status, _) = c
-        .err(
-            "character.create",
-            json!({"name": "Mallory", "admin_override": true}),
-        )
-        .await;
-    assert_eq!(status, 403);
-    let (status, _) = c
-        .err(
-            "character.create",
-            json!({"name": "Mallory", "admin_password": "shared-admin-token"}),
-        )
-        .await;
-    assert_eq!(status, 403);
+    assert_eq!(
+        mallory.err("join", json!({"character_id": id})).await.0,
+        403
+    );
+    let info = eve.ok("account.info", json!({})).await;
+    assert_eq!(info["characters"], json!([id]));
 }
 
 #[tokio::test]

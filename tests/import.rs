@@ -46,6 +46,8 @@ async fn a_reference_world_is_imported_and_served() {
         stdout.contains("ghost.json")
             && stdout.contains("broken.json")
             && stdout.contains("esc.json: character_id may not contain U+001B")
+            && stdout.contains("character ALICE looks like character alice")
+            && stdout.contains("zz-zoe.json: character_id must be in Unicode normalization form C")
             && stdout.contains("trade_history.jsonl line 3: no character_id"),
         "skips are reported: {stdout}"
     );
@@ -119,6 +121,15 @@ fn write_reference(r: &std::path::Path) {
     write(
         r.join("character-map-knowledge/esc.json"),
         &json!({"character_id": "\u{1b}[2Jevil", "current_sector": 1}).to_string(),
+    );
+    // One that passes for alice, and one spelt in decomposed form: skipped too.
+    write(
+        r.join("character-map-knowledge/zz-alice.json"),
+        &json!({"character_id": "ALICE", "current_sector": 1}).to_string(),
+    );
+    write(
+        r.join("character-map-knowledge/zz-zoe.json"),
+        &json!({"character_id": "Zoe\u{301}", "current_sector": 1}).to_string(),
     );
     write(r.join("port-states/sector_1.json"), &json!({"sector_id": 1, "port_class": 1, "code": "BBS",
         "stock": {"FO": 900, "OG": 300, "EQ": 100}, "max_capacity": {"FO": 1000, "OG": 1000, "EQ": 1000},

@@ -331,21 +331,36 @@ fn import_characters(
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|x| x == "json"));
     files.sort();
-    let mut seen = std::collections::BTreeSet::new();
+    // Look-alike key → the id first read with it (files in name order).
+    let mut seen = std::collections::HashMap::new();
     for path in files {
         let name = path.display().to_string();
         let parsed: Result<KnowledgeFile, ImportError> =
             read_json(&path).and_then(|v| Ok(serde_json::from_value(v)?));
         let order = changes.characters.len() as u64;
-        match parsed.and_then(|f| character(f, order, universe, release)) {
-            Ok(row) if seen.insert(row.id.clone()) => {
+        let row = match parsed.and_then(|f| character(f, order, universe, release)) {
+            Ok(row) => row,
+            Err(e) => {
+                skipped.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let key = bang_components::names::name_key(&row.id);
+        match seen.get(&key) {
+            Some(first) if *first == row.id => {
+                skipped.push(format!("{name}: duplicate character {}", row.id));
+            }
+            Some(first) => skipped.push(format!(
+                "{name}: character {} looks like character {first}, read before it",
+                row.id
+            )),
+            None => {
+                seen.insert(key, row.id.clone());
                 for (&sector, visit) in row.knowledge.visited() {
                     changes.visits.push((row.id.clone(), sector, visit.clone()));
                 }
                 changes.characters.push(row);
             }
-            Ok(row) => skipped.push(format!("{name}: duplicate character {}", row.id)),
-            Err(e) => skipped.push(format!("{name}: {e}")),
         }
     }
 }

@@ -161,6 +161,11 @@ fn check_new_character(world: &World, who: &Principal, character: &str) -> ApiRe
         )
         .with_code("name_taken"));
     }
+    check_room(world, who)
+}
+
+/// Refuses (403) a player's account that owns its maximum of characters already.
+pub fn check_room(world: &World, who: &Principal) -> ApiResult<()> {
     let max = world.resource::<AccountSettings>().max_characters;
     let owned = world
         .get::<Account>(who.entity)

@@ -4,6 +4,7 @@
 
 use super::join::spawn_seeded;
 use super::shipyard::replace_ship;
+use crate::accounts::authority::{JoinGrant, Principal, check_room, principal};
 use crate::action_log::log_action;
 use crate::combat::ids::CombatIds;
 use crate::operator::check_operator;
@@ -224,7 +225,7 @@ fn create(
     conn: ConnectionId,
     req: CharacterAdminRequest,
 ) -> ApiResult<CharacterRecord> {
-    req.authorise(world, conn)?;
+    let owner = authorise_create(world, conn, &req)?;
     crate::registration::refresh_registry(world);
     let name = checked_name(world, req.name.as_deref(), None)?;
     let mut o = overrides(world, &req)?;
@@ -243,6 +244,9 @@ fn create(
         updated_at: now,
     };
     world.resource_mut::<Registry>().insert(&id, entry);
+    if let Some(who) = owner {
+        crate::accounts::authority::claim(world, &JoinGrant::Account(who), &id);
+    }
     log_action(
         world,
         "character.created",
@@ -261,6 +265,31 @@ fn create(
         player: o.player,
         ship: o.ship,
     })
+}
+
+/// Who may create a character: an operator (as for every operator endpoint), or in accounts
+/// mode a player, for their own account, by name alone (returned: the character is theirs).
+fn authorise_create(
+    world: &World,
+    conn: ConnectionId,
+    req: &CharacterAdminRequest,
+) -> ApiResult<Option<Principal>> {
+    if !crate::accounts::operator::enforced(world) {
+        return req.authorise(world, conn).map(|_| None);
+    }
+    let who = principal(world, conn)?;
+    if who.is_operator() {
+        return Ok(None);
+    }
+    let sets_state = |v: &Option<Box<Value>>| v.as_deref().is_some_and(|v| !v.is_null());
+    if sets_state(&req.player) || sets_state(&req.ship) {
+        return Err(ApiError::new(
+            403,
+            "player and ship may be set only by an operator",
+        ));
+    }
+    check_room(world, &who)?;
+    Ok(Some(who))
 }
 
 /// The registered character's entity: in the World, or brought in from its files, or new.
