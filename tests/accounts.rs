@@ -324,6 +324,7 @@ async fn credits_and_sector_are_set_through_join_only_by_an_operator() {
     for extra in [
         json!({"credits": 1_000_000_000_000_i64}),
         json!({"sector": 5}),
+        json!({"ship_type": "atlas_hauler"}),
     ] {
         let mut payload = json!({"character_id": "mint"});
         payload
@@ -735,4 +736,27 @@ async fn a_corporation_ship_is_flown_only_for_an_actor_of_ones_own_account() {
             json!({"character_id": ship, "actor_character_id": "ada"}),
         )
         .await;
+}
+
+#[tokio::test]
+async fn an_account_keeps_at_most_sixteen_logins_and_the_oldest_goes_first() {
+    let (server, _data) = accounts_server(|_| {});
+    let (_first, oldest) = registered(server.addr, "often").await;
+    let mut c = Client::connect(server.addr).await;
+    let login = json!({"username": "often", "password": "a long password"});
+    let mut newest = String::new();
+    for _ in 0..16 {
+        newest = c.ok("account.login", login.clone()).await["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    }
+    let mut probe = Client::connect(server.addr).await;
+    let join = |token: &str| json!({"character_id": "often-1", "token": token});
+    assert_eq!(
+        probe.err("join", join(&oldest)).await.0,
+        401,
+        "the oldest ended"
+    );
+    probe.ok("join", join(&newest)).await;
 }

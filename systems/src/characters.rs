@@ -47,6 +47,10 @@ pub(crate) fn check_join(
     if req.sector.is_some() {
         fields.push("sector");
     }
+    // A new character's hull: the best ship in the table for nothing.
+    if given(&req.ship_type).is_some() {
+        fields.push("ship_type");
+    }
     crate::accounts::authority::check_join(world, conn, id, req.token.as_deref(), &fields)
 }
 

@@ -87,6 +87,25 @@ pub fn end_account_logins(
         .count()
 }
 
+/// Ends an account's oldest logins so that at most `keep` remain (a new one is about to be
+/// made): logins cannot pile up without bound for an account that logs in again and again.
+pub fn end_oldest_logins(world: &mut World, account: &str, keep: usize) {
+    let mut query = world.query::<&Login>();
+    let mut mine: Vec<(i64, String)> = query
+        .iter(world)
+        .filter(|l| l.account == account)
+        .map(|l| (l.created_at.0, l.token_hash.clone()))
+        .collect();
+    if mine.len() <= keep {
+        return;
+    }
+    mine.sort();
+    let excess = mine.len() - keep;
+    for (_, hash) in mine.into_iter().take(excess) {
+        end_login(world, &hash, EndReason::LoggedOut, None);
+    }
+}
+
 /// Every second of the game clock: logins past their expiry end.
 pub fn expire_logins(world: &mut World, mut last: Local<i64>) {
     let now = world.resource::<GameClock>().now().0;

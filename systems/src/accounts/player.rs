@@ -20,6 +20,10 @@ use bang_components::session::{ConnectionId, Sessions};
 use bang_components::time::{GameClock, Timestamp};
 use bevy_ecs::prelude::*;
 
+/// Logins one account keeps at once; a new one beyond ends the oldest (its connections are
+/// told, as for a logout).
+pub const MAX_LOGINS_PER_ACCOUNT: usize = 16;
+
 /// The reply of a request that answers later (its handler returns this placeholder).
 pub type Deferred = LoginResult;
 
@@ -146,6 +150,7 @@ pub fn issue_login(
     conn: Option<ConnectionId>,
 ) -> ApiResult<(String, Timestamp)> {
     let token = new_token().ok_or_else(|| ApiError::new(503, "No randomness for a token"))?;
+    super::ending::end_oldest_logins(world, account, MAX_LOGINS_PER_ACCOUNT - 1);
     let now = world.resource::<GameClock>().now();
     let ttl = world.resource::<AccountSettings>().session_ttl_micros();
     let login = Login {
