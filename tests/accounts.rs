@@ -690,6 +690,9 @@ async fn a_corporation_ship_is_flown_only_for_an_actor_of_ones_own_account() {
     use common::v2026::{D2026, start_configured, world_copy};
     let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
     rich_2026(world.path(), "ada");
+    let role = AccountRole::Operator;
+    bang::store::accounts::add_account(data.path(), "root", OPERATOR_PASSWORD, role, false)
+        .unwrap();
     let server = start_configured(world.path(), data.path(), |s| s.auth = AuthMode::Accounts);
     let mut ada = Client::connect_to(server.addr, D2026).await;
     let r = ada
@@ -699,6 +702,12 @@ async fn a_corporation_ship_is_flown_only_for_an_actor_of_ones_own_account() {
         )
         .await;
     let ada_token = r["token"].as_str().unwrap().to_string();
+    // A character of the world's files is the operator's to give, not the first joiner's.
+    let (status, detail) = ada.err("join", json!({"character_id": "ada"})).await;
+    assert_eq!(status, 403, "{detail}");
+    let (mut op, _) = operator(server.addr).await;
+    let give = json!({"character_id": "ada", "username": "ada-account"});
+    op.ok("account.move_character", give).await;
     ada.ok("join", json!({"character_id": "ada"})).await;
     ada.ok(
         "corporation.create",
@@ -759,4 +768,35 @@ async fn an_account_keeps_at_most_sixteen_logins_and_the_oldest_goes_first() {
         "the oldest ended"
     );
     probe.ok("join", join(&newest)).await;
+}
+
+#[tokio::test]
+async fn logging_in_as_another_account_leaves_the_first_accounts_characters() {
+    let (server, _data) = accounts_server(|_| {});
+    let (mut c, _) = registered(server.addr, "first").await;
+    c.ok("join", json!({"character_id": "first-ship"})).await;
+    registered(server.addr, "second").await;
+    c.drain(QUIET).await;
+    let (events, reply) = c
+        .rpc(
+            "account.login",
+            json!({"username": "second", "password": "a long password"}),
+        )
+        .await;
+    assert_eq!(reply["ok"], true, "{reply}");
+    assert_eq!(
+        named(&events, "session.ended")[0]["payload"]["reason"],
+        "logged_out"
+    );
+    let (status, _) = c
+        .err(
+            "move",
+            json!({"character_id": "first-ship", "to_sector": 1}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        c.err("join", json!({"character_id": "first-ship"})).await.0,
+        403
+    );
 }

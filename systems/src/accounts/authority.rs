@@ -2,7 +2,9 @@
 //! that account may join a character, and whether it is an operator.
 
 use super::tokens::token_hash;
-use bang_components::account::{Account, AccountRole, AccountSettings, Accounts, AuthMode, Login};
+use bang_components::account::{
+    Account, AccountRole, AccountSettings, Accounts, AuthMode, EndReason, Login,
+};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::CharacterIndex;
 use bang_components::session::{CharacterTokens, ConnectionId, Sessions};
@@ -83,8 +85,24 @@ pub fn operator(world: &World, conn: ConnectionId) -> ApiResult<Option<Principal
 /// Logs the connection in with a token it presents (at `join`, or when it connected); the
 /// token is checked where it is used.
 pub fn present_token(world: &mut World, conn: ConnectionId, token: &str) {
+    switch_login(world, conn, token_hash(token));
+}
+
+/// Puts a connection on a login. Moving from one login to another first ends the characters it
+/// joined under the old one: they were the old account's to play, not necessarily the new one's
+/// (and a later logout or password change of the old account would no longer find them).
+pub fn switch_login(world: &mut World, conn: ConnectionId, hash: String) {
+    let Some(session) = world.resource::<Sessions>().get(conn) else {
+        return;
+    };
+    if session.login.as_ref().is_some_and(|old| *old != hash) {
+        let joined: Vec<String> = session.controlled.iter().cloned().collect();
+        for character in joined {
+            super::ending::end_session(world, conn, &character, EndReason::LoggedOut);
+        }
+    }
     if let Some(s) = world.resource_mut::<Sessions>().get_mut(conn) {
-        s.login = Some(token_hash(token));
+        s.login = Some(hash);
     }
 }
 
@@ -127,7 +145,7 @@ pub fn check_join(
         // Flown by members: the actor was checked (a member, of this account) before.
         return Ok(JoinGrant::Account(who));
     }
-    let exists = world.resource::<CharacterIndex>().get(character).is_some();
+    let exists = known(world, character);
     let owner = world
         .resource::<Accounts>()
         .owner_of(character)
@@ -236,6 +254,16 @@ pub fn check_listen(world: &World, conn: ConnectionId, character: &str) -> ApiRe
         return Ok(());
     }
     Err(not_yours(character, "is not a character of your account"))
+}
+
+/// Whether a character exists: in the world, or registered (the 2026-01 rules' registry, its
+/// seed files included) and not yet joined. Such a character is an operator's to give, not the
+/// first joiner's to take.
+pub fn known(world: &World, character: &str) -> bool {
+    world.resource::<CharacterIndex>().get(character).is_some()
+        || world
+            .get_resource::<bang_components::registry::Registry>()
+            .is_some_and(|r| r.get(character).is_some())
 }
 
 fn is_corporation_ship(world: &World, character: &str) -> bool {

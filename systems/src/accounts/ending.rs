@@ -51,7 +51,7 @@ pub fn end_login(
     };
     world.despawn(entity);
     let conns = world.resource::<Sessions>().logged_in_with(hash);
-    for conn in conns.into_iter().filter(|c| Some(*c) != keep) {
+    for conn in conns {
         let joined: Vec<String> = world
             .resource::<Sessions>()
             .get(conn)
@@ -59,6 +59,10 @@ pub fn end_login(
             .unwrap_or_default();
         if let Some(s) = world.resource_mut::<Sessions>().get_mut(conn) {
             s.login = None;
+        }
+        // The kept connection gets its new login next, its characters untouched.
+        if Some(conn) == keep {
+            continue;
         }
         for character in joined {
             end_session(world, conn, &character, reason);

@@ -10,7 +10,6 @@ use super::{Then, audit, submit, view};
 use bang_components::account::{Account, Accounts, AuthMode, EndReason};
 use bang_components::api::account::{AccountChanged, CredentialsRequest, MoveCharacterRequest};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
-use bang_components::character::CharacterIndex;
 use bang_components::names::normalise;
 use bang_components::session::{ConnectionId, Sessions};
 use bevy_ecs::prelude::*;
@@ -87,7 +86,8 @@ pub fn move_character(
 ) -> ApiResult<AccountChanged> {
     let by = operator_name(world, conn)?;
     let character = required(&req.character_id, "character_id")?.to_string();
-    if world.resource::<CharacterIndex>().get(&character).is_none() {
+    crate::registration::refresh_registry(world);
+    if !super::authority::known(world, &character) {
         return Err(ApiError::not_found(format!(
             "Character '{character}' not found"
         )));

@@ -162,10 +162,8 @@ pub fn issue_login(
     let expires = login.expires_at;
     let entity = world.spawn(login.clone()).id();
     world.resource_mut::<Accounts>().index_login(&login, entity);
-    if let Some(conn) = conn
-        && let Some(s) = world.resource_mut::<Sessions>().get_mut(conn)
-    {
-        s.login = Some(login.token_hash);
+    if let Some(conn) = conn {
+        super::authority::switch_login(world, conn, login.token_hash);
     }
     Ok((token, expires))
 }
