@@ -800,3 +800,30 @@ async fn logging_in_as_another_account_leaves_the_first_accounts_characters() {
         403
     );
 }
+
+#[tokio::test]
+async fn the_first_operator_is_added_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let add = |extra: &[&str], password: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bang"))
+            .args(["account", "add", "boss", "--operator", "--data"])
+            .arg(data.path())
+            .args(extra)
+            .env("BANG_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    assert!(add(&[], "first password").status.success());
+    let again = add(&[], "second password");
+    assert!(!again.status.success(), "an existing account is not overwritten");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--replace"));
+    assert!(!add(&[], "short").status.success(), "too short a password");
+    assert!(add(&["--replace"], "second password").status.success());
+    let server = start_with(data.path(), |s| s.auth = AuthMode::Accounts);
+    let mut c = Client::connect(server.addr).await;
+    let login = |p: &str| json!({"username": "boss", "password": p});
+    assert_eq!(c.err("account.login", login("first password")).await.0, 401);
+    let r = c.ok("account.login", login("second password")).await;
+    assert_eq!(r["account"]["role"], "operator");
+    c.ok("reset_ports", json!({})).await;
+}
