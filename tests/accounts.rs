@@ -815,7 +815,10 @@ async fn the_first_operator_is_added_from_the_command_line() {
     };
     assert!(add(&[], "first password").status.success());
     let again = add(&[], "second password");
-    assert!(!again.status.success(), "an existing account is not overwritten");
+    assert!(
+        !again.status.success(),
+        "an existing account is not overwritten"
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("--replace"));
     assert!(!add(&[], "short").status.success(), "too short a password");
     assert!(add(&["--replace"], "second password").status.success());
