@@ -235,6 +235,13 @@ struct SimArgs {
     /// No progress bar
     #[arg(long)]
     quiet: bool,
+    /// Play only slice I of N of every grid point's encounters (0 <= I < N) and write its totals
+    /// to `--partial`; `bang sim merge` adds the slices up into the single run's outputs
+    #[arg(long, value_name = "I/N", value_parser = bang::sim::shard::Shard::parse)]
+    shard: Option<bang::sim::shard::Shard>,
+    /// Where a `--shard` run writes its totals
+    #[arg(long, requires = "shard")]
+    partial: Option<PathBuf>,
     /// How encounters are played: `app` (a game App per worker, every action through
     /// `combat.action`), `batched` (many encounters per World; ship-only scenarios), or `auto`
     /// (batched when possible). Both give the same results.
@@ -244,6 +251,19 @@ struct SimArgs {
 
 #[derive(Subcommand)]
 enum SimCommand {
+    /// Add up the partial files of a sweep run with `--shard I/N` on several machines into the
+    /// JSON, CSV and HTML report one process would have written (byte for byte).
+    Merge {
+        /// Every shard's `--partial` file
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Resolve one round described in JSON on stdin (the golden vectors' form); print the outcome.
     Round {
         #[arg(long, default_value = "chacha")]
@@ -324,14 +344,99 @@ fn write_out(path: &PathBuf, text: &str) -> Result<(), SimFileError> {
     }
 }
 
+/// Where a sim's outputs go (`--json`, `--csv`, `--report`).
+struct SimOutputs {
+    json: Option<PathBuf>,
+    csv: Option<PathBuf>,
+    report: Option<PathBuf>,
+}
+
+impl SimOutputs {
+    /// Writes each output asked for; returns whether standard output took the JSON.
+    fn write(&self, report: &bang::sim::report::Report) -> Result<bool, CliError> {
+        if let Some(p) = &self.json {
+            let json = serde_json::to_string_pretty(report)? + "\n";
+            write_out(p, &json)?;
+        }
+        if let Some(p) = &self.csv {
+            write_out(p, &bang::sim::report::csv(report))?;
+        }
+        if let Some(p) = &self.report {
+            write_out(p, &bang::sim::html::render(report))?;
+        }
+        Ok(self.json.as_ref().is_some_and(|p| p.as_os_str() == "-"))
+    }
+}
+
+/// `bang sim … --shard I/N --partial FILE`: this slice's totals, for `bang sim merge`.
+fn run_shard(
+    opts: &bang::sim::SimOptions,
+    shard: bang::sim::shard::Shard,
+    path: &PathBuf,
+) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let totals = bang::sim::run_totals(opts)?;
+    let partial = bang::sim::shard::Partial::new(opts, shard, totals);
+    write_out(path, &(serde_json::to_string(&partial)? + "\n"))?;
+    let (start, end) = shard.range(opts.encounters);
+    println!(
+        "shard {}/{}: encounters {start}..{end} of each of {} points in {:.2} s, totals in {}",
+        shard.index,
+        shard.count,
+        partial.points.len(),
+        started.elapsed().as_secs_f64(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// `bang sim round`: one round described in JSON on stdin.
+fn sim_round(rng: RngArg, balance: Option<PathBuf>) -> Result<(), CliError> {
+    let balance = balance_source(balance).load()?;
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+    let out = bang::sim::round::resolve_json(&input, rng.into(), &balance.combat)?;
+    println!("{out}");
+    Ok(())
+}
+
+/// `bang sim merge`: the shards' totals added up, written as the single run would have been.
+fn merge_sim(parts: Vec<PathBuf>, outputs: SimOutputs) -> Result<(), CliError> {
+    let mut read = Vec::with_capacity(parts.len());
+    for path in parts {
+        let text = std::fs::read_to_string(&path).map_err(|source| SimFileError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let partial: bang::sim::shard::Partial = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a bang sim partial file: {e}", path.display()))?;
+        read.push((path.display().to_string(), partial));
+    }
+    let n = read.len();
+    let (run, totals) = bang::sim::shard::merge(read)?;
+    let report = bang::sim::shard::report(&run, totals);
+    let summary = bang::sim::report::text(&report);
+    let note = format!("merged {n} shards\n");
+    match outputs.write(&report)? {
+        true => eprint!("{summary}{note}"),
+        false => print!("{summary}{note}"),
+    }
+    Ok(())
+}
+
 fn run_sim(args: SimArgs) -> Result<(), CliError> {
-    if let Some(SimCommand::Round { rng, balance }) = args.command {
-        let balance = balance_source(balance).load()?;
-        let mut input = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
-        let out = bang::sim::round::resolve_json(&input, rng.into(), &balance.combat)?;
-        println!("{out}");
-        return Ok(());
+    match args.command {
+        Some(SimCommand::Round { rng, balance }) => return sim_round(rng, balance),
+        Some(SimCommand::Merge {
+            parts,
+            json,
+            csv,
+            report,
+        }) => return merge_sim(parts, SimOutputs { json, csv, report }),
+        None => {}
+    }
+    if args.shard.is_some() != args.partial.is_some() {
+        return Err("--shard and --partial go together".into());
     }
     let path = args
         .scenario
@@ -362,21 +467,20 @@ fn run_sim(args: SimArgs) -> Result<(), CliError> {
         sweeps,
         rng: args.rng.into(),
         progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        shard: args.shard,
     };
+    if let (Some(shard), Some(path)) = (args.shard, &args.partial) {
+        return run_shard(&opts, shard, path);
+    }
     let started = std::time::Instant::now();
     let report = bang::sim::run(&opts)?;
     let secs = started.elapsed().as_secs_f64();
-    let stdout_taken = args.json.as_ref().is_some_and(|p| p.as_os_str() == "-");
-    if let Some(p) = &args.json {
-        let json = serde_json::to_string_pretty(&report)? + "\n";
-        write_out(p, &json)?;
-    }
-    if let Some(p) = &args.csv {
-        write_out(p, &bang::sim::report::csv(&report))?;
-    }
-    if let Some(p) = &args.report {
-        write_out(p, &bang::sim::html::render(&report))?;
-    }
+    let outputs = SimOutputs {
+        json: args.json,
+        csv: args.csv,
+        report: args.report,
+    };
+    let stdout_taken = outputs.write(&report)?;
     let total = opts.encounters * report.points.len() as u64;
     let summary = bang::sim::report::text(&report);
     let timing = format!(

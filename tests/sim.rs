@@ -27,6 +27,7 @@ fn opts(s: Scenario, n: u64, threads: usize, sweeps: Vec<Sweep>) -> SimOptions {
         rng: RngKind::ChaCha,
         progress: false,
         path: SimPath::Auto,
+        shard: None,
     }
 }
 
@@ -303,4 +304,113 @@ fn a_penniless_pod_at_a_toll_gate_is_let_go_unless_the_reference_rule_is_chosen(
         "{:?}",
         reference.outcomes
     );
+}
+
+/// Runs `bang sim` with these arguments (in the repository), panicking with its error output.
+fn sim(args: &[&str], paths: &[(&str, &std::path::Path)]) -> std::process::Output {
+    let mut c = bang();
+    c.arg("sim").args(args);
+    for (flag, path) in paths {
+        c.arg(flag).arg(path);
+    }
+    c.output().unwrap()
+}
+
+/// Runs a sweep whole and in three shards merged; asserts the outputs are the same bytes and
+/// returns the shards' partial files.
+fn whole_and_sharded(d: &std::path::Path, scenario: &str, sweep: &str) -> Vec<std::path::PathBuf> {
+    let common = [
+        scenario, "-n", "301", "--seed", "9", "--quiet", "--sweep", sweep,
+    ];
+    let outputs = |stem: &str| ["json", "csv", "html"].map(|ext| d.join(format!("{stem}.{ext}")));
+    let [json, csv, html] = outputs("single");
+    let single = sim(
+        &common,
+        &[("--json", &json), ("--csv", &csv), ("--report", &html)],
+    );
+    assert!(
+        single.status.success(),
+        "{}",
+        String::from_utf8_lossy(&single.stderr)
+    );
+    // Three shards, run out of order, each on its own (as on three machines).
+    let part = |i: u32| d.join(format!("part{i}.json"));
+    for i in [2, 0, 1] {
+        let shard = format!("{i}/3");
+        let mut args = common.to_vec();
+        args.extend(["--shard", shard.as_str(), "--threads", "1"]);
+        let out = sim(&args, &[("--partial", &part(i))]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let [mjson, mcsv, mhtml] = outputs("merged");
+    let mut merge = bang();
+    merge
+        .args(["sim", "merge"])
+        .args([part(0), part(1), part(2)]);
+    merge
+        .arg("--json")
+        .arg(&mjson)
+        .arg("--csv")
+        .arg(&mcsv)
+        .arg("--report")
+        .arg(&mhtml);
+    let merged = merge.output().unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    for (a, b) in [(&json, &mjson), (&csv, &mcsv), (&html, &mhtml)] {
+        assert_eq!(
+            std::fs::read(a).unwrap(),
+            std::fs::read(b).unwrap(),
+            "{}",
+            b.display()
+        );
+    }
+    // The terminal summary is the same too, but for its last line (timing; shards merged).
+    let but_last = |out: &[u8]| {
+        let text = String::from_utf8_lossy(out).to_string();
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[..lines.len() - 1].to_vec()
+    };
+    assert_eq!(but_last(&single.stdout), but_last(&merged.stdout));
+    assert!(String::from_utf8_lossy(&merged.stdout).ends_with("merged 3 shards\n"));
+    (0..3).map(part).collect()
+}
+
+#[test]
+fn a_sweep_split_over_shards_merges_into_the_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = "world-data/scenarios/toll-gate.toml";
+    let sweep = "scenario.garrisons.0.toll_amount=50,500";
+    let parts = whole_and_sharded(d, scenario, sweep);
+    // A shard missing, given twice, or from another run is refused, saying which.
+    let refused = |parts: &[std::path::PathBuf]| {
+        let out = bang().args(["sim", "merge"]).args(parts).output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let (p0, p1) = (parts[0].clone(), parts[1].clone());
+    assert!(refused(&[p0.clone(), p1.clone()]).contains("shard 2 of 3 is missing"));
+    assert!(refused(&[p0.clone(), p1.clone(), p1.clone()]).contains("given twice"));
+    let stray = d.join("stray.json");
+    let other = [
+        scenario, "-n", "301", "--seed", "10", "--quiet", "--sweep", sweep, "--shard", "2/3",
+    ];
+    assert!(sim(&other, &[("--partial", &stray)]).status.success());
+    assert!(refused(&[p0, p1, stray]).contains("another run"));
+}
+
+#[test]
+fn batched_encounters_cut_anywhere_merge_the_same() {
+    // Ship-only: the batched path, whose batches a shard starts in the middle of.
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = "scenario.sides.1.strategy.commit=20,60";
+    whole_and_sharded(dir.path(), "world-data/scenarios/kestrel-duel.toml", sweep);
 }

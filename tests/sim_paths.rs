@@ -128,6 +128,7 @@ fn both_paths_write_the_same_report_with_sweeps() {
             rng: RngKind::ChaCha,
             progress: false,
             path,
+            shard: None,
         };
         serde_json::to_string(&run(&opts).unwrap()).unwrap()
     };

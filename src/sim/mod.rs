@@ -7,6 +7,7 @@ pub mod report;
 pub mod round;
 pub mod runner;
 pub mod scenario;
+pub mod shard;
 pub mod strategy;
 
 use bang_components::balance::Balance;
@@ -37,6 +38,8 @@ pub struct SimOptions {
     pub rng: RngKind,
     pub progress: bool,
     pub path: SimPath,
+    /// This process's share of every grid point's encounters (all of them when `None`).
+    pub shard: Option<shard::Shard>,
 }
 
 /// Which machinery plays the encounters (both give the same results; `tests/sim_paths.rs`
@@ -52,22 +55,27 @@ pub enum SimPath {
     Batched,
 }
 
-/// Runs `opts.encounters` encounters of one configuration (the scenario and balance of one grid
-/// point) on `opts.threads` workers and totals them. Encounter `i` always gets the same seed and
-/// the totals are integers: the output is the same for any thread count.
+/// Runs this process's share of `opts.encounters` encounters of one configuration (the scenario
+/// and balance of one grid point) on `opts.threads` workers and totals them. Encounter `i` always
+/// gets the same seed and the totals are integers: the output is the same for any thread count,
+/// and shards' totals add up to the whole run's.
 pub fn run_batch(
     opts: &SimOptions,
     scenario: &Scenario,
     balance: &Balance,
     progress: &indicatif::ProgressBar,
 ) -> Totals {
-    let (n, seed, rng) = (opts.encounters, opts.seed, opts.rng);
+    let (seed, rng) = (opts.seed, opts.rng);
+    // Encounters `first..n` of the point: this shard's (all of them for a whole run).
+    let (first, n) = opts
+        .shard
+        .map_or((0, opts.encounters), |s| s.range(opts.encounters));
     let batched = match opts.path {
         SimPath::App => false,
         SimPath::Auto | SimPath::Batched => batch::supports(scenario),
     };
     let chunk: u64 = if batched { batch::BATCH } else { 256 };
-    let next = AtomicU64::new(0);
+    let next = AtomicU64::new(first);
     let threads = opts.threads.max(1);
     let parts: Vec<Totals> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -112,8 +120,37 @@ pub fn run_batch(
 }
 
 pub fn run(opts: &SimOptions) -> Result<Report, SimError> {
+    let totals = run_totals(opts)?;
+    let points = totals
+        .into_iter()
+        .map(|(params, totals)| PointReport {
+            params,
+            summary: summarise(&totals),
+        })
+        .collect();
+    Ok(Report {
+        scenario: opts.scenario.name.clone(),
+        seed: opts.seed,
+        encounters_per_point: opts.encounters,
+        rng: rng_name(opts.rng).into(),
+        points,
+    })
+}
+
+pub fn rng_name(rng: RngKind) -> &'static str {
+    match rng {
+        RngKind::ChaCha => "chacha",
+        RngKind::Reference => "reference",
+    }
+}
+
+/// Each grid point's parameters and this process's totals for it.
+pub fn run_totals(opts: &SimOptions) -> Result<Vec<(report::Params, Totals)>, SimError> {
     let points = grid(&opts.sweeps);
-    let total = opts.encounters * points.len() as u64;
+    let (first, end) = opts
+        .shard
+        .map_or((0, opts.encounters), |s| s.range(opts.encounters));
+    let total = (end - first) * points.len() as u64;
     let bar = if opts.progress {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(indicatif::ProgressStyle::with_template(
@@ -123,24 +160,12 @@ pub fn run(opts: &SimOptions) -> Result<Report, SimError> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let mut reports = Vec::with_capacity(points.len());
+    let mut out = Vec::with_capacity(points.len());
     for point in points {
         let (scenario, balance) = apply(&opts.scenario, &opts.balance, &point)?;
         let totals = run_batch(opts, &scenario, &balance, &bar);
-        reports.push(PointReport {
-            params: point.into_iter().collect(),
-            summary: summarise(&totals),
-        });
+        out.push((point.into_iter().collect(), totals));
     }
     bar.finish_and_clear();
-    Ok(Report {
-        scenario: opts.scenario.name.clone(),
-        seed: opts.seed,
-        encounters_per_point: opts.encounters,
-        rng: match opts.rng {
-            RngKind::ChaCha => "chacha".into(),
-            RngKind::Reference => "reference".into(),
-        },
-        points: reports,
-    })
+    Ok(out)
 }

@@ -1,7 +1,7 @@
 //! Turning encounter results into summaries: terminal text, JSON, CSV, and the HTML report.
 
 use super::runner::EncounterResult;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A proportion with its 95% Wilson score interval.
@@ -71,7 +71,7 @@ pub struct Summary {
 }
 
 /// One side's running totals.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct SideTotals {
     /// Whether the side had anything in the fight (ships or garrisons) in some encounter.
     pub fought: bool,
@@ -82,8 +82,8 @@ pub struct SideTotals {
 }
 
 /// The running totals of one grid point. Only integers, so encounters added in any order (by any
-/// number of threads) give the same summary, bit for bit.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// number of threads, on any number of machines) give the same summary, bit for bit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     pub encounters: u64,
     pub outcomes: BTreeMap<String, u64>,
@@ -201,10 +201,13 @@ pub fn summarise(t: &Totals) -> Summary {
     }
 }
 
+/// The values a grid point sets, by key.
+pub type Params = BTreeMap<String, toml::Value>;
+
 /// One grid point: the values set for it, and its statistics.
 #[derive(Debug, Clone, Serialize)]
 pub struct PointReport {
-    pub params: BTreeMap<String, toml::Value>,
+    pub params: Params,
     pub summary: Summary,
 }
 
