@@ -279,7 +279,7 @@ impl Store {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         conn.busy_handler(Some(Checkpointer::wait_briefly))?;
-        schema::create_or_update(&conn)?;
+        schema::create_or_update(&mut conn)?;
         let checkpoints = Checkpointer::start(&dir.join("bang.db"))?;
         Ok(Store {
             conn,

@@ -1,4 +1,8 @@
-//! The store's tables: made for a new database, and columns added since brought to an older one.
+//! The store's tables, as numbered migrations: a new database gets them all; an older one the
+//! ones it lacks, each in its own transaction, recorded in `schema_migrations`. A database made by
+//! a newer bang (a version this one does not know) is refused rather than half understood.
+//! Databases from before the numbering (no `schema_migrations`) are brought up by running every
+//! migration: the early ones are written to be harmless where already applied.
 
 use super::StoreResult;
 use rusqlite::Connection;
@@ -61,8 +65,6 @@ CREATE TABLE IF NOT EXISTS registry (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unowned_ships (ship_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS corporations (corp_id TEXT PRIMARY KEY, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS logins (token_hash TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounters (combat_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encounter_rounds (
     combat_id TEXT NOT NULL,
@@ -91,13 +93,6 @@ CREATE TABLE IF NOT EXISTS ports (
 );
 ";
 
-/// Columns added to a table after it was first made (table, column, type): a data directory
-/// made before gets them when it is opened.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("character_extras", "ship_name", "TEXT"),
-    ("characters", "trade_volume", "INTEGER NOT NULL DEFAULT 0"),
-];
-
 /// The history `event.query` reads (told events, kept under the action log's retention), by
 /// time, by the character it concerns, by sector; and who received each event.
 const HISTORY_INDEXES: &str = "
@@ -123,23 +118,165 @@ CREATE TABLE IF NOT EXISTS history_receivers (
 CREATE INDEX IF NOT EXISTS history_receivers_by_seq ON history_receivers (seq);
 ";
 
-fn add_missing_columns(conn: &Connection) -> StoreResult<()> {
-    for &(table, column, kind) in ADDED_COLUMNS {
-        let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
-        let has = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .filter_map(Result::ok)
-            .any(|name| name == column);
-        if !has {
-            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
-        }
+/// Adds a column unless the table has it (databases from before the numbering may).
+fn add_column(conn: &Connection, table: &str, column: &str, kind: &str) -> StoreResult<()> {
+    let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
+    let has = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter_map(Result::ok)
+        .any(|name| name == column);
+    if !has {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
     }
     Ok(())
 }
 
-/// Makes the tables a new database lacks and adds columns an older one lacks.
-pub(super) fn create_or_update(conn: &Connection) -> StoreResult<()> {
-    conn.execute_batch(SCHEMA)?;
-    add_missing_columns(conn)?;
-    conn.execute_batch(HISTORY_INDEXES)
+/// One step of the schema.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    apply: fn(&Connection) -> StoreResult<()>,
+}
+
+/// Every migration, in order. Append only: a released migration never changes.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "the world: characters, visits, ports, chat, combat, registry, corporations",
+        apply: |c| c.execute_batch(SCHEMA),
+    },
+    Migration {
+        version: 2,
+        name: "character_extras.ship_name",
+        apply: |c| add_column(c, "character_extras", "ship_name", "TEXT"),
+    },
+    Migration {
+        version: 3,
+        name: "characters.trade_volume",
+        apply: |c| {
+            add_column(
+                c,
+                "characters",
+                "trade_volume",
+                "INTEGER NOT NULL DEFAULT 0",
+            )
+        },
+    },
+    Migration {
+        version: 4,
+        name: "the event history and its receivers",
+        apply: |c| c.execute_batch(HISTORY_INDEXES),
+    },
+    Migration {
+        version: 5,
+        name: "accounts and logins",
+        apply: |c| {
+            c.execute_batch(
+                "CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, state TEXT NOT NULL);
+                 CREATE TABLE IF NOT EXISTS logins (token_hash TEXT PRIMARY KEY, state TEXT NOT NULL);",
+            )
+        },
+    },
+];
+
+/// The newest schema this bang knows.
+pub(super) fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// The migrations a database has had.
+pub(super) fn applied_version(conn: &Connection) -> StoreResult<i64> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Applies the migrations a database lacks; refuses one from a newer bang.
+pub(super) fn create_or_update(conn: &mut Connection) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )?;
+    let applied = applied_version(conn)?;
+    if applied > latest_version() {
+        return Err(super::store_error(format!(
+            "the database's schema is version {applied}, made by a newer bang; this one knows \
+             versions up to {} (upgrade bang, or restore a backup)",
+            latest_version()
+        )));
+    }
+    let now = bang_components::time::GameClock::System.now().0;
+    for m in MIGRATIONS.iter().filter(|m| m.version > applied) {
+        let tx = conn.transaction()?;
+        (m.apply)(&tx)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![m.version, m.name, now],
+        )?;
+        tx.commit()?;
+        tracing::info!(version = m.version, name = m.name, "store schema migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(conn: &Connection, table: &str) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn a_new_database_gets_every_migration_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        create_or_update(&mut conn).unwrap();
+        assert_eq!(applied_version(&conn).unwrap(), latest_version());
+        create_or_update(&mut conn).unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, latest_version(), "nothing applied twice");
+        assert!(columns(&conn, "characters").contains(&"trade_volume".to_string()));
+        assert!(!columns(&conn, "accounts").is_empty());
+    }
+
+    #[test]
+    fn a_database_from_before_the_numbering_is_brought_up() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // As the first releases made it: the world's tables, no added columns, no numbering.
+        conn.execute_batch(SCHEMA).unwrap();
+        conn.execute_batch("INSERT INTO meta (key, value) VALUES ('sectors', '10')")
+            .unwrap();
+        create_or_update(&mut conn).unwrap();
+        assert!(columns(&conn, "characters").contains(&"trade_volume".to_string()));
+        assert!(!columns(&conn, "event_history").is_empty());
+        let kept: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'sectors'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, "10");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_bang_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        create_or_update(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, 'future', 0)",
+            [latest_version() + 1],
+        )
+        .unwrap();
+        let e = create_or_update(&mut conn).unwrap_err().to_string();
+        assert!(e.contains("newer bang"), "{e}");
+    }
 }
