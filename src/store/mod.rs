@@ -11,6 +11,7 @@ mod history;
 mod keyed;
 mod load;
 pub mod plugin;
+pub mod postgres;
 pub mod restore;
 pub mod retention;
 mod roster;
