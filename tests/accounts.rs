@@ -830,3 +830,33 @@ async fn the_first_operator_is_added_from_the_command_line() {
     assert_eq!(r["account"]["role"], "operator");
     c.ok("reset_ports", json!({})).await;
 }
+
+#[tokio::test]
+async fn a_password_login_passes_the_join_deadline_and_a_presented_token_does_not() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_with(data.path(), |s| {
+        s.auth = AuthMode::Accounts;
+        s.net.unjoined_timeout = Duration::from_millis(300);
+    });
+    let (mut player, _) = registered(server.addr, "slow-chooser").await;
+    let path = "/ws?token=bang_made-up";
+    let (mut idle, _) = tokio_tungstenite::connect_async(format!("ws://{}{path}", server.addr))
+        .await
+        .unwrap();
+    use futures_util::StreamExt;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(5), idle.next()).await {
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(
+        closed.unwrap().code,
+        1008.into(),
+        "a made-up token binds nothing"
+    );
+    // Past the deadline, the player who logged in is still there and picks a character.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    player.ok("join", json!({"character_id": "finally"})).await;
+}

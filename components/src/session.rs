@@ -86,6 +86,10 @@ pub struct Session {
     pub peer: Option<std::net::IpAddr>,
     /// The hash of the session token this connection logged in with (checked when used).
     pub login: Option<String>,
+    /// Whether that login was made here from a password (`account.login`, `account.register`):
+    /// such a connection is past the join deadline, as one that joined (a player may take a while
+    /// to pick a character). A token merely presented proves nothing until it is used.
+    pub proved_login: bool,
 }
 
 #[derive(Resource, Debug, Default)]

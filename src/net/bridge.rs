@@ -152,13 +152,13 @@ pub fn ingest_inbox(
     }
 }
 
-/// A connection that has bound a character (or turned chat on) is no longer held to the join
-/// deadline.
+/// A connection that has bound a character (or turned chat on, or logged in with a password) is
+/// no longer held to the join deadline.
 fn mark_joined(sessions: &Sessions, conn: ConnectionId, outbox: &Outbox) {
     if !outbox.link.joined.load(Ordering::Relaxed)
         && sessions
             .get(conn)
-            .is_some_and(|s| !s.tracked.is_empty() || s.chat)
+            .is_some_and(|s| !s.tracked.is_empty() || s.chat || s.proved_login)
     {
         outbox.link.joined.store(true, Ordering::Relaxed);
     }

@@ -85,13 +85,14 @@ pub fn operator(world: &World, conn: ConnectionId) -> ApiResult<Option<Principal
 /// Logs the connection in with a token it presents (at `join`, or when it connected); the
 /// token is checked where it is used.
 pub fn present_token(world: &mut World, conn: ConnectionId, token: &str) {
-    switch_login(world, conn, token_hash(token));
+    switch_login(world, conn, token_hash(token), false);
 }
 
 /// Puts a connection on a login. Moving from one login to another first ends the characters it
 /// joined under the old one: they were the old account's to play, not necessarily the new one's
 /// (and a later logout or password change of the old account would no longer find them).
-pub fn switch_login(world: &mut World, conn: ConnectionId, hash: String) {
+/// `proved`: the login was just made from a password (not a token the client presented).
+pub fn switch_login(world: &mut World, conn: ConnectionId, hash: String, proved: bool) {
     let Some(session) = world.resource::<Sessions>().get(conn) else {
         return;
     };
@@ -103,6 +104,7 @@ pub fn switch_login(world: &mut World, conn: ConnectionId, hash: String) {
     }
     if let Some(s) = world.resource_mut::<Sessions>().get_mut(conn) {
         s.login = Some(hash);
+        s.proved_login = proved;
     }
 }
 

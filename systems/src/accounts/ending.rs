@@ -59,6 +59,7 @@ pub fn end_login(
             .unwrap_or_default();
         if let Some(s) = world.resource_mut::<Sessions>().get_mut(conn) {
             s.login = None;
+            s.proved_login = false;
         }
         // The kept connection gets its new login next, its characters untouched.
         if Some(conn) == keep {

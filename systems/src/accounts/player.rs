@@ -163,7 +163,7 @@ pub fn issue_login(
     let entity = world.spawn(login.clone()).id();
     world.resource_mut::<Accounts>().index_login(&login, entity);
     if let Some(conn) = conn {
-        super::authority::switch_login(world, conn, login.token_hash);
+        super::authority::switch_login(world, conn, login.token_hash, true);
     }
     Ok((token, expires))
 }
