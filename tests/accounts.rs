@@ -456,6 +456,23 @@ async fn admin_override_grants_nothing_and_players_create_only_their_own_charact
     );
     let info = eve.ok("account.info", json!({})).await;
     assert_eq!(info["characters"], json!([id]));
+    // Deleted (by an operator), it no longer counts as the account's.
+    let role = AccountRole::Operator;
+    drop((mallory, server));
+    bang::store::accounts::add_account(data.path(), "root", OPERATOR_PASSWORD, role, false)
+        .unwrap();
+    let server = start_configured(world.path(), data.path(), |s| s.auth = AuthMode::Accounts);
+    let mut op = Client::connect_to(server.addr, D2026).await;
+    let root = json!({"username": "root", "password": OPERATOR_PASSWORD});
+    op.ok("account.login", root).await;
+    op.ok("character.delete", json!({"character_id": id})).await;
+    let mut eve = Client::connect_to(server.addr, D2026).await;
+    let login = json!({"username": "eve", "password": "a long password"});
+    eve.ok("account.login", login).await;
+    assert_eq!(
+        eve.ok("account.info", json!({})).await["characters"],
+        json!([])
+    );
 }
 
 #[tokio::test]

@@ -238,6 +238,22 @@ pub fn remove_character(world: &mut World, entity: Entity) {
         .leave(sector, entity);
     world.resource_mut::<CharacterIndex>().by_id.remove(&id);
     world.despawn(entity);
+    disown_character(world, &id);
+}
+
+/// A character gone from the game no longer counts as its account's.
+pub fn disown_character(world: &mut World, id: &str) {
+    use bang_components::account::{Account, Accounts};
+    let Some(accounts) = world.get_resource::<Accounts>() else {
+        return;
+    };
+    let Some(owner) = accounts.owner_of(id).and_then(|o| accounts.find(o)) else {
+        return;
+    };
+    if let Some(mut account) = world.get_mut::<Account>(owner) {
+        account.characters.remove(id);
+    }
+    world.resource_mut::<Accounts>().set_owner(id, None);
 }
 
 /// A corporation's ship gone (destroyed: no escape pod carries it on; or deleted): its

@@ -417,6 +417,7 @@ fn delete(
         crate::world_ops::remove_character(world, e);
     }
     leave_corporation(world, &id);
+    crate::world_ops::disown_character(world, &id);
     world.resource_mut::<Registry>().remove(&id);
     if let Some(seeds) = world.get_resource::<Seeds>() {
         seeds.0.delete_character(&id);
