@@ -542,6 +542,11 @@ async fn operators_create_accounts_reset_passwords_and_move_characters_and_it_is
     assert_eq!(status, 403, "{detail}");
     dana.drain(QUIET).await;
     let (mut erin, _) = registered(server.addr, "erin").await;
+    assert_eq!(
+        erin.err("reset_ports", json!({})).await.0,
+        403,
+        "not an operator"
+    );
     let moved = op
         .ok(
             "account.move_character",
@@ -568,30 +573,7 @@ async fn operators_create_accounts_reset_passwords_and_move_characters_and_it_is
         )
         .await;
     drop(server);
-    let log = action_log(data.path());
-    for kind in [
-        "operator.account_created",
-        "operator.character_moved",
-        "operator.password_reset",
-        "account.registered",
-        "account.logged_in",
-    ] {
-        let line = log
-            .iter()
-            .find(|l| l["event_type"] == kind)
-            .unwrap_or_else(|| panic!("{kind} in the log"));
-        assert!(line["data"]["by"].is_string(), "{line}");
-    }
-    let moved = log
-        .iter()
-        .find(|l| l["event_type"] == "operator.character_moved")
-        .unwrap();
-    assert_eq!(moved["data"]["by"], "root");
-    assert!(
-        !log.iter()
-            .any(|l| l.to_string().contains("a long password")),
-        "no password is logged"
-    );
+    assert_audited(&action_log(data.path()));
 }
 
 #[tokio::test]
@@ -682,6 +664,40 @@ fn open_play_refuses_to_listen_beyond_loopback_without_insecure_open() {
     assert!(
         err.contains("--insecure-open") && err.contains("auth"),
         "{err}"
+    );
+}
+
+/// Each account and operator action is in the action log with who did it, and the refused
+/// attempt with where it came from; no password is.
+fn assert_audited(log: &[Value]) {
+    for kind in [
+        "operator.account_created",
+        "operator.character_moved",
+        "operator.password_reset",
+        "account.registered",
+        "account.logged_in",
+    ] {
+        let line = log
+            .iter()
+            .find(|l| l["event_type"] == kind)
+            .unwrap_or_else(|| panic!("{kind} in the log"));
+        assert!(line["data"]["by"].is_string(), "{line}");
+    }
+    let refused = log
+        .iter()
+        .find(|l| l["event_type"] == "access.refused")
+        .expect("a refused attempt is logged");
+    assert_eq!(refused["result"], "rejected");
+    assert_eq!(refused["data"]["address"], "127.0.0.1");
+    let moved = log
+        .iter()
+        .find(|l| l["event_type"] == "operator.character_moved")
+        .unwrap();
+    assert_eq!(moved["data"]["by"], "root");
+    assert!(
+        !log.iter()
+            .any(|l| l.to_string().contains("a long password")),
+        "no password is logged"
     );
 }
 

@@ -23,6 +23,7 @@ pub fn run<E: Endpoint>(
 ) {
     let acting_for = E::acting_for(&request);
     if let Err(e) = crate::ownership::check(world, conn, &acting_for, actor.as_deref()) {
+        audit_refusal(world, conn, E::NAME, &e);
         reply(world, conn, id, E::NAME, Err(e), received);
         return;
     }
@@ -52,13 +53,36 @@ pub fn run<E: Endpoint>(
             reply(world, conn, id, E::NAME, body, received);
             E::after_reply(world, conn, &result);
         }
-        Ok(Err(error)) => reply(world, conn, id, E::NAME, Err(error), received),
+        Ok(Err(error)) => {
+            audit_refusal(world, conn, E::NAME, &error);
+            reply(world, conn, id, E::NAME, Err(error), received)
+        }
         Err(_) => {
             tracing::error!(endpoint = E::NAME, "request handler panicked");
             let error = ApiError::new(500, "Internal error");
             reply(world, conn, id, E::NAME, Err(error), received);
         }
     }
+}
+
+/// Writes a request refused for who made it (no login, another's character, not an operator)
+/// to the action log, with the address it came from: the attempts an operator watches for.
+fn audit_refusal(world: &mut World, conn: ConnectionId, endpoint: &'static str, e: &ApiError) {
+    let code = e.code.as_deref();
+    if !matches!(
+        code,
+        Some("unauthenticated" | "not_your_character" | "not_operator")
+    ) {
+        return;
+    }
+    let peer = world
+        .resource::<bang_components::session::Sessions>()
+        .get(conn)
+        .and_then(|s| s.peer);
+    let data = serde_json::json!({
+        "endpoint": endpoint, "status": e.status, "code": code, "address": peer,
+    });
+    crate::action_log::log_outcome(world, "access.refused", None, Some(conn), &data, "rejected");
 }
 
 /// Called by a handler that will answer later: no reply is sent when it returns; the returned
