@@ -2,6 +2,7 @@
 //! clock by hand, and a WebSocket client for tests over real sockets.
 #![allow(dead_code)]
 
+pub mod accounts;
 pub mod pg;
 pub mod v2026;
 

@@ -1,0 +1,291 @@
+//! `bang sim`: sweeps, shards and their merge, and single rounds.
+
+use super::{CliError, balance_source};
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct SimArgs {
+    #[command(subcommand)]
+    command: Option<SimCommand>,
+    /// Scenario file (TOML); see world-data/scenarios/
+    scenario: Option<PathBuf>,
+    /// Encounters per grid point
+    #[arg(long, short = 'n', default_value_t = 1000)]
+    encounters: u64,
+    /// Base seed: the same scenario, seed and arguments give the same results
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads [default: the machine's cores]
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Sweep a value: KEY=V1,V2,… with KEY `scenario.<path>` or `balance.<path>` (repeatable: grid)
+    #[arg(long = "sweep", value_name = "KEY=VALUES")]
+    sweeps: Vec<String>,
+    /// Balance file [default: ./world-data/balance.toml if present, else built in]
+    #[arg(long)]
+    balance: Option<PathBuf>,
+    /// Random generator: chacha (bang's) or reference (the reference server's)
+    #[arg(long, default_value = "chacha")]
+    rng: RngArg,
+    /// Write the results as JSON to this file (`-` for stdout)
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write one CSV row per grid point to this file
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Write a self-contained HTML report with plots to this file
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// No progress bar
+    #[arg(long)]
+    quiet: bool,
+    /// Play only slice I of N of every grid point's encounters (0 <= I < N) and write its totals
+    /// to `--partial`; `bang sim merge` adds the slices up into the single run's outputs
+    #[arg(long, value_name = "I/N", value_parser = bang::sim::shard::Shard::parse)]
+    shard: Option<bang::sim::shard::Shard>,
+    /// Where a `--shard` run writes its totals
+    #[arg(long, requires = "shard")]
+    partial: Option<PathBuf>,
+    /// How encounters are played: `app` (a game App per worker, every action through
+    /// `combat.action`), `batched` (many encounters per World; ship-only scenarios), or `auto`
+    /// (batched when possible). Both give the same results.
+    #[arg(long, value_enum, default_value_t = bang::sim::SimPath::Auto)]
+    path: bang::sim::SimPath,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SimCommand {
+    /// Add up the partial files of a sweep run with `--shard I/N` on several machines into the
+    /// JSON, CSV and HTML report one process would have written (byte for byte).
+    Merge {
+        /// Every shard's `--partial` file
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Resolve one round described in JSON on stdin (the golden vectors' form); print the outcome.
+    Round {
+        #[arg(long, default_value = "chacha")]
+        rng: RngArg,
+        #[arg(long)]
+        balance: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum RngArg {
+    Chacha,
+    Reference,
+}
+
+impl From<RngArg> for bang_systems::combat::engine::RngKind {
+    fn from(r: RngArg) -> Self {
+        match r {
+            RngArg::Chacha => bang_systems::combat::engine::RngKind::ChaCha,
+            RngArg::Reference => bang_systems::combat::engine::RngKind::Reference,
+        }
+    }
+}
+
+/// A file of `bang sim` that could not be read, taken as a scenario, or written.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SimFileError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Scenario {
+        path: PathBuf,
+        source: bang::sim::scenario::ScenarioError,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn read_scenario(
+    path: &std::path::Path,
+) -> Result<bang::sim::scenario::Scenario, SimFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SimFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    bang::sim::scenario::Scenario::parse(&text).map_err(|source| SimFileError::Scenario {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+pub(crate) fn write_out(path: &PathBuf, text: &str) -> Result<(), SimFileError> {
+    if path.as_os_str() == "-" {
+        print!("{text}");
+        Ok(())
+    } else {
+        std::fs::write(path, text).map_err(|source| SimFileError::Write {
+            path: path.clone(),
+            source,
+        })
+    }
+}
+
+/// Where a sim's outputs go (`--json`, `--csv`, `--report`).
+pub(crate) struct SimOutputs {
+    json: Option<PathBuf>,
+    csv: Option<PathBuf>,
+    report: Option<PathBuf>,
+}
+
+impl SimOutputs {
+    /// Writes each output asked for; returns whether standard output took the JSON.
+    fn write(&self, report: &bang::sim::report::Report) -> Result<bool, CliError> {
+        if let Some(p) = &self.json {
+            let json = serde_json::to_string_pretty(report)? + "\n";
+            write_out(p, &json)?;
+        }
+        if let Some(p) = &self.csv {
+            write_out(p, &bang::sim::report::csv(report))?;
+        }
+        if let Some(p) = &self.report {
+            write_out(p, &bang::sim::html::render(report))?;
+        }
+        Ok(self.json.as_ref().is_some_and(|p| p.as_os_str() == "-"))
+    }
+}
+
+/// `bang sim … --shard I/N --partial FILE`: this slice's totals, for `bang sim merge`.
+pub(crate) fn run_shard(
+    opts: &bang::sim::SimOptions,
+    shard: bang::sim::shard::Shard,
+    path: &PathBuf,
+) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let totals = bang::sim::run_totals(opts)?;
+    let partial = bang::sim::shard::Partial::new(opts, shard, totals);
+    write_out(path, &(serde_json::to_string(&partial)? + "\n"))?;
+    let (start, end) = shard.range(opts.encounters);
+    println!(
+        "shard {}/{}: encounters {start}..{end} of each of {} points in {:.2} s, totals in {}",
+        shard.index,
+        shard.count,
+        partial.points.len(),
+        started.elapsed().as_secs_f64(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// `bang sim round`: one round described in JSON on stdin.
+pub(crate) fn sim_round(rng: RngArg, balance: Option<PathBuf>) -> Result<(), CliError> {
+    let balance = balance_source(balance).load()?;
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+    let out = bang::sim::round::resolve_json(&input, rng.into(), &balance.combat)?;
+    println!("{out}");
+    Ok(())
+}
+
+/// `bang sim merge`: the shards' totals added up, written as the single run would have been.
+pub(crate) fn merge_sim(parts: Vec<PathBuf>, outputs: SimOutputs) -> Result<(), CliError> {
+    let mut read = Vec::with_capacity(parts.len());
+    for path in parts {
+        let text = std::fs::read_to_string(&path).map_err(|source| SimFileError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let partial: bang::sim::shard::Partial = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a bang sim partial file: {e}", path.display()))?;
+        read.push((path.display().to_string(), partial));
+    }
+    let n = read.len();
+    let (run, totals) = bang::sim::shard::merge(read)?;
+    let report = bang::sim::shard::report(&run, totals);
+    let summary = bang::sim::report::text(&report);
+    let note = format!("merged {n} shards\n");
+    match outputs.write(&report)? {
+        true => eprint!("{summary}{note}"),
+        false => print!("{summary}{note}"),
+    }
+    Ok(())
+}
+
+pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
+    match args.command {
+        Some(SimCommand::Round { rng, balance }) => return sim_round(rng, balance),
+        Some(SimCommand::Merge {
+            parts,
+            json,
+            csv,
+            report,
+        }) => return merge_sim(parts, SimOutputs { json, csv, report }),
+        None => {}
+    }
+    if args.shard.is_some() != args.partial.is_some() {
+        return Err("--shard and --partial go together".into());
+    }
+    let path = args
+        .scenario
+        .ok_or("give a scenario file (or `sim round`)")?;
+    let scenario = read_scenario(&path)?;
+    let sweeps = args
+        .sweeps
+        .iter()
+        .map(|s| bang::sim::scenario::Sweep::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.encounters == 0 || args.encounters > 100_000_000 {
+        return Err("--encounters must be between 1 and 100000000".into());
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 256);
+    if args.path == bang::sim::SimPath::Batched && !bang::sim::batch::supports(&scenario) {
+        return Err("--path batched plays ship-only scenarios; this one has garrisons".into());
+    }
+    let opts = bang::sim::SimOptions {
+        path: args.path,
+        scenario,
+        balance: balance_source(args.balance).load()?,
+        encounters: args.encounters,
+        seed: args.seed,
+        threads,
+        sweeps,
+        rng: args.rng.into(),
+        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        shard: args.shard,
+    };
+    if let (Some(shard), Some(path)) = (args.shard, &args.partial) {
+        return run_shard(&opts, shard, path);
+    }
+    let started = std::time::Instant::now();
+    let report = bang::sim::run(&opts)?;
+    let secs = started.elapsed().as_secs_f64();
+    let outputs = SimOutputs {
+        json: args.json,
+        csv: args.csv,
+        report: args.report,
+    };
+    let stdout_taken = outputs.write(&report)?;
+    let total = opts.encounters * report.points.len() as u64;
+    let summary = bang::sim::report::text(&report);
+    let timing = format!(
+        "{total} encounters in {secs:.2} s ({:.0}/s on {threads} threads)\n",
+        total as f64 / secs.max(1e-9)
+    );
+    if stdout_taken {
+        eprint!("{summary}{timing}");
+    } else {
+        print!("{summary}{timing}");
+    }
+    Ok(())
+}
