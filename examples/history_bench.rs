@@ -6,7 +6,7 @@
 //! cargo run --release --example history_bench -- --events 1000000 --queries 200
 //! ```
 
-use bang::store::{Changes, Durability, SqliteHistory, Store};
+use bang::store::{Changes, Durability, HistoryDb, Store};
 use bang_components::history::{EventTold, HistoryQuery, HistoryReader};
 use bang_components::time::Timestamp;
 use rand::{RngExt, SeedableRng};
@@ -98,12 +98,7 @@ fn fill(dir: &std::path::Path, events: usize) {
 }
 
 /// Times `queries` queries made by `make`; prints the median, p99 and worst, and rows answered.
-fn time(
-    reader: &SqliteHistory,
-    label: &str,
-    queries: usize,
-    mut make: impl FnMut() -> HistoryQuery,
-) {
+fn time(reader: &HistoryDb, label: &str, queries: usize, mut make: impl FnMut() -> HistoryQuery) {
     let mut micros = Vec::with_capacity(queries);
     let mut rows = 0;
     for _ in 0..queries {
@@ -152,7 +147,7 @@ impl Window {
 }
 
 /// What a player asks: its own events, whole, newest first, or within an hour.
-fn player_queries(reader: &SqliteHistory, w: &Window, queries: usize) {
+fn player_queries(reader: &HistoryDb, w: &Window, queries: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let someone = |rng: &mut ChaCha8Rng| Some(character(rng.random_range(0..CHARACTERS)));
     time(reader, "a player's, whole history (1000)", queries, || {
@@ -177,7 +172,7 @@ fn player_queries(reader: &SqliteHistory, w: &Window, queries: usize) {
 }
 
 /// What a sector, a corporation, an operator and a text search ask.
-fn other_queries(reader: &SqliteHistory, w: &Window, queries: usize) {
+fn other_queries(reader: &HistoryDb, w: &Window, queries: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     time(reader, "a sector's, whole history (1000)", queries, || {
         HistoryQuery {
@@ -220,7 +215,7 @@ fn main() {
     let queries = arg("--queries", 200);
     let dir = tempfile::tempdir().expect("temp dir");
     fill(dir.path(), events);
-    let reader = SqliteHistory::open(dir.path()).expect("reader");
+    let reader = HistoryDb::open(&bang::store::StoreUrl::Sqlite, dir.path()).expect("reader");
     let window = Window {
         end: Timestamp(START + events as i64 * STEP_MICROS),
     };

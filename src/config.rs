@@ -91,6 +91,8 @@ pub struct Limits {
 #[serde(default, deny_unknown_fields)]
 pub struct StoreSection {
     pub durability: Option<Durability>,
+    /// `sqlite` (the data directory's bang.db) or `postgres://user@host:port/database`.
+    pub url: Option<String>,
 }
 
 /// What a configuration file cannot be.

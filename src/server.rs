@@ -139,7 +139,10 @@ pub struct ServerSettings {
     /// Seed of combat ids and encounter seeds; None draws one from the clock.
     pub seed: Option<u64>,
     pub combat_rng: bang_systems::combat::engine::RngKind,
+    /// The data directory: the SQLite store, the action log's files, the lock.
     pub data: PathBuf,
+    /// Where the tables are: SQLite in `data`, or PostgreSQL.
+    pub store: crate::store::StoreUrl,
     pub tick_hz: f64,
     pub durability: Durability,
     pub inbox_requests: usize,
@@ -175,6 +178,7 @@ impl Default for ServerSettings {
             seed: None,
             combat_rng: Default::default(),
             data: PathBuf::from("data"),
+            store: Default::default(),
             tick_hz: 20.0,
             durability: Durability::Normal,
             inbox_requests: 65_536,
@@ -229,9 +233,11 @@ fn install_history(app: &mut App, settings: &ServerSettings) -> Result<(), Serve
         return Ok(());
     }
     let reader =
-        crate::store::SqliteHistory::open(&settings.data).map_err(|source| ServerError::Store {
-            path: settings.data.display().to_string(),
-            source: Box::new(source),
+        crate::store::HistoryDb::open(&settings.store, &settings.data).map_err(|source| {
+            ServerError::Store {
+                path: settings.data.display().to_string(),
+                source: Box::new(source),
+            }
         })?;
     app.insert_resource(bang_components::history::KeepHistory)
         .insert_resource(bang_components::history::History(Arc::new(reader)));
@@ -274,12 +280,12 @@ impl Server {
         }
         let universe = Arc::new(settings.world.load()?);
         let balance = settings.balance.load()?;
-        let store = Store::open(&settings.data, settings.durability).map_err(|source| {
-            ServerError::Store {
+        let store = Store::open_url(&settings.store, &settings.data, settings.durability).map_err(
+            |source| ServerError::Store {
                 path: settings.data.display().to_string(),
                 source: Box::new(source),
-            }
-        })?;
+            },
+        )?;
         let (inbox_tx, inbox_rx) = crossbeam_channel::bounded(settings.inbox_requests.max(1));
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let mut app = build_app(GameSetup {

@@ -171,7 +171,7 @@ async fn kill_9_after_trades_and_chat_loses_nothing_and_the_log_agrees() {
     assert_eq!(log.len(), 5);
     assert_eq!(log[3]["event_type"], "character.joined");
     assert_eq!(log[4]["seq"], 5);
-    let store = bang::store::Store::open(data.path(), bang::store::Durability::Normal).unwrap();
+    let mut store = bang::store::Store::open(data.path(), bang::store::Durability::Normal).unwrap();
     let history = store.chat_messages().unwrap();
     assert_eq!(
         history

@@ -234,7 +234,7 @@ async fn acknowledged_work_survives_repeated_kill_9() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let store = Store::open(data.path(), Durability::Normal).unwrap();
+    let mut store = Store::open(data.path(), Durability::Normal).unwrap();
     let rows = store.actions_after(0).unwrap();
     let mut lines = 0;
     for entry in std::fs::read_dir(data.path().join("action-log")).unwrap() {
@@ -259,7 +259,7 @@ fn assert_acknowledged_stored(
     ledgers: &[Arc<Mutex<Ledger>>],
     fight: &Mutex<Option<(String, u32)>>,
 ) {
-    let store = Store::open(data, Durability::Normal).unwrap();
+    let mut store = Store::open(data, Durability::Normal).unwrap();
     let rows = store
         .load_characters(bang_components::ships::ShipCatalog::Seed)
         .unwrap();

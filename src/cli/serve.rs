@@ -16,9 +16,13 @@ pub(crate) struct ServeArgs {
     /// if present, else the universe built into the binary]
     #[arg(long)]
     world_data: Option<PathBuf>,
-    /// Directory for the SQLite store [default: ./data]
+    /// Directory for the SQLite store and the action log's files [default: ./data]
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Where the game's tables are kept: `sqlite` (bang.db in the data directory) or a
+    /// PostgreSQL database, `postgres://user[:password]@host[:port]/database` [default: sqlite]
+    #[arg(long, value_name = "URL")]
+    store: Option<bang::store::StoreUrl>,
     /// Configuration file (TOML)
     #[arg(long)]
     config: Option<PathBuf>,
@@ -162,6 +166,16 @@ pub(crate) fn settings(args: ServeArgs) -> Result<ServerSettings, CliError> {
             .check()
             .map_err(bang::config::ConfigError::RateLimits)?;
         s.rate_limits = limits;
+    }
+    if let Some(url) = args.store {
+        s.store = url;
+    } else if let Some(url) = &file.store.url {
+        s.store = url.parse().map_err(|_: String| {
+            bang::config::ConfigError::out_of_range(
+                "store.url",
+                "`sqlite` or a postgres://user@host:port/database URL",
+            )
+        })?;
     }
     if let Some(d) = file.store.durability {
         s.durability = d;

@@ -27,12 +27,12 @@ pub enum ImportError {
     #[error("cannot open the store in {}: {source}", path.display())]
     OpenStore {
         path: PathBuf,
-        source: rusqlite::Error,
+        source: crate::store::StoreError,
     },
     #[error("the store in {}: {source}", path.display())]
     Store {
         path: PathBuf,
-        source: rusqlite::Error,
+        source: crate::store::StoreError,
     },
     #[error("{} already holds characters: import into an empty data directory", .0.display())]
     NotEmpty(PathBuf),

@@ -18,7 +18,7 @@ pub enum AddAccountError {
     )]
     Exists(String),
     #[error("{0}")]
-    Store(#[from] rusqlite::Error),
+    Store(#[from] super::StoreError),
 }
 
 /// Adds an account (or, with `replace`, sets an existing one's password and role, ending its

@@ -43,7 +43,7 @@ impl Checkpointer {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         conn.busy_handler(Some(Self::wait_briefly))?;
         let checkpoint = move |mode: &str| -> StoreResult<i64> {
-            conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(1))
+            Ok(conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(1))?)
         };
         let thread = std::thread::Builder::new()
             .name("bang-checkpoint".into())

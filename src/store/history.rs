@@ -3,73 +3,89 @@
 //! commits). Every query is bounded by its time window on an index and by its page size: nothing
 //! scans the whole history.
 
-use super::StoreResult;
+use super::sql::{Arg, Dialect, Sql, args};
+use super::{StoreError, StoreResult};
 use bang_components::history::{
     EventTold, HistoryPage, HistoryQuery, HistoryReader, HistoryRecord,
 };
 use bang_components::time::Timestamp;
-use rusqlite::{Connection, OpenFlags, Transaction, params_from_iter, types::Value};
 use serde_json::value::RawValue;
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Appends told events after the update's actions, each with its receivers.
-pub(super) fn write_events(tx: &Transaction, events: &[EventTold]) -> StoreResult<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let mut row = tx.prepare_cached(
-        "INSERT INTO event_history (timestamp, event, sender, payload, sector, corporation_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    let mut received = tx.prepare_cached(
-        "INSERT OR IGNORE INTO history_receivers (receiver, at, seq) VALUES (?1, ?2, ?3)",
-    )?;
-    for e in events {
-        row.execute(rusqlite::params![
-            e.at.0,
-            e.event,
-            e.sender,
-            e.payload.get(),
-            e.sector,
-            e.corporation_id
-        ])?;
-        let seq = tx.last_insert_rowid();
+/// Appends told events after the update's actions, each with its receivers, numbered from
+/// `first` (a replayed commit writes the same rows).
+pub(super) fn write_events(tx: &mut dyn Sql, events: &[EventTold], first: i64) -> StoreResult<()> {
+    for (seq, e) in (first..).zip(events) {
+        tx.exec(
+            "INSERT INTO event_history (seq, timestamp, event, sender, payload, sector,
+                 corporation_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(seq) DO NOTHING",
+            args![
+                seq,
+                e.at.0,
+                e.event,
+                &e.sender,
+                e.payload.get(),
+                e.sector.map(i64::from),
+                &e.corporation_id
+            ],
+        )?;
         for r in &e.receivers {
-            received.execute(rusqlite::params![r, e.at.0, seq])?;
+            tx.exec(
+                "INSERT INTO history_receivers (receiver, at, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                args![r, e.at.0, seq],
+            )?;
         }
     }
     Ok(())
 }
 
 /// Empties the history (a test reset).
-pub(super) fn clear(tx: &Transaction) -> StoreResult<()> {
-    tx.execute_batch("DELETE FROM history_receivers; DELETE FROM event_history;")
+pub(super) fn clear(tx: &mut dyn Sql) -> StoreResult<()> {
+    tx.batch("DELETE FROM history_receivers; DELETE FROM event_history;")
 }
 
 /// Receivers of events the retention has deleted.
-pub(super) fn prune_receivers(tx: &Transaction) -> StoreResult<()> {
-    tx.execute(
+pub(super) fn prune_receivers(tx: &mut dyn Sql) -> StoreResult<()> {
+    tx.exec(
         "DELETE FROM history_receivers
          WHERE seq < (SELECT COALESCE(MIN(seq), 0) FROM event_history)",
-        [],
+        &[],
     )?;
     Ok(())
 }
 
-/// `event.query`'s reader: a read-only connection to the data directory's database.
-pub struct SqliteHistory {
-    conn: Mutex<Connection>,
+/// `event.query`'s reader: a connection of its own, read-only for SQLite (WAL lets it read
+/// while the writer commits); for PostgreSQL made again when the database comes back.
+pub struct HistoryDb {
+    conn: Mutex<ReaderConn>,
 }
 
-impl SqliteHistory {
-    pub fn open(dir: &Path) -> StoreResult<SqliteHistory> {
-        let conn = Connection::open_with_flags(
-            dir.join("bang.db"),
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(std::time::Duration::from_secs(2))?;
-        Ok(SqliteHistory {
+enum ReaderConn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<super::postgres::PgReader>),
+}
+
+impl HistoryDb {
+    /// The reader of the store `url` names, with `dir` as the data directory.
+    pub fn open(url: &super::StoreUrl, dir: &Path) -> StoreResult<HistoryDb> {
+        let conn = match url {
+            super::StoreUrl::Sqlite => {
+                use rusqlite::OpenFlags;
+                let conn = rusqlite::Connection::open_with_flags(
+                    dir.join("bang.db"),
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(std::time::Duration::from_secs(2))?;
+                ReaderConn::Sqlite(conn)
+            }
+            super::StoreUrl::Postgres(url) => {
+                ReaderConn::Postgres(Box::new(super::postgres::PgReader::new(url)))
+            }
+        };
+        Ok(HistoryDb {
             conn: Mutex::new(conn),
         })
     }
@@ -86,17 +102,32 @@ struct Row {
     corporation: Option<String>,
 }
 
+/// A parameter of the history's query, owned while the query is put together.
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+impl Param {
+    fn arg(&self) -> Arg<'_> {
+        match self {
+            Param::Int(v) => Arg::Int(Some(*v)),
+            Param::Text(v) => Arg::Text(Some(v)),
+        }
+    }
+}
+
 /// The query's SQL and its parameters: events in the window (of the character, sent or
 /// received: both found through an index on time), in the sector, of the corporation,
 /// containing the text; one row more than a page holds, to know whether it was cut.
-fn select(q: &HistoryQuery) -> (String, Vec<Value>) {
-    let mut args = vec![Value::Integer(q.start.0), Value::Integer(q.end.0)];
+fn select(q: &HistoryQuery, dialect: Dialect) -> (String, Vec<Param>) {
+    let mut args = vec![Param::Int(q.start.0), Param::Int(q.end.0)];
     let mut sql = String::from(
         "SELECT seq, timestamp, event, sender, payload, sector, corporation_id FROM event_history
          WHERE timestamp BETWEEN ?1 AND ?2",
     );
     if let Some(c) = &q.character {
-        args.push(Value::Text(c.clone()));
+        args.push(Param::Text(c.clone()));
         sql.push_str(
             " AND seq IN (SELECT seq FROM event_history WHERE sender = ?3
                                 AND timestamp BETWEEN ?1 AND ?2
@@ -104,58 +135,66 @@ fn select(q: &HistoryQuery) -> (String, Vec<Value>) {
                                 AND at BETWEEN ?1 AND ?2)",
         );
     }
-    let mut filter = |clause: &str, v: Value| {
+    let mut filter = |clause: &str, v: Param| {
         args.push(v);
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
     };
     if let Some(s) = q.sector {
-        filter(" AND sector = ?", Value::Integer(s as i64));
+        filter(" AND sector = ?", Param::Int(s as i64));
     }
     if let Some(c) = &q.corporation {
-        filter(" AND corporation_id = ?", Value::Text(c.clone()));
+        filter(" AND corporation_id = ?", Param::Text(c.clone()));
     }
     if let Some(e) = &q.event {
-        filter(" AND event = ?", Value::Text(e.clone()));
+        filter(" AND event = ?", Param::Text(e.clone()));
     }
     if let Some(t) = &q.text {
-        filter(" AND instr(payload, ?) > 0", Value::Text(t.clone()));
+        filter(
+            &format!(" AND {}", dialect.contains("payload", "?")),
+            Param::Text(t.clone()),
+        );
     }
     let order = if q.reverse { "DESC" } else { "ASC" };
     filter(
         &format!(" ORDER BY seq {order} LIMIT ?"),
-        Value::Integer(q.limit as i64 + 1),
+        Param::Int(q.limit as i64 + 1),
     );
     (sql, args)
 }
 
-fn rows(conn: &Connection, q: &HistoryQuery) -> StoreResult<Vec<Row>> {
-    let (sql, args) = select(q);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let found = stmt.query_map(params_from_iter(args), |r| {
-        Ok(Row {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            event: r.get(2)?,
-            sender: r.get(3)?,
-            payload: r.get(4)?,
-            sector: r.get(5)?,
-            corporation: r.get(6)?,
+fn rows(sql: &mut dyn Sql, q: &HistoryQuery) -> StoreResult<Vec<Row>> {
+    let (text, params) = select(q, sql.dialect());
+    let args: Vec<Arg> = params.iter().map(Param::arg).collect();
+    sql.rows(&text, &args)?
+        .into_iter()
+        .map(|r| {
+            Ok(Row {
+                seq: r.int(0)?,
+                at: r.int(1)?,
+                event: r.text(2)?,
+                sender: r.opt_text(3)?,
+                payload: r.text(4)?,
+                sector: r.opt_int(5)?,
+                corporation: r.opt_text(6)?,
+            })
         })
-    })?;
-    found.collect()
+        .collect()
 }
 
 /// An event's records: once as sent, once per receiver (only the querying character's own
 /// when the query names one).
-fn records(conn: &Connection, row: &Row, q: &HistoryQuery) -> StoreResult<Vec<HistoryRecord>> {
-    let mut receivers: Vec<String> = conn
-        .prepare_cached("SELECT receiver FROM history_receivers WHERE seq = ?1 ORDER BY receiver")?
-        .query_map([row.seq], |r| r.get(0))?
+fn records(sql: &mut dyn Sql, row: &Row, q: &HistoryQuery) -> StoreResult<Vec<HistoryRecord>> {
+    let mut receivers: Vec<String> = sql
+        .rows(
+            "SELECT receiver FROM history_receivers WHERE seq = ?1 ORDER BY receiver",
+            args![row.seq],
+        )?
+        .iter()
+        .map(|r| r.text(0))
         .collect::<StoreResult<_>>()?;
     let mut out = Vec::new();
-    let payload = RawValue::from_string(row.payload.clone()).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let payload =
+        RawValue::from_string(row.payload.clone()).map_err(|e| StoreError::Data(e.to_string()))?;
     let record = |direction, receiver: Option<String>, meta| HistoryRecord {
         timestamp: Timestamp(row.at),
         direction,
@@ -183,26 +222,35 @@ fn records(conn: &Connection, row: &Row, q: &HistoryQuery) -> StoreResult<Vec<Hi
     Ok(out)
 }
 
-impl HistoryReader for SqliteHistory {
+/// A page of the history, read through either database.
+fn page(sql: &mut dyn Sql, q: &HistoryQuery) -> StoreResult<HistoryPage> {
+    let found = rows(sql, q)?;
+    let mut page = HistoryPage::default();
+    for row in &found {
+        let mut more = records(sql, row, q)?;
+        if q.reverse {
+            more.reverse();
+        }
+        page.records.extend(more);
+        if page.records.len() >= q.limit {
+            page.truncated = page.records.len() > q.limit || found.len() > q.limit;
+            page.records.truncate(q.limit);
+            break;
+        }
+    }
+    Ok(page)
+}
+
+impl HistoryReader for HistoryDb {
     fn query(&self, q: &HistoryQuery) -> Result<HistoryPage, String> {
-        let conn = self
+        let mut conn = self
             .conn
             .lock()
             .map_err(|_| "history reader poisoned".to_string())?;
-        let found = rows(&conn, q).map_err(|e| e.to_string())?;
-        let mut page = HistoryPage::default();
-        for row in &found {
-            let mut more = records(&conn, row, q).map_err(|e| e.to_string())?;
-            if q.reverse {
-                more.reverse();
-            }
-            page.records.extend(more);
-            if page.records.len() >= q.limit {
-                page.truncated = page.records.len() > q.limit || found.len() > q.limit;
-                page.records.truncate(q.limit);
-                break;
-            }
-        }
-        Ok(page)
+        let read = match &mut *conn {
+            ReaderConn::Sqlite(c) => page(&mut super::sql::Sqlite(c), q),
+            ReaderConn::Postgres(pg) => pg.read(|sql| page(sql, q)),
+        };
+        read.map_err(|e| e.to_string())
     }
 }

@@ -1,4 +1,5 @@
-//! The embedded store: SQLite (WAL) in the data directory. The only module that knows SQL.
+//! The store: SQLite (WAL) in the data directory, the embedded default, or PostgreSQL. The only
+//! module that knows SQL; its statements are written once for both (`sql`).
 //!
 //! The World is the truth while the server runs; the store is what survives it. Each update's
 //! changes are written in one transaction before that update's replies leave (see `plugin`).
@@ -16,9 +17,11 @@ pub mod restore;
 pub mod retention;
 mod roster;
 mod schema;
+mod sql;
+mod sqlite;
 pub mod writer;
 
-use checkpoint::Checkpointer;
+use sql::{Sql, args};
 
 use action_log::LogEntry;
 use bang_components::api::events::ChatMessage;
@@ -29,10 +32,9 @@ use bang_components::ships::ShipType;
 use bang_components::time::Timestamp;
 use bang_components::universe::SectorId;
 use bang_components::unowned_ships::UnownedShip;
-use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
-pub use history::SqliteHistory;
+pub use history::HistoryDb;
 pub use plugin::StorePlugin;
 
 /// How hard a commit tries to reach the disk. `Normal` survives a killed process (the WAL is in
@@ -45,7 +47,7 @@ pub enum Durability {
     Full,
 }
 
-pub type StoreResult<T> = Result<T, rusqlite::Error>;
+pub type StoreResult<T> = Result<T, StoreError>;
 
 /// One character as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,118 +191,169 @@ impl Changes {
     }
 }
 
+/// Why the store could not open, read or write.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// A stored value this bang cannot read.
+    #[error("a stored value cannot be read: {0}")]
+    Data(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl StoreError {
+    /// The database could not be reached (as opposed to refusing what was asked): worth
+    /// retrying once it is back.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Postgres(e) => postgres::is_unreachable(e),
+            _ => false,
+        }
+    }
+}
+
+/// Where the game's state is kept: SQLite in the data directory (the default), or a
+/// PostgreSQL database named by URL.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StoreUrl {
+    #[default]
+    Sqlite,
+    Postgres(String),
+}
+
+impl std::str::FromStr for StoreUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "sqlite" {
+            Ok(StoreUrl::Sqlite)
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(StoreUrl::Postgres(s.to_string()))
+        } else {
+            Err(format!(
+                "store must be `sqlite` or a postgres://user@host:port/database URL, not '{s}'"
+            ))
+        }
+    }
+}
+
+/// The game's state on disk. The data directory is always used (its lock, the action log's
+/// files); the tables are in SQLite there, or in PostgreSQL.
 pub struct Store {
-    conn: Connection,
-    /// Declared after `conn`, so it stops after the writer has closed (and checkpointed).
-    _checkpoints: Checkpointer,
+    db: Db,
+    /// The next action log and event history row numbers. They are handed out here rather than
+    /// by the database so that a commit replayed after a lost connection writes the same rows
+    /// again, never a second copy.
+    next_action: i64,
+    next_event: i64,
     /// The data directory's lock, held for the store's life (released by the OS on any exit).
     _lock: std::fs::File,
 }
 
-/// A store error carrying a message of ours (the store speaks rusqlite's error type).
-fn store_error(message: String) -> rusqlite::Error {
-    rusqlite::Error::SqliteFailure(
-        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-        Some(message),
-    )
+enum Db {
+    Sqlite(sqlite::SqliteDb),
+    Postgres(Box<postgres::PgDb>),
 }
 
-/// Takes the exclusive lock on `dir/bang.lock`, so two servers never share one data directory
-/// (both would acknowledge writes, and one's would be lost). The holder's pid is written in it.
-fn lock_data_dir(dir: &Path) -> StoreResult<std::fs::File> {
-    use std::io::{Read, Seek, Write};
-    let path = dir.join("bang.lock");
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| store_error(format!("cannot open {}: {e}", path.display())))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            return Err(store_error(format!(
-                "the data directory {} is in use by another bang process (pid {}): stop it, or \
-                 give this one another --data",
-                dir.display(),
-                holder.trim()
-            )));
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(store_error(format!("cannot lock {}: {e}", path.display())));
-        }
-    }
-    let pid = std::process::id().to_string();
-    let written = file
-        .set_len(0)
-        .and_then(|_| file.rewind())
-        .and_then(|_| file.write_all(pid.as_bytes()));
-    if let Err(e) = written {
-        tracing::warn!(error = %e, "cannot write the pid into the data directory's lock");
-    }
-    Ok(file)
+/// A store error carrying a message of ours.
+fn store_error(message: String) -> StoreError {
+    StoreError::Other(message)
 }
 
 fn ship_type_from(text: &str) -> Option<ShipType> {
     serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
 }
 
-fn json_col<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+fn json_col<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Data(e.to_string()))
 }
 
 impl Store {
     /// Opens (creating if needed) `bang.db` in `dir`.
     pub fn open(dir: &Path, durability: Durability) -> StoreResult<Store> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            store_error(format!(
-                "cannot create data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-        let lock = lock_data_dir(dir)?;
-        let mut conn = Connection::open(dir.join("bang.db"))?;
-        // Small pages for a new database: a commit rewrites every page it touches, and most
-        // touch one small row in each of a few tables (no effect on an existing file).
-        conn.pragma_update(None, "page_size", 1024)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        let sync = match durability {
-            Durability::Normal => "NORMAL",
-            Durability::Full => "FULL",
-        };
-        conn.pragma_update(None, "synchronous", sync)?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Checkpoints run on their own thread (see `Checkpointer`); a commit that meets its
-        // restart waits for it, and a rewound log is cut back to 64 MiB on disk.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        conn.busy_handler(Some(Checkpointer::wait_briefly))?;
-        schema::create_or_update(&mut conn)?;
-        let checkpoints = Checkpointer::start(&dir.join("bang.db"))?;
-        Ok(Store {
-            conn,
-            _checkpoints: checkpoints,
+        let lock = sqlite::lock_data_dir(dir)?;
+        Store::with(Db::Sqlite(sqlite::SqliteDb::open(dir, durability)?), lock)
+    }
+
+    /// Opens the PostgreSQL database at `url` (applying the migrations it lacks), with `dir`
+    /// for the action log's files.
+    pub fn open_postgres(url: &str, dir: &Path) -> StoreResult<Store> {
+        let lock = sqlite::lock_data_dir(dir)?;
+        Store::with(Db::Postgres(Box::new(postgres::PgDb::open(url)?)), lock)
+    }
+
+    /// Opens the store `url` names, with `dir` as the data directory.
+    pub fn open_url(url: &StoreUrl, dir: &Path, durability: Durability) -> StoreResult<Store> {
+        match url {
+            StoreUrl::Sqlite => Store::open(dir, durability),
+            StoreUrl::Postgres(url) => Store::open_postgres(url, dir),
+        }
+    }
+
+    fn with(db: Db, lock: std::fs::File) -> StoreResult<Store> {
+        let mut store = Store {
+            db,
+            next_action: 0,
+            next_event: 0,
             _lock: lock,
+        };
+        let next = |sql: &mut dyn Sql, table: &str| -> StoreResult<i64> {
+            let row = sql.row(&format!("SELECT COALESCE(MAX(seq), 0) FROM {table}"), &[])?;
+            Ok(row.map(|r| r.int(0)).transpose()?.unwrap_or(0) + 1)
+        };
+        (store.next_action, store.next_event) =
+            store.read(|sql| Ok((next(sql, "action_log")?, next(sql, "event_history")?)))?;
+        Ok(store)
+    }
+
+    /// Runs reads (or single statements) on the store's connection.
+    fn read<R>(&mut self, f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>) -> StoreResult<R> {
+        match &mut self.db {
+            Db::Sqlite(db) => f(&mut sql::Sqlite(&db.conn)),
+            Db::Postgres(db) => db.read(f),
+        }
+    }
+
+    /// Runs `f` in one transaction, committed if it succeeds.
+    fn transaction<R>(&mut self, f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>) -> StoreResult<R> {
+        match &mut self.db {
+            Db::Sqlite(db) => {
+                let tx = db.conn.transaction()?;
+                let r = f(&mut sql::Sqlite(&tx))?;
+                tx.commit()?;
+                Ok(r)
+            }
+            Db::Postgres(db) => db.transaction(f),
+        }
+    }
+
+    /// Connects again after the database went away (PostgreSQL; SQLite never does).
+    pub fn reconnect(&mut self) -> StoreResult<()> {
+        match &mut self.db {
+            Db::Sqlite(_) => Ok(()),
+            Db::Postgres(db) => db.reconnect(),
+        }
+    }
+
+    pub fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        self.read(|sql| {
+            sql.row("SELECT value FROM meta WHERE key = ?1", args![key])?
+                .map(|r| r.text(0))
+                .transpose()
         })
     }
 
-    pub fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-    }
-
-    pub fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
+    pub fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.read(|sql| {
+            sql.exec(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                args![key, value],
+            )
+        })?;
         Ok(())
     }
 }

@@ -1,10 +1,16 @@
-//! PostgreSQL, the store an operator already runs (issue 22). So far: the schema, from the same
-//! numbered migrations as SQLite's (`schema::MIGRATIONS`, in PostgreSQL's dialect), applied at
-//! connection and recorded in `schema_migrations`; a database from a newer bang is refused. The
-//! game's writer and reader on PostgreSQL come next (docs/scale-out.md, stage 1).
+//! PostgreSQL, the store an operator already runs: the schema from the same numbered migrations
+//! as SQLite's (`schema::MIGRATIONS`, in PostgreSQL's dialect), applied at connection and
+//! recorded in `schema_migrations` (a database from a newer bang is refused); the store's
+//! statements run through [`Sql`] with `?N` rewritten to `$N` and each statement prepared once
+//! per connection. One bang at a time: the store holds an advisory lock for its session.
 
 use super::schema::{MIGRATIONS, Step, latest_version, postgres_dialect};
-use postgres::{Client, NoTls};
+use super::sql::{Arg, Cell, Dialect, Row, Sql};
+use super::{StoreError, StoreResult};
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, GenericClient, NoTls, Statement};
+use std::collections::HashMap;
+use std::time::Duration;
 
 /// Why the PostgreSQL store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -18,9 +24,204 @@ pub enum PgError {
     Newer { found: i64, known: i64 },
 }
 
-/// Connects to a database by URL (`postgres://user@host:port/db`).
+/// Connects to a database by URL (`postgres://user@host:port/db`). A server that does not
+/// answer is given up on after seconds, not the operating system's minutes, so the writer can
+/// say so and try again.
 pub fn connect(url: &str) -> Result<Client, PgError> {
-    Ok(Client::connect(url, NoTls)?)
+    let mut config: postgres::Config = url.parse()?;
+    config
+        .connect_timeout(Duration::from_secs(5))
+        .keepalives_idle(Duration::from_secs(10))
+        .tcp_user_timeout(Duration::from_secs(15));
+    Ok(config.connect(NoTls)?)
+}
+
+impl From<PgError> for StoreError {
+    fn from(e: PgError) -> Self {
+        match e {
+            PgError::Db(e) => StoreError::Postgres(e),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+/// The error says the database is out of reach (down, restarting, the connection cut), not
+/// that it refused the statement: the commit is worth trying again.
+pub(super) fn is_unreachable(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        // 08: connection exceptions; 57P: the server shutting down or starting up.
+        return code.code().starts_with("08") || code.code().starts_with("57P");
+    }
+    let text = e.to_string();
+    [
+        "error communicating with the server",
+        "error connecting to server",
+        "timeout waiting for server",
+        "connection closed",
+    ]
+    .iter()
+    .any(|p| text.starts_with(p))
+}
+
+/// The advisory lock a serving bang holds on its database ("bang" + 1).
+const SERVING_LOCK: i64 = 1_650_552_424;
+
+/// The store's connection to PostgreSQL and the statements prepared on it.
+pub(super) struct PgDb {
+    url: String,
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PgDb {
+    pub(super) fn open(url: &str) -> StoreResult<PgDb> {
+        let mut client = connect(url)?;
+        migrate(&mut client)?;
+        take_serving_lock(&mut client)?;
+        Ok(PgDb {
+            url: url.to_string(),
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    /// A new connection in place of a lost one (its prepared statements went with it).
+    pub(super) fn reconnect(&mut self) -> StoreResult<()> {
+        let mut client = connect(&self.url)?;
+        take_serving_lock(&mut client)?;
+        self.client = client;
+        self.statements.clear();
+        Ok(())
+    }
+
+    pub(super) fn read<R>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        f(&mut PgSql {
+            client: &mut self.client,
+            statements: &mut self.statements,
+        })
+    }
+
+    pub(super) fn transaction<R>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        let mut tx = self.client.transaction()?;
+        let r = f(&mut PgSql {
+            client: &mut tx,
+            statements: &mut self.statements,
+        })?;
+        tx.commit()?;
+        Ok(r)
+    }
+}
+
+/// Refuses a database another bang is serving from (both would acknowledge writes).
+fn take_serving_lock(client: &mut Client) -> StoreResult<()> {
+    let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&SERVING_LOCK])?;
+    if row.get::<_, bool>(0) {
+        Ok(())
+    } else {
+        Err(StoreError::Other(
+            "the PostgreSQL database is in use by another bang process: stop it, or give this \
+             one another database"
+                .into(),
+        ))
+    }
+}
+
+/// `?N` parameters as PostgreSQL writes them (`$N`). The store's SQL has no `?` elsewhere.
+fn numbered(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+/// A PostgreSQL connection or transaction, with the connection's prepared statements.
+struct PgSql<'a, C: GenericClient> {
+    client: &'a mut C,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+impl<C: GenericClient> PgSql<'_, C> {
+    fn statement(&mut self, sql: &str) -> StoreResult<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(&numbered(sql))?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+fn params<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
+}
+
+fn pg_cell(row: &postgres::Row, i: usize) -> StoreResult<Cell> {
+    let ty = row.columns()[i].type_();
+    let cell = if *ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i)?.map(Cell::Int)
+    } else if *ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(i)?
+            .map(|v| Cell::Int(v.into()))
+    } else if *ty == Type::BOOL {
+        row.try_get::<_, Option<bool>>(i)?
+            .map(|v| Cell::Int(v.into()))
+    } else {
+        row.try_get::<_, Option<String>>(i)?.map(Cell::Text)
+    };
+    Ok(cell.unwrap_or(Cell::Null))
+}
+
+impl<C: GenericClient> Sql for PgSql<'_, C> {
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<u64> {
+        let stmt = self.statement(sql)?;
+        Ok(self.client.execute(&stmt, &params(args))?)
+    }
+
+    fn rows(&mut self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
+        let stmt = self.statement(sql)?;
+        let found = self.client.query(&stmt, &params(args))?;
+        found
+            .iter()
+            .map(|r| (0..r.len()).map(|i| pg_cell(r, i)).collect())
+            .map(|cells: StoreResult<Vec<Cell>>| cells.map(Row))
+            .collect()
+    }
+
+    fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+}
+
+impl ToSql for Arg<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match (self, ty) {
+            (Arg::Int(v), t) if *t == Type::INT4 => {
+                v.map(i32::try_from).transpose()?.to_sql(ty, out)
+            }
+            (Arg::Int(v), _) => v.to_sql(ty, out),
+            (Arg::Text(v), _) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i64 as ToSql>::accepts(ty) || <i32 as ToSql>::accepts(ty) || <&str as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
 }
 
 /// The migrations a database has had.
@@ -80,4 +281,35 @@ fn apply_missing(client: &mut Client) -> Result<i64, PgError> {
         );
     }
     applied_version(client)
+}
+
+/// A reader's own connection (`event.query`), made when first needed and again after it was
+/// lost, so a query while the database is away fails alone and the next one reconnects.
+pub(super) struct PgReader {
+    url: String,
+    db: Option<(Client, HashMap<String, Statement>)>,
+}
+
+impl PgReader {
+    pub(super) fn new(url: &str) -> PgReader {
+        PgReader {
+            url: url.to_string(),
+            db: None,
+        }
+    }
+
+    pub(super) fn read<R>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        let (client, statements) = match &mut self.db {
+            Some(db) => db,
+            None => self.db.insert((connect(&self.url)?, HashMap::new())),
+        };
+        let read = f(&mut PgSql { client, statements });
+        if read.as_ref().is_err_and(StoreError::is_unreachable) {
+            self.db = None;
+        }
+        read
+    }
 }

@@ -23,7 +23,7 @@ pub enum RestoreError {
     #[error("the store was already handed to its writer")]
     StoreTaken,
     #[error("reading the store: {0}")]
-    Read(#[from] rusqlite::Error),
+    Read(#[from] super::StoreError),
     #[error("action log files: {0}")]
     ActionLogFiles(#[from] std::io::Error),
     #[error(

@@ -205,7 +205,7 @@ pub(super) fn postgres_dialect(sql: &str) -> String {
 
 fn apply_sqlite(conn: &Connection, step: &Step) -> StoreResult<()> {
     match step {
-        Step::Sql(sql) => conn.execute_batch(sql),
+        Step::Sql(sql) => Ok(conn.execute_batch(sql)?),
         Step::AddColumn {
             table,
             column,
@@ -221,11 +221,11 @@ pub(super) fn latest_version() -> i64 {
 
 /// The migrations a database has had.
 pub(super) fn applied_version(conn: &Connection) -> StoreResult<i64> {
-    conn.query_row(
+    Ok(conn.query_row(
         "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
         [],
         |r| r.get(0),
-    )
+    )?)
 }
 
 /// Applies the migrations a database lacks; refuses one from a newer bang.

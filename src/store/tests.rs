@@ -44,7 +44,7 @@ fn checkpoints_reach_the_database_file_without_the_writer() {
     store.commit(&mut changes).unwrap();
     // The writer never checkpoints (autocheckpoint is off); the checkpoint thread copies the
     // committed pages into the database file within a few of its periods.
-    let deadline = std::time::Instant::now() + Checkpointer::EVERY * 20;
+    let deadline = std::time::Instant::now() + super::checkpoint::Checkpointer::EVERY * 20;
     while std::fs::metadata(&db).unwrap().len() <= before {
         assert!(
             std::time::Instant::now() < deadline,
@@ -75,7 +75,7 @@ fn committed_characters_come_back_identical() {
         };
         store.commit(&mut changes).unwrap();
     }
-    let store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
     let loaded = store.load_characters(ShipCatalog::Seed).unwrap();
     assert_eq!(loaded.len(), 2);
     assert_eq!(
@@ -169,7 +169,7 @@ fn pending_after(batches: Vec<Changes>) -> BTreeMap<String, CombatAction> {
         let mut batches = batches;
         store.commit_in_order(&mut batches).unwrap();
     }
-    let store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
     let (_, _, fights) = store.load_combat().unwrap();
     assert_eq!(fights.len(), 1);
     fights[0]
@@ -325,8 +325,8 @@ fn a_data_directory_made_before_a_column_was_added_gets_it_at_open() {
         )
         .unwrap();
     }
-    let store = Store::open(dir.path(), Durability::Normal).unwrap();
-    let extras = store.load_extras().unwrap();
+    let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let extras = store.read(super::load::load_extras).unwrap();
     assert_eq!(
         extras.get("old"),
         Some(&super::CharacterExtras {

@@ -37,7 +37,7 @@ const MAX_MERGED: usize = 256;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreWriteError {
     #[error("commit failed: {0}")]
-    Commit(#[source] Arc<rusqlite::Error>),
+    Commit(#[source] Arc<super::StoreError>),
     #[error("the store writer stopped")]
     Stopped,
     #[error("the store is gone")]
