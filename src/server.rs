@@ -210,6 +210,7 @@ pub struct Server {
 fn install_read_models(
     app: &mut App,
     settings: &ServerSettings,
+    store_health: Arc<crate::store::StoreHealth>,
 ) -> Result<crate::net::ReadModels, ServerError> {
     install_history(app, settings)?;
     let board = LeaderboardCache::new(settings.leaderboard_refresh_secs);
@@ -222,6 +223,7 @@ fn install_read_models(
     Ok(crate::net::ReadModels {
         standings,
         operators,
+        store_health: Some(store_health),
     })
 }
 
@@ -286,6 +288,7 @@ impl Server {
                 source: Box::new(source),
             },
         )?;
+        let store_health = store.health();
         let (inbox_tx, inbox_rx) = crossbeam_channel::bounded(settings.inbox_requests.max(1));
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let mut app = build_app(GameSetup {
@@ -315,7 +318,7 @@ impl Server {
             settings.net.outbox_bytes,
             settings.net.outbound_bytes_total,
         ));
-        let read_models = install_read_models(&mut app, &settings)?;
+        let read_models = install_read_models(&mut app, &settings, store_health)?;
         app.add_plugins((
             store_plugin,
             BridgePlugin {

@@ -110,7 +110,7 @@ async fn clients_that_never_read_hold_no_more_than_the_byte_budget() {
 async fn short_of_descriptors_the_server_answers_503_instead_of_hanging() {
     let data = tempfile::tempdir().unwrap();
     // 300 descriptors: bang lowers its WebSocket limit to fit them with its reserve.
-    let (mut child, addr) = spawn_bang_with(data.path(), &[], Some(300));
+    let (mut child, addr) = spawn_bang_with::<&str>(data.path(), &[], Some(300));
     let mut open = Vec::new();
     let mut refused = 0;
     for _ in 0..320 {

@@ -48,11 +48,20 @@ async fn server_info(State(shared): State<Arc<Shared>>) -> Json<ServerStatusResu
     Json(ServerStatusResult::new(shared.universe.sector_count()))
 }
 
-async fn health(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
-    Json(json!({
-        "status": "ok",
+/// 200 while the server can acknowledge actions; 503 while the store is out of reach (replies
+/// are held until it is back), so a load balancer or an operator's probe sees it.
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    let store = shared.store_health.as_ref().map(|h| h.report());
+    let reachable = store.as_ref().is_none_or(|s| s.reachable);
+    let body = Json(json!({
+        "status": if reachable { "ok" } else { "degraded" },
         "connections": shared.open_connections.load(Ordering::Relaxed),
-    }))
+        "store": store,
+    }));
+    match reachable {
+        true => body.into_response(),
+        false => (StatusCode::SERVICE_UNAVAILABLE, body).into_response(),
+    }
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {

@@ -149,6 +149,8 @@ pub(crate) struct Shared {
     pub standings: bang_systems::v2026::leaderboard::Published,
     /// Operators' logins (published by the game loop).
     pub operators: auth::OperatorLogins,
+    /// Whether the store's database can be reached (`/healthz`).
+    pub store_health: Option<Arc<crate::store::StoreHealth>>,
 }
 
 /// What the game loop publishes for the routes the network thread answers alone.
@@ -158,6 +160,8 @@ pub struct ReadModels {
     pub standings: bang_systems::v2026::leaderboard::Published,
     /// Operators' logins (`/metrics`, the firehose).
     pub operators: auth::OperatorLogins,
+    /// Whether the store's database can be reached (`/healthz`).
+    pub store_health: Option<Arc<crate::store::StoreHealth>>,
 }
 
 /// The running network thread.
@@ -223,6 +227,7 @@ pub fn spawn_network(
         sockets: Default::default(),
         standings: read_models.standings,
         operators: read_models.operators,
+        store_health: read_models.store_health,
     });
     let stop = stop_requested.clone();
     let thread = std::thread::Builder::new()

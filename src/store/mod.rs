@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod action_log;
 mod checkpoint;
 mod commit;
+mod health;
 mod history;
 mod keyed;
 mod load;
@@ -34,6 +35,7 @@ use bang_components::universe::SectorId;
 use bang_components::unowned_ships::UnownedShip;
 use std::path::Path;
 
+pub use health::{HealthReport, StoreHealth};
 pub use history::HistoryDb;
 pub use plugin::StorePlugin;
 
@@ -249,6 +251,7 @@ pub struct Store {
     /// again, never a second copy.
     next_action: i64,
     next_event: i64,
+    health: std::sync::Arc<StoreHealth>,
     /// The data directory's lock, held for the store's life (released by the OS on any exit).
     _lock: std::fs::File,
 }
@@ -294,7 +297,12 @@ impl Store {
     }
 
     fn with(db: Db, lock: std::fs::File) -> StoreResult<Store> {
+        let backend = match db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        };
         let mut store = Store {
+            health: std::sync::Arc::new(StoreHealth::new(backend)),
             db,
             next_action: 0,
             next_event: 0,
@@ -328,6 +336,11 @@ impl Store {
             }
             Db::Postgres(db) => db.transaction(f),
         }
+    }
+
+    /// Whether the database can be reached, as the writer last found it.
+    pub fn health(&self) -> std::sync::Arc<StoreHealth> {
+        self.health.clone()
     }
 
     /// Connects again after the database went away (PostgreSQL; SQLite never does).

@@ -121,18 +121,28 @@ impl PgDb {
     }
 }
 
+/// How long a starting bang waits for the lock: a server killed a moment ago holds it until
+/// PostgreSQL notices its connection is gone.
+const LOCK_PATIENCE: Duration = Duration::from_secs(10);
+
 /// Refuses a database another bang is serving from (both would acknowledge writes).
 fn take_serving_lock(client: &mut Client) -> StoreResult<()> {
-    let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&SERVING_LOCK])?;
-    if row.get::<_, bool>(0) {
-        Ok(())
-    } else {
-        Err(StoreError::Other(
-            "the PostgreSQL database is in use by another bang process: stop it, or give this \
-             one another database"
-                .into(),
-        ))
+    let started = std::time::Instant::now();
+    loop {
+        let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&SERVING_LOCK])?;
+        if row.get::<_, bool>(0) {
+            return Ok(());
+        }
+        if started.elapsed() > LOCK_PATIENCE {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
+    Err(StoreError::Other(
+        "the PostgreSQL database is in use by another bang process: stop it, or give this \
+             one another database"
+            .into(),
+    ))
 }
 
 /// `?N` parameters as PostgreSQL writes them (`$N`). The store's SQL has no `?` elsewhere.
@@ -245,6 +255,8 @@ pub fn migrate(client: &mut Client) -> Result<i64, PgError> {
 }
 
 fn apply_missing(client: &mut Client) -> Result<i64, PgError> {
+    // Re-applying a step that is already there is harmless; PostgreSQL need not say so.
+    client.batch_execute("SET client_min_messages = warning")?;
     client.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",

@@ -7,9 +7,10 @@
 use super::action_log::ActionLogFiles;
 use super::{Changes, Store};
 use crate::metrics::Metrics;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What runs once an update's changes are committed.
 pub type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
@@ -48,6 +49,7 @@ pub enum StoreWriteError {
 
 pub struct Writer {
     tx: Option<crossbeam_channel::Sender<Batch>>,
+    stopping: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     failed: Arc<Mutex<Option<StoreWriteError>>>,
 }
@@ -59,6 +61,7 @@ fn commit_batches(
     files: &mut ActionLogFiles,
     batches: Vec<Batch>,
     follow: &Followers,
+    stop: &AtomicBool,
 ) -> Result<(), StoreWriteError> {
     let metrics = follow.metrics.as_deref();
     let started = Instant::now();
@@ -79,10 +82,7 @@ fn commit_batches(
         then.extend(b.then);
     }
     if !changes.is_empty() {
-        if let Err(e) = store.commit_in_order(&mut changes) {
-            tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
-            return Err(StoreWriteError::Commit(Arc::new(e)));
-        }
+        commit_durably(store, &mut changes, stop)?;
         // The files follow the table; if this write fails they catch up at the next start.
         if let Err(e) = files.append(changes.iter().flat_map(|c| &c.actions)) {
             tracing::error!(error = %e, "action log file write failed (the store has the entries)");
@@ -106,6 +106,67 @@ fn commit_batches(
     Ok(())
 }
 
+/// How long a writer asked to stop keeps retrying a commit the database did not take.
+const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(10);
+/// The longest wait between two reconnections.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Commits; while the database is out of reach (PostgreSQL restarting, the network cut), keeps
+/// reconnecting with backoff and writing the same changes again, holding everything that waits
+/// on them. Writing them again is safe even if the lost commit went through (see
+/// `Store::commit_in_order`). Any other failure stops the writer.
+fn commit_durably(
+    store: &mut Store,
+    changes: &mut [Changes],
+    stopping: &AtomicBool,
+) -> Result<(), StoreWriteError> {
+    let health = store.health();
+    let fatal = |e: super::StoreError| {
+        tracing::error!(error = %e, "store commit failed; refusing to acknowledge anything more");
+        StoreWriteError::Commit(Arc::new(e))
+    };
+    let mut backoff = Duration::from_millis(50);
+    let mut stop_seen: Option<Instant> = None;
+    loop {
+        match store.commit_in_order(changes) {
+            Ok(()) => {
+                if let Some(lasted) = health.committed() {
+                    tracing::warn!(
+                        secs = lasted.as_secs_f64(),
+                        "the store is reachable again; held replies are going out"
+                    );
+                }
+                return Ok(());
+            }
+            Err(e) if e.is_unreachable() => {
+                if health.report().reachable {
+                    tracing::error!(error = %e, "the store is unreachable: holding replies and retrying");
+                }
+                health.failed(&e);
+            }
+            Err(e) => return Err(fatal(e)),
+        }
+        loop {
+            if stopping.load(Ordering::Relaxed)
+                && stop_seen.get_or_insert_with(Instant::now).elapsed() > SHUTDOWN_PATIENCE
+            {
+                return Err(fatal(super::StoreError::Other(
+                    "stopping with the store still unreachable".into(),
+                )));
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+            match store.reconnect() {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store reconnection failed");
+                    health.failed(&e);
+                }
+            }
+        }
+    }
+}
+
 /// Who hears of the writer's commits besides the store.
 #[derive(Clone, Default)]
 pub struct Followers {
@@ -122,6 +183,9 @@ impl Writer {
         let (tx, rx) = crossbeam_channel::unbounded::<Batch>();
         let failed = Arc::new(Mutex::new(None));
         let failure = failed.clone();
+        // Set when the writer is asked to stop (it then gives up on an unreachable store).
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = stopping.clone();
         let thread = std::thread::Builder::new()
             .name("bang-store".into())
             .spawn(move || {
@@ -133,7 +197,8 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    if let Err(e) = commit_batches(&mut store, &mut files, batches, &follow) {
+                    if let Err(e) = commit_batches(&mut store, &mut files, batches, &follow, &stop)
+                    {
                         *failure.lock().expect("failure lock") = Some(e);
                         // Nothing after a failed commit may be acknowledged: stop here.
                         return;
@@ -142,6 +207,7 @@ impl Writer {
             })?;
         Ok(Writer {
             tx: Some(tx),
+            stopping,
             thread: Some(thread),
             failed,
         })
@@ -167,6 +233,7 @@ impl Writer {
 impl Drop for Writer {
     /// Commits and delivers everything already handed over before the store closes.
     fn drop(&mut self) {
+        self.stopping.store(true, Ordering::Relaxed);
         drop(self.tx.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();

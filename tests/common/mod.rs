@@ -3,8 +3,12 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod backing;
+pub mod ledger;
 pub mod pg;
 pub mod v2026;
+
+pub use backing::Backing;
 
 use bang::net::NetConfig;
 use bang::server::{RunningServer, ServerSettings, WorldSource};
@@ -204,13 +208,13 @@ pub fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
 
 /// Starts the real binary and reads the address it prints.
 pub fn spawn_bang(data: &std::path::Path) -> (Child, std::net::SocketAddr) {
-    spawn_bang_with(data, &[], None)
+    spawn_bang_with::<&str>(data, &[], None)
 }
 
 /// Starts the real binary with extra `serve` arguments, under an open-file limit if given.
-pub fn spawn_bang_with(
+pub fn spawn_bang_with<S: AsRef<std::ffi::OsStr>>(
     data: &std::path::Path,
-    extra: &[&str],
+    extra: &[S],
     open_files: Option<u64>,
 ) -> (Child, std::net::SocketAddr) {
     let mut command = match open_files {

@@ -95,18 +95,30 @@ impl PgCluster {
                 "--no-sync",
             ],
         );
-        let port = free_port();
+        let cluster = PgCluster {
+            dir,
+            bin,
+            port: free_port(),
+        };
+        cluster.start_again();
+        cluster
+    }
+
+    /// Starts the server (again, after `kill`) on its files and port.
+    pub fn start_again(&self) {
+        let data = self.dir.path().join("data");
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
-            dir.path().display()
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
+            self.port,
+            self.dir.path().display()
         );
-        let log = dir.path().join("server.log");
+        let log = self.dir.path().join("server.log");
         run(
-            &bin,
+            &self.bin,
             "pg_ctl",
             &[
                 "-D",
-                data_s,
+                data.to_str().unwrap(),
                 "-o",
                 &options,
                 "-l",
@@ -115,7 +127,6 @@ impl PgCluster {
                 "start",
             ],
         );
-        PgCluster { dir, bin, port }
     }
 
     /// A connection URL for database `postgres` as user `bang`.
