@@ -1,17 +1,25 @@
 //! Durable state: a restart restores everything, and a `kill -9` right after a reply loses
-//! nothing that reply acknowledged.
+//! nothing that reply acknowledged; on SQLite and on PostgreSQL alike.
 
 mod common;
 
-use bang::net::NetConfig;
-use common::{Client, act, spawn_bang, start_server_in};
+use common::{Backing, Client, act, spawn_bang_with};
 use serde_json::json;
 
 #[tokio::test]
-async fn a_restart_restores_characters_ships_and_maps() {
+async fn a_restart_restores_characters_ships_and_maps_on_sqlite() {
+    restart_restores(&Backing::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_restart_restores_characters_ships_and_maps_on_postgresql() {
+    restart_restores(&Backing::postgres()).await;
+}
+
+async fn restart_restores(backing: &Backing) {
     let data = tempfile::tempdir().unwrap();
     let before = {
-        let server = start_server_in(data.path(), 20.0, NetConfig::default());
+        let server = start_on(backing, data.path());
         let mut c = Client::connect(server.addr).await;
         c.ok(
             "join",
@@ -28,7 +36,7 @@ async fn a_restart_restores_characters_ships_and_maps() {
         server.stop().unwrap();
         map
     };
-    let server = start_server_in(data.path(), 20.0, NetConfig::default());
+    let server = start_on(backing, data.path());
     let mut c = Client::connect(server.addr).await;
     // A reconnecting client joins again (which records a fresh visit to its current sector).
     let (events, _) = c.rpc("join", json!({"character_id": "alice"})).await;
@@ -70,9 +78,18 @@ async fn a_restart_restores_characters_ships_and_maps() {
 }
 
 #[tokio::test]
-async fn kill_9_right_after_a_move_reply_keeps_the_move() {
+async fn kill_9_right_after_a_move_reply_keeps_the_move_on_sqlite() {
+    kill_after_move(&Backing::Sqlite).await;
+}
+
+#[tokio::test]
+async fn kill_9_right_after_a_move_reply_keeps_the_move_on_postgresql() {
+    kill_after_move(&Backing::postgres()).await;
+}
+
+async fn kill_after_move(backing: &Backing) {
     let data = tempfile::tempdir().unwrap();
-    let (mut child, addr) = spawn_bang(data.path());
+    let (mut child, addr) = spawn_on(backing, data.path());
     let mut c = Client::connect(addr).await;
     c.ok("join", json!({"character_id": "alice"})).await;
     let moved = c
@@ -82,7 +99,7 @@ async fn kill_9_right_after_a_move_reply_keeps_the_move() {
     child.kill().unwrap(); // SIGKILL: no shutdown code runs.
     child.wait().unwrap();
 
-    let (mut child, addr) = spawn_bang(data.path());
+    let (mut child, addr) = spawn_on(backing, data.path());
     let mut c = Client::connect(addr).await;
     let status = c.ok("join", json!({"character_id": "alice"})).await;
     assert_eq!(status["sector"], 2);
@@ -94,9 +111,18 @@ async fn kill_9_right_after_a_move_reply_keeps_the_move() {
 }
 
 #[tokio::test]
-async fn a_fight_survives_a_kill_9_and_ends_normally() {
+async fn a_fight_survives_a_kill_9_and_ends_normally_on_sqlite() {
+    fight_survives_kill(&Backing::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_fight_survives_a_kill_9_and_ends_normally_on_postgresql() {
+    fight_survives_kill(&Backing::postgres()).await;
+}
+
+async fn fight_survives_kill(backing: &Backing) {
     let data = tempfile::tempdir().unwrap();
-    let (mut child, addr) = common::spawn_bang(data.path());
+    let (mut child, addr) = spawn_on(backing, data.path());
     let mut a = Client::connect(addr).await;
     a.ok("join", json!({"character_id": "a"})).await;
     let mut b = Client::connect(addr).await;
@@ -131,7 +157,7 @@ async fn a_fight_survives_a_kill_9_and_ends_normally() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let (mut child, addr) = common::spawn_bang(data.path());
+    let (mut child, addr) = spawn_on(backing, data.path());
     let mut a = Client::connect(addr).await;
     let mut b = Client::connect(addr).await;
     b.ok("join", json!({"character_id": "b"})).await;
@@ -182,9 +208,18 @@ async fn a_fight_survives_a_kill_9_and_ends_normally() {
 /// The store writes garrisons by change detection: a garrison restored at start and later taken
 /// away must stay gone after the next restart (its row deleted, not left behind).
 #[tokio::test]
-async fn a_restored_garrison_that_is_collected_stays_gone_after_a_restart() {
+async fn a_restored_garrison_that_is_collected_stays_gone_after_a_restart_on_sqlite() {
+    collected_garrison_stays_gone(&Backing::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_restored_garrison_that_is_collected_stays_gone_after_a_restart_on_postgresql() {
+    collected_garrison_stays_gone(&Backing::postgres()).await;
+}
+
+async fn collected_garrison_stays_gone(backing: &Backing) {
     let data = tempfile::tempdir().unwrap();
-    let restart = || start_server_in(data.path(), 20.0, NetConfig::default());
+    let restart = || start_on(backing, data.path());
     {
         let server = restart();
         let mut c = Client::connect(server.addr).await;
@@ -223,4 +258,22 @@ async fn a_restored_garrison_that_is_collected_stays_gone_after_a_restart() {
         "the collected garrison came back: {joined}"
     );
     server.stop().unwrap();
+}
+
+/// The server in-process on this store (started off the test's runtime: PostgreSQL's client
+/// blocks).
+fn start_on(backing: &Backing, data: &std::path::Path) -> bang::server::RunningServer {
+    std::thread::scope(|s| {
+        s.spawn(|| common::start_with(data, |settings| backing.apply(settings)))
+            .join()
+            .expect("the server starts")
+    })
+}
+
+/// The real binary on this store.
+fn spawn_on(
+    backing: &Backing,
+    data: &std::path::Path,
+) -> (std::process::Child, std::net::SocketAddr) {
+    spawn_bang_with(data, &backing.serve_args(), None)
 }

@@ -44,6 +44,8 @@ pub struct Ledger {
     /// (sector, warp, fighters, garrison) if the in-flight request succeeds.
     pub in_flight: Option<(u32, i64, i64, i64)>,
     pub messages: Vec<i64>,
+    /// Successful replies received.
+    pub acks: u64,
 }
 
 pub async fn trader(
@@ -108,6 +110,7 @@ pub async fn trader(
         {
             let mut l = ledger.lock().unwrap();
             if reply["ok"] == true {
+                l.acks += 1;
                 if let Some((s, w, f, g)) = expect {
                     (l.sector, l.warp, l.fighters, l.garrison) = (s, w, f, g);
                 } else if let Some(id) = reply["result"]["id"].as_i64() {
