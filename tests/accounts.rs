@@ -7,7 +7,7 @@ mod common;
 
 use bang_components::account::AuthMode;
 use common::accounts::*;
-use common::{Client, named, start_with};
+use common::{Backing, Client, named, start_with};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -304,13 +304,22 @@ async fn names_with_control_characters_or_that_pass_for_another_are_refused() {
 }
 
 #[tokio::test]
-async fn accounts_and_logins_survive_a_restart() {
-    let (server, data) = accounts_server(|_| {});
+async fn accounts_and_logins_survive_a_restart_on_sqlite() {
+    accounts_survive_a_restart(&Backing::Sqlite).await;
+}
+
+#[tokio::test]
+async fn accounts_and_logins_survive_a_restart_on_postgresql() {
+    accounts_survive_a_restart(&Backing::postgres()).await;
+}
+
+async fn accounts_survive_a_restart(backing: &Backing) {
+    let (server, data) = accounts_server_on(backing, |_| {});
     let (mut c, token) = registered(server.addr, "keeper").await;
     c.ok("join", json!({"character_id": "kept"})).await;
     drop(c);
     drop(server);
-    let server = start_with(data.path(), |s| s.auth = AuthMode::Accounts);
+    let server = backing.start(data.path(), |s| s.auth = AuthMode::Accounts);
     let mut c = Client::connect(server.addr).await;
     c.ok("join", json!({"character_id": "kept", "token": token}))
         .await;

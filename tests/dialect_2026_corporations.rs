@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::Client;
 use common::named;
-use common::v2026::{D2026, joined, seed, start, world_copy};
+use common::v2026::{D2026, joined, seed, start, start_on, world_copy};
+use common::{Backing, Client};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -346,10 +346,19 @@ async fn members_do_not_fight_each_other_and_read_their_corporation_s_events() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn corporations_and_their_ships_survive_a_restart() {
+async fn corporations_and_their_ships_survive_a_restart_on_sqlite() {
+    corporations_survive_a_restart(&Backing::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corporations_and_their_ships_survive_a_restart_on_postgresql() {
+    corporations_survive_a_restart(&Backing::postgres()).await;
+}
+
+async fn corporations_survive_a_restart(backing: &Backing) {
     let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
     rich(world.path(), "ada", 1, 20_000, 500_000);
-    let server = start(world.path(), data.path());
+    let server = start_on(world.path(), data.path(), backing);
     let (mut ada, _) = joined(server.addr, "ada").await;
     let (corp, ship) = corporation_with_ship(&mut ada, 0).await;
     let buy = json!({"character_id": "ada", "commodity": "neuro_symbolics", "quantity": 2, "trade_type": "buy"});
@@ -357,7 +366,7 @@ async fn corporations_and_their_ships_survive_a_restart() {
     drop(ada);
     server.stop().unwrap();
 
-    let server = start(world.path(), data.path());
+    let server = start_on(world.path(), data.path(), backing);
     let (mut ada, _) = joined(server.addr, "ada").await;
     let mine = ada
         .ok("my.corporation", json!({"character_id": "ada"}))

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::v2026::{joined, start, world_copy};
+use common::Backing;
+use common::v2026::{joined, start, start_on, world_copy};
 use serde_json::{Value, json};
 
 fn now() -> String {
@@ -21,9 +22,18 @@ fn events_named<'a>(result: &'a Value, name: &str) -> Vec<&'a Value> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_player_finds_its_own_events_and_an_operator_everyone_s() {
+async fn a_player_finds_its_own_events_and_an_operator_everyone_s_on_sqlite() {
+    own_events_and_everyone_s(&Backing::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_finds_its_own_events_and_an_operator_everyone_s_on_postgresql() {
+    own_events_and_everyone_s(&Backing::postgres()).await;
+}
+
+async fn own_events_and_everyone_s(backing: &Backing) {
     let (world, data) = (world_copy(), tempfile::tempdir().unwrap());
-    let server = start(world.path(), data.path());
+    let server = start_on(world.path(), data.path(), backing);
     let start_at = now();
     let (mut ada, _) = joined(server.addr, "ada").await;
     let (mut bo, _) = joined(server.addr, "bo").await;
@@ -75,7 +85,7 @@ async fn a_player_finds_its_own_events_and_an_operator_everyone_s() {
     );
     drop((ada, bo));
     server.stop().unwrap();
-    let server = start(world.path(), data.path());
+    let server = start_on(world.path(), data.path(), backing);
     let (mut ada, _) = joined(server.addr, "ada").await;
     let kept = ada.ok("event.query", window).await;
     assert!(

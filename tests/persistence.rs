@@ -19,7 +19,7 @@ async fn a_restart_restores_characters_ships_and_maps_on_postgresql() {
 async fn restart_restores(backing: &Backing) {
     let data = tempfile::tempdir().unwrap();
     let before = {
-        let server = start_on(backing, data.path());
+        let server = backing.start(data.path(), |_| {});
         let mut c = Client::connect(server.addr).await;
         c.ok(
             "join",
@@ -36,7 +36,7 @@ async fn restart_restores(backing: &Backing) {
         server.stop().unwrap();
         map
     };
-    let server = start_on(backing, data.path());
+    let server = backing.start(data.path(), |_| {});
     let mut c = Client::connect(server.addr).await;
     // A reconnecting client joins again (which records a fresh visit to its current sector).
     let (events, _) = c.rpc("join", json!({"character_id": "alice"})).await;
@@ -219,7 +219,7 @@ async fn a_restored_garrison_that_is_collected_stays_gone_after_a_restart_on_pos
 
 async fn collected_garrison_stays_gone(backing: &Backing) {
     let data = tempfile::tempdir().unwrap();
-    let restart = || start_on(backing, data.path());
+    let restart = || backing.start(data.path(), |_| {});
     {
         let server = restart();
         let mut c = Client::connect(server.addr).await;
@@ -258,16 +258,6 @@ async fn collected_garrison_stays_gone(backing: &Backing) {
         "the collected garrison came back: {joined}"
     );
     server.stop().unwrap();
-}
-
-/// The server in-process on this store (started off the test's runtime: PostgreSQL's client
-/// blocks).
-fn start_on(backing: &Backing, data: &std::path::Path) -> bang::server::RunningServer {
-    std::thread::scope(|s| {
-        s.spawn(|| common::start_with(data, |settings| backing.apply(settings)))
-            .join()
-            .expect("the server starts")
-    })
 }
 
 /// The real binary on this store.

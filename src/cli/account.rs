@@ -19,6 +19,9 @@ pub(crate) enum AccountCommand {
         /// bang's data directory [default: ./data]
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        /// The store the server uses: `sqlite` or a postgres:// URL [default: sqlite]
+        #[arg(long, value_name = "URL", default_value = "sqlite")]
+        store: bang::store::StoreUrl,
     },
 }
 
@@ -28,6 +31,7 @@ pub(crate) fn run_account(command: AccountCommand) -> Result<(), CliError> {
         operator,
         replace,
         data,
+        store,
     } = command;
     let password = match std::env::var("BANG_PASSWORD") {
         Ok(p) => p,
@@ -42,7 +46,8 @@ pub(crate) fn run_account(command: AccountCommand) -> Result<(), CliError> {
         false => bang_components::account::AccountRole::Player,
     };
     std::fs::create_dir_all(&data)?;
-    let account = bang::store::accounts::add_account(&data, &username, &password, role, replace)?;
+    let account =
+        bang::store::accounts::add_account_in(&store, &data, &username, &password, role, replace)?;
     println!(
         "account '{}' ({:?}) saved in {}",
         account.name,

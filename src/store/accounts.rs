@@ -1,8 +1,9 @@
 //! Accounts written while no server runs: how the first operator comes to be (`bang account
 //! add --operator`), and how an operator locked out of every login gets back in. The data
-//! directory's lock keeps this from racing a running server.
+//! directory's lock (and, on PostgreSQL, the database's advisory lock) keeps this from racing a
+//! running server.
 
-use super::{Changes, Durability, Store};
+use super::{Changes, Durability, Store, StoreUrl};
 use bang_components::account::{Account, AccountRole, AccountSettings};
 use bang_components::names::{name_key, normalise};
 use bang_components::time::GameClock;
@@ -22,8 +23,20 @@ pub enum AddAccountError {
 }
 
 /// Adds an account (or, with `replace`, sets an existing one's password and role, ending its
-/// logins) to the store in `data`.
+/// logins) to the SQLite store in `data`.
 pub fn add_account(
+    data: &Path,
+    name: &str,
+    password: &str,
+    role: AccountRole,
+    replace: bool,
+) -> Result<Account, AddAccountError> {
+    add_account_in(&StoreUrl::Sqlite, data, name, password, role, replace)
+}
+
+/// [`add_account`] on the store `url` names, with `data` as the data directory.
+pub fn add_account_in(
+    url: &StoreUrl,
     data: &Path,
     name: &str,
     password: &str,
@@ -39,7 +52,7 @@ pub fn add_account(
             "password must be at least {min} characters"
         )));
     }
-    let mut store = Store::open(data, Durability::Full)?;
+    let mut store = Store::open_url(url, data, Durability::Full)?;
     let (accounts, logins) = store.load_accounts()?;
     let existing = accounts
         .into_iter()

@@ -1,7 +1,7 @@
 //! Helpers for tests of accounts mode: a server with an operator, registered players, the
 //! operator's login, a bare HTTP request, and the action log's day files.
 
-use super::{Client, start_with};
+use super::{Backing, Client};
 use bang::server::RunningServer;
 use bang_components::account::{AccountRole, AccountSettings, AuthMode};
 use serde_json::{Value, json};
@@ -13,23 +13,38 @@ pub const OPERATOR_PASSWORD: &str = "operator-password";
 
 /// An accounts-mode server with an operator `root` (added offline, as `bang account add` does).
 pub fn accounts_server(
-    adjust: impl FnOnce(&mut AccountSettings),
+    adjust: impl FnOnce(&mut AccountSettings) + Send,
+) -> (RunningServer, tempfile::TempDir) {
+    accounts_server_on(&Backing::Sqlite, adjust)
+}
+
+/// [`accounts_server`] on the store `backing` names.
+pub fn accounts_server_on(
+    backing: &Backing,
+    adjust: impl FnOnce(&mut AccountSettings) + Send,
 ) -> (RunningServer, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
-    bang::store::accounts::add_account(
-        data.path(),
-        "root",
-        OPERATOR_PASSWORD,
-        AccountRole::Operator,
-        false,
-    )
-    .unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            bang::store::accounts::add_account_in(
+                &backing.url(),
+                data.path(),
+                "root",
+                OPERATOR_PASSWORD,
+                AccountRole::Operator,
+                false,
+            )
+        })
+        .join()
+        .unwrap()
+        .unwrap()
+    });
     let mut settings = AccountSettings {
         metrics_token: Some("metrics-secret".into()),
         ..AccountSettings::default()
     };
     adjust(&mut settings);
-    let server = start_with(data.path(), |s| {
+    let server = backing.start(data.path(), |s| {
         s.auth = AuthMode::Accounts;
         s.accounts = settings;
         s.admin_token = Some("shared-admin-token".into());

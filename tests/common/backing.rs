@@ -2,7 +2,7 @@
 //! throwaway PostgreSQL cluster of its own (`pg`). Tests that must hold on both run once each.
 
 use super::pg::PgCluster;
-use bang::server::ServerSettings;
+use bang::server::{RunningServer, ServerSettings};
 use bang::store::{Durability, Store, StoreUrl};
 
 pub enum Backing {
@@ -52,6 +52,25 @@ impl Backing {
             })
             .join()
             .expect("the store check ran")
+        })
+    }
+
+    /// A server in-process on the small world and this store, adjusted by `adjust`; started
+    /// off the test's runtime (PostgreSQL's client blocks).
+    pub fn start(
+        &self,
+        data: &std::path::Path,
+        adjust: impl FnOnce(&mut ServerSettings) + Send,
+    ) -> RunningServer {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                super::start_with(data, |settings| {
+                    self.apply(settings);
+                    adjust(settings);
+                })
+            })
+            .join()
+            .expect("the server starts")
         })
     }
 

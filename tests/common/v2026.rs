@@ -51,6 +51,20 @@ pub fn start_configured(
     })
 }
 
+/// A server whose jumps take a few milliseconds, on the store `backing` names.
+pub fn start_on(world: &Path, data: &Path, backing: &super::Backing) -> RunningServer {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            start_configured(world, data, |settings| {
+                settings.rules.hyperspace_secs_per_turn = 0.02;
+                backing.apply(settings);
+            })
+        })
+        .join()
+        .expect("the server starts")
+    })
+}
+
 /// A server whose jumps take a few milliseconds.
 pub fn start(world: &Path, data: &Path) -> RunningServer {
     start_with_hyperspace(world, data, 0.02)
