@@ -172,7 +172,7 @@ fn assert_refusals(dir: &Path, p0: &Path, shard1: &Value) {
     let (ok, err) = merge_command(&[p0, &p]);
     assert!(
         !ok && err.contains("other-seed.json: not of the same run as")
-            && err.contains("--seed is 4, not 3"),
+            && err.contains("config.seed is 4, not 3"),
         "{err}"
     );
     let (ok, err) = merge_command(&[p0, p0]);

@@ -221,7 +221,7 @@ fn check(shards: &[Input]) -> Result<(), LoadtestError> {
     Ok(())
 }
 
-/// The first option in which two shards' `config` differ, if any. The address may differ (each
+/// The first option in which two shards' `config` differ, if any, as the report names it. The address may differ (each
 /// machine may reach the server by another name).
 fn config_difference(a: &Value, b: &Value) -> Option<String> {
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
@@ -232,12 +232,7 @@ fn config_difference(a: &Value, b: &Value) -> Option<String> {
         .find(|k| a.get(*k) != b.get(*k))
         .map(|k| {
             let show = |v: Option<&Value>| v.map_or("absent".to_string(), Value::to_string);
-            format!(
-                "--{} is {}, not {}",
-                k.replace('_', "-"),
-                show(b.get(k)),
-                show(a.get(k))
-            )
+            format!("config.{k} is {}, not {}", show(b.get(k)), show(a.get(k)))
         })
 }
 

@@ -47,8 +47,9 @@ fn combat(s: &mut Stats, t0: Instant, id: &str, from_ms: u64, end: Option<(u64, 
     s.combats.insert(id.to_string(), rec);
 }
 
-/// A shard's report as `bang loadtest --shard I/N` writes it (through JSON text and back).
-fn report(shard: Shard, seed: u64, stats: &Stats, t0: Instant) -> Value {
+/// A shard's report as `bang loadtest --shard I/N` writes it (through JSON text and back), for a
+/// shard that started `late` seconds after the first.
+fn report(shard: Shard, seed: u64, stats: &Stats, t0: Instant, late: u64) -> Value {
     let config = json!({"addr": "127.0.0.1:1", "players": 20, "seed": seed, "prefix": "t"});
     let timing = Timing {
         load_secs: 3.0,
@@ -76,7 +77,7 @@ fn report(shard: Shard, seed: u64, stats: &Stats, t0: Instant) -> Value {
         players: mine.clone(),
         non_readers: 0..0,
         start_at: None,
-        started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_772_366_400),
+        started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_772_366_400 + late),
         t0,
         ramp_secs: 1.0,
         timing: &timing,
@@ -111,12 +112,18 @@ fn shard_stats(index: usize, t0: Instant) -> Stats {
 }
 
 fn two_shards(seed_of_second: u64) -> Vec<(PathBuf, Value)> {
+    shards_apart(seed_of_second, 0)
+}
+
+/// Two shards, the second started `late` seconds after the first.
+fn shards_apart(seed_of_second: u64, late: u64) -> Vec<(PathBuf, Value)> {
     let t0 = Instant::now();
     (0..2)
         .map(|index| {
             let shard = Shard { index, count: 2 };
             let seed = if index == 0 { 3 } else { seed_of_second };
-            let body = report(shard, seed, &shard_stats(index, t0), t0);
+            let late = if index == 0 { 0 } else { late };
+            let body = report(shard, seed, &shard_stats(index, t0), t0, late);
             (PathBuf::from(format!("shard{index}.json")), body)
         })
         .collect()
@@ -201,7 +208,7 @@ fn shards_of_another_run_are_refused_by_name() {
     let e = merge(two_shards(4)).unwrap_err().to_string();
     assert!(
         e.starts_with("shard1.json: not of the same run as shard0.json")
-            && e.contains("--seed is 4, not 3"),
+            && e.contains("config.seed is 4, not 3"),
         "{e}"
     );
     let mut one = two_shards(3);
@@ -223,4 +230,64 @@ fn shards_of_another_run_are_refused_by_name() {
         e.starts_with("shard1.json: a histogram is not base64"),
         "{e}"
     );
+}
+
+#[test]
+fn shards_that_started_apart_line_up_by_their_starts() {
+    let r = merge(shards_apart(3, 2)).unwrap();
+    let j = &r.json;
+    // Shard 1's seconds 0, 1 and 2 are the run's 2, 3 and 4; the load ran until its stop.
+    let rows = j["timeline"]["rows"].as_array().unwrap();
+    let replies: Vec<u64> = rows.iter().map(|r| r[1].as_u64().unwrap()).collect();
+    assert_eq!(replies, vec![400, 400, 497, 97, 97]);
+    assert_eq!(j["time"]["load_secs"], 5.0);
+    assert_eq!(j["time"]["total_secs"], 6.0);
+    // Its second 0 shares the run's second 2 with shard 0's second 2.
+    let mut two = Stats::default();
+    feed(&mut two, 0, &[values(0, 2), values(1, 0)].concat());
+    let want = two.to_json(1.0, 1.0)["timeline"]["rows"][0].clone();
+    assert_eq!(
+        rows[2].as_array().unwrap()[5..],
+        want.as_array().unwrap()[5..]
+    );
+    // The shared fight began at 100 ms (shard 0) and was first seen to end at 1500 ms (shard 0:
+    // shard 1 saw it end at 3490 ms).
+    let c = &j["combats"];
+    assert_eq!(c["duration_ms"]["p50"], 1400, "{c}");
+    assert_eq!(j["merged_from"][1]["started_after_secs"], 2.0);
+}
+
+#[test]
+fn non_readers_add_up() {
+    use super::super::non_reader::NonReaderState;
+    let a = NonReaderState {
+        configured: 2,
+        created: 2,
+        connected: 2,
+        requests_sent: 100,
+        cut: 1,
+        open_at_stop: 1,
+        cut_after: vec![0.5],
+        failures: vec![],
+    };
+    let b = NonReaderState {
+        configured: 1,
+        created: 1,
+        connected: 1,
+        requests_sent: 40,
+        cut: 2,
+        open_at_stop: 0,
+        cut_after: vec![0.9, 0.2],
+        failures: vec!["x-nr2: refused".into()],
+    };
+    let j = NonReaders::merged([&a, &b]).to_json();
+    assert_eq!(j["configured"], 3);
+    assert_eq!(j["requests_sent"], 140);
+    assert_eq!(j["cut_by_server"], 3);
+    assert_eq!(j["open_at_stop"], 1);
+    assert_eq!(
+        j["cut_after_secs"],
+        json!({"first": 0.2, "median": 0.5, "last": 0.9})
+    );
+    assert_eq!(j["failures"], json!(["x-nr2: refused"]));
 }
