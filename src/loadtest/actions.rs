@@ -470,6 +470,8 @@ mod tests {
             connect_concurrency: 1,
             crowd: None,
             non_readers: 0,
+            shard: None,
+            start_at: None,
         };
         let spec = PlayerSpec {
             index: 0,

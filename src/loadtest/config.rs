@@ -3,6 +3,7 @@
 
 use super::error::LoadtestError;
 use super::player;
+use super::shard::{Shard, StartAt};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +11,8 @@ use std::time::Duration;
 
 /// Options of `bang loadtest`.
 #[derive(clap::Args, Debug, Clone)]
+// `bang loadtest --players 9 merge …` would otherwise drop the options without a word.
+#[command(args_conflicts_with_subcommands = true)]
 pub struct LoadtestArgs {
     /// Server address (host:port); players connect to ws://ADDR/ws
     #[arg(long, default_value = "127.0.0.1:8000")]
@@ -77,6 +80,37 @@ pub struct LoadtestArgs {
     /// machine needs (one thread drives tens of thousands of requests a second)
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Drive only shard I of N (0 ≤ I < N) of the --players: a contiguous run of the fighting
+    /// pairs, each player as it would be in one process. Run N of these (on N machines) with the
+    /// same options and --prefix, then `bang loadtest merge` their reports
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Wait until this wall-clock time before the load begins, so that shards start together:
+    /// RFC 3339 (2026-03-01T12:00:00Z) or Unix seconds. Refused if more than 5 s in the past
+    /// [default: begin at once]
+    #[arg(long, value_name = "TIME", value_parser = StartAt::parse)]
+    pub start_at: Option<StartAt>,
+    #[command(subcommand)]
+    pub command: Option<LoadtestCommand>,
+}
+
+/// What `bang loadtest` does besides a run.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum LoadtestCommand {
+    /// Combine the reports of `--shard 0/N` … `--shard N-1/N` into the report one process
+    /// would have written (histograms added, counters summed)
+    Merge(MergeArgs),
+}
+
+/// Options of `bang loadtest merge`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (written with --shard and --report), one per shard
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged JSON report to this file (`-` for stdout; the summary then goes to stderr)
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 impl LoadtestArgs {
@@ -191,6 +225,8 @@ pub(crate) struct Config {
     /// Every player's home (`--crowd`): they join it and stay.
     pub crowd: Option<u32>,
     pub non_readers: usize,
+    pub shard: Option<Shard>,
+    pub start_at: Option<StartAt>,
 }
 
 impl Config {
@@ -207,6 +243,18 @@ impl Config {
     /// (never a home, so no fight pulls them in).
     pub fn non_reader_sector(&self) -> u32 {
         self.crowd.unwrap_or(self.park_from)
+    }
+
+    /// The indices of the players this process drives: all of them, or its shard's.
+    pub fn my_players(&self) -> std::ops::Range<usize> {
+        self.shard
+            .map_or(0..self.players, |s| s.players(self.players))
+    }
+
+    /// The indices of this process's non-readers.
+    pub fn my_non_readers(&self) -> std::ops::Range<usize> {
+        self.shard
+            .map_or(0..self.non_readers, |s| s.non_readers(self.non_readers))
     }
 }
 
@@ -267,6 +315,15 @@ pub(super) async fn configure(
     if args.players == 0 {
         return Err(LoadtestError::NoPlayers);
     }
+    if let Some(shard) = args.shard {
+        shard.check(args.players)?;
+        if args.prefix.is_none() {
+            return Err(LoadtestError::ShardWithoutPrefix);
+        }
+    }
+    if let Some(start) = &args.start_at {
+        start.wait_from(std::time::SystemTime::now())?;
+    }
     let addr = resolve(&args.addr)?;
     let sectors = player::probe(addr).await?;
     if sectors == 0 {
@@ -301,6 +358,8 @@ pub(super) async fn configure(
         connect_concurrency: args.connect_concurrency.max(1),
         crowd: args.crowd,
         non_readers: args.non_readers,
+        shard: args.shard,
+        start_at: args.start_at.clone(),
     });
     Ok((addr, cfg))
 }

@@ -57,6 +57,21 @@ pub enum LoadtestError {
     EmptyUniverse,
     #[error("--crowd {crowd}: the universe has sectors 0 to {last}")]
     CrowdOutside { crowd: u32, last: u32 },
+    #[error(
+        "--shard: {shards} shards, but {players} players make {pairs} pair(s): one a shard at least"
+    )]
+    ShardsOverPairs {
+        shards: usize,
+        players: usize,
+        pairs: usize,
+    },
+    #[error("--shard needs --prefix: every shard must name the same characters (PREFIX-0, …)")]
+    ShardWithoutPrefix,
+    #[error(
+        "--start-at {given}: that was {ago:.1} s ago (more than {slack} s); give a time ahead, \
+         for every shard to wait for"
+    )]
+    StartAtPast { given: String, ago: f64, slack: u64 },
 
     // The WebSocket connections.
     #[error("connect: {0}")]
@@ -129,4 +144,38 @@ pub enum LoadtestError {
     },
     #[error("loadtest: {0} invariant violation(s)")]
     Violations(u64),
+
+    // Merging shard reports.
+    #[error("merge: no reports given")]
+    MergeNothing,
+    #[error("{}: {source}", path.display())]
+    ReadReport {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not JSON: {source}", path.display())]
+    ReportNotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}: {why}", path.display())]
+    NotAShard { path: PathBuf, why: String },
+    #[error("{}: not of the same run as {}: {what}", path.display(), first.display())]
+    ShardMismatch {
+        path: PathBuf,
+        first: PathBuf,
+        what: String,
+    },
+    #[error("shard {index} twice: {} and {}", first.display(), second.display())]
+    ShardTwice {
+        index: usize,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("shard(s) {missing} of {count} missing (have {have})")]
+    ShardsMissing {
+        missing: String,
+        count: usize,
+        have: String,
+    },
 }

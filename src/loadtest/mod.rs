@@ -7,7 +7,11 @@
 //! - [`inbound`]: what a player reads: replies (timed, checked) and events.
 //! - [`actions`]: what a player does next, and what it answers in a fight.
 //! - [`stats`]: histograms, counters, combats and violations shared by all players.
+//! - [`figures`]: the report's figures of them (rates, percentiles, the timeline).
 //! - [`report`]: the JSON report and the human summary.
+//! - [`shard`]: `--shard I/N` (which players this process drives) and `--start-at`.
+//! - [`state`]: what a shard's report adds for the merge (histograms, raw counters, combats).
+//! - [`merge`]: `bang loadtest merge`, the shards' reports added up into one.
 //! - [`server_metrics`]: the server's `/metrics` over the same window as the client's figures,
 //!   and its gauges sampled through the run.
 //! - [`non_reader`]: connections that pipeline requests and never read (`--non-readers`).
@@ -17,19 +21,25 @@
 mod actions;
 mod config;
 mod error;
+mod figures;
 mod inbound;
+mod merge;
 mod non_reader;
 mod player;
 pub mod probe;
 mod report;
 mod server_metrics;
+mod shard;
+mod state;
 mod stats;
 mod wire;
 
-pub use config::LoadtestArgs;
 pub(crate) use config::{ACTION_KINDS, Config};
+pub use config::{LoadtestArgs, LoadtestCommand, MergeArgs};
 pub use error::LoadtestError;
+pub use merge::{merge, merge_files};
 pub use report::Report;
+pub use shard::{Shard, StartAt};
 
 use config::configure;
 
@@ -38,31 +48,35 @@ use stats::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, watch};
 
 /// Runs the whole load against `args.addr` and returns the report (violations included; the
 /// caller decides what they mean). Errors only if the run could not take place.
 pub async fn run(args: &LoadtestArgs) -> Result<Report, LoadtestError> {
     let (addr, cfg) = configure(args).await?;
-    let progress = report::Progress::new(!args.quiet, cfg.players);
+    let progress = report::Progress::new(!args.quiet, cfg.my_players().len());
     let probe = probe::ProcessProbe::start(args.server_pid);
     // The server's gauges from before the first connection (the cut counter's starting point)
     // until everyone has gone.
     let mut gauges = server_metrics::Gauges::default();
     gauges.read(server_metrics::scrape(addr).await, 0.0, false);
 
-    let t0 = Instant::now();
+    let (t0, started_at) = start(&cfg, args.quiet).await?;
     // Everyone starts within the run, even with a ramp-up longer than it.
     let ramp = cfg.ramp_up.min(cfg.duration);
     let shared = Arc::new(Shared::new(t0, (ramp + cfg.settle).min(cfg.duration)));
-    shared.live.busy.store(cfg.players, Ordering::SeqCst);
+    shared
+        .live
+        .busy
+        .store(cfg.my_players().len(), Ordering::SeqCst);
     let (phase_tx, phase_rx) = watch::channel(Phase::Run);
     let handles = spawn_players(&cfg, &shared, t0, ramp, &phase_rx);
     // The non-readers create their characters now and begin when the ramp-up (and the settling
     // time) ends.
-    let non_readers = Arc::new(non_reader::NonReaders::new(cfg.non_readers));
-    let silent: Vec<_> = (0..cfg.non_readers)
+    let non_readers = Arc::new(non_reader::NonReaders::new(cfg.my_non_readers().len()));
+    let silent: Vec<_> = cfg
+        .my_non_readers()
         .map(|i| {
             tokio::spawn(non_reader::run(
                 i,
@@ -89,6 +103,7 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, LoadtestError> {
         cfg,
         shared,
         t0,
+        started_at,
         progress,
         probe,
     };
@@ -110,6 +125,27 @@ pub async fn run(args: &LoadtestArgs) -> Result<Report, LoadtestError> {
     Ok(run.report(end, gauges, &non_readers).await)
 }
 
+/// Waits for `--start-at`, if given, and starts the clock: the run's t0, and the same moment on
+/// the wall clock (by which the merge lines shards up).
+async fn start(cfg: &Config, quiet: bool) -> Result<(Instant, SystemTime), LoadtestError> {
+    if let Some(start) = &cfg.start_at {
+        let wait = start.wait_from(SystemTime::now())?;
+        if !quiet && !wait.is_zero() {
+            let who = cfg
+                .shard
+                .map(|s| format!("shard {s}: "))
+                .unwrap_or_default();
+            eprintln!(
+                "loadtest: {who}waiting {:.1} s for --start-at {}",
+                wait.as_secs_f64(),
+                start.given
+            );
+        }
+        tokio::time::sleep(wait).await;
+    }
+    Ok((Instant::now(), SystemTime::now()))
+}
+
 /// Starts every player's task at once; each waits for its own moment in the ramp-up, so the
 /// spread does not depend on how fast they are spawned.
 fn spawn_players(
@@ -121,8 +157,9 @@ fn spawn_players(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let gate = Arc::new(Semaphore::new(cfg.connect_concurrency));
     let homes = cfg.park_from.max(1);
-    let mut handles = Vec::with_capacity(cfg.players);
-    for i in 0..cfg.players {
+    let mut handles = Vec::with_capacity(cfg.my_players().len());
+    // A shard's players keep the index (and so id, home, seed and start) they have among all.
+    for i in cfg.my_players() {
         let pair = i / 2;
         let partner = i ^ 1;
         let spec = PlayerSpec {
@@ -156,6 +193,7 @@ struct Run {
     cfg: Arc<Config>,
     shared: Arc<Shared>,
     t0: Instant,
+    started_at: SystemTime,
     progress: report::Progress,
     probe: probe::ProcessProbe,
 }
@@ -263,26 +301,46 @@ impl Run {
             .drained_at
             .zip(stopped_at)
             .map_or(0.0, |(d, s)| (d - s).as_secs_f64());
-        Report::build(
-            cfg,
-            &self.shared,
-            report::Timing {
-                load_secs,
-                drain_secs,
-                total_secs: (finished - t0).as_secs_f64(),
-            },
-            self.probe.finish(),
-            report::ServerSide {
-                window: server_metrics,
-                gauges: gauges.to_json(server_metrics::GAUGES_EVERY),
-                non_readers: (cfg.non_readers > 0).then(|| non_readers.to_json()),
-            },
-        )
+        let timing = report::Timing {
+            load_secs,
+            drain_secs,
+            total_secs: (finished - t0).as_secs_f64(),
+        };
+        let server = report::ServerSide {
+            window: server_metrics,
+            gauges: gauges.to_json(server_metrics::GAUGES_EVERY),
+            non_readers: (cfg.non_readers > 0).then(|| non_readers.to_json()),
+        };
+        let mut report = Report::build(cfg, &self.shared, timing, self.probe.finish(), server);
+        if let Some(shard) = cfg.shard {
+            let live = &self.shared.live;
+            let run = state::ShardRun {
+                shard,
+                players: cfg.my_players(),
+                non_readers: cfg.my_non_readers(),
+                start_at: cfg.start_at.as_ref().map(|s| s.given.clone()),
+                started_at: self.started_at,
+                t0,
+                ramp_secs: self.shared.steady_from.duration_since(t0).as_secs_f64(),
+                timing: &timing,
+                joined: live.joined.load(Ordering::Relaxed) as u64,
+                requests_sent: live.sent.load(Ordering::Relaxed),
+                non_reader_state: (cfg.non_readers > 0).then(|| non_readers.to_state()),
+            };
+            let state = state::ShardState::of(run, &self.shared.stats());
+            report.json["shard"] = serde_json::to_value(state)
+                .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}));
+        }
+        report
     }
 }
 
-/// `bang loadtest`: runs, writes the report, prints the summary; an error if an invariant broke.
+/// `bang loadtest`: runs (or merges, with `merge`), writes the report, prints the summary; an
+/// error if an invariant broke.
 pub fn run_cli(args: LoadtestArgs) -> Result<(), LoadtestError> {
+    if let Some(LoadtestCommand::Merge(m)) = &args.command {
+        return merge::run_cli(m);
+    }
     probe::raise_open_files(args.players as u64 + 256);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.max(1))
@@ -290,20 +348,40 @@ pub fn run_cli(args: LoadtestArgs) -> Result<(), LoadtestError> {
         .build()
         .map_err(LoadtestError::Runtime)?;
     let report = runtime.block_on(run(&args))?;
+    let note = args.shard.map(|s| {
+        let mine = s.players(args.players);
+        format!(
+            "shard {s}: players {} to {} of {}; `bang loadtest merge` adds the {} reports up\n",
+            mine.start,
+            mine.end.saturating_sub(1),
+            args.players,
+            s.count
+        )
+    });
+    emit(&report, args.report.as_deref(), note.as_deref())
+}
+
+/// Writes the JSON report to `path` (`-`: stdout) and prints `note` and the summary (to stderr
+/// when stdout has the report); an error if an invariant broke.
+pub(crate) fn emit(
+    report: &Report,
+    path: Option<&std::path::Path>,
+    note: Option<&str>,
+) -> Result<(), LoadtestError> {
     let json =
         serde_json::to_string_pretty(&report.json).map_err(LoadtestError::ReportJson)? + "\n";
-    let stdout_taken = args.report.as_ref().is_some_and(|p| p.as_os_str() == "-");
-    if let Some(path) = &args.report {
+    let stdout_taken = path.is_some_and(|p| p.as_os_str() == "-");
+    if let Some(path) = path {
         if stdout_taken {
             print!("{json}");
         } else {
             std::fs::write(path, json).map_err(|source| LoadtestError::WriteReport {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 source,
             })?;
         }
     }
-    let summary = report.summary();
+    let summary = format!("{}{}", note.unwrap_or_default(), report.summary());
     if stdout_taken {
         eprint!("{summary}");
     } else {

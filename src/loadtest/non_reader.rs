@@ -6,8 +6,8 @@
 
 use super::Config;
 use super::error::LoadtestError;
+use super::figures::round3;
 use super::player::{self, Phase};
-use super::stats::round3;
 use bang_components::api::Endpoint;
 use bang_systems::characters::Join;
 use bang_systems::characters::MyStatus;
@@ -29,6 +29,19 @@ const RECV_BUFFER: u32 = 4096;
 const BATCH: usize = 16;
 const BATCH_EVERY: Duration = Duration::from_millis(16);
 const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// [`NonReaders`] as a shard report gives them.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct NonReaderState {
+    pub configured: usize,
+    pub created: u64,
+    pub connected: u64,
+    pub requests_sent: u64,
+    pub cut: u64,
+    pub open_at_stop: u64,
+    pub cut_after: Vec<f64>,
+    pub failures: Vec<String>,
+}
 
 /// What the non-readers did, for the report.
 #[derive(Default)]
@@ -69,6 +82,49 @@ impl NonReaders {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len()
+    }
+
+    /// The raw figures, for a shard report.
+    pub fn to_state(&self) -> NonReaderState {
+        let lock = |m: &Mutex<Vec<_>>| m.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        NonReaderState {
+            configured: self.configured,
+            created: self.created.load(Ordering::Relaxed),
+            connected: self.connected.load(Ordering::Relaxed),
+            requests_sent: self.requests_sent.load(Ordering::Relaxed),
+            cut: self.cut.load(Ordering::Relaxed),
+            open_at_stop: self.open_at_stop.load(Ordering::Relaxed),
+            cut_after: lock(&self.cut_after),
+            failures: self
+                .failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
+    }
+
+    /// The shards' non-readers as one: counts summed, cut times and failures together (the
+    /// failures kept to the first ten, as in one process).
+    pub fn merged<'a>(shards: impl IntoIterator<Item = &'a NonReaderState>) -> NonReaders {
+        let n = NonReaders::default();
+        let mut configured = 0;
+        for s in shards {
+            configured += s.configured;
+            n.created.fetch_add(s.created, Ordering::Relaxed);
+            n.connected.fetch_add(s.connected, Ordering::Relaxed);
+            n.requests_sent
+                .fetch_add(s.requests_sent, Ordering::Relaxed);
+            n.cut.fetch_add(s.cut, Ordering::Relaxed);
+            n.open_at_stop.fetch_add(s.open_at_stop, Ordering::Relaxed);
+            n.cut_after
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(&s.cut_after);
+            for f in &s.failures {
+                n.failed(f.clone());
+            }
+        }
+        NonReaders { configured, ..n }
     }
 
     pub fn to_json(&self) -> Value {

@@ -1,7 +1,7 @@
 //! CPU and memory of the load tester and of the server it drives, read from /proc over the run
 //! (the bench clients read them the same way).
 
-use super::stats::round2;
+use super::figures::round2;
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -2,14 +2,16 @@
 //! process figures read from /proc (this process, and the server's if its pid is given).
 
 use super::Config;
+use super::figures::round2;
 use super::player::Phase;
-use super::stats::{Shared, Violation, round2};
+use super::stats::{Shared, Stats, Violation};
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How long the parts of the run took.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Timing {
     /// From the first connection to the stop (the rates are over this span).
     pub load_secs: f64,
@@ -60,6 +62,7 @@ impl Report {
         self.summary.clone()
     }
 
+    /// The report of a run of this process, from its shared figures.
     pub(crate) fn build(
         cfg: &Config,
         shared: &Shared,
@@ -69,19 +72,28 @@ impl Report {
     ) -> Report {
         let s = shared.stats();
         let live = &shared.live;
-        let ramp_secs = shared.steady_from.duration_since(shared.t0).as_secs_f64();
-        let mut body = s.to_json(t.load_secs, t.load_secs - ramp_secs);
+        let parts = Parts {
+            config: config_json(cfg),
+            players: cfg.my_players().len(),
+            joined: live.joined.load(Ordering::Relaxed) as u64,
+            requests_sent: live.sent.load(Ordering::Relaxed),
+            ramp_secs: shared.steady_from.duration_since(shared.t0).as_secs_f64(),
+            stats: &s,
+        };
+        Report::assemble(parts, t, procs, server)
+    }
+
+    /// The report from its parts: a run's, or the shards' added up by `bang loadtest merge`.
+    pub(crate) fn assemble(p: Parts<'_>, t: Timing, procs: Value, server: ServerSide) -> Report {
+        let s = p.stats;
+        let mut body = s.to_json(t.load_secs, t.load_secs - p.ramp_secs);
         let violations: serde_json::Map<String, Value> = Violation::ALL
             .iter()
             .map(|v| (v.name().to_string(), json!(s.violation_count(*v))))
             .collect();
         let total_violations: u64 = Violation::ALL.iter().map(|v| s.violation_count(*v)).sum();
-        let expected_errors: u64 = s.expected.values().sum();
-        let unexpected_errors: u64 = s.unexpected.values().sum();
-        let replies: u64 = s.endpoints.values().map(|e| e.ok + e.errors).sum();
-        let events: u64 = s.events.values().sum();
         let obj = body.as_object_mut().expect("an object");
-        obj.insert("config".into(), config_json(cfg));
+        obj.insert("config".into(), p.config);
         obj.insert(
             "time".into(),
             json!({
@@ -93,9 +105,9 @@ impl Report {
         obj.insert(
             "players".into(),
             json!({
-                "configured": cfg.players,
-                "joined": live.joined.load(Ordering::Relaxed),
-                "requests_sent": live.sent.load(Ordering::Relaxed),
+                "configured": p.players,
+                "joined": p.joined,
+                "requests_sent": p.requests_sent,
             }),
         );
         obj.insert(
@@ -114,15 +126,15 @@ impl Report {
             obj.insert("non_readers".into(), n);
         }
         let mut r = Report {
-            players: cfg.players,
-            players_joined: live.joined.load(Ordering::Relaxed) as u64,
-            requests_sent: live.sent.load(Ordering::Relaxed),
-            replies,
-            events,
+            players: p.players,
+            players_joined: p.joined,
+            requests_sent: p.requests_sent,
+            replies: s.endpoints.values().map(|e| e.ok + e.errors).sum(),
+            events: s.events.values().sum(),
             combats_started: s.combats_started(),
             combats_ended: s.combats_ended(),
-            expected_errors,
-            unexpected_errors,
+            expected_errors: s.expected.values().sum(),
+            unexpected_errors: s.unexpected.values().sum(),
             replies_missing: s.violation_count(Violation::ReplyMissing),
             replies_unexpected: s.violation_count(Violation::ReplyUnexpected),
             combats_not_ended: s.violation_count(Violation::CombatNotEnded),
@@ -131,15 +143,27 @@ impl Report {
             json: body,
             summary: String::new(),
         };
-        drop(s);
         r.summary = summarize(&r, &t);
         r
     }
 }
 
+/// What a report is made of besides its timing and the server's side.
+pub(crate) struct Parts<'a> {
+    /// The options, as [`config_json`] gives them.
+    pub config: Value,
+    /// The players driven (a shard's own, or all of them).
+    pub players: usize,
+    pub joined: u64,
+    pub requests_sent: u64,
+    /// From the start until the figures "after the ramp-up" begin.
+    pub ramp_secs: f64,
+    pub stats: &'a Stats,
+}
+
 /// The options the run actually used (defaults and the server's universe resolved), so a
 /// report can be compared with another or rerun.
-fn config_json(cfg: &Config) -> Value {
+pub(crate) fn config_json(cfg: &Config) -> Value {
     json!({
         "addr": cfg.addr,
         "players": cfg.players,

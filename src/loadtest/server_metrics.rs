@@ -4,8 +4,8 @@
 //! core; the server's does not, and the difference says where the time went.
 
 use super::error::LoadtestError;
+use super::figures::round3;
 use super::player::Phase;
-use super::stats::round3;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::net::SocketAddr;

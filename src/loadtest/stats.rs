@@ -1,9 +1,10 @@
 //! What the players measure, shared by all of them: latency histograms per endpoint, counters,
-//! combats seen, errors, invariant violations, a per-second timeline; and the report built from it.
+//! combats seen, errors, invariant violations, a per-second timeline. [`super::figures`] makes
+//! the report's figures of them.
 
+use super::figures::latency_row;
 use super::wire::{ErrorBody, detail_key, end_kind};
 use hdrhistogram::Histogram;
-use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -122,7 +123,7 @@ impl Shared {
             combat_id.to_string(),
             CombatRec {
                 started: now,
-                ended: false,
+                end: None,
             },
         );
         s.tick(sec).combats_started += 1;
@@ -138,33 +139,37 @@ impl Shared {
         let now = Instant::now();
         let sec = self.second(now);
         let mut s = self.stats();
-        let started = match s.combats.get_mut(combat_id) {
-            Some(rec) if rec.ended => return,
-            Some(rec) => {
-                rec.ended = true;
-                rec.started
-            }
+        let started = match s.combats.get(combat_id) {
+            Some(rec) if rec.end.is_some() => return,
+            Some(rec) => rec.started,
             None => {
                 // Ended before anyone saw it start (cannot happen with in-order delivery, but
                 // must not be lost).
-                s.combats.insert(
-                    combat_id.to_string(),
-                    CombatRec {
-                        started: now,
-                        ended: true,
-                    },
-                );
+                let rec = CombatRec {
+                    started: now,
+                    end: None,
+                };
+                s.combats.insert(combat_id.to_string(), rec);
                 s.tick(sec).combats_started += 1;
                 self.live.combats_started.fetch_add(1, Ordering::Relaxed);
                 now
             }
         };
+        let (rounds, kind) = (rounds.max(1), end_kind(result));
+        if let Some(rec) = s.combats.get_mut(combat_id) {
+            let kind = kind.clone();
+            rec.end = Some(CombatEnd {
+                at: now,
+                rounds,
+                kind,
+            });
+        }
         s.ended += 1;
         s.tick(sec).combats_ended += 1;
-        s.rounds.saturating_record(rounds.max(1) as u64);
+        s.rounds.saturating_record(rounds as u64);
         s.durations_ms
             .saturating_record((now - started).as_millis().max(1) as u64);
-        *s.end_states.entry(end_kind(result)).or_default() += 1;
+        *s.end_states.entry(kind).or_default() += 1;
         drop(s);
         self.live.combats_ended.fetch_add(1, Ordering::Relaxed);
     }
@@ -175,7 +180,7 @@ impl Shared {
             return;
         }
         let mut s = self.stats();
-        *s.violations.entry(kind.name()).or_default() += n;
+        *s.violations.entry(kind.name().to_string()).or_default() += n;
         if s.samples.len() < 20 {
             let text = format!("{}: {}", kind.name(), sample());
             s.samples.push(text);
@@ -244,24 +249,42 @@ impl Default for EndpointStats {
     }
 }
 
-fn micros_histogram() -> Histogram<u64> {
+pub(super) fn micros_histogram() -> Histogram<u64> {
     // 1 µs to 1 h at 3 significant figures.
     Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds")
 }
 
+pub(super) fn rounds_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 1_000_000, 3).expect("bounds")
+}
+
+pub(super) fn durations_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000, 3).expect("bounds")
+}
+
 pub(crate) struct CombatRec {
-    started: Instant,
-    ended: bool,
+    /// When a player first saw it.
+    pub(super) started: Instant,
+    /// Its end as a player first saw it.
+    pub(super) end: Option<CombatEnd>,
+}
+
+/// A combat's end: a shard report lists them, so that merging counts a fight seen by players of
+/// two shards once.
+pub(crate) struct CombatEnd {
+    pub(super) at: Instant,
+    pub(super) rounds: u32,
+    pub(super) kind: String,
 }
 
 #[derive(Default, Clone, Copy)]
 pub(crate) struct Tick {
-    replies: u64,
-    errors: u64,
-    combats_started: u64,
-    combats_ended: u64,
+    pub(super) replies: u64,
+    pub(super) errors: u64,
+    pub(super) combats_started: u64,
+    pub(super) combats_ended: u64,
     /// Reply latency within the second, µs (p50, p99, max), once the second is over.
-    latency: Option<[u64; 3]>,
+    pub(super) latency: Option<[u64; 3]>,
 }
 
 /// What one player counted on its own, merged when it stops.
@@ -289,24 +312,27 @@ pub(crate) struct Stats {
     pub errors_by_status: BTreeMap<u16, u64>,
     pub expected: BTreeMap<String, u64>,
     pub unexpected: BTreeMap<String, u64>,
-    replies_in_load: u64,
-    combats: HashMap<String, CombatRec>,
-    ended: u64,
-    peak_open: u64,
-    rounds: Histogram<u64>,
-    durations_ms: Histogram<u64>,
-    end_states: BTreeMap<String, u64>,
-    timeline: Vec<Tick>,
+    pub(super) replies_in_load: u64,
+    pub(super) combats: HashMap<String, CombatRec>,
+    pub(super) ended: u64,
+    pub(super) peak_open: u64,
+    pub(super) rounds: Histogram<u64>,
+    pub(super) durations_ms: Histogram<u64>,
+    pub(super) end_states: BTreeMap<String, u64>,
+    pub(super) timeline: Vec<Tick>,
     /// The second whose reply latencies `second_latency` is gathering.
-    second: usize,
-    second_latency: Histogram<u64>,
+    pub(super) second: usize,
+    pub(super) second_latency: Histogram<u64>,
+    /// Each second's latencies once it is over, serialized (a few hundred bytes each, where the
+    /// histogram takes ~190 KiB): a shard report gives them, for the merged seconds.
+    pub(super) seconds: BTreeMap<usize, Vec<u8>>,
     /// Replies after the ramp-up and before the stop.
-    steady: Histogram<u64>,
-    pub violations: BTreeMap<&'static str, u64>,
+    pub(super) steady: Histogram<u64>,
+    pub violations: BTreeMap<String, u64>,
     pub samples: Vec<String>,
     pub events: BTreeMap<String, u64>,
-    pub actions: BTreeMap<&'static str, u64>,
-    pub combat_actions: BTreeMap<&'static str, u64>,
+    pub actions: BTreeMap<String, u64>,
+    pub combat_actions: BTreeMap<String, u64>,
 }
 
 impl Default for Stats {
@@ -321,12 +347,13 @@ impl Default for Stats {
             combats: HashMap::new(),
             ended: 0,
             peak_open: 0,
-            rounds: Histogram::new_with_bounds(1, 1_000_000, 3).expect("bounds"),
-            durations_ms: Histogram::new_with_bounds(1, 3_600_000, 3).expect("bounds"),
+            rounds: rounds_histogram(),
+            durations_ms: durations_histogram(),
             end_states: BTreeMap::new(),
             timeline: Vec::new(),
             second: 0,
             second_latency: micros_histogram(),
+            seconds: BTreeMap::new(),
             steady: micros_histogram(),
             violations: BTreeMap::new(),
             samples: Vec::new(),
@@ -346,7 +373,7 @@ impl Stats {
         self.endpoints.get_mut(endpoint).expect("just inserted")
     }
 
-    fn tick(&mut self, sec: usize) -> &mut Tick {
+    pub(super) fn tick(&mut self, sec: usize) -> &mut Tick {
         if self.timeline.len() <= sec {
             self.timeline.resize(sec + 1, Tick::default());
         }
@@ -355,11 +382,13 @@ impl Stats {
 
     /// Gathers a reply's latency into its second's figures. Replies arrive in time order (a late
     /// one from another worker thread counts in the second being gathered).
-    fn record_in_second(&mut self, sec: usize, us: u64) {
+    pub(super) fn record_in_second(&mut self, sec: usize, us: u64) {
         if sec > self.second {
             let done = self.second;
             if !self.second_latency.is_empty() {
                 self.tick(done).latency = Some(latency_row(&self.second_latency));
+                let bytes = super::state::serialize(&self.second_latency);
+                self.seconds.insert(done, bytes);
             }
             self.second_latency.reset();
             self.second = sec;
@@ -372,10 +401,10 @@ impl Stats {
             *self.events.entry(k).or_default() += n;
         }
         for (k, n) in t.actions {
-            *self.actions.entry(k).or_default() += n;
+            *self.actions.entry(k.to_string()).or_default() += n;
         }
         for (k, n) in t.combat_actions {
-            *self.combat_actions.entry(k).or_default() += n;
+            *self.combat_actions.entry(k.to_string()).or_default() += n;
         }
     }
 
@@ -390,158 +419,6 @@ impl Stats {
     pub fn violation_count(&self, v: Violation) -> u64 {
         self.violations.get(v.name()).copied().unwrap_or(0)
     }
-
-    /// The report's body; `secs` is the span the rates are taken over, the last `steady_secs` of
-    /// it after the ramp-up.
-    pub fn to_json(&self, secs: f64, steady_secs: f64) -> Value {
-        let per_sec = |n: u64| round2(n as f64 / secs.max(1e-9));
-        let endpoints: serde_json::Map<String, Value> = self
-            .endpoints
-            .iter()
-            .map(|(k, e)| {
-                let v = json!({
-                    "count": e.ok + e.errors,
-                    "ok": e.ok,
-                    "errors": e.errors,
-                    "rps": per_sec(e.in_load),
-                    "latency_ms": latency_json(&e.latency),
-                });
-                (k.clone(), v)
-            })
-            .collect();
-        let replies: u64 = self.endpoints.values().map(|e| e.ok + e.errors).sum();
-        let events_total: u64 = self.events.values().sum();
-        let expected_total: u64 = self.expected.values().sum();
-        let unexpected_total: u64 = self.unexpected.values().sum();
-        let timeline = self.timeline_rows();
-        let steady_rps = if steady_secs > 0.0 {
-            Some(round2(self.steady.len() as f64 / steady_secs))
-        } else {
-            None
-        };
-        json!({
-            "requests": {
-                "replies": replies,
-                "replies_before_stop": self.replies_in_load,
-                "rps": per_sec(self.replies_in_load),
-                "latency_ms": latency_json(&self.all),
-                "after_ramp_up": {
-                    "secs": round2(steady_secs.max(0.0)),
-                    "rps": steady_rps,
-                    "latency_ms": latency_json(&self.steady),
-                },
-            },
-            "endpoints": endpoints,
-            "events": {
-                "total": events_total,
-                "per_sec": per_sec(events_total),
-                "by_kind": self.events,
-            },
-            "combats": self.combats_json(secs),
-            "actions": self.actions,
-            "errors": {
-                "expected": expected_total,
-                "unexpected": unexpected_total,
-                "by_status": self.errors_by_status.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-                "expected_by_endpoint": self.expected,
-                "unexpected_by_endpoint": self.unexpected,
-            },
-            "timeline": {
-                "columns": ["second", "replies", "errors", "combats_started", "combats_ended",
-                    "latency_p50_ms", "latency_p99_ms", "latency_max_ms"],
-                "rows": timeline,
-            },
-        })
-    }
-
-    /// One row a second (replies, errors, combats, latency), to see when in the run something
-    /// happened rather than only how much of it.
-    fn timeline_rows(&self) -> Vec<Value> {
-        self.timeline
-            .iter()
-            .enumerate()
-            .map(|(t, k)| {
-                // The second still being gathered when the report was taken has no row yet.
-                let latency = k.latency.or_else(|| {
-                    (t == self.second && !self.second_latency.is_empty())
-                        .then(|| latency_row(&self.second_latency))
-                });
-                let ms = |i: usize| latency.map(|l| round3(l[i] as f64 / 1000.0));
-                json!([
-                    t,
-                    k.replies,
-                    k.errors,
-                    k.combats_started,
-                    k.combats_ended,
-                    ms(0),
-                    ms(1),
-                    ms(2)
-                ])
-            })
-            .collect()
-    }
-
-    /// The combats' part of the report: counts, rates over `secs`, and how long fights lasted
-    /// (rounds and wall time), to tell a slow server from long fights.
-    fn combats_json(&self, secs: f64) -> Value {
-        let per_sec = |n: u64| round2(n as f64 / secs.max(1e-9));
-        let open_at_end = self.combats.len() as u64 - self.ended;
-        json!({
-            "started": self.combats.len(),
-            "ended": self.ended,
-            "open_at_end": open_at_end,
-            "peak_open": self.peak_open,
-            "started_per_sec": per_sec(self.combats.len() as u64),
-            "ended_per_sec": per_sec(self.ended),
-            "end_states": self.end_states,
-            "rounds": {
-                "p50": quantile(&self.rounds, 0.5),
-                "p90": quantile(&self.rounds, 0.9),
-                "max": (!self.rounds.is_empty()).then(|| self.rounds.max()),
-                "mean": (!self.rounds.is_empty()).then(|| round2(self.rounds.mean())),
-            },
-            "duration_ms": {
-                "p50": quantile(&self.durations_ms, 0.5),
-                "p90": quantile(&self.durations_ms, 0.9),
-                "p99": quantile(&self.durations_ms, 0.99),
-                "max": (!self.durations_ms.is_empty()).then(|| self.durations_ms.max()),
-            },
-            "actions": self.combat_actions,
-        })
-    }
-}
-
-/// p50, p99 and max of a microsecond histogram.
-fn latency_row(h: &Histogram<u64>) -> [u64; 3] {
-    [h.value_at_quantile(0.5), h.value_at_quantile(0.99), h.max()]
-}
-
-fn quantile(h: &Histogram<u64>, q: f64) -> Option<u64> {
-    (!h.is_empty()).then(|| h.value_at_quantile(q))
-}
-
-/// p50/p90/p99/max/mean of a microsecond histogram, in milliseconds.
-pub(crate) fn latency_json(h: &Histogram<u64>) -> Value {
-    if h.is_empty() {
-        return json!({"count": 0});
-    }
-    let ms = |us: u64| round3(us as f64 / 1000.0);
-    json!({
-        "count": h.len(),
-        "p50": ms(h.value_at_quantile(0.5)),
-        "p90": ms(h.value_at_quantile(0.9)),
-        "p99": ms(h.value_at_quantile(0.99)),
-        "max": ms(h.max()),
-        "mean": round3(h.mean() / 1000.0),
-    })
-}
-
-pub(crate) fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-pub(crate) fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]
