@@ -1,10 +1,26 @@
-//! The store on its own: rows written and read back, and the checkpoints that keep the WAL
+//! The store on its own: rows written and read back (on SQLite and on a throwaway PostgreSQL
+//! cluster alike), a commit written twice stored once, and the checkpoints that keep the WAL
 //! bounded.
 
 use super::*;
 use bang_components::combat::{CombatAction, StoredAction};
 use bang_components::ships::ShipCatalog;
 use std::collections::BTreeMap;
+
+// The integration tests' cluster: the machine's PostgreSQL server binaries, nothing mocked.
+#[path = "../../tests/common/pg.rs"]
+#[allow(dead_code)]
+mod pg;
+
+/// Opens the store a test runs on, in a data directory.
+type Opener<'a> = &'a dyn Fn(&Path) -> Store;
+
+/// Runs `test` on SQLite, then on PostgreSQL (a cluster of its own).
+fn on_both_stores(test: impl Fn(Opener)) {
+    test(&|dir| Store::open(dir, Durability::Normal).unwrap());
+    let cluster = pg::PgCluster::start();
+    test(&|dir| Store::open_postgres(&cluster.url(), dir).unwrap());
+}
 
 fn row(id: &str, order: u64) -> CharacterRow {
     let mut knowledge = MapKnowledge::default();
@@ -57,6 +73,10 @@ fn checkpoints_reach_the_database_file_without_the_writer() {
 
 #[test]
 fn committed_characters_come_back_identical() {
+    on_both_stores(characters_come_back);
+}
+
+fn characters_come_back(open: Opener) {
     let dir = tempfile::tempdir().unwrap();
     let mut a = row("alice", 1);
     let mut b = row("bob", 0);
@@ -66,7 +86,7 @@ fn committed_characters_come_back_identical() {
         ship_name: Some("Bertha".into()),
     });
     {
-        let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+        let mut store = open(dir.path());
         let mut changes = Changes {
             characters: vec![a.clone(), b.clone()],
             visits: vec![("alice".into(), 3, a.knowledge.visited()[&3].clone())],
@@ -75,7 +95,7 @@ fn committed_characters_come_back_identical() {
         };
         store.commit(&mut changes).unwrap();
     }
-    let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let mut store = open(dir.path());
     let loaded = store.load_characters(ShipCatalog::Seed).unwrap();
     assert_eq!(loaded.len(), 2);
     assert_eq!(
@@ -162,14 +182,14 @@ fn action_only(round: u32, participant: &str, a: CombatAction) -> Changes {
     }
 }
 
-fn pending_after(batches: Vec<Changes>) -> BTreeMap<String, CombatAction> {
+fn pending_after(open: Opener, batches: Vec<Changes>) -> BTreeMap<String, CombatAction> {
     let dir = tempfile::tempdir().unwrap();
     {
-        let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+        let mut store = open(dir.path());
         let mut batches = batches;
         store.commit_in_order(&mut batches).unwrap();
     }
-    let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let mut store = open(dir.path());
     let (_, _, fights) = store.load_combat().unwrap();
     assert_eq!(fights.len(), 1);
     fights[0]
@@ -181,37 +201,54 @@ fn pending_after(batches: Vec<Changes>) -> BTreeMap<String, CombatAction> {
 
 #[test]
 fn pending_actions_and_whole_fights_land_in_the_order_they_were_made() {
+    on_both_stores(pending_actions_land_in_order);
+}
+
+fn pending_actions_land_in_order(open: Opener) {
     use CombatAction::*;
     let r1 = |p: &[(&str, CombatAction)]| fight(1, p);
     // An action row on top of the saved fight.
-    let got = pending_after(vec![whole(&r1(&[])), action_only(1, "b", Brace)]);
+    let got = pending_after(open, vec![whole(&r1(&[])), action_only(1, "b", Brace)]);
     assert_eq!(got, BTreeMap::from([("b".into(), Brace)]));
     // The same participant changes its mind: first as a row, then with a payment that saved the
     // whole fight; one commit holds both, and the later one wins.
-    let got = pending_after(vec![
-        whole(&r1(&[])),
-        action_only(1, "b", Attack),
-        whole(&r1(&[("b", Pay)])),
-    ]);
+    let got = pending_after(
+        open,
+        vec![
+            whole(&r1(&[])),
+            action_only(1, "b", Attack),
+            whole(&r1(&[("b", Pay)])),
+        ],
+    );
     assert_eq!(got, BTreeMap::from([("b".into(), Pay)]));
     // And the other way round.
-    let got = pending_after(vec![whole(&r1(&[("b", Pay)])), action_only(1, "b", Flee)]);
+    let got = pending_after(
+        open,
+        vec![whole(&r1(&[("b", Pay)])), action_only(1, "b", Flee)],
+    );
     assert_eq!(got, BTreeMap::from([("b".into(), Flee)]));
     // A row from a round that has since resolved is not an action in the new one.
-    let got = pending_after(vec![
-        whole(&r1(&[])),
-        action_only(1, "a", Attack),
-        whole(&fight(2, &[])),
-        action_only(1, "b", Brace),
-    ]);
+    let got = pending_after(
+        open,
+        vec![
+            whole(&r1(&[])),
+            action_only(1, "a", Attack),
+            whole(&fight(2, &[])),
+            action_only(1, "b", Brace),
+        ],
+    );
     assert!(got.is_empty(), "{got:?}");
 }
 
 #[test]
 fn pruning_deletes_what_is_past_its_age_or_count_and_keeps_the_newest() {
+    on_both_stores(pruning_keeps_the_newest);
+}
+
+fn pruning_keeps_the_newest(open: Opener) {
     use super::retention::Retention;
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path(), Durability::Normal).unwrap();
+    let mut store = open(dir.path());
     let day = 86_400_000_000i64;
     let message = |id: i64, t: i64| bang_components::api::events::ChatMessage {
         id,
@@ -335,4 +372,67 @@ fn a_data_directory_made_before_a_column_was_added_gets_it_at_open() {
             ship_name: None,
         })
     );
+}
+
+/// The writer writes a commit again when the connection was lost before its outcome was known;
+/// if the first one went through, the second must store nothing twice.
+#[test]
+fn a_commit_written_again_is_stored_once() {
+    on_both_stores(a_replayed_commit_is_stored_once);
+}
+
+fn a_replayed_commit_is_stored_once(open: Opener) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    let told = bang_components::history::EventTold {
+        at: Timestamp(5),
+        event: "status.update",
+        sender: Some("alice".into()),
+        receivers: vec!["alice".into(), "bob".into()],
+        payload: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
+        sector: Some(3),
+        corporation_id: None,
+    };
+    let message = bang_components::api::events::ChatMessage {
+        id: 1,
+        timestamp: Timestamp(5),
+        message_type: "broadcast".into(),
+        from_name: "alice".into(),
+        content: "hello".into(),
+        to_name: None,
+    };
+    let batch = || Changes {
+        characters: vec![row("alice", 0)],
+        actions: vec![crate::store::action_log::tests::entry(0, 5); 2],
+        events: vec![told.clone()],
+        chat: vec![message.clone()],
+        ..Default::default()
+    };
+    let (actions, events) = (store.next_action, store.next_event);
+    store.commit(&mut batch()).unwrap();
+    // As the writer does after a lost connection: the same changes, the same numbers.
+    (store.next_action, store.next_event) = (actions, events);
+    store.commit(&mut batch()).unwrap();
+    let seqs: Vec<i64> = store
+        .actions_after(0)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, [1, 2]);
+    assert_eq!(store.chat_messages().unwrap().len(), 1);
+    let counts = store
+        .read(|sql| {
+            let n = |sql: &mut dyn Sql, q: &str| sql.row(q, &[]).map(|r| r.unwrap().int(0));
+            Ok((
+                n(sql, "SELECT COUNT(*) FROM event_history")??,
+                n(sql, "SELECT COUNT(*) FROM history_receivers")??,
+            ))
+        })
+        .unwrap();
+    assert_eq!(counts, (1, 2));
+    drop(store);
+    // Reopened, numbering goes on after the stored rows.
+    let store = open(dir.path());
+    assert_eq!((store.next_action, store.next_event), (3, 2));
 }
