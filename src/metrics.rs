@@ -53,6 +53,10 @@ pub struct Metrics {
     pub commit_wait: Histogram,
     pub commit_duration: Histogram,
     pub updates_per_commit: Histogram,
+    /// 1 while the store's database is out of reach (replies held), else 0.
+    pub store_unreachable: Gauge,
+    /// Reconnections to the store's database that failed.
+    pub store_reconnect_failures: Counter,
 }
 
 impl Default for Metrics {
@@ -86,6 +90,8 @@ impl Metrics {
             commit_wait: latency_histogram(),
             commit_duration: latency_histogram(),
             updates_per_commit: Histogram::new([1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 256.0]),
+            store_unreachable: Gauge::default(),
+            store_reconnect_failures: Counter::default(),
             registry: Registry::default(),
         };
         // Counters get `_total` appended by the encoder. Registration order is the order of
@@ -212,6 +218,16 @@ impl Metrics {
             "store_commit_updates",
             "Game-loop updates stored by one group commit",
             self.updates_per_commit.clone(),
+        );
+        registry.register(
+            "store_unreachable",
+            "1 while the store's database is out of reach and replies are held",
+            self.store_unreachable.clone(),
+        );
+        registry.register(
+            "store_reconnect_failures",
+            "Reconnections to the store's database that failed",
+            self.store_reconnect_failures.clone(),
         );
     }
 

@@ -7,7 +7,7 @@ mod common;
 use bang::store::postgres::{PgError, applied_version, connect, migrate};
 use common::ledger::{Ledger, ROUTES, assert_acknowledged_stored, duelists, trader};
 use common::pg::PgCluster;
-use common::{Backing, http_get, spawn_bang_with};
+use common::{Backing, http_get, http_text, spawn_bang_with};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -103,6 +103,11 @@ async fn a_database_outage_under_load_holds_replies_and_loses_nothing() {
     assert_eq!(health["status"], "degraded");
     assert_eq!(health["store"]["backend"], "postgres");
     assert_eq!(health["store"]["reachable"], false);
+    let (_, metrics) = http_text(addr, "/metrics").await;
+    assert!(
+        metrics.lines().any(|l| l == "store_unreachable 1"),
+        "{metrics}"
+    );
     let acks = |ls: &[Arc<Mutex<Ledger>>]| -> Vec<u64> {
         ls.iter().map(|l| l.lock().unwrap().acks).collect()
     };

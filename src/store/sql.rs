@@ -133,8 +133,9 @@ impl Dialect {
 
 /// A connection or transaction of either database.
 pub trait Sql {
-    /// Runs a statement; returns the rows it changed.
-    fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<u64>;
+    /// Runs a statement. A pipelined connection may only send it: its failure then shows at
+    /// the next read or at the commit.
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<()>;
     /// Runs a query; returns every row.
     fn rows(&mut self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>>;
     /// Runs statements without parameters, separated by `;`.
@@ -180,12 +181,11 @@ fn sqlite_cell(v: rusqlite::types::ValueRef<'_>) -> StoreResult<Cell> {
 pub struct Sqlite<'c>(pub &'c rusqlite::Connection);
 
 impl Sql for Sqlite<'_> {
-    fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<u64> {
-        let n = self
-            .0
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<()> {
+        self.0
             .prepare_cached(sql)?
             .execute(rusqlite::params_from_iter(args))?;
-        Ok(n as u64)
+        Ok(())
     }
 
     fn rows(&mut self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {

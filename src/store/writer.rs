@@ -82,7 +82,7 @@ fn commit_batches(
         then.extend(b.then);
     }
     if !changes.is_empty() {
-        commit_durably(store, &mut changes, stop)?;
+        commit_durably(store, &mut changes, stop, metrics)?;
         // The files follow the table; if this write fails they catch up at the next start.
         if let Err(e) = files.append(changes.iter().flat_map(|c| &c.actions)) {
             tracing::error!(error = %e, "action log file write failed (the store has the entries)");
@@ -119,6 +119,7 @@ fn commit_durably(
     store: &mut Store,
     changes: &mut [Changes],
     stopping: &AtomicBool,
+    metrics: Option<&Metrics>,
 ) -> Result<(), StoreWriteError> {
     let health = store.health();
     let fatal = |e: super::StoreError| {
@@ -131,6 +132,9 @@ fn commit_durably(
         match store.commit_in_order(changes) {
             Ok(()) => {
                 if let Some(lasted) = health.committed() {
+                    if let Some(m) = metrics {
+                        m.store_unreachable.set(0);
+                    }
                     tracing::warn!(
                         secs = lasted.as_secs_f64(),
                         "the store is reachable again; held replies are going out"
@@ -140,6 +144,9 @@ fn commit_durably(
             }
             Err(e) if e.is_unreachable() => {
                 if health.report().reachable {
+                    if let Some(m) = metrics {
+                        m.store_unreachable.set(1);
+                    }
                     tracing::error!(error = %e, "the store is unreachable: holding replies and retrying");
                 }
                 health.failed(&e);
@@ -161,6 +168,9 @@ fn commit_durably(
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store reconnection failed");
                     health.failed(&e);
+                    if let Some(m) = metrics {
+                        m.store_reconnect_failures.inc();
+                    }
                 }
             }
         }

@@ -2,7 +2,12 @@
 //! as SQLite's (`schema::MIGRATIONS`, in PostgreSQL's dialect), applied at connection and
 //! recorded in `schema_migrations` (a database from a newer bang is refused); the store's
 //! statements run through [`Sql`] with `?N` rewritten to `$N` and each statement prepared once
-//! per connection. One bang at a time: the store holds an advisory lock for its session.
+//! per connection. The writer's connection pipelines a commit's statements (`pipeline`); the
+//! history reader's is a plain blocking one ([`PgReader`]).
+
+mod pipeline;
+
+pub(super) use pipeline::PgDb;
 
 use super::schema::{MIGRATIONS, Step, latest_version, postgres_dialect};
 use super::sql::{Arg, Cell, Dialect, Row, Sql};
@@ -66,87 +71,8 @@ pub(super) fn is_unreachable(e: &postgres::Error) -> bool {
     .any(|p| text.starts_with(p))
 }
 
-/// The advisory lock a serving bang holds on its database ("bang" + 1).
-const SERVING_LOCK: i64 = 1_650_552_424;
-
-/// The store's connection to PostgreSQL and the statements prepared on it.
-pub(super) struct PgDb {
-    url: String,
-    client: Client,
-    statements: HashMap<String, Statement>,
-}
-
-impl PgDb {
-    pub(super) fn open(url: &str) -> StoreResult<PgDb> {
-        let mut client = connect(url)?;
-        migrate(&mut client)?;
-        take_serving_lock(&mut client)?;
-        Ok(PgDb {
-            url: url.to_string(),
-            client,
-            statements: HashMap::new(),
-        })
-    }
-
-    /// A new connection in place of a lost one (its prepared statements went with it).
-    pub(super) fn reconnect(&mut self) -> StoreResult<()> {
-        let mut client = connect(&self.url)?;
-        take_serving_lock(&mut client)?;
-        self.client = client;
-        self.statements.clear();
-        Ok(())
-    }
-
-    pub(super) fn read<R>(
-        &mut self,
-        f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>,
-    ) -> StoreResult<R> {
-        f(&mut PgSql {
-            client: &mut self.client,
-            statements: &mut self.statements,
-        })
-    }
-
-    pub(super) fn transaction<R>(
-        &mut self,
-        f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>,
-    ) -> StoreResult<R> {
-        let mut tx = self.client.transaction()?;
-        let r = f(&mut PgSql {
-            client: &mut tx,
-            statements: &mut self.statements,
-        })?;
-        tx.commit()?;
-        Ok(r)
-    }
-}
-
-/// How long a starting bang waits for the lock: a server killed a moment ago holds it until
-/// PostgreSQL notices its connection is gone.
-const LOCK_PATIENCE: Duration = Duration::from_secs(10);
-
-/// Refuses a database another bang is serving from (both would acknowledge writes).
-fn take_serving_lock(client: &mut Client) -> StoreResult<()> {
-    let started = std::time::Instant::now();
-    loop {
-        let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&SERVING_LOCK])?;
-        if row.get::<_, bool>(0) {
-            return Ok(());
-        }
-        if started.elapsed() > LOCK_PATIENCE {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Err(StoreError::Other(
-        "the PostgreSQL database is in use by another bang process: stop it, or give this \
-             one another database"
-            .into(),
-    ))
-}
-
 /// `?N` parameters as PostgreSQL writes them (`$N`). The store's SQL has no `?` elsewhere.
-fn numbered(sql: &str) -> String {
+pub(super) fn numbered(sql: &str) -> String {
     sql.replace('?', "$")
 }
 
@@ -167,11 +93,11 @@ impl<C: GenericClient> PgSql<'_, C> {
     }
 }
 
-fn params<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+pub(super) fn params<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
-fn pg_cell(row: &postgres::Row, i: usize) -> StoreResult<Cell> {
+pub(super) fn pg_cell(row: &postgres::Row, i: usize) -> StoreResult<Cell> {
     let ty = row.columns()[i].type_();
     let cell = if *ty == Type::INT8 {
         row.try_get::<_, Option<i64>>(i)?.map(Cell::Int)
@@ -188,9 +114,10 @@ fn pg_cell(row: &postgres::Row, i: usize) -> StoreResult<Cell> {
 }
 
 impl<C: GenericClient> Sql for PgSql<'_, C> {
-    fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<u64> {
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<()> {
         let stmt = self.statement(sql)?;
-        Ok(self.client.execute(&stmt, &params(args))?)
+        self.client.execute(&stmt, &params(args))?;
+        Ok(())
     }
 
     fn rows(&mut self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
