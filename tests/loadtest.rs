@@ -4,20 +4,11 @@
 mod common;
 
 use bang::loadtest::{LoadtestArgs, run};
-use bang::server::BalanceSource;
-use bang_components::balance::Balance;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_load_fights_to_the_end_with_every_reply_and_no_unexpected_error() {
-    let data = tempfile::tempdir().unwrap();
-    let mut balance = Balance::default();
-    // A round nobody finishes would wait this long; players answer well within it.
-    balance.combat.round_timeout_secs = 3.0;
-    let server = common::start_with(data.path(), |s| {
-        s.seed = Some(7);
-        s.balance = BalanceSource::Value(Box::new(balance));
-    });
+    let (server, _data) = common::loadtest_server();
     let addr = server.addr.to_string();
     // The server runs in this process, so this process's id stands for the server's.
     let pid = std::process::id().to_string();

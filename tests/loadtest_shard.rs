@@ -4,8 +4,6 @@
 mod common;
 
 use bang::loadtest::{LoadtestArgs, Report, merge_files, run};
-use bang::server::BalanceSource;
-use bang_components::balance::Balance;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,13 +64,7 @@ fn count(j: &Value, endpoint: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_shards_run_together_and_merge_into_one_report() {
-    let data = tempfile::tempdir().unwrap();
-    let mut balance = Balance::default();
-    balance.combat.round_timeout_secs = 3.0;
-    let server = common::start_with(data.path(), |s| {
-        s.seed = Some(7);
-        s.balance = BalanceSource::Value(Box::new(balance));
-    });
+    let (server, _data) = common::loadtest_server();
     let addr = server.addr.to_string();
     let start = SystemTime::now() + Duration::from_millis(1500);
     let start = format!(

@@ -4,7 +4,8 @@
 
 mod common;
 
-use bang::store::postgres::{PgError, applied_version, connect, migrate};
+use bang::store::StoreError;
+use bang::store::postgres::{applied_version, connect, migrate};
 use common::ledger::{Ledger, ROUTES, assert_acknowledged_stored, duelists, trader};
 use common::pg::PgCluster;
 use common::{Backing, http_get, http_text, spawn_bang_with};
@@ -70,7 +71,9 @@ fn a_database_from_a_newer_bang_is_refused_and_a_second_process_waits_its_turn()
     )
     .unwrap();
     match migrate(&mut db) {
-        Err(PgError::Newer { found, known }) => assert_eq!((found, known), (latest + 1, latest)),
+        Err(StoreError::NewerSchema { found, known }) => {
+            assert_eq!((found, known), (latest + 1, latest))
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -200,6 +200,11 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL: {0}")]
     Postgres(#[from] ::postgres::Error),
+    #[error(
+        "the database's schema is version {found}, made by a newer bang; this one knows versions \
+         up to {known} (upgrade bang, or restore a backup)"
+    )]
+    NewerSchema { found: i64, known: i64 },
     /// A stored value this bang cannot read.
     #[error("a stored value cannot be read: {0}")]
     Data(String),

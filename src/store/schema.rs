@@ -4,8 +4,8 @@
 //! Databases from before the numbering (no `schema_migrations`) are brought up by running every
 //! migration: the early ones are written to be harmless where already applied.
 
-use super::StoreResult;
-use rusqlite::Connection;
+use super::sql::{Dialect, Sql, args};
+use super::{StoreError, StoreResult};
 
 /// Tables for a new database (an existing one keeps the layout it was made with: the statements
 /// read and write both alike). Keyed by text, `characters` is one B-tree without a rowid; the
@@ -119,16 +119,22 @@ CREATE INDEX IF NOT EXISTS history_receivers_by_seq ON history_receivers (seq);
 ";
 
 /// Adds a column unless the table has it (databases from before the numbering may).
-fn add_column(conn: &Connection, table: &str, column: &str, kind: &str) -> StoreResult<()> {
-    let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?;
-    let has = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .filter_map(Result::ok)
-        .any(|name| name == column);
-    if !has {
-        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+fn add_column(sql: &mut dyn Sql, table: &str, column: &str, kind: &str) -> StoreResult<()> {
+    match sql.dialect() {
+        Dialect::Postgres => sql.batch(&postgres_dialect(&format!(
+            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+        ))),
+        Dialect::Sqlite => {
+            let names = sql.rows(
+                &format!("SELECT name FROM pragma_table_info('{table}')"),
+                &[],
+            )?;
+            if names.iter().any(|r| r.text(0).is_ok_and(|n| n == column)) {
+                return Ok(());
+            }
+            sql.batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+        }
     }
-    Ok(())
 }
 
 /// What a migration does, written once for both stores (PostgreSQL's text is derived from
@@ -203,14 +209,11 @@ pub(super) fn postgres_dialect(sql: &str) -> String {
         .replace("INTEGER", "BIGINT")
 }
 
-fn apply_sqlite(conn: &Connection, step: &Step) -> StoreResult<()> {
-    match step {
-        Step::Sql(sql) => Ok(conn.execute_batch(sql)?),
-        Step::AddColumn {
-            table,
-            column,
-            kind,
-        } => add_column(conn, table, column, kind),
+/// A statement in the database's own dialect.
+fn in_dialect(sql: &dyn Sql, text: &str) -> String {
+    match sql.dialect() {
+        Dialect::Sqlite => text.to_string(),
+        Dialect::Postgres => postgres_dialect(text),
     }
 }
 
@@ -220,45 +223,66 @@ pub(super) fn latest_version() -> i64 {
 }
 
 /// The migrations a database has had.
-pub(super) fn applied_version(conn: &Connection) -> StoreResult<i64> {
-    Ok(conn.query_row(
+pub(super) fn applied_version(sql: &mut dyn Sql) -> StoreResult<i64> {
+    let row = sql.row(
         "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?)
+        &[],
+    )?;
+    Ok(row.map(|r| r.int(0)).transpose()?.unwrap_or(0))
 }
 
-/// Applies the migrations a database lacks; refuses one from a newer bang.
-pub(super) fn create_or_update(conn: &mut Connection) -> StoreResult<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-    )?;
-    let applied = applied_version(conn)?;
+/// Applies the migrations a database lacks, each in its own transaction, and returns the
+/// version it is at; refuses one from a newer bang. The same for both databases (PostgreSQL's
+/// caller holds an advisory lock around it: two servers starting together apply each once).
+pub(super) fn migrate(sql: &mut dyn Sql) -> StoreResult<i64> {
+    let table = "CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+    sql.batch(&in_dialect(sql, table))?;
+    let applied = applied_version(sql)?;
     if applied > latest_version() {
-        return Err(super::store_error(format!(
-            "the database's schema is version {applied}, made by a newer bang; this one knows \
-             versions up to {} (upgrade bang, or restore a backup)",
-            latest_version()
-        )));
+        return Err(StoreError::NewerSchema {
+            found: applied,
+            known: latest_version(),
+        });
     }
     let now = bang_components::time::GameClock::System.now().0;
     for m in MIGRATIONS.iter().filter(|m| m.version > applied) {
-        let tx = conn.transaction()?;
-        apply_sqlite(&tx, &m.step)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![m.version, m.name, now],
-        )?;
-        tx.commit()?;
+        sql.batch("BEGIN")?;
+        let applied = apply(sql, m, now);
+        if let Err(e) = applied {
+            let _ = sql.batch("ROLLBACK");
+            return Err(e);
+        }
+        sql.batch("COMMIT")?;
         tracing::info!(version = m.version, name = m.name, "store schema migrated");
     }
-    Ok(())
+    applied_version(sql)
+}
+
+fn apply(sql: &mut dyn Sql, m: &Migration, now: i64) -> StoreResult<()> {
+    match &m.step {
+        Step::Sql(text) => sql.batch(&in_dialect(sql, text))?,
+        Step::AddColumn {
+            table,
+            column,
+            kind,
+        } => add_column(sql, table, column, kind)?,
+    }
+    sql.exec(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+        args![m.version, m.name, now],
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sql::Sqlite;
+    use rusqlite::Connection;
+
+    fn create_or_update(conn: &mut Connection) -> StoreResult<i64> {
+        migrate(&mut Sqlite(conn))
+    }
 
     fn columns(conn: &Connection, table: &str) -> Vec<String> {
         let mut stmt = conn
@@ -274,7 +298,10 @@ mod tests {
     fn a_new_database_gets_every_migration_once() {
         let mut conn = Connection::open_in_memory().unwrap();
         create_or_update(&mut conn).unwrap();
-        assert_eq!(applied_version(&conn).unwrap(), latest_version());
+        assert_eq!(
+            applied_version(&mut Sqlite(&conn)).unwrap(),
+            latest_version()
+        );
         create_or_update(&mut conn).unwrap();
         let rows: i64 = conn
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))

@@ -33,7 +33,7 @@ impl SqliteDb {
         // Every statement the store runs stays prepared (rusqlite keeps 16 by default: fewer
         // than the store has, and an evicted one is parsed again on its next use).
         conn.set_prepared_statement_cache_capacity(64);
-        schema::create_or_update(&mut conn)?;
+        schema::migrate(&mut super::sql::Sqlite(&conn))?;
         let checkpoints = Checkpointer::start(&dir.join("bang.db"))?;
         Ok(SqliteDb {
             conn,

@@ -336,6 +336,19 @@ impl Client {
     }
 }
 
+/// A server for the load tester's tests: seed 7, and a fight round nobody finishes ends after
+/// 3 s (players answer well within it).
+pub fn loadtest_server() -> (RunningServer, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let mut balance = bang_components::balance::Balance::default();
+    balance.combat.round_timeout_secs = 3.0;
+    let server = start_with(data.path(), |s| {
+        s.seed = Some(7);
+        s.balance = bang::server::BalanceSource::Value(Box::new(balance));
+    });
+    (server, data)
+}
+
 /// A server on the small world with seed 42 and the given round timeout.
 pub fn combat_server(round_timeout_secs: f64) -> (bang::server::RunningServer, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();

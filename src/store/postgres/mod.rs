@@ -9,7 +9,6 @@ mod pipeline;
 
 pub(super) use pipeline::PgDb;
 
-use super::schema::{MIGRATIONS, Step, latest_version, postgres_dialect};
 use super::sql::{Arg, Cell, Dialect, Row, Sql};
 use super::{StoreError, StoreResult};
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
@@ -17,37 +16,15 @@ use postgres::{Client, GenericClient, NoTls, Statement};
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Why the PostgreSQL store could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum PgError {
-    #[error("PostgreSQL: {0}")]
-    Db(#[from] postgres::Error),
-    #[error(
-        "the database's schema is version {found}, made by a newer bang; this one knows versions \
-         up to {known} (upgrade bang, or restore a backup)"
-    )]
-    Newer { found: i64, known: i64 },
-}
-
 /// Connects to a database by URL (`postgres://user@host:port/db`). A server that does not
-/// answer is given up on after seconds, not the operating system's minutes, so the writer can
-/// say so and try again.
-pub fn connect(url: &str) -> Result<Client, PgError> {
+/// answer is given up on after seconds, not the operating system's minutes.
+pub fn connect(url: &str) -> StoreResult<Client> {
     let mut config: postgres::Config = url.parse()?;
     config
         .connect_timeout(Duration::from_secs(5))
         .keepalives_idle(Duration::from_secs(10))
         .tcp_user_timeout(Duration::from_secs(15));
     Ok(config.connect(NoTls)?)
-}
-
-impl From<PgError> for StoreError {
-    fn from(e: PgError) -> Self {
-        match e {
-            PgError::Db(e) => StoreError::Postgres(e),
-            other => StoreError::Other(other.to_string()),
-        }
-    }
 }
 
 /// The error says the database is out of reach (down, restarting, the connection cut), not
@@ -162,64 +139,29 @@ impl ToSql for Arg<'_> {
 }
 
 /// The migrations a database has had.
-pub fn applied_version(client: &mut Client) -> Result<i64, PgError> {
-    let row = client.query_one(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        &[],
-    )?;
-    Ok(row.get(0))
+pub fn applied_version(client: &mut Client) -> StoreResult<i64> {
+    super::schema::applied_version(&mut plain(client, &mut HashMap::new()))
 }
 
-/// Applies the migrations a database lacks, each in its own transaction, under an advisory lock
-/// so two bang processes starting together do not both apply them.
-pub fn migrate(client: &mut Client) -> Result<i64, PgError> {
+/// Applies the migrations a database lacks (`schema::migrate`) under an advisory lock, so two
+/// bang processes starting together do not both apply them; returns the version it is at.
+pub fn migrate(client: &mut Client) -> StoreResult<i64> {
     // One lock id for bang's migrations ("bang" in ASCII), taken before anything is created:
     // even `CREATE TABLE IF NOT EXISTS` races in PostgreSQL (a test found it).
     client.execute("SELECT pg_advisory_lock(1650552423)", &[])?;
-    let result = apply_missing(client);
+    // Re-applying a step that is already there is harmless; PostgreSQL need not say so.
+    client.batch_execute("SET client_min_messages = warning")?;
+    let result = super::schema::migrate(&mut plain(client, &mut HashMap::new()));
     client.execute("SELECT pg_advisory_unlock(1650552423)", &[])?;
     result
 }
 
-fn apply_missing(client: &mut Client) -> Result<i64, PgError> {
-    // Re-applying a step that is already there is harmless; PostgreSQL need not say so.
-    client.batch_execute("SET client_min_messages = warning")?;
-    client.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )?;
-    let applied = applied_version(client)?;
-    if applied > latest_version() {
-        return Err(PgError::Newer {
-            found: applied,
-            known: latest_version(),
-        });
-    }
-    let now = bang_components::time::GameClock::System.now().0;
-    for m in MIGRATIONS.iter().filter(|m| m.version > applied) {
-        let mut tx = client.transaction()?;
-        match &m.step {
-            Step::Sql(sql) => tx.batch_execute(&postgres_dialect(sql))?,
-            Step::AddColumn {
-                table,
-                column,
-                kind,
-            } => tx.batch_execute(&postgres_dialect(&format!(
-                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
-            )))?,
-        }
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            &[&m.version, &m.name, &now],
-        )?;
-        tx.commit()?;
-        tracing::info!(
-            version = m.version,
-            name = m.name,
-            "PostgreSQL schema migrated"
-        );
-    }
-    applied_version(client)
+/// A plain blocking connection as [`Sql`].
+fn plain<'a>(
+    client: &'a mut Client,
+    statements: &'a mut HashMap<String, Statement>,
+) -> PgSql<'a, Client> {
+    PgSql { client, statements }
 }
 
 /// A reader's own connection (`event.query`), made when first needed and again after it was
