@@ -10,6 +10,7 @@ use bang_components::history::{
 };
 use bang_components::time::Timestamp;
 use serde_json::value::RawValue;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -183,15 +184,11 @@ fn rows(sql: &mut dyn Sql, q: &HistoryQuery) -> StoreResult<Vec<Row>> {
 
 /// An event's records: once as sent, once per receiver (only the querying character's own
 /// when the query names one).
-fn records(sql: &mut dyn Sql, row: &Row, q: &HistoryQuery) -> StoreResult<Vec<HistoryRecord>> {
-    let mut receivers: Vec<String> = sql
-        .rows(
-            "SELECT receiver FROM history_receivers WHERE seq = ?1 ORDER BY receiver",
-            args![row.seq],
-        )?
-        .iter()
-        .map(|r| r.text(0))
-        .collect::<StoreResult<_>>()?;
+fn records(
+    row: &Row,
+    mut receivers: Vec<String>,
+    q: &HistoryQuery,
+) -> StoreResult<Vec<HistoryRecord>> {
     let mut out = Vec::new();
     let payload =
         RawValue::from_string(row.payload.clone()).map_err(|e| StoreError::Data(e.to_string()))?;
@@ -223,11 +220,34 @@ fn records(sql: &mut dyn Sql, row: &Row, q: &HistoryQuery) -> StoreResult<Vec<Hi
 }
 
 /// A page of the history, read through either database.
+/// Who received each of the events found, by sequence number: one query for the whole page (a
+/// round trip per event would add up on PostgreSQL). The list of numbers is padded to a power of
+/// two, so the statement has few shapes to prepare.
+fn receivers_of(sql: &mut dyn Sql, found: &[Row]) -> StoreResult<BTreeMap<i64, Vec<String>>> {
+    let mut by_seq: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let Some(last) = found.last() else {
+        return Ok(by_seq);
+    };
+    let n = found.len().next_power_of_two().max(8);
+    let seqs: Vec<i64> = (0..n).map(|i| found.get(i).unwrap_or(last).seq).collect();
+    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+    let text = format!(
+        "SELECT seq, receiver FROM history_receivers WHERE seq IN ({}) ORDER BY seq, receiver",
+        marks.join(", ")
+    );
+    let args: Vec<Arg> = seqs.iter().map(|s| Arg::Int(Some(*s))).collect();
+    for r in sql.rows(&text, &args)? {
+        by_seq.entry(r.int(0)?).or_default().push(r.text(1)?);
+    }
+    Ok(by_seq)
+}
+
 fn page(sql: &mut dyn Sql, q: &HistoryQuery) -> StoreResult<HistoryPage> {
     let found = rows(sql, q)?;
+    let mut receivers = receivers_of(sql, &found)?;
     let mut page = HistoryPage::default();
     for row in &found {
-        let mut more = records(sql, row, q)?;
+        let mut more = records(row, receivers.remove(&row.seq).unwrap_or_default(), q)?;
         if q.reverse {
             more.reverse();
         }

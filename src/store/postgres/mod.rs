@@ -19,9 +19,13 @@ use std::time::Duration;
 /// Connects to a database by URL (`postgres://user@host:port/db`). A server that does not
 /// answer is given up on after seconds, not the operating system's minutes.
 pub fn connect(url: &str) -> StoreResult<Client> {
+    connect_within(url, Duration::from_secs(5))
+}
+
+fn connect_within(url: &str, timeout: Duration) -> StoreResult<Client> {
     let mut config: postgres::Config = url.parse()?;
     config
-        .connect_timeout(Duration::from_secs(5))
+        .connect_timeout(timeout)
         .keepalives_idle(Duration::from_secs(10))
         .tcp_user_timeout(Duration::from_secs(15));
     Ok(config.connect(NoTls)?)
@@ -169,13 +173,21 @@ fn plain<'a>(
 pub(super) struct PgReader {
     url: String,
     db: Option<(Client, HashMap<String, Statement>)>,
+    /// When connecting last failed: queries fail at once for a while after, rather than each
+    /// waiting out a connection timeout (the reader runs on the game loop's thread).
+    failed_at: Option<std::time::Instant>,
 }
+
+/// How long the reader waits to connect, and how long after a failure it does not try again.
+const READER_CONNECT: Duration = Duration::from_secs(1);
+const READER_BACKOFF: Duration = Duration::from_secs(2);
 
 impl PgReader {
     pub(super) fn new(url: &str) -> PgReader {
         PgReader {
             url: url.to_string(),
             db: None,
+            failed_at: None,
         }
     }
 
@@ -183,10 +195,19 @@ impl PgReader {
         &mut self,
         f: impl FnOnce(&mut dyn Sql) -> StoreResult<R>,
     ) -> StoreResult<R> {
-        let (client, statements) = match &mut self.db {
-            Some(db) => db,
-            None => self.db.insert((connect(&self.url)?, HashMap::new())),
-        };
+        if self.db.is_none() {
+            if self.failed_at.is_some_and(|t| t.elapsed() < READER_BACKOFF) {
+                return Err(StoreError::Other("the store is unreachable".into()));
+            }
+            match connect_within(&self.url, READER_CONNECT) {
+                Ok(client) => self.db = Some((client, HashMap::new())),
+                Err(e) => {
+                    self.failed_at = Some(std::time::Instant::now());
+                    return Err(e);
+                }
+            }
+        }
+        let (client, statements) = self.db.as_mut().expect("connected above");
         let read = f(&mut PgSql { client, statements });
         if read.as_ref().is_err_and(StoreError::is_unreachable) {
             self.db = None;
