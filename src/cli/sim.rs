@@ -29,15 +29,8 @@ pub(crate) struct SimArgs {
     /// Random generator: chacha (bang's) or reference (the reference server's)
     #[arg(long, default_value = "chacha")]
     rng: RngArg,
-    /// Write the results as JSON to this file (`-` for stdout)
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Write one CSV row per grid point to this file
-    #[arg(long)]
-    csv: Option<PathBuf>,
-    /// Write a self-contained HTML report with plots to this file
-    #[arg(long)]
-    report: Option<PathBuf>,
+    #[command(flatten)]
+    outputs: SimOutputs,
     /// No progress bar
     #[arg(long)]
     quiet: bool,
@@ -63,12 +56,8 @@ pub(crate) enum SimCommand {
         /// Every shard's `--partial` file
         #[arg(required = true)]
         parts: Vec<PathBuf>,
-        #[arg(long)]
-        json: Option<PathBuf>,
-        #[arg(long)]
-        csv: Option<PathBuf>,
-        #[arg(long)]
-        report: Option<PathBuf>,
+        #[command(flatten)]
+        outputs: SimOutputs,
     },
     /// Resolve one round described in JSON on stdin (the golden vectors' form); print the outcome.
     Round {
@@ -140,9 +129,16 @@ pub(crate) fn write_out(path: &PathBuf, text: &str) -> Result<(), SimFileError> 
 }
 
 /// Where a sim's outputs go (`--json`, `--csv`, `--report`).
+#[derive(clap::Args)]
 pub(crate) struct SimOutputs {
+    /// Write the results as JSON to this file (`-` for stdout)
+    #[arg(long)]
     json: Option<PathBuf>,
+    /// Write one CSV row per grid point to this file
+    #[arg(long)]
     csv: Option<PathBuf>,
+    /// Write a self-contained HTML report with plots to this file
+    #[arg(long)]
     report: Option<PathBuf>,
 }
 
@@ -222,12 +218,7 @@ pub(crate) fn merge_sim(parts: Vec<PathBuf>, outputs: SimOutputs) -> Result<(), 
 pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
     match args.command {
         Some(SimCommand::Round { rng, balance }) => return sim_round(rng, balance),
-        Some(SimCommand::Merge {
-            parts,
-            json,
-            csv,
-            report,
-        }) => return merge_sim(parts, SimOutputs { json, csv, report }),
+        Some(SimCommand::Merge { parts, outputs }) => return merge_sim(parts, outputs),
         None => {}
     }
     if args.shard.is_some() != args.partial.is_some() {
@@ -270,12 +261,7 @@ pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
     let started = std::time::Instant::now();
     let report = bang::sim::run(&opts)?;
     let secs = started.elapsed().as_secs_f64();
-    let outputs = SimOutputs {
-        json: args.json,
-        csv: args.csv,
-        report: args.report,
-    };
-    let stdout_taken = outputs.write(&report)?;
+    let stdout_taken = args.outputs.write(&report)?;
     let total = opts.encounters * report.points.len() as u64;
     let summary = bang::sim::report::text(&report);
     let timing = format!(
