@@ -65,6 +65,10 @@ impl StoreHealth {
         down.take().map(|o| o.since.elapsed())
     }
 
+    pub fn is_reachable(&self) -> bool {
+        self.down.lock().expect("health lock").is_none()
+    }
+
     pub fn report(&self) -> HealthReport {
         let down = self.down.lock().expect("health lock").clone();
         HealthReport {

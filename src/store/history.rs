@@ -3,7 +3,7 @@
 //! commits). Every query is bounded by its time window on an index and by its page size: nothing
 //! scans the whole history.
 
-use super::sql::{Arg, Dialect, Sql, args};
+use super::sql::{Arg, Dialect, OwnedArg, Sql, args};
 use super::{StoreError, StoreResult};
 use bang_components::history::{
     EventTold, HistoryPage, HistoryQuery, HistoryReader, HistoryRecord,
@@ -103,32 +103,17 @@ struct Row {
     corporation: Option<String>,
 }
 
-/// A parameter of the history's query, owned while the query is put together.
-enum Param {
-    Int(i64),
-    Text(String),
-}
-
-impl Param {
-    fn arg(&self) -> Arg<'_> {
-        match self {
-            Param::Int(v) => Arg::Int(Some(*v)),
-            Param::Text(v) => Arg::Text(Some(v)),
-        }
-    }
-}
-
 /// The query's SQL and its parameters: events in the window (of the character, sent or
 /// received: both found through an index on time), in the sector, of the corporation,
 /// containing the text; one row more than a page holds, to know whether it was cut.
-fn select(q: &HistoryQuery, dialect: Dialect) -> (String, Vec<Param>) {
-    let mut args = vec![Param::Int(q.start.0), Param::Int(q.end.0)];
+fn select(q: &HistoryQuery, dialect: Dialect) -> (String, Vec<OwnedArg>) {
+    let mut args = vec![OwnedArg::Int(Some(q.start.0)), OwnedArg::Int(Some(q.end.0))];
     let mut sql = String::from(
         "SELECT seq, timestamp, event, sender, payload, sector, corporation_id FROM event_history
          WHERE timestamp BETWEEN ?1 AND ?2",
     );
     if let Some(c) = &q.character {
-        args.push(Param::Text(c.clone()));
+        args.push(OwnedArg::Text(Some(c.clone())));
         sql.push_str(
             " AND seq IN (SELECT seq FROM event_history WHERE sender = ?3
                                 AND timestamp BETWEEN ?1 AND ?2
@@ -136,36 +121,36 @@ fn select(q: &HistoryQuery, dialect: Dialect) -> (String, Vec<Param>) {
                                 AND at BETWEEN ?1 AND ?2)",
         );
     }
-    let mut filter = |clause: &str, v: Param| {
+    let mut filter = |clause: &str, v: OwnedArg| {
         args.push(v);
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
     };
     if let Some(s) = q.sector {
-        filter(" AND sector = ?", Param::Int(s as i64));
+        filter(" AND sector = ?", OwnedArg::Int(Some(s as i64)));
     }
     if let Some(c) = &q.corporation {
-        filter(" AND corporation_id = ?", Param::Text(c.clone()));
+        filter(" AND corporation_id = ?", OwnedArg::Text(Some(c.clone())));
     }
     if let Some(e) = &q.event {
-        filter(" AND event = ?", Param::Text(e.clone()));
+        filter(" AND event = ?", OwnedArg::Text(Some(e.clone())));
     }
     if let Some(t) = &q.text {
         filter(
             &format!(" AND {}", dialect.contains("payload", "?")),
-            Param::Text(t.clone()),
+            OwnedArg::Text(Some(t.clone())),
         );
     }
     let order = if q.reverse { "DESC" } else { "ASC" };
     filter(
         &format!(" ORDER BY seq {order} LIMIT ?"),
-        Param::Int(q.limit as i64 + 1),
+        OwnedArg::Int(Some(q.limit as i64 + 1)),
     );
     (sql, args)
 }
 
 fn rows(sql: &mut dyn Sql, q: &HistoryQuery) -> StoreResult<Vec<Row>> {
     let (text, params) = select(q, sql.dialect());
-    let args: Vec<Arg> = params.iter().map(Param::arg).collect();
+    let args: Vec<Arg> = params.iter().map(OwnedArg::arg).collect();
     sql.rows(&text, &args)?
         .into_iter()
         .map(|r| {

@@ -266,11 +266,6 @@ enum Db {
     Postgres(Box<postgres::PgDb>),
 }
 
-/// A store error carrying a message of ours.
-fn store_error(message: String) -> StoreError {
-    StoreError::Other(message)
-}
-
 fn ship_type_from(text: &str) -> Option<ShipType> {
     serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
 }

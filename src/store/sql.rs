@@ -55,6 +55,30 @@ impl<'a> From<&'a Option<String>> for Arg<'a> {
     }
 }
 
+/// A parameter kept beyond the statement's call: a pipelined statement's until it is sent, a
+/// query's while it is put together.
+#[derive(Debug, Clone)]
+pub enum OwnedArg {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl OwnedArg {
+    pub fn of(arg: &Arg) -> OwnedArg {
+        match *arg {
+            Arg::Int(v) => OwnedArg::Int(v),
+            Arg::Text(v) => OwnedArg::Text(v.map(str::to_string)),
+        }
+    }
+
+    pub fn arg(&self) -> Arg<'_> {
+        match self {
+            OwnedArg::Int(v) => Arg::Int(*v),
+            OwnedArg::Text(v) => Arg::Text(v.as_deref()),
+        }
+    }
+}
+
 /// `[a.into(), b.into(), …]` as a slice of [`Arg`]s.
 macro_rules! args {
     ($($v:expr),* $(,)?) => {

@@ -2,7 +2,7 @@
 //! that keeps two servers (or a server and `bang account add`) from sharing it.
 
 use super::checkpoint::Checkpointer;
-use super::{Durability, StoreResult, schema, store_error};
+use super::{Durability, StoreError, StoreResult, schema};
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -48,7 +48,7 @@ impl SqliteDb {
 pub(super) fn lock_data_dir(dir: &Path) -> StoreResult<std::fs::File> {
     use std::io::{Read, Seek, Write};
     std::fs::create_dir_all(dir).map_err(|e| {
-        store_error(format!(
+        StoreError::Other(format!(
             "cannot create data directory {}: {e}",
             dir.display()
         ))
@@ -60,13 +60,13 @@ pub(super) fn lock_data_dir(dir: &Path) -> StoreResult<std::fs::File> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| store_error(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| StoreError::Other(format!("cannot open {}: {e}", path.display())))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
-            return Err(store_error(format!(
+            return Err(StoreError::Other(format!(
                 "the data directory {} is in use by another bang process (pid {}): stop it, or \
                  give this one another --data",
                 dir.display(),
@@ -74,7 +74,10 @@ pub(super) fn lock_data_dir(dir: &Path) -> StoreResult<std::fs::File> {
             )));
         }
         Err(std::fs::TryLockError::Error(e)) => {
-            return Err(store_error(format!("cannot lock {}: {e}", path.display())));
+            return Err(StoreError::Other(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            )));
         }
     }
     let pid = std::process::id().to_string();

@@ -143,7 +143,7 @@ fn commit_durably(
                 return Ok(());
             }
             Err(e) if e.is_unreachable() => {
-                if health.report().reachable {
+                if health.is_reachable() {
                     if let Some(m) = metrics {
                         m.store_unreachable.set(1);
                     }

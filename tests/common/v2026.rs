@@ -40,28 +40,27 @@ pub fn start_configured(
     configure: impl FnOnce(&mut bang::server::ServerSettings),
 ) -> RunningServer {
     super::start_with(data, |s| {
-        s.world = WorldSource::Dir(world.to_path_buf());
-        s.rules = WorldRules {
-            hyperspace_secs_per_turn: 0.02 / 3.0,
-            test_endpoints: true,
-            ..WorldRules::release_2026()
-        };
-        s.registration_required = true;
+        rules_2026(world, s);
         configure(s);
     })
 }
 
+/// The 2026-01 rules on `world`, jumps of a few milliseconds, the suite's test endpoints.
+fn rules_2026(world: &Path, s: &mut bang::server::ServerSettings) {
+    s.world = WorldSource::Dir(world.to_path_buf());
+    s.rules = WorldRules {
+        hyperspace_secs_per_turn: 0.02 / 3.0,
+        test_endpoints: true,
+        ..WorldRules::release_2026()
+    };
+    s.registration_required = true;
+}
+
 /// A server whose jumps take a few milliseconds, on the store `backing` names.
 pub fn start_on(world: &Path, data: &Path, backing: &super::Backing) -> RunningServer {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            start_configured(world, data, |settings| {
-                settings.rules.hyperspace_secs_per_turn = 0.02;
-                backing.apply(settings);
-            })
-        })
-        .join()
-        .expect("the server starts")
+    backing.start(data, |s| {
+        rules_2026(world, s);
+        s.rules.hyperspace_secs_per_turn = 0.02;
     })
 }
 

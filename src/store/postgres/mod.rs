@@ -12,7 +12,7 @@ pub(super) use pipeline::PgDb;
 use super::sql::{Arg, Cell, Dialect, Row, Sql};
 use super::{StoreError, StoreResult};
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, GenericClient, NoTls, Statement};
+use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -23,12 +23,28 @@ pub fn connect(url: &str) -> StoreResult<Client> {
 }
 
 fn connect_within(url: &str, timeout: Duration) -> StoreResult<Client> {
-    let mut config: postgres::Config = url.parse()?;
+    Ok(postgres::Config::from(config(url, timeout)?).connect(NoTls)?)
+}
+
+/// A connection's settings from its URL: a server that does not answer within `timeout`, or
+/// stops answering on an open connection, is given up on in seconds (the writer then says so
+/// and tries again), not after the operating system's minutes.
+pub(super) fn config(url: &str, timeout: Duration) -> StoreResult<tokio_postgres::Config> {
+    let mut config: tokio_postgres::Config = url.parse()?;
     config
         .connect_timeout(timeout)
         .keepalives_idle(Duration::from_secs(10))
         .tcp_user_timeout(Duration::from_secs(15));
-    Ok(config.connect(NoTls)?)
+    Ok(config)
+}
+
+/// Rows as the store reads them.
+pub(super) fn rows_of(found: &[postgres::Row]) -> StoreResult<Vec<Row>> {
+    found
+        .iter()
+        .map(|r| (0..r.len()).map(|i| pg_cell(r, i)).collect())
+        .map(|cells: StoreResult<Vec<Cell>>| cells.map(Row))
+        .collect()
 }
 
 /// The error says the database is out of reach (down, restarting, the connection cut), not
@@ -57,13 +73,13 @@ pub(super) fn numbered(sql: &str) -> String {
     sql.replace('?', "$")
 }
 
-/// A PostgreSQL connection or transaction, with the connection's prepared statements.
-struct PgSql<'a, C: GenericClient> {
-    client: &'a mut C,
+/// A plain (blocking) PostgreSQL connection, with its prepared statements.
+struct PgSql<'a> {
+    client: &'a mut Client,
     statements: &'a mut HashMap<String, Statement>,
 }
 
-impl<C: GenericClient> PgSql<'_, C> {
+impl PgSql<'_> {
     fn statement(&mut self, sql: &str) -> StoreResult<Statement> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
@@ -78,7 +94,7 @@ pub(super) fn params<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
-pub(super) fn pg_cell(row: &postgres::Row, i: usize) -> StoreResult<Cell> {
+fn pg_cell(row: &postgres::Row, i: usize) -> StoreResult<Cell> {
     let ty = row.columns()[i].type_();
     let cell = if *ty == Type::INT8 {
         row.try_get::<_, Option<i64>>(i)?.map(Cell::Int)
@@ -94,7 +110,7 @@ pub(super) fn pg_cell(row: &postgres::Row, i: usize) -> StoreResult<Cell> {
     Ok(cell.unwrap_or(Cell::Null))
 }
 
-impl<C: GenericClient> Sql for PgSql<'_, C> {
+impl Sql for PgSql<'_> {
     fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<()> {
         let stmt = self.statement(sql)?;
         self.client.execute(&stmt, &params(args))?;
@@ -103,12 +119,7 @@ impl<C: GenericClient> Sql for PgSql<'_, C> {
 
     fn rows(&mut self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
         let stmt = self.statement(sql)?;
-        let found = self.client.query(&stmt, &params(args))?;
-        found
-            .iter()
-            .map(|r| (0..r.len()).map(|i| pg_cell(r, i)).collect())
-            .map(|cells: StoreResult<Vec<Cell>>| cells.map(Row))
-            .collect()
+        rows_of(&self.client.query(&stmt, &params(args))?)
     }
 
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
@@ -161,10 +172,7 @@ pub fn migrate(client: &mut Client) -> StoreResult<i64> {
 }
 
 /// A plain blocking connection as [`Sql`].
-fn plain<'a>(
-    client: &'a mut Client,
-    statements: &'a mut HashMap<String, Statement>,
-) -> PgSql<'a, Client> {
+fn plain<'a>(client: &'a mut Client, statements: &'a mut HashMap<String, Statement>) -> PgSql<'a> {
     PgSql { client, statements }
 }
 

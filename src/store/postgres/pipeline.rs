@@ -7,8 +7,8 @@
 //! polled together; this connection drives them on a runtime of its own, so the writer thread
 //! stays a plain thread.
 
-use super::{StoreError, StoreResult, connect, migrate, numbered, params, pg_cell};
-use crate::store::sql::{Arg, Dialect, Row, Sql};
+use super::{StoreError, StoreResult, config, connect, migrate, numbered, params, rows_of};
+use crate::store::sql::{Arg, Dialect, OwnedArg, Row, Sql};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio_postgres::types::ToSql;
@@ -31,13 +31,8 @@ pub(in crate::store) struct PgDb {
 }
 
 /// A connection, its I/O driven by a task on the store's runtime.
-async fn open_client(url: &str) -> Result<Client, tokio_postgres::Error> {
-    let mut config: tokio_postgres::Config = url.parse()?;
-    config
-        .connect_timeout(Duration::from_secs(5))
-        .keepalives_idle(Duration::from_secs(10))
-        .tcp_user_timeout(Duration::from_secs(15));
-    let (client, connection) = config.connect(NoTls).await?;
+async fn open_client(url: &str) -> StoreResult<Client> {
+    let (client, connection) = config(url, Duration::from_secs(5))?.connect(NoTls).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "store connection ended");
@@ -139,34 +134,12 @@ impl PgDb {
     }
 }
 
-/// A statement's parameters, kept until the pipeline goes out.
-enum Owned {
-    Int(Option<i64>),
-    Text(Option<String>),
-}
-
-impl Owned {
-    fn of(arg: &Arg) -> Owned {
-        match *arg {
-            Arg::Int(v) => Owned::Int(v),
-            Arg::Text(v) => Owned::Text(v.map(str::to_string)),
-        }
-    }
-
-    fn arg(&self) -> Arg<'_> {
-        match self {
-            Owned::Int(v) => Arg::Int(*v),
-            Owned::Text(v) => Arg::Text(v.as_deref()),
-        }
-    }
-}
-
 /// Statements queued on the connection, sent together at the next read or flush.
 struct Pipe<'a> {
     runtime: &'a tokio::runtime::Runtime,
     client: &'a Client,
     statements: &'a mut HashMap<String, Statement>,
-    queued: Vec<(Statement, Vec<Owned>)>,
+    queued: Vec<(Statement, Vec<OwnedArg>)>,
 }
 
 impl Pipe<'_> {
@@ -187,7 +160,7 @@ impl Pipe<'_> {
         let queued = std::mem::take(&mut self.queued);
         let args: Vec<Vec<Arg>> = queued
             .iter()
-            .map(|(_, owned)| owned.iter().map(Owned::arg).collect())
+            .map(|(_, owned)| owned.iter().map(OwnedArg::arg).collect())
             .collect();
         let lists: Vec<Vec<&(dyn ToSql + Sync)>> = args.iter().map(|a| params(a)).collect();
         let client = self.client;
@@ -211,21 +184,18 @@ impl Sql for Pipe<'_> {
     fn exec(&mut self, sql: &str, args: &[Arg]) -> StoreResult<()> {
         let stmt = self.statement(sql)?;
         self.queued
-            .push((stmt, args.iter().map(Owned::of).collect()));
+            .push((stmt, args.iter().map(OwnedArg::of).collect()));
         Ok(())
     }
 
     fn rows(&mut self, sql: &str, args: &[Arg]) -> StoreResult<Vec<Row>> {
         self.flush()?;
         let stmt = self.statement(sql)?;
-        let found = self
-            .runtime
-            .block_on(self.client.query(&stmt, &params(args)))?;
-        found
-            .iter()
-            .map(|r| (0..r.len()).map(|i| pg_cell(r, i)).collect())
-            .map(|cells: StoreResult<Vec<_>>| cells.map(Row))
-            .collect()
+        rows_of(
+            &self
+                .runtime
+                .block_on(self.client.query(&stmt, &params(args)))?,
+        )
     }
 
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
