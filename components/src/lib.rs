@@ -12,6 +12,7 @@ pub mod corporation;
 pub mod economy;
 pub mod game_events;
 pub mod history;
+pub mod ledger;
 pub mod messages;
 pub mod names;
 pub mod rate_limits;

@@ -3,6 +3,7 @@
 pub(crate) mod account;
 pub(crate) mod serve;
 pub(crate) mod sim;
+pub(crate) mod sim_world;
 
 use bang::server::{BalanceSource, WorldSource};
 use std::path::PathBuf;

@@ -59,6 +59,9 @@ pub(crate) enum SimCommand {
         #[command(flatten)]
         outputs: SimOutputs,
     },
+    /// Run the whole game headless with scripted players (traders, explorers, pirates, garrison
+    /// owners, corporations) for simulated hours or days, and sample its economy over time.
+    World(Box<super::sim_world::WorldArgs>),
     /// Resolve one round described in JSON on stdin (the golden vectors' form); print the outcome.
     Round {
         #[arg(long, default_value = "chacha")]
@@ -219,6 +222,7 @@ pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
     match args.command {
         Some(SimCommand::Round { rng, balance }) => return sim_round(rng, balance),
         Some(SimCommand::Merge { parts, outputs }) => return merge_sim(parts, outputs),
+        Some(SimCommand::World(world)) => return super::sim_world::run_world(*world),
         None => {}
     }
     if args.shard.is_some() != args.partial.is_some() {

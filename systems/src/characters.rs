@@ -14,6 +14,7 @@ use bang_components::character::{
     SectorOccupants, Ship,
 };
 use bang_components::game_events::GameEvent;
+use bang_components::ledger::CreditFlow;
 use bang_components::messages::Audience;
 use bang_components::rules::WorldRules;
 use bang_components::session::{ConnectionId, MAX_BINDINGS_PER_CONNECTION, Sessions};
@@ -180,7 +181,7 @@ pub(crate) fn return_character(
     bind_joiner(world, conn, id)?;
     world.entity_mut(entity).insert(LastActive(now));
     if let Some(credits) = req.credits {
-        world.entity_mut(entity).insert(Credits(credits));
+        crate::ledger::set_credits(world, entity, credits, CreditFlow::Granted);
     }
     if let Some(to) = req.sector.map(|s| s as SectorId)
         && to != from
@@ -217,6 +218,7 @@ pub fn spawn_character(
             MapKnowledge::default(),
         ))
         .id();
+    crate::ledger::record(world, CreditFlow::StartingCredits, credits);
     let order = world
         .resource_mut::<CharacterIndex>()
         .insert(id.to_string(), entity);

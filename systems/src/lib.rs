@@ -20,6 +20,7 @@ pub mod endpoints;
 pub mod follow_on;
 pub mod harness;
 pub mod jumps;
+pub mod ledger;
 pub mod maps;
 pub mod movement;
 pub mod operator;
@@ -135,6 +136,7 @@ impl Plugin for GamePlugin {
             .init_resource::<bang_components::corporation::Corporations>()
             .init_resource::<follow_on::FollowOns>()
             .init_resource::<bang_components::combat::CombatStats>()
+            .init_resource::<bang_components::ledger::CreditLedger>()
             .insert_resource(combat::CombatRng(self.setup.combat_rng))
             .insert_resource(combat::ids::CombatIds::seeded(self.setup.seed))
             .init_resource::<ports::PortRegenClock>()

@@ -10,6 +10,7 @@ use bang_components::character::{
     CharacterIndex, Credits, LastActive, MapKnowledge, Position, Ship, TradeVolume,
 };
 use bang_components::economy::{Commodity, PortSide, PortStates, price};
+use bang_components::ledger::CreditFlow;
 use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
 use bang_components::universe::UniverseRes;
@@ -208,6 +209,11 @@ pub fn trade(world: &mut World, conn: ConnectionId, req: TradeRequest) -> ApiRes
         }
         credits.0
     };
+    let flow = match q.side {
+        PortSide::Sells => (CreditFlow::PortPurchases, -q.total),
+        PortSide::Buys => (CreditFlow::PortSales, q.total),
+    };
+    crate::ledger::record(world, flow.0, flow.1);
     let cargo = {
         let mut ship = world.get_mut::<Ship>(entity).expect("character has a ship");
         match q.side {

@@ -11,6 +11,7 @@ use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterIndex, Credits, LastActive, Position, Ship};
 use bang_components::economy::{WARP_DEPOT_SECTOR, WARP_POWER_PRICE};
 use bang_components::game_events::GameEvent;
+use bang_components::ledger::CreditFlow;
 use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -85,6 +86,7 @@ pub fn recharge_warp_power(
     }
     let now = world.resource::<GameClock>().now();
     world.get_mut::<Credits>(entity).expect("credits").0 -= cost;
+    crate::ledger::record(world, CreditFlow::WarpPower, -cost);
     world.get_mut::<Ship>(entity).expect("ship").warp_power += bought;
     world.entity_mut(entity).insert(LastActive(now));
     let id = id.to_string();

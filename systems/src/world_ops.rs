@@ -9,10 +9,11 @@ use bang_components::api::events::{CharacterMoved, CharacterMovedObserved, MoveT
 use bang_components::api::payloads::{SectorContents, StatusPayload};
 use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{
-    CharacterId, CharacterIndex, InHyperspace, LastActive, MapKnowledge, Position, SectorOccupants,
-    Ship, Visit, WorldOrder,
+    Bank, CharacterId, CharacterIndex, Credits, InHyperspace, LastActive, MapKnowledge, Position,
+    SectorOccupants, Ship, Visit, WorldOrder,
 };
 use bang_components::game_events::GameEvent;
+use bang_components::ledger::CreditFlow;
 use bang_components::registry::Registry;
 use bang_components::session::ConnectionId;
 use bang_components::time::{GameClock, Timestamp};
@@ -237,6 +238,9 @@ pub fn remove_character(world: &mut World, entity: Entity) {
         .resource_mut::<SectorOccupants>()
         .leave(sector, entity);
     world.resource_mut::<CharacterIndex>().by_id.remove(&id);
+    let held = world.get::<Credits>(entity).map_or(0, |c| c.0)
+        + world.get::<Bank>(entity).map_or(0, |b| b.0);
+    crate::ledger::record(world, CreditFlow::CharacterRemoved, -held);
     world.despawn(entity);
     disown_character(world, &id);
 }

@@ -15,6 +15,7 @@ use bang_components::combat::{
 };
 use bang_components::economy::Commodity;
 use bang_components::game_events::GameEvent;
+use bang_components::ledger::CreditFlow;
 use bang_components::ships::ShipType;
 use bang_components::time::{GameClock, Timestamp};
 use bevy_ecs::prelude::*;
@@ -124,11 +125,14 @@ fn settle_garrisons(world: &mut World, e: &Encounter) {
             .remove(&e.sector);
         // With nobody to claim it, the bank goes back to the owner: credits are never destroyed.
         let heir = victor(e, &p.id).unwrap_or_else(|| p.owner.clone());
-        if bank > 0
-            && let Some(c) = world.resource::<CharacterIndex>().get(&heir)
-        {
-            world.get_mut::<Credits>(c).expect("credits").0 += bank;
-            heirs.push(heir);
+        if bank > 0 {
+            match world.resource::<CharacterIndex>().get(&heir) {
+                Some(c) => {
+                    world.get_mut::<Credits>(c).expect("credits").0 += bank;
+                    heirs.push(heir);
+                }
+                None => crate::ledger::record(world, CreditFlow::Unclaimed, -bank),
+            }
         }
     }
     // As the reference orders them: the owners' (and a bank's heir's) status first, then the

@@ -10,6 +10,7 @@ use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{CharacterIndex, Credits, Position, Ship};
 use bang_components::combat::{Salvage, SalvageIndex};
 use bang_components::economy::Commodity;
+use bang_components::ledger::CreditFlow;
 use bang_components::session::ConnectionId;
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -128,6 +129,8 @@ pub fn expire_salvage(world: &mut World) {
         .collect();
     expired.sort();
     for (id, e) in expired {
+        let credits = world.get::<Salvage>(e).map_or(0, |s| s.credits);
+        crate::ledger::record(world, CreditFlow::SalvageExpired, -credits);
         world.entity_mut(e).despawn();
         world.resource_mut::<SalvageIndex>().by_id.remove(&id);
     }

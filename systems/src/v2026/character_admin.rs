@@ -13,8 +13,9 @@ use bang_components::api::fields::check_len;
 use bang_components::api::requests::{MAX_ID_LEN, MAX_SHORT_TEXT, Validate, given};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
-    Bank, CharacterIndex, Credits, InHyperspace, STARTING_CREDITS, Ship, ShipId, ShipName,
+    Bank, CharacterIndex, InHyperspace, STARTING_CREDITS, Ship, ShipId, ShipName,
 };
+use bang_components::ledger::CreditFlow;
 use bang_components::registry::{Registered, Registry, Seeds};
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::ships::ShipType;
@@ -357,7 +358,7 @@ fn modify(
     }
     apply_ship(world, e, &o);
     if let Some(c) = o.credits {
-        world.entity_mut(e).insert(Credits(c));
+        crate::ledger::set_credits(world, e, c, CreditFlow::Granted);
     }
     log_action(
         world,

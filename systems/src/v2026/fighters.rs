@@ -13,6 +13,7 @@ use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
     CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship,
 };
+use bang_components::ledger::CreditFlow;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bevy_ecs::prelude::*;
@@ -80,6 +81,7 @@ fn buy(world: &mut World, conn: ConnectionId, req: PurchaseFightersRequest) -> A
     world
         .entity_mut(e)
         .insert((Credits(credits - cost), LastActive(now)));
+    crate::ledger::record(world, CreditFlow::Fighters, -cost);
     log_action(
         world,
         "fighters.purchased",

@@ -11,10 +11,11 @@ use bang_components::api::requests::{CharacterRequest, JoinRequest, given};
 use bang_components::api::v2026::{ErrorEvent, Event2026, Success};
 use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{
-    Bank, CharacterIndex, Credits, InHyperspace, LastActive, MapKnowledge, Position, Ship, ShipId,
-    ShipName, Visit,
+    Bank, CharacterIndex, InHyperspace, LastActive, MapKnowledge, Position, Ship, ShipId, ShipName,
+    Visit,
 };
 use bang_components::game_events::GameEvent;
+use bang_components::ledger::CreditFlow;
 use bang_components::registry::{SeededCharacter, Seeds};
 use bang_components::session::{ConnectionId, Sessions};
 use bang_components::time::GameClock;
@@ -92,12 +93,11 @@ fn apply_seed(world: &mut World, entity: Entity, seeded: SeededCharacter) {
         .0
         .clone();
     let ship_id = seeded.ship_id.unwrap_or_else(|| ShipId::default_for(&id));
-    world.entity_mut(entity).insert((
-        seeded.ship,
-        Credits(seeded.credits),
-        Bank(seeded.bank),
-        ShipId(ship_id),
-    ));
+    crate::ledger::set_credits(world, entity, seeded.credits, CreditFlow::Granted);
+    crate::ledger::set_bank(world, entity, seeded.bank, CreditFlow::Granted);
+    world
+        .entity_mut(entity)
+        .insert((seeded.ship, ShipId(ship_id)));
     match seeded.ship_name {
         Some(name) => world.entity_mut(entity).insert(ShipName(name)),
         None => world.entity_mut(entity).remove::<ShipName>(),
@@ -183,7 +183,7 @@ fn join(world: &mut World, conn: ConnectionId, req: JoinRequest) -> ApiResult<Su
             bind_joiner(world, conn, &id)?;
             let entity = spawn_seeded(world, &id, seeded)?;
             if let Some(credits) = req.credits {
-                world.entity_mut(entity).insert(Credits(credits));
+                crate::ledger::set_credits(world, entity, credits, CreditFlow::Granted);
             }
             entity
         }

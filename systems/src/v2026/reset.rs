@@ -169,6 +169,8 @@ fn reset(world: &mut World, conn: ConnectionId, req: ResetRequest) -> ApiResult<
         }
     }
     let deleted_files = clear_files(world, &req);
+    // A new game: nothing held, nothing minted.
+    world.insert_resource(bang_components::ledger::CreditLedger::default());
     Ok(ResetResult {
         cleared_characters: despawn_all(world, characters),
         cleared_combats: despawn_all(world, fights),

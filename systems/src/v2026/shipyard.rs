@@ -17,6 +17,7 @@ use bang_components::character::{
     CharacterId, CharacterIndex, Credits, InHyperspace, LastActive, Position, Ship, ShipId,
     ShipName,
 };
+use bang_components::ledger::CreditFlow;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::ships::{ShipStats, ShipType};
 use bang_components::time::GameClock;
@@ -220,9 +221,8 @@ fn personal(
         new_id.clone(),
         name,
     );
-    world
-        .entity_mut(e)
-        .insert((Credits(deal.credits_after), LastActive(now)));
+    crate::ledger::set_credits(world, e, deal.credits_after, CreditFlow::Ships);
+    world.entity_mut(e).insert(LastActive(now));
     log_action(
         world,
         "ship.purchased",

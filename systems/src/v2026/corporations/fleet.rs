@@ -13,6 +13,7 @@ use bang_components::api::{ApiError, error::ApiResult};
 use bang_components::character::{Bank, Position, ShipId, ShipName};
 use bang_components::corporation::{Corporation, Corporations};
 use bang_components::game_events::GameEvent;
+use bang_components::ledger::CreditFlow;
 use bang_components::registry::{Registered, Registry};
 use bang_components::session::ConnectionId;
 use bang_components::ships::ShipStats;
@@ -82,7 +83,8 @@ pub fn buy_ship(
             bang_components::api::fields::with_commas(total as u64)
         )));
     }
-    world.entity_mut(buyer).insert(Bank(bank - total));
+    // The credits put aboard are minted again as the new ship's purse (spawn_character).
+    crate::ledger::set_bank(world, buyer, bank - total, CreditFlow::Ships);
     let sector = world.get::<Position>(buyer).expect("position").0;
     let ship_id = commission(world, corp, hull, sector, &order);
     let corp_id = world

@@ -20,6 +20,7 @@ use bang_components::api::{ApiError, Endpoint, error::ApiResult};
 use bang_components::character::{CharacterIndex, Credits, Position, Ship, ShipName};
 use bang_components::corporation::{CREATION_COST, Corporation, Corporations, Member, NAME_LEN};
 use bang_components::game_events::GameEvent;
+use bang_components::ledger::CreditFlow;
 use bang_components::session::{ConnectionId, WireDialect};
 use bang_components::time::GameClock;
 use bang_components::unowned_ships::{UnownedShip, UnownedShips};
@@ -126,7 +127,12 @@ fn create(
     };
     let entity = world.spawn(corp.clone()).id();
     world.resource_mut::<Corporations>().index(&corp, entity);
-    world.entity_mut(e).insert(Credits(credits - CREATION_COST));
+    crate::ledger::set_credits(
+        world,
+        e,
+        credits - CREATION_COST,
+        CreditFlow::CorporationFounding,
+    );
     let data = serde_json::json!({"corp_id": corp.corp_id, "cost": CREATION_COST});
     log_action(world, "corporation.created", Some(&id), Some(conn), &data);
     let founded = CorporationFounded {

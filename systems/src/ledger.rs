@@ -1,0 +1,64 @@
+//! World operations on the credit ledger: recording what a rule minted or burned, setting a
+//! purse by hand (the difference is recorded), and counting every credit held in the World.
+
+use bang_components::character::{Bank, Credits};
+use bang_components::combat::{Garrison, Salvage};
+use bang_components::ledger::{CreditFlow, CreditLedger};
+use bevy_ecs::prelude::*;
+
+/// Records `delta` credits created (positive) or destroyed (negative) by `flow`.
+pub fn record(world: &mut World, flow: CreditFlow, delta: i64) {
+    if delta != 0
+        && let Some(mut ledger) = world.get_resource_mut::<CreditLedger>()
+    {
+        ledger.record(flow, delta);
+    }
+}
+
+/// Sets an entity's credits on hand, recording the change as `flow`.
+pub fn set_credits(world: &mut World, entity: Entity, credits: i64, flow: CreditFlow) {
+    let before = world.get::<Credits>(entity).map_or(0, |c| c.0);
+    world.entity_mut(entity).insert(Credits(credits));
+    record(world, flow, credits - before);
+}
+
+/// Sets an entity's bank balance, recording the change as `flow`.
+pub fn set_bank(world: &mut World, entity: Entity, bank: i64, flow: CreditFlow) {
+    let before = world.get::<Bank>(entity).map_or(0, |b| b.0);
+    world.entity_mut(entity).insert(Bank(bank));
+    record(world, flow, bank - before);
+}
+
+/// Where the World's credits are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub on_hand: i64,
+    pub banked: i64,
+    /// Tolls collected and not yet taken by the garrisons' owners.
+    pub in_garrisons: i64,
+    pub in_salvage: i64,
+}
+
+impl Holdings {
+    pub fn total(&self) -> i64 {
+        self.on_hand + self.banked + self.in_garrisons + self.in_salvage
+    }
+}
+
+/// Every credit held in the World.
+pub fn holdings(world: &mut World) -> Holdings {
+    let mut h = Holdings::default();
+    h.on_hand = world.query::<&Credits>().iter(world).map(|c| c.0).sum();
+    h.banked = world.query::<&Bank>().iter(world).map(|b| b.0).sum();
+    h.in_garrisons = world
+        .query::<&Garrison>()
+        .iter(world)
+        .map(|g| g.toll_balance)
+        .sum();
+    h.in_salvage = world
+        .query::<&Salvage>()
+        .iter(world)
+        .map(|s| s.credits)
+        .sum();
+    h
+}
