@@ -2,7 +2,10 @@
 //! systems (virtual time, many Worlds on worker threads), parameter sweeps, and reports.
 
 pub mod batch;
+pub mod chart;
+pub mod echo;
 pub mod html;
+pub mod plots;
 pub mod report;
 pub mod round;
 pub mod runner;
