@@ -46,6 +46,20 @@ pub(crate) struct SimArgs {
     /// (batched when possible). Both give the same results.
     #[arg(long, value_enum, default_value_t = bang::sim::SimPath::Auto)]
     path: bang::sim::SimPath,
+    /// Find the value of the `--search` key at which an outcome's rate reaches RATE, e.g.
+    /// `win:red=0.5` (assumes the rate moves one way with the key); writes `--json` if given
+    #[arg(long, value_name = "OUTCOME=RATE", requires = "search", conflicts_with_all = ["sweeps", "shard"])]
+    target: Option<String>,
+    /// The key `--target` searches and its range: KEY=LO..HI (integer or float; KEY as for --sweep)
+    #[arg(long, value_name = "KEY=LO..HI", requires = "target")]
+    search: Option<String>,
+    /// `--target`: encounters to play in all (probes and the final measurement)
+    #[arg(long, default_value_t = 60_000, value_name = "N")]
+    target_budget: u64,
+    /// `--target`: most encounters per probe (a probe stops early once its 95% interval leaves
+    /// the target); the final measurement at the value found plays exactly this many
+    #[arg(long, default_value_t = 4_000, value_name = "N")]
+    probe_encounters: u64,
 }
 
 #[derive(Subcommand)]
@@ -181,6 +195,38 @@ pub(crate) fn run_shard(
     Ok(())
 }
 
+/// `bang sim … --target OUTCOME=RATE --search KEY=LO..HI`: the value where the rate reaches the
+/// target.
+fn run_target(
+    opts: &bang::sim::SimOptions,
+    target: &str,
+    search: &str,
+    budget: bang::sim::target::Budget,
+    outputs: &SimOutputs,
+) -> Result<(), CliError> {
+    use bang::sim::target;
+    if outputs.csv.is_some() || outputs.report.is_some() {
+        return Err("--target writes --json only (no --csv or --report)".into());
+    }
+    let t = target::Target::parse(target)?;
+    t.check(&opts.scenario)?;
+    let range = target::SearchRange::parse(search, &opts.scenario, &opts.balance)?;
+    let started = std::time::Instant::now();
+    let found = target::search(opts, &t, &range, budget)?;
+    let summary = target::text(&found);
+    let timing = format!("in {:.2} s\n", started.elapsed().as_secs_f64());
+    let mut stdout_taken = false;
+    if let Some(p) = &outputs.json {
+        write_out(p, &(serde_json::to_string_pretty(&found)? + "\n"))?;
+        stdout_taken = p.as_os_str() == "-";
+    }
+    match stdout_taken {
+        true => eprint!("{summary}{timing}"),
+        false => print!("{summary}{timing}"),
+    }
+    Ok(())
+}
+
 /// `bang sim round`: one round described in JSON on stdin.
 pub(crate) fn sim_round(rng: RngArg, balance: Option<PathBuf>) -> Result<(), CliError> {
     let balance = balance_source(balance).load()?;
@@ -257,6 +303,13 @@ pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
     };
     if let (Some(shard), Some(path)) = (args.shard, &args.partial) {
         return run_shard(&opts, shard, path);
+    }
+    if let (Some(target), Some(search)) = (&args.target, &args.search) {
+        let budget = bang::sim::target::Budget {
+            total: args.target_budget,
+            per_probe: args.probe_encounters.max(1),
+        };
+        return run_target(&opts, target, search, budget, &args.outputs);
     }
     let started = std::time::Instant::now();
     let report = bang::sim::run(&opts)?;

@@ -12,6 +12,8 @@ pub mod runner;
 pub mod scenario;
 pub mod shard;
 pub mod strategy;
+pub mod target;
+pub mod fit;
 
 use bang_components::balance::Balance;
 use bang_systems::combat::engine::RngKind;
@@ -72,19 +74,20 @@ pub fn run_batch(
     let range = opts
         .shard
         .map_or((0, opts.encounters), |s| s.range(opts.encounters));
-    run_range(opts, scenario, balance, range, progress)
+    run_range(opts, scenario, balance, opts.seed, range, progress)
 }
 
-/// Plays encounters `first..n` (by index, under `opts.seed`) of one configuration on
+/// Plays encounters `first..n` (by index, under `seed`) of one configuration on
 /// `opts.threads` workers and totals them.
 pub fn run_range(
     opts: &SimOptions,
     scenario: &Scenario,
     balance: &Balance,
+    seed: u64,
     (first, n): (u64, u64),
     progress: &indicatif::ProgressBar,
 ) -> Totals {
-    let (seed, rng) = (opts.seed, opts.rng);
+    let rng = opts.rng;
     let batched = match opts.path {
         SimPath::App => false,
         SimPath::Auto | SimPath::Batched => batch::supports(scenario),
