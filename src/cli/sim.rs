@@ -73,6 +73,20 @@ pub(crate) enum SimCommand {
         #[command(flatten)]
         outputs: SimOutputs,
     },
+    /// Compare two runs' `--json` reports: each shared grid point's outcome rates in A and B with
+    /// a significance test, mean rounds, and the settings that differ
+    Compare {
+        /// The first run's JSON
+        a: PathBuf,
+        /// The second run's JSON
+        b: PathBuf,
+        /// Write the comparison as a self-contained HTML page
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Write the comparison as JSON (`-` for stdout)
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Resolve one round described in JSON on stdin (the golden vectors' form); print the outcome.
     Round {
         #[arg(long, default_value = "chacha")]
@@ -227,6 +241,39 @@ fn run_target(
     Ok(())
 }
 
+/// `bang sim compare A.json B.json`.
+fn compare_sim(
+    a: &PathBuf,
+    b: &PathBuf,
+    report: Option<&PathBuf>,
+    json: Option<&PathBuf>,
+) -> Result<(), CliError> {
+    use bang::sim::compare;
+    let read = |p: &PathBuf| -> Result<compare::Run, CliError> {
+        let text = std::fs::read_to_string(p).map_err(|source| SimFileError::Read {
+            path: p.clone(),
+            source,
+        })?;
+        Ok(compare::parse(&p.display().to_string(), &text)?)
+    };
+    let (ra, rb) = compare::sweeps(read(a)?, read(b)?)?;
+    let names = (a.display().to_string(), b.display().to_string());
+    let c = compare::compare(&ra, &rb, (&names.0, &names.1));
+    if let Some(p) = report {
+        write_out(p, &compare::html(&c, &ra, &rb))?;
+    }
+    let mut stdout_taken = false;
+    if let Some(p) = json {
+        write_out(p, &(serde_json::to_string_pretty(&c)? + "\n"))?;
+        stdout_taken = p.as_os_str() == "-";
+    }
+    match stdout_taken {
+        true => eprint!("{}", compare::text(&c)),
+        false => print!("{}", compare::text(&c)),
+    }
+    Ok(())
+}
+
 /// `bang sim round`: one round described in JSON on stdin.
 pub(crate) fn sim_round(rng: RngArg, balance: Option<PathBuf>) -> Result<(), CliError> {
     let balance = balance_source(balance).load()?;
@@ -265,6 +312,9 @@ pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
     match args.command {
         Some(SimCommand::Round { rng, balance }) => return sim_round(rng, balance),
         Some(SimCommand::Merge { parts, outputs }) => return merge_sim(parts, outputs),
+        Some(SimCommand::Compare { a, b, report, json }) => {
+            return compare_sim(&a, &b, report.as_ref(), json.as_ref());
+        }
         None => {}
     }
     if args.shard.is_some() != args.partial.is_some() {

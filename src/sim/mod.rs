@@ -3,6 +3,8 @@
 
 pub mod batch;
 pub mod chart;
+pub mod compare;
+pub mod compare_html;
 pub mod echo;
 pub mod html;
 pub mod plots;
