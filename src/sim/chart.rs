@@ -27,9 +27,15 @@ pub fn trim(v: f64) -> String {
 pub enum Scale {
     /// Evenly spaced labels; a value is its label's index.
     Categorical(Vec<String>),
-    Linear { lo: f64, hi: f64 },
+    Linear {
+        lo: f64,
+        hi: f64,
+    },
     /// For positive values spanning decades.
-    Log { lo: f64, hi: f64 },
+    Log {
+        lo: f64,
+        hi: f64,
+    },
 }
 
 /// Spans at least this wide (max ÷ min) get a logarithmic axis.
@@ -70,7 +76,9 @@ impl Scale {
             Scale::Categorical(labels) if labels.len() <= 1 => 0.5,
             Scale::Categorical(labels) => v / (labels.len() - 1) as f64,
             Scale::Linear { lo, hi } => (v - lo) / (hi - lo),
-            Scale::Log { lo, hi } => (v.max(f64::MIN_POSITIVE).ln() - lo.ln()) / (hi.ln() - lo.ln()),
+            Scale::Log { lo, hi } => {
+                (v.max(f64::MIN_POSITIVE).ln() - lo.ln()) / (hi.ln() - lo.ln())
+            }
         };
         0.04 + 0.92 * f
     }
@@ -142,7 +150,11 @@ pub fn linear_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
 /// Powers of ten within `lo..=hi`, with 2× and 5× between them when there are few decades.
 fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let (from, to) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
-    let mults: &[f64] = if to - from <= 3 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    let mults: &[f64] = if to - from <= 3 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
     let mut out = Vec::new();
     for e in from..=to {
         for m in mults {
@@ -341,7 +353,10 @@ fn line(svg: &mut String, area: Area, scale: &Scale, y_max: f64, n: usize, s: &S
         .iter()
         .map(|(x, y, _)| (area.x(scale.frac(*x)), area.y(*y, y_max)))
         .collect();
-    let pts: Vec<String> = coords.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let pts: Vec<String> = coords
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
     let _ = write!(
         svg,
         r#"<polyline class="series" data-series="{}" fill="none" stroke="{colour}" stroke-width="2"{dash} points="{}"/>"#,
@@ -349,7 +364,9 @@ fn line(svg: &mut String, area: Area, scale: &Scale, y_max: f64, n: usize, s: &S
         pts.join(" ")
     );
     for ((x, y, ci), (px, py)) in s.points.iter().zip(&coords) {
-        let interval = ci.map_or(String::new(), |c| format!(" [{}–{}]", trim(c[0]), trim(c[1])));
+        let interval = ci.map_or(String::new(), |c| {
+            format!(" [{}–{}]", trim(c[0]), trim(c[1]))
+        });
         let _ = write!(
             svg,
             r#"<circle class="point" data-series="{n}" data-x="{}" data-y="{}" cx="{px:.1}" cy="{py:.1}" r="3" fill="{colour}"><title>{}: {}{interval} at {}</title></circle>"#,

@@ -217,8 +217,16 @@ pub fn compare(a: &Report, b: &Report, names: (&str, &str)) -> Comparison {
         let outcomes = names
             .into_iter()
             .map(|o| {
-                let ra = sa.outcomes.get(o).cloned().unwrap_or_else(|| zero(sa.encounters));
-                let rb = sb.outcomes.get(o).cloned().unwrap_or_else(|| zero(sb.encounters));
+                let ra = sa
+                    .outcomes
+                    .get(o)
+                    .cloned()
+                    .unwrap_or_else(|| zero(sa.encounters));
+                let rb = sb
+                    .outcomes
+                    .get(o)
+                    .cloned()
+                    .unwrap_or_else(|| zero(sb.encounters));
                 proportions(o, ra, sa.encounters, rb, sb.encounters)
             })
             .collect();
@@ -276,7 +284,9 @@ pub fn text(c: &Comparison) -> String {
     }
     for p in &c.points {
         let _ = writeln!(out, "\n── {}", params_text(&p.params));
-        out.push_str("  outcome              A                      B                      B−A       p\n");
+        out.push_str(
+            "  outcome              A                      B                      B−A       p\n",
+        );
         for o in &p.outcomes {
             let _ = writeln!(
                 out,
@@ -293,7 +303,14 @@ pub fn text(c: &Comparison) -> String {
         let _ = writeln!(
             out,
             "  mean rounds        {:.2} [{:.2}–{:.2}]  {:.2} [{:.2}–{:.2}]  {:+.2}  {:.4}{}",
-            r.a_mean, r.a_ci95[0], r.a_ci95[1], r.b_mean, r.b_ci95[0], r.b_ci95[1], r.diff, r.p_value,
+            r.a_mean,
+            r.a_ci95[0],
+            r.a_ci95[1],
+            r.b_mean,
+            r.b_ci95[0],
+            r.b_ci95[1],
+            r.diff,
+            r.p_value,
             if r.significant { "  *" } else { "" }
         );
     }

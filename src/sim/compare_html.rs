@@ -57,7 +57,14 @@ fn points_table(c: &Comparison) -> String {
         let _ = write!(
             out,
             "<tr{class}><td>{at}</td><td>mean rounds</td><td>{:.2} [{:.2}–{:.2}]</td><td>{:.2} [{:.2}–{:.2}]</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:.4}</td></tr>",
-            r.a_mean, r.a_ci95[0], r.a_ci95[1], r.b_mean, r.b_ci95[0], r.b_ci95[1], r.diff, r.p_value
+            r.a_mean,
+            r.a_ci95[0],
+            r.a_ci95[1],
+            r.b_mean,
+            r.b_ci95[0],
+            r.b_ci95[1],
+            r.diff,
+            r.p_value
         );
     }
     out.push_str("</table>");
@@ -121,7 +128,10 @@ fn charts(a: &Report, b: &Report) -> String {
             let (scale, series) = overlay((a, b), key, &stat, n);
             out.push_str(&line_chart(
                 &LineChart {
-                    title: &format!("{o}{}", key.map_or(String::new(), |k| format!(" against {k}"))),
+                    title: &format!(
+                        "{o}{}",
+                        key.map_or(String::new(), |k| format!(" against {k}"))
+                    ),
                     x_label: name,
                     y_label: "rate",
                     scale: &scale,

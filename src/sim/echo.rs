@@ -4,7 +4,7 @@
 
 use super::chart::{esc, label};
 use super::report::Report;
-use super::scenario::{StrategySpec, Side};
+use super::scenario::{Side, StrategySpec};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -146,12 +146,24 @@ pub fn settings(r: &Report) -> String {
 /// The combat balance in the open, the rest folded away.
 fn balance(r: &Report) -> String {
     let mut flat = Vec::new();
-    flatten("", &serde_json::to_value(&r.balance).unwrap_or(Value::Null), &mut flat);
-    let (combat, rest): (Vec<_>, Vec<_>) = flat.into_iter().partition(|(k, _)| k.starts_with("combat."));
+    flatten(
+        "",
+        &serde_json::to_value(&r.balance).unwrap_or(Value::Null),
+        &mut flat,
+    );
+    let (combat, rest): (Vec<_>, Vec<_>) = flat
+        .into_iter()
+        .partition(|(k, _)| k.starts_with("combat."));
     let rows = |pairs: &[(String, String)]| -> String {
         pairs
             .iter()
-            .map(|(k, v)| format!("<tr><td>{}</td><td class=\"num\">{}</td></tr>", esc(k), esc(v)))
+            .map(|(k, v)| {
+                format!(
+                    "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+                    esc(k),
+                    esc(v)
+                )
+            })
             .collect()
     };
     format!(

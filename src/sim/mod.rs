@@ -6,6 +6,7 @@ pub mod chart;
 pub mod compare;
 pub mod compare_html;
 pub mod echo;
+pub mod fit;
 pub mod html;
 pub mod plots;
 pub mod report;
@@ -15,7 +16,6 @@ pub mod scenario;
 pub mod shard;
 pub mod strategy;
 pub mod target;
-pub mod fit;
 
 use bang_components::balance::Balance;
 use bang_systems::combat::engine::RngKind;

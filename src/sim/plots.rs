@@ -76,7 +76,10 @@ pub fn histogram(title: &str, x_label: &str, groups: &[(String, Vec<Bin>)]) -> S
         );
     }
     // Counts of whole fighters or rounds: ticks on whole numbers.
-    for v in linear_ticks(lo, hi, 6).into_iter().filter(|v| v.fract() == 0.0) {
+    for v in linear_ticks(lo, hi, 6)
+        .into_iter()
+        .filter(|v| v.fract() == 0.0)
+    {
         let _ = write!(
             svg,
             r#"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"#,
@@ -140,7 +143,12 @@ pub struct Heat<'a> {
 fn shade(v: f64) -> String {
     let v = v.clamp(0.0, 1.0);
     let mix = |white: f64, full: f64| (white + (full - white) * v).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(255.0, 8.0),
+        mix(255.0, 48.0),
+        mix(255.0, 107.0)
+    )
 }
 
 /// A grid of coloured cells, each with its rate written in it, and the colour scale beside it.

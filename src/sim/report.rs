@@ -198,7 +198,10 @@ pub fn rounds_stats(hist: &BTreeMap<u32, u64>) -> RoundsStats {
         }
         0.0
     };
-    let sum: u128 = hist.iter().map(|(r, c)| u128::from(*r) * u128::from(*c)).sum();
+    let sum: u128 = hist
+        .iter()
+        .map(|(r, c)| u128::from(*r) * u128::from(*c))
+        .sum();
     let sq: u128 = hist
         .iter()
         .map(|(r, c)| u128::from(*r) * u128::from(*r) * u128::from(*c))

@@ -26,19 +26,12 @@ pub enum TargetError {
     NotNumeric { key: String, found: String },
     #[error("--search {0}: the key holds an integer; give integer bounds")]
     IntegerBounds(String),
+    /// The rates at both ends are on one side of the target (the message gives them).
+    #[error("{0}")]
+    NotBracketed(String),
     #[error(
-        "the target {target} is not between the rates at the ends: {outcome} is {lo_rate} at {key}={lo} and {hi_rate} at {key}={hi}; widen the range or change the target"
+        "--target-budget {budget} is too small: give at least {need} (4 probes of --probe-encounters)"
     )]
-    NotBracketed {
-        outcome: String,
-        target: f64,
-        key: String,
-        lo: String,
-        hi: String,
-        lo_rate: String,
-        hi_rate: String,
-    },
-    #[error("--target-budget {budget} is too small: give at least {need} (4 probes of --probe-encounters)")]
     Budget { budget: u64, need: u64 },
     #[error("{0}")]
     Point(#[from] ScenarioError),
@@ -318,15 +311,17 @@ fn not_bracketed(t: &Target, r: &SearchRange, lo: &Probe, hi: &Probe) -> TargetE
             p.rate.rate, p.rate.ci95[0], p.rate.ci95[1]
         )
     };
-    TargetError::NotBracketed {
-        outcome: t.outcome.clone(),
-        target: t.rate,
-        key: r.key.clone(),
-        lo: super::chart::trim(lo.value),
-        hi: super::chart::trim(hi.value),
-        lo_rate: show(lo),
-        hi_rate: show(hi),
-    }
+    TargetError::NotBracketed(format!(
+        "the target {} is not between the rates at the ends: {} is {} at {}={} and {} at {}={}; widen the range or change the target",
+        t.rate,
+        t.outcome,
+        show(lo),
+        r.key,
+        super::chart::trim(lo.value),
+        show(hi),
+        r.key,
+        super::chart::trim(hi.value),
+    ))
 }
 
 /// Finds where `target.outcome`'s rate crosses `target.rate` as `range.key` moves over its range
@@ -402,7 +397,12 @@ pub fn search(
         integer: range.integer,
         seed: opts.seed,
         rng: super::rng_name(opts.rng).into(),
-        direction: if increasing { "increasing" } else { "decreasing" }.into(),
+        direction: if increasing {
+            "increasing"
+        } else {
+            "decreasing"
+        }
+        .into(),
         value: round4(value),
         ci95: [round4(ci95[0]), round4(ci95[1])],
         method: method.into(),
