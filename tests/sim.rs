@@ -199,7 +199,7 @@ fn the_command_line_writes_json_csv_and_a_report() {
     assert_eq!(csv.lines().count(), 3);
     assert!(csv.starts_with("scenario.sides.1.strategy.commit,encounters,"));
     let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
-    assert!(html.contains("<svg class=\"chart\""));
+    assert!(html.contains("<svg class=\"chart line"));
     // sim round over stdin, with the reference generator: V1 of the spec.
     let mut child = bang()
         .args(["sim", "round", "--rng", "reference"])
@@ -222,6 +222,79 @@ fn the_command_line_writes_json_csv_and_a_report() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-file.toml"));
 }
 
+const BROWSER_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// The DOM Chromium makes of this page.
+fn dump_dom(chromium: &str, dir: &std::path::Path, name: &str, html: &str) -> String {
+    let page = dir.join(format!("{name}.html"));
+    std::fs::write(&page, html).unwrap();
+    let out = Command::new(chromium)
+        .args(BROWSER_FLAGS)
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// The first `<svg …>…</svg>` starting with `open`.
+fn svg_of<'a>(dom: &'a str, open: &str) -> &'a str {
+    let start = dom
+        .find(open)
+        .unwrap_or_else(|| panic!("no {open} in the DOM"));
+    let end = dom[start..].find("</svg>").unwrap() + start;
+    &dom[start..end]
+}
+
+/// The numeric attribute `attr` of every element starting with `open`.
+fn attr_values(text: &str, open: &str, attr: &str) -> Vec<f64> {
+    text.match_indices(open)
+        .map(|(i, _)| {
+            let tag = &text[i..i + text[i..].find('>').unwrap()];
+            let at = tag.find(&format!(" {attr}=\"")).unwrap() + attr.len() + 3;
+            tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+/// A toll sweep spanning decades: a logarithmic axis with unevenly spaced points, bands,
+/// histograms with bars, and the scenario and balance echoed.
+fn a_toll_sweep_gets_a_log_axis_bands_histograms_and_its_settings(
+    chromium: &str,
+    dir: &std::path::Path,
+) {
+    let toll = run(&opts(
+        scenario("toll-gate.toml"),
+        100,
+        2,
+        vec![Sweep::parse("scenario.garrisons.0.toll_amount=50,100,500,1000").unwrap()],
+    ))
+    .unwrap();
+    let dom = dump_dom(chromium, dir, "toll", &bang::sim::html::render(&toll));
+    let log_chart = svg_of(&dom, "<svg class=\"chart line log\"");
+    assert!(log_chart.contains("(log scale)"), "{log_chart}");
+    let xs = attr_values(log_chart, "<circle class=\"point\" data-series=\"0\"", "cx");
+    assert_eq!(xs.len(), 4, "{log_chart}");
+    assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+    let gaps: Vec<f64> = xs.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[1] > gaps[0] * 1.5, "not log spaced: {xs:?}");
+    assert!(log_chart.contains("class=\"band\""));
+    let bars = attr_values(&dom, "<rect class=\"bar\"", "data-count");
+    assert!(!bars.is_empty() && bars.iter().all(|n| *n > 0.0));
+    assert!(dom.contains("toll_amount") && dom.contains("Scenario “toll-gate”"));
+    assert!(dom.contains("combat.base_hit"), "the balance is echoed");
+}
+
 /// The HTML report renders in headless Chromium and shows its plots. CI installs Debian's
 /// `chromium` (see `.ci/run`); set BANG_SKIP_BROWSER=1 to skip on a machine without it.
 #[test]
@@ -235,37 +308,36 @@ fn the_html_report_renders_in_headless_chromium() {
         .find(|p| std::path::Path::new(p).exists())
         .expect("Debian's chromium is needed for this test (apt-get install chromium; .ci/run installs it)");
     let dir = tempfile::tempdir().unwrap();
+    a_toll_sweep_gets_a_log_axis_bands_histograms_and_its_settings(chromium, dir.path());
+    // Two keys: a heatmap per outcome, a cell per grid point.
     let report = run(&opts(
         scenario("kestrel-duel.toml"),
         100,
         2,
-        vec![Sweep::parse("balance.combat.base_hit=0.3,0.5,0.7").unwrap()],
+        vec![
+            Sweep::parse("balance.combat.base_hit=0.3,0.5,0.7").unwrap(),
+            Sweep::parse("scenario.sides.0.strategy.commit=25,50").unwrap(),
+        ],
     ))
     .unwrap();
     let page = dir.path().join("report.html");
+    let dom = dump_dom(
+        chromium,
+        dir.path(),
+        "grid",
+        &bang::sim::html::render(&report),
+    );
+    let heat = svg_of(&dom, "<svg class=\"chart heatmap\"");
+    let cells = attr_values(heat, "<rect class=\"cell\"", "data-value");
+    assert_eq!(cells.len(), report.points.len());
+    assert!(cells.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert!(heat.contains("class=\"legend\""));
     std::fs::write(&page, bang::sim::html::render(&report)).unwrap();
     let profile = dir.path().join("profile");
-    let flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ];
-    let out = Command::new(chromium)
-        .args(flags)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let flags = BROWSER_FLAGS;
     // The browser parsed the page into a DOM with the charts and their lines.
     assert!(
-        dom.matches("<svg class=\"chart\"").count() >= 2,
+        dom.matches("<svg class=\"chart line\"").count() >= 2,
         "no charts in the rendered DOM: {}",
         &dom[..dom.len().min(500)]
     );
@@ -413,4 +485,181 @@ fn batched_encounters_cut_anywhere_merge_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let sweep = "scenario.sides.1.strategy.commit=20,60";
     whole_and_sharded(dir.path(), "world-data/scenarios/kestrel-duel.toml", sweep);
+}
+
+#[test]
+fn compare_flags_a_real_difference_and_nothing_between_identical_runs() {
+    let sweeps = || vec![Sweep::parse("scenario.sides.0.strategy.commit=10,50").unwrap()];
+    let a = run(&opts(scenario("kestrel-duel.toml"), 400, 2, sweeps())).unwrap();
+    let mut o = opts(scenario("kestrel-duel.toml"), 400, 2, sweeps());
+    o.balance.combat.base_hit = 0.7;
+    let b = run(&o).unwrap();
+    let c = bang::sim::compare::compare(&a, &b, ("a", "b"));
+    assert_eq!(c.points.len(), 2);
+    let keys: Vec<&str> = c.settings.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, ["balance.combat.base_hit"]);
+    // Committing 10 against 50: at 50 % hits red mostly wins on blue's misses, at 70 % it loses.
+    let low = &c.points[0];
+    assert_eq!(
+        low.params["scenario.sides.0.strategy.commit"].as_integer(),
+        Some(10)
+    );
+    let red = low
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "win:red")
+        .unwrap();
+    assert!(red.significant && red.diff < -0.3, "{red:?}");
+    assert!(low.rounds.significant);
+    // Equal commitments stay even: nothing to flag there.
+    assert!(
+        c.points[1].outcomes.iter().all(|o| !o.significant),
+        "{:?}",
+        c.points[1]
+    );
+    let same = bang::sim::compare::compare(&a, &a, ("a", "a"));
+    assert_eq!(same.significant, 0);
+    assert!(same.settings.is_empty());
+    let page = bang::sim::compare::html(&c, &a, &b);
+    assert!(page.contains("class=\"sig\"") && page.contains("stroke-dasharray"));
+    // Through the command line, from the JSON files; a world report is refused for now.
+    let dir = tempfile::tempdir().unwrap();
+    let (pa, pb) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&pa, serde_json::to_string(&a).unwrap()).unwrap();
+    std::fs::write(&pb, serde_json::to_string(&b).unwrap()).unwrap();
+    let out = bang()
+        .args(["sim", "compare"])
+        .arg(&pa)
+        .arg(&pb)
+        .arg("--json")
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["significant"].as_u64(), Some(c.significant as u64));
+    let world = dir.path().join("w.json");
+    std::fs::write(&world, r#"{"kind": "world"}"#).unwrap();
+    let out = bang()
+        .args(["sim", "compare"])
+        .arg(&world)
+        .arg(&world)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("world reports"));
+}
+
+fn fixture(name: &str) -> Scenario {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn target_search_finds_a_known_flee_chance_whatever_the_threads() {
+    use bang::sim::target::{Budget, SearchRange, Target, search};
+    // One round of a ship fleeing a ship that braces: P(fled:red) = flee_base exactly.
+    let o = opts(fixture("flee-odds.toml"), 1, 2, vec![]);
+    let t = Target::parse("fled:red=0.3").unwrap();
+    t.check(&o.scenario).unwrap();
+    let range =
+        SearchRange::parse("balance.combat.flee_base=0.2..0.9", &o.scenario, &o.balance).unwrap();
+    assert!(!range.integer);
+    let budget = Budget {
+        total: 40_000,
+        per_probe: 4_000,
+    };
+    let found = search(&o, &t, &range, budget).unwrap();
+    assert!(found.ci95[0] <= 0.3 && 0.3 <= found.ci95[1], "{found:?}");
+    assert!(found.ci95[1] - found.ci95[0] < 0.06, "{found:?}");
+    assert_eq!(found.direction, "increasing");
+    assert!(found.encounters <= 40_000);
+    let m = &found.measured;
+    assert!(m.rate.ci95[0] <= 0.3 && 0.3 <= m.rate.ci95[1], "{m:?}");
+    let one = search(
+        &opts(fixture("flee-odds.toml"), 1, 1, vec![]),
+        &t,
+        &range,
+        budget,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_string(&one).unwrap(),
+        serde_json::to_string(&found).unwrap()
+    );
+    // Clear refusals.
+    assert!(Target::parse("fled:red").is_err());
+    assert!(Target::parse("fled:red=1.5").is_err());
+    assert!(
+        Target::parse("win:rde=0.5")
+            .unwrap()
+            .check(&o.scenario)
+            .is_err()
+    );
+    let bad = |s: &str| {
+        SearchRange::parse(s, &o.scenario, &o.balance)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(bad("balance.combat.flee_base=0.9..0.2").contains("below"));
+    assert!(bad("scenario.name=1..2").contains("not a number"));
+    assert!(bad("scenario.max_rounds=1.5..3").contains("integer"));
+    let commit = SearchRange::parse(
+        "scenario.sides.0.strategy.commit=10..300",
+        &o.scenario,
+        &o.balance,
+    )
+    .unwrap();
+    assert!(commit.integer);
+    let far = Target::parse("fled:red=0.95").unwrap();
+    let err = search(&o, &far, &range, budget).unwrap_err().to_string();
+    assert!(err.contains("not between") && err.contains("0.9"), "{err}");
+}
+
+#[test]
+fn target_search_on_an_integer_key_brackets_a_sharp_flip() {
+    use bang::sim::target::{Budget, SearchRange, Target, search};
+    // Max hits, no misses: red committing c against blue's 50 wins iff it kills first. Whatever
+    // the exact rule, the rate is 0 or 1 at each commit: the interval is two adjacent integers.
+    let mut o = opts(scenario("kestrel-duel.toml"), 1, 2, vec![]);
+    o.balance.combat.min_hit = 1.0;
+    o.balance.combat.max_hit = 1.0;
+    o.balance.combat.base_hit = 1.0;
+    let t = Target::parse("win:red=0.5").unwrap();
+    let range = SearchRange::parse(
+        "scenario.sides.0.strategy.commit=1..300",
+        &o.scenario,
+        &o.balance,
+    )
+    .unwrap();
+    let found = search(
+        &o,
+        &t,
+        &range,
+        Budget {
+            total: 20_000,
+            per_probe: 1_000,
+        },
+    )
+    .unwrap();
+    assert!(found.ci95[1] - found.ci95[0] <= 1.0, "{found:?}");
+    let (lo, hi) = (found.ci95[0], found.ci95[1]);
+    let at = |x: f64| {
+        found
+            .probes
+            .iter()
+            .find(|p| p.value == x)
+            .map(|p| p.rate.rate)
+    };
+    assert!(at(lo).is_some() && at(hi).is_some(), "{found:?}");
+    assert!(
+        (at(lo).unwrap() - 0.5) * (at(hi).unwrap() - 0.5) < 0.0,
+        "{found:?}"
+    );
 }

@@ -46,6 +46,20 @@ pub(crate) struct SimArgs {
     /// (batched when possible). Both give the same results.
     #[arg(long, value_enum, default_value_t = bang::sim::SimPath::Auto)]
     path: bang::sim::SimPath,
+    /// Find the value of the `--search` key at which an outcome's rate reaches RATE, e.g.
+    /// `win:red=0.5` (assumes the rate moves one way with the key); writes `--json` if given
+    #[arg(long, value_name = "OUTCOME=RATE", requires = "search", conflicts_with_all = ["sweeps", "shard"])]
+    target: Option<String>,
+    /// The key `--target` searches and its range: KEY=LO..HI (integer or float; KEY as for --sweep)
+    #[arg(long, value_name = "KEY=LO..HI", requires = "target")]
+    search: Option<String>,
+    /// `--target`: encounters to play in all (probes and the final measurement)
+    #[arg(long, default_value_t = 60_000, value_name = "N")]
+    target_budget: u64,
+    /// `--target`: most encounters per probe (a probe stops early once its 95% interval leaves
+    /// the target); the final measurement at the value found plays exactly this many
+    #[arg(long, default_value_t = 4_000, value_name = "N")]
+    probe_encounters: u64,
 }
 
 #[derive(Subcommand)]
@@ -62,6 +76,20 @@ pub(crate) enum SimCommand {
     /// Run the whole game headless with scripted players (traders, explorers, pirates, garrison
     /// owners, corporations) for simulated hours or days, and sample its economy over time.
     World(Box<super::sim_world::WorldArgs>),
+    /// Compare two runs' `--json` reports: each shared grid point's outcome rates in A and B with
+    /// a significance test, mean rounds, and the settings that differ
+    Compare {
+        /// The first run's JSON
+        a: PathBuf,
+        /// The second run's JSON
+        b: PathBuf,
+        /// Write the comparison as a self-contained HTML page
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Write the comparison as JSON (`-` for stdout)
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Resolve one round described in JSON on stdin (the golden vectors' form); print the outcome.
     Round {
         #[arg(long, default_value = "chacha")]
@@ -184,6 +212,71 @@ pub(crate) fn run_shard(
     Ok(())
 }
 
+/// `bang sim … --target OUTCOME=RATE --search KEY=LO..HI`: the value where the rate reaches the
+/// target.
+fn run_target(
+    opts: &bang::sim::SimOptions,
+    target: &str,
+    search: &str,
+    budget: bang::sim::target::Budget,
+    outputs: &SimOutputs,
+) -> Result<(), CliError> {
+    use bang::sim::target;
+    if outputs.csv.is_some() || outputs.report.is_some() {
+        return Err("--target writes --json only (no --csv or --report)".into());
+    }
+    let t = target::Target::parse(target)?;
+    t.check(&opts.scenario)?;
+    let range = target::SearchRange::parse(search, &opts.scenario, &opts.balance)?;
+    let started = std::time::Instant::now();
+    let found = target::search(opts, &t, &range, budget)?;
+    let summary = target::text(&found);
+    let timing = format!("in {:.2} s\n", started.elapsed().as_secs_f64());
+    let mut stdout_taken = false;
+    if let Some(p) = &outputs.json {
+        write_out(p, &(serde_json::to_string_pretty(&found)? + "\n"))?;
+        stdout_taken = p.as_os_str() == "-";
+    }
+    match stdout_taken {
+        true => eprint!("{summary}{timing}"),
+        false => print!("{summary}{timing}"),
+    }
+    Ok(())
+}
+
+/// `bang sim compare A.json B.json`.
+fn compare_sim(
+    a: &PathBuf,
+    b: &PathBuf,
+    report: Option<&PathBuf>,
+    json: Option<&PathBuf>,
+) -> Result<(), CliError> {
+    use bang::sim::compare;
+    let read = |p: &PathBuf| -> Result<compare::Run, CliError> {
+        let text = std::fs::read_to_string(p).map_err(|source| SimFileError::Read {
+            path: p.clone(),
+            source,
+        })?;
+        Ok(compare::parse(&p.display().to_string(), &text)?)
+    };
+    let (ra, rb) = compare::sweeps(read(a)?, read(b)?)?;
+    let names = (a.display().to_string(), b.display().to_string());
+    let c = compare::compare(&ra, &rb, (&names.0, &names.1));
+    if let Some(p) = report {
+        write_out(p, &compare::html(&c, &ra, &rb))?;
+    }
+    let mut stdout_taken = false;
+    if let Some(p) = json {
+        write_out(p, &(serde_json::to_string_pretty(&c)? + "\n"))?;
+        stdout_taken = p.as_os_str() == "-";
+    }
+    match stdout_taken {
+        true => eprint!("{}", compare::text(&c)),
+        false => print!("{}", compare::text(&c)),
+    }
+    Ok(())
+}
+
 /// `bang sim round`: one round described in JSON on stdin.
 pub(crate) fn sim_round(rng: RngArg, balance: Option<PathBuf>) -> Result<(), CliError> {
     let balance = balance_source(balance).load()?;
@@ -223,6 +316,9 @@ pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
         Some(SimCommand::Round { rng, balance }) => return sim_round(rng, balance),
         Some(SimCommand::Merge { parts, outputs }) => return merge_sim(parts, outputs),
         Some(SimCommand::World(world)) => return super::sim_world::run_world(*world),
+        Some(SimCommand::Compare { a, b, report, json }) => {
+            return compare_sim(&a, &b, report.as_ref(), json.as_ref());
+        }
         None => {}
     }
     if args.shard.is_some() != args.partial.is_some() {
@@ -261,6 +357,13 @@ pub(crate) fn run_sim(args: SimArgs) -> Result<(), CliError> {
     };
     if let (Some(shard), Some(path)) = (args.shard, &args.partial) {
         return run_shard(&opts, shard, path);
+    }
+    if let (Some(target), Some(search)) = (&args.target, &args.search) {
+        let budget = bang::sim::target::Budget {
+            total: args.target_budget,
+            per_probe: args.probe_encounters.max(1),
+        };
+        return run_target(&opts, target, search, budget, &args.outputs);
     }
     let started = std::time::Instant::now();
     let report = bang::sim::run(&opts)?;

@@ -401,6 +401,10 @@ struct Counts {
     outcomes: BTreeMap<Outcome, u64>,
     rounds: Vec<u64>,
     sides: Vec<SideTotals>,
+    /// Per side, encounters by fighters lost.
+    lost: Vec<BTreeMap<i64, u64>>,
+    /// This fight's losses per side (scratch, reused).
+    fight_lost: Vec<i64>,
 }
 
 impl Counts {
@@ -410,6 +414,8 @@ impl Counts {
             outcomes: BTreeMap::new(),
             rounds: Vec::new(),
             sides: vec![SideTotals::default(); t.sides.len()],
+            lost: vec![BTreeMap::new(); t.sides.len()],
+            fight_lost: vec![0; t.sides.len()],
         }
     }
 
@@ -421,11 +427,18 @@ impl Counts {
             self.rounds.resize(r + 1, 0);
         }
         self.rounds[r] += 1;
+        self.fight_lost.fill(0);
         for (ship, state) in t.ships.iter().zip(&f.ships) {
             let side = &mut self.sides[ship.side];
             side.fought = true;
             side.fighters_lost += ship.start.fighters - state.fighters;
             side.shields_lost += ship.start.shields - state.shields;
+            self.fight_lost[ship.side] += ship.start.fighters - state.fighters;
+        }
+        for (i, side) in self.sides.iter().enumerate() {
+            if side.fought {
+                *self.lost[i].entry(self.fight_lost[i]).or_default() += 1;
+            }
         }
         for (i, side) in self.sides.iter_mut().enumerate() {
             side.flee_attempts += u64::from(f.flee_attempts[i]);
@@ -449,6 +462,8 @@ impl Counts {
         for (i, side) in self.sides.iter().enumerate() {
             if side.fought {
                 out.sides.insert(t.sides[i].name.clone(), *side);
+                out.fighters_lost
+                    .insert(t.sides[i].name.clone(), self.lost[i].clone());
             }
         }
         out

@@ -1,283 +1,318 @@
-//! The HTML report: one self-contained page (inline SVG, no scripts, no network) with the outcome
-//! rates and rounds against every swept value, and the full table.
+//! The HTML report: one self-contained page (inline SVG and CSS, no scripts, no network) with the
+//! outcome rates and rounds against every swept value (with their 95 % intervals), a heatmap per
+//! outcome when two keys are swept, histograms of rounds and losses, the scenario and balance the
+//! run used, and the full table.
 
-use super::report::{Report, Summary};
+use super::chart::{LineChart, Scale, Series, esc, label, line_chart};
+use super::plots::{Heat, bins, heatmap, histogram};
+use super::report::{Rate, Report, RoundsStats, Summary, rounds_stats, wilson};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-const COLOURS: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-];
+/// Grid points shown with their own histograms (a big grid would make a very long page).
+const HISTOGRAM_POINTS: usize = 24;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222;max-width:1400px}svg.chart{display:inline-block;margin:.5em .5em .5em 0;border:1px solid #eee;vertical-align:top}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}td.num{text-align:right}.sig{background:#fde2c8;font-weight:bold}.note{color:#555;font-size:13px}details{margin:.5em 0}";
 
-/// A chart's plotting area in SVG units, so the axes and the series drawn over them place
-/// their points alike.
-#[derive(Clone, Copy)]
-struct Area {
-    left: f64,
-    top: f64,
-    /// Plot width and height (inside the margins).
-    pw: f64,
-    ph: f64,
-    y_max: f64,
-    /// How many x labels there are.
-    points: usize,
-}
-
-impl Area {
-    fn x_at(&self, i: usize) -> f64 {
-        self.left
-            + if self.points <= 1 {
-                self.pw / 2.0
-            } else {
-                self.pw * i as f64 / (self.points - 1) as f64
-            }
-    }
-
-    fn y_at(&self, v: f64) -> f64 {
-        self.top + self.ph - self.ph * (v / self.y_max).clamp(0.0, 1.0)
-    }
-}
-
-/// A line chart: one line per series over the x labels; values in [0, y_max].
-fn chart(
-    title: &str,
-    y_label: &str,
-    xs: &[String],
-    series: &[(String, Vec<f64>)],
-    y_max: f64,
-) -> String {
-    let (w, h, left, right, top, bottom) = (640.0, 320.0, 56.0, 150.0, 30.0, 44.0);
-    let area = Area {
-        left,
-        top,
-        pw: w - left - right,
-        ph: h - top - bottom,
-        y_max: if y_max > 0.0 { y_max } else { 1.0 },
-        points: xs.len(),
-    };
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{t}">"#,
-        t = esc(title)
-    );
-    let _ = write!(
-        svg,
-        r#"<text x="{left}" y="18" font-size="14" font-weight="bold">{}</text>"#,
-        esc(title)
-    );
-    axes(&mut svg, area, xs, y_label);
-    for (n, (name, ys)) in series.iter().enumerate() {
-        line(&mut svg, area, n, name, ys);
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
-/// The grid with its y values, the x labels under it and the y axis's name.
-fn axes(svg: &mut String, area: Area, xs: &[String], y_label: &str) {
-    let Area {
-        left,
-        top,
-        pw,
-        ph,
-        y_max,
-        ..
-    } = area;
-    for k in 0..=4 {
-        let v = y_max * k as f64 / 4.0;
-        let y = area.y_at(v);
-        let _ = write!(
-            svg,
-            r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"##,
-            left + pw,
-            left - 6.0,
-            y + 4.0,
-            trim(v)
-        );
-    }
-    for (i, x) in xs.iter().enumerate() {
-        let _ = write!(
-            svg,
-            r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{}</text>"#,
-            area.x_at(i),
-            top + ph + 16.0,
-            esc(x)
-        );
-    }
-    let _ = write!(
-        svg,
-        r#"<text x="14" y="{:.1}" font-size="11" transform="rotate(-90 14 {:.1})" text-anchor="middle">{}</text>"#,
-        top + ph / 2.0,
-        top + ph / 2.0,
-        esc(y_label)
-    );
-}
-
-/// Series `n`: its line, a dot per value (with the value on hover) and its legend entry.
-fn line(svg: &mut String, area: Area, n: usize, name: &str, ys: &[f64]) {
-    let Area { left, top, pw, .. } = area;
-    let colour = COLOURS[n % COLOURS.len()];
-    let points: Vec<String> = ys
+/// The outcomes any point has, sorted.
+pub fn outcomes(report: &Report) -> Vec<String> {
+    let mut out: Vec<String> = report
+        .points
         .iter()
-        .enumerate()
-        .map(|(i, v)| format!("{:.1},{:.1}", area.x_at(i), area.y_at(*v)))
+        .flat_map(|p| p.summary.outcomes.keys().cloned())
         .collect();
-    let _ = write!(
-        svg,
-        r#"<polyline class="series" fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#,
-        points.join(" ")
-    );
-    for (i, v) in ys.iter().enumerate() {
-        let _ = write!(
-            svg,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{}: {}</title></circle>"#,
-            area.x_at(i),
-            area.y_at(*v),
-            esc(name),
-            trim(*v)
-        );
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The swept keys, in the order they were given.
+pub fn keys(report: &Report) -> Vec<String> {
+    if !report.sweeps.is_empty() {
+        return report.sweeps.iter().map(|s| s.key.clone()).collect();
     }
-    let ly = top + 14.0 * n as f64;
-    let _ = write!(
-        svg,
-        r#"<rect x="{}" y="{:.1}" width="10" height="10" fill="{colour}"/><text x="{}" y="{:.1}" font-size="11">{}</text>"#,
-        left + pw + 12.0,
-        ly,
-        left + pw + 26.0,
-        ly + 9.0,
-        esc(name)
-    );
+    report
+        .points
+        .first()
+        .map(|p| p.params.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
-fn trim(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+/// A key's values, in the order given (or as they first appear among the points).
+pub fn key_values(report: &Report, key: &str) -> Vec<toml::Value> {
+    if let Some(s) = report.sweeps.iter().find(|s| s.key == key) {
+        return s.values.clone();
+    }
+    let mut values: Vec<toml::Value> = Vec::new();
+    for p in &report.points {
+        if let Some(v) = p.params.get(key).filter(|v| !values.contains(v)) {
+            values.push(v.clone());
+        }
+    }
+    values
 }
 
-/// Averages each point's statistic over the points that share a swept value.
-fn by_value<F: Fn(&Summary) -> f64>(
+/// The points with these values set, added up: every point has the same number of encounters, so
+/// the pooled rate is the mean of the points' rates, and its interval comes from all the counts.
+pub struct Pool {
+    pub encounters: u64,
+    pub outcomes: BTreeMap<String, u64>,
+    pub rounds: BTreeMap<u32, u64>,
+}
+
+impl Pool {
+    pub fn of(report: &Report, set: &[(&str, &toml::Value)]) -> Pool {
+        let mut pool = Pool {
+            encounters: 0,
+            outcomes: BTreeMap::new(),
+            rounds: BTreeMap::new(),
+        };
+        let matching = report
+            .points
+            .iter()
+            .filter(|p| set.iter().all(|(k, v)| p.params.get(*k) == Some(*v)));
+        for p in matching {
+            pool.add(&p.summary);
+        }
+        pool
+    }
+
+    fn add(&mut self, s: &Summary) {
+        self.encounters += s.encounters;
+        for (o, r) in &s.outcomes {
+            *self.outcomes.entry(o.clone()).or_default() += r.count;
+        }
+        for (r, n) in &s.rounds_histogram {
+            *self.rounds.entry(*r).or_default() += n;
+        }
+    }
+
+    pub fn rate(&self, outcome: &str) -> Rate {
+        wilson(
+            self.outcomes.get(outcome).copied().unwrap_or(0),
+            self.encounters,
+        )
+    }
+
+    pub fn rounds(&self) -> RoundsStats {
+        rounds_stats(&self.rounds)
+    }
+}
+
+/// One pooled statistic per value of `key`, as chart points on `scale`.
+pub fn key_series(
     report: &Report,
     key: &str,
-    values: &[String],
-    f: F,
-) -> Vec<f64> {
-    values
+    scale: &Scale,
+    stat: &dyn Fn(&Pool) -> (f64, [f64; 2]),
+) -> Vec<(f64, f64, Option<[f64; 2]>)> {
+    key_values(report, key)
         .iter()
-        .map(|v| {
-            let matching: Vec<f64> = report
-                .points
-                .iter()
-                .filter(|p| p.params.get(key).map(|x| x.to_string()).as_deref() == Some(v.as_str()))
-                .map(|p| f(&p.summary))
-                .collect();
-            if matching.is_empty() {
-                0.0
-            } else {
-                matching.iter().sum::<f64>() / matching.len() as f64
-            }
+        .enumerate()
+        .map(|(i, v)| {
+            let (y, ci) = stat(&Pool::of(report, &[(key, v)]));
+            (scale.coord(i, v), y, Some(ci))
         })
         .collect()
 }
 
 pub fn render(report: &Report) -> String {
-    let mut outcomes: Vec<String> = report
-        .points
-        .iter()
-        .flat_map(|p| p.summary.outcomes.keys().cloned())
-        .collect();
-    outcomes.sort();
-    outcomes.dedup();
-    let keys: Vec<String> = report
-        .points
-        .first()
-        .map(|p| p.params.keys().cloned().collect())
-        .unwrap_or_default();
+    let outcomes = outcomes(report);
+    let keys = keys(report);
     let mut body = String::new();
     let _ = write!(
         body,
-        "<h1>{}</h1><p>{} encounters per point · seed {} · rng {} · {} point(s)</p>",
+        "<h1>{}</h1><p>{} encounters per point · seed {} · rng {} · path {} · {} point(s). Shaded bands and bracketed figures are 95&nbsp;% intervals (Wilson for rates, normal for mean rounds).</p>",
         esc(&report.scenario),
         report.encounters_per_point,
         report.seed,
         esc(&report.rng),
+        esc(&report.path),
         report.points.len()
     );
     if keys.is_empty() {
-        let xs = vec!["this scenario".to_string()];
-        let series: Vec<(String, Vec<f64>)> = outcomes
-            .iter()
-            .map(|o| {
-                (
-                    o.clone(),
-                    vec![
-                        report.points[0]
-                            .summary
-                            .outcomes
-                            .get(o)
-                            .map_or(0.0, |r| r.rate),
-                    ],
-                )
-            })
-            .collect();
-        body.push_str(&chart("Outcome rates", "rate", &xs, &series, 1.0));
+        body.push_str(&key_charts(report, None, &outcomes));
     }
     for key in &keys {
-        body.push_str(&key_charts(report, key, &outcomes));
+        body.push_str(&key_charts(report, Some(key), &outcomes));
     }
+    if keys.len() >= 2 {
+        body.push_str(&heatmaps(report, &keys, &outcomes));
+    }
+    body.push_str(&histograms(report, &keys));
     body.push_str(&points_table(report, &keys, &outcomes));
+    body.push_str(&super::echo::settings(report));
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>body{{font-family:sans-serif;margin:2em;color:#222}}svg.chart{{display:block;margin:1em 0;border:1px solid #eee}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px}}</style></head><body>{}</body></html>\n",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>{}</body></html>\n",
         esc(&report.scenario),
         body
     )
 }
 
-/// The two charts of one swept parameter: outcome rates, and mean rounds, against its values
-/// (in the order they first appear among the points).
-fn key_charts(report: &Report, key: &str, outcomes: &[String]) -> String {
-    let mut charts = String::new();
-    let mut values: Vec<String> = Vec::new();
-    for p in &report.points {
-        let v = p.params[key].to_string();
-        if !values.contains(&v) {
-            values.push(v);
+/// Outcome rates and mean rounds against one swept key's values (pooled over the other keys),
+/// or at the single point when nothing is swept.
+fn key_charts(report: &Report, key: Option<&str>, outcomes: &[String]) -> String {
+    let (scale, name) = match key {
+        Some(k) => (Scale::for_values(&key_values(report, k)), k),
+        None => (Scale::Categorical(vec!["this scenario".into()]), ""),
+    };
+    let series_of = |stat: &dyn Fn(&Pool) -> (f64, [f64; 2])| match key {
+        Some(k) => key_series(report, k, &scale, stat),
+        None => {
+            let (y, ci) = stat(&Pool::of(report, &[]));
+            vec![(0.0, y, Some(ci))]
         }
-    }
-    let series: Vec<(String, Vec<f64>)> = outcomes
+    };
+    let series: Vec<Series> = outcomes
         .iter()
-        .map(|o| {
-            (
-                o.clone(),
-                by_value(report, key, &values, |s| {
-                    s.outcomes.get(o).map_or(0.0, |r| r.rate)
-                }),
-            )
+        .enumerate()
+        .map(|(n, o)| Series {
+            name: o.clone(),
+            points: series_of(&|p: &Pool| {
+                let r = p.rate(o);
+                (r.rate, r.ci95)
+            }),
+            dashed: false,
+            colour: n,
         })
         .collect();
-    charts.push_str(&chart(
-        &format!("Outcome rates against {key}"),
-        "rate",
-        &values,
+    let against = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" against {name}")
+    };
+    let mut out = line_chart(
+        &LineChart {
+            title: &format!("Outcome rates{against}"),
+            x_label: name,
+            y_label: "rate",
+            scale: &scale,
+            y_max: 1.0,
+            percent: true,
+        },
         &series,
-        1.0,
+    );
+    let rounds = Series {
+        name: "mean rounds".into(),
+        points: series_of(&|p: &Pool| {
+            let r = p.rounds();
+            (r.mean, r.ci95)
+        }),
+        dashed: false,
+        colour: 0,
+    };
+    let top = rounds
+        .points
+        .iter()
+        .filter_map(|p| p.2.map(|c| c[1]))
+        .fold(0.0, f64::max)
+        * 1.1;
+    out.push_str(&line_chart(
+        &LineChart {
+            title: &format!("Mean rounds{against}"),
+            x_label: name,
+            y_label: "rounds",
+            scale: &scale,
+            y_max: top,
+            percent: false,
+        },
+        &[rounds],
     ));
-    let rounds = by_value(report, key, &values, |s| s.rounds.mean);
-    let top = rounds.iter().cloned().fold(0.0, f64::max) * 1.1;
-    charts.push_str(&chart(
-        &format!("Mean rounds against {key}"),
-        "rounds",
-        &values,
-        &[("mean rounds".into(), rounds)],
-        top,
-    ));
-    charts
+    out
+}
+
+/// One heatmap per outcome over the first two swept keys (pooled over any others).
+fn heatmaps(report: &Report, keys: &[String], outcomes: &[String]) -> String {
+    let (kx, ky) = (&keys[0], &keys[1]);
+    let (vx, vy) = (key_values(report, kx), key_values(report, ky));
+    let xs: Vec<String> = vx.iter().map(label).collect();
+    let ys: Vec<String> = vy.iter().map(label).collect();
+    let mut out = String::from("<h2>Outcome rates over the first two swept keys</h2>");
+    for o in outcomes {
+        let cells: Vec<Vec<Option<f64>>> = vy
+            .iter()
+            .map(|y| {
+                vx.iter()
+                    .map(|x| {
+                        let pool = Pool::of(report, &[(kx, x), (ky, y)]);
+                        (pool.encounters > 0).then(|| pool.rate(o).rate)
+                    })
+                    .collect()
+            })
+            .collect();
+        out.push_str(&heatmap(&Heat {
+            title: o,
+            x_key: kx,
+            y_key: ky,
+            xs: &xs,
+            ys: &ys,
+            cells: &cells,
+        }));
+    }
+    out
+}
+
+/// Rounds and fighters lost per encounter, as histograms, for each grid point (the first
+/// [`HISTOGRAM_POINTS`] of them).
+fn histograms(report: &Report, keys: &[String]) -> String {
+    let mut out = String::from("<h2>Distributions</h2>");
+    for p in report.points.iter().take(HISTOGRAM_POINTS) {
+        let at: Vec<String> = keys
+            .iter()
+            .filter_map(|k| p.params.get(k).map(|v| format!("{k}={}", label(v))))
+            .collect();
+        if !at.is_empty() {
+            let _ = write!(out, "<h3>{}</h3>", esc(&at.join(", ")));
+        }
+        let rounds: BTreeMap<i64, u64> = p
+            .summary
+            .rounds_histogram
+            .iter()
+            .map(|(r, n)| (i64::from(*r), *n))
+            .collect();
+        let rb = bins(&[&rounds]).remove(0);
+        out.push_str("<div>");
+        out.push_str(&histogram(
+            "Rounds",
+            "rounds per encounter",
+            &[("encounters".into(), rb)],
+        ));
+        let sides: Vec<(&String, &BTreeMap<i64, u64>)> = p
+            .summary
+            .sides
+            .iter()
+            .map(|(s, st)| (s, &st.fighters_lost_histogram))
+            .collect();
+        let hists: Vec<&BTreeMap<i64, u64>> = sides.iter().map(|s| s.1).collect();
+        let groups = sides
+            .iter()
+            .map(|s| s.0.clone())
+            .zip(bins(&hists))
+            .collect::<Vec<_>>();
+        out.push_str(&histogram(
+            "Fighters lost",
+            "fighters lost per encounter",
+            &groups,
+        ));
+        out.push_str("</div>");
+    }
+    if report.points.len() > HISTOGRAM_POINTS {
+        let _ = write!(
+            out,
+            "<p class=\"note\">Histograms of the first {HISTOGRAM_POINTS} of {} points; the JSON has them all.</p>",
+            report.points.len()
+        );
+    }
+    out
+}
+
+pub fn pct(r: &Rate) -> String {
+    format!(
+        "{:.1}% [{:.1}–{:.1}]",
+        r.rate * 100.0,
+        r.ci95[0] * 100.0,
+        r.ci95[1] * 100.0
+    )
 }
 
 /// Every point with its parameters, outcome rates (with their 95 % intervals) and mean
@@ -295,22 +330,23 @@ fn points_table(report: &Report, keys: &[String], outcomes: &[String]) -> String
     for p in &report.points {
         table.push_str("<tr>");
         for k in keys {
-            let _ = write!(table, "<td>{}</td>", esc(&p.params[k].to_string()));
+            let v = p.params.get(k).map(label).unwrap_or_default();
+            let _ = write!(table, "<td>{}</td>", esc(&v));
         }
         for o in outcomes {
             let r = p.summary.outcomes.get(o);
             let _ = write!(
                 table,
-                "<td>{}</td>",
-                r.map_or("0%".into(), |r| format!(
-                    "{:.1}% [{:.1}–{:.1}]",
-                    r.rate * 100.0,
-                    r.ci95[0] * 100.0,
-                    r.ci95[1] * 100.0
-                ))
+                "<td class=\"num\">{}</td>",
+                r.map_or("0%".into(), pct)
             );
         }
-        let _ = write!(table, "<td>{:.2}</td></tr>", p.summary.rounds.mean);
+        let r = &p.summary.rounds;
+        let _ = write!(
+            table,
+            "<td class=\"num\">{:.2} [{:.2}–{:.2}]</td></tr>",
+            r.mean, r.ci95[0], r.ci95[1]
+        );
     }
     table.push_str("</table>");
     table

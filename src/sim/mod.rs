@@ -2,7 +2,13 @@
 //! systems (virtual time, many Worlds on worker threads), parameter sweeps, and reports.
 
 pub mod batch;
+pub mod chart;
+pub mod compare;
+pub mod compare_html;
+pub mod echo;
+pub mod fit;
 pub mod html;
+pub mod plots;
 pub mod report;
 pub mod round;
 pub mod runner;
@@ -10,6 +16,7 @@ pub mod scenario;
 pub mod shard;
 pub mod strategy;
 pub mod world;
+pub mod target;
 
 use bang_components::balance::Balance;
 use bang_systems::combat::engine::RngKind;
@@ -66,11 +73,24 @@ pub fn run_batch(
     balance: &Balance,
     progress: &indicatif::ProgressBar,
 ) -> Totals {
-    let (seed, rng) = (opts.seed, opts.rng);
     // Encounters `first..n` of the point: this shard's (all of them for a whole run).
-    let (first, n) = opts
+    let range = opts
         .shard
         .map_or((0, opts.encounters), |s| s.range(opts.encounters));
+    run_range(opts, scenario, balance, opts.seed, range, progress)
+}
+
+/// Plays encounters `first..n` (by index, under `seed`) of one configuration on
+/// `opts.threads` workers and totals them.
+pub fn run_range(
+    opts: &SimOptions,
+    scenario: &Scenario,
+    balance: &Balance,
+    seed: u64,
+    (first, n): (u64, u64),
+    progress: &indicatif::ProgressBar,
+) -> Totals {
+    let rng = opts.rng;
     let batched = match opts.path {
         SimPath::App => false,
         SimPath::Auto | SimPath::Batched => batch::supports(scenario),
@@ -122,20 +142,70 @@ pub fn run_batch(
 
 pub fn run(opts: &SimOptions) -> Result<Report, SimError> {
     let totals = run_totals(opts)?;
-    let points = totals
-        .into_iter()
-        .map(|(params, totals)| PointReport {
-            params,
-            summary: summarise(&totals),
-        })
-        .collect();
-    Ok(Report {
-        scenario: opts.scenario.name.clone(),
+    let settings = RunSettings {
+        scenario: &opts.scenario,
+        balance: &opts.balance,
         seed: opts.seed,
-        encounters_per_point: opts.encounters,
-        rng: rng_name(opts.rng).into(),
-        points,
-    })
+        encounters: opts.encounters,
+        rng: rng_name(opts.rng),
+        path: path_name(opts.path),
+        sweeps: sweep_echo(&opts.sweeps),
+    };
+    Ok(settings.report(totals))
+}
+
+/// What a report echoes of the run that made it.
+pub struct RunSettings<'a> {
+    pub scenario: &'a Scenario,
+    pub balance: &'a Balance,
+    pub seed: u64,
+    pub encounters: u64,
+    pub rng: &'a str,
+    pub path: &'a str,
+    pub sweeps: Vec<report::SweepEcho>,
+}
+
+impl RunSettings<'_> {
+    /// The report of these settings' grid points and their totals.
+    pub fn report(self, totals: Vec<(report::Params, Totals)>) -> Report {
+        let points = totals
+            .into_iter()
+            .map(|(params, totals)| PointReport {
+                params,
+                summary: summarise(&totals),
+            })
+            .collect();
+        Report {
+            kind: report::SWEEP_KIND.into(),
+            scenario: self.scenario.name.clone(),
+            seed: self.seed,
+            encounters_per_point: self.encounters,
+            rng: self.rng.into(),
+            path: self.path.into(),
+            sweeps: self.sweeps,
+            scenario_spec: self.scenario.clone(),
+            balance: self.balance.clone(),
+            points,
+        }
+    }
+}
+
+pub fn sweep_echo(sweeps: &[Sweep]) -> Vec<report::SweepEcho> {
+    sweeps
+        .iter()
+        .map(|s| report::SweepEcho {
+            key: s.key.clone(),
+            values: s.values.clone(),
+        })
+        .collect()
+}
+
+pub fn path_name(path: SimPath) -> &'static str {
+    match path {
+        SimPath::Auto => "auto",
+        SimPath::App => "app",
+        SimPath::Batched => "batched",
+    }
 }
 
 pub fn rng_name(rng: RngKind) -> &'static str {

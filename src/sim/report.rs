@@ -1,11 +1,13 @@
 //! Turning encounter results into summaries: terminal text, JSON, CSV, and the HTML report.
 
 use super::runner::EncounterResult;
+use super::scenario::Scenario;
+use bang_components::balance::Balance;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A proportion with its 95% Wilson score interval.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Rate {
     pub count: u64,
     pub rate: f64,
@@ -41,18 +43,24 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RoundsStats {
     pub mean: f64,
+    /// Standard deviation of the rounds (population form, from the exact histogram).
+    pub sd: f64,
+    /// 95 % interval on the mean (normal approximation: mean ± 1.96 sd / √n).
+    pub ci95: [f64; 2],
     pub median: f64,
     pub p90: f64,
     pub min: u32,
     pub max: u32,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SideStats {
     pub fighters_lost_mean: f64,
+    /// Encounters by the fighters this side lost in them.
+    pub fighters_lost_histogram: BTreeMap<i64, u64>,
     pub shields_lost_mean: f64,
     pub flee_attempts: u64,
     pub flee_successes: u64,
@@ -60,11 +68,13 @@ pub struct SideStats {
 }
 
 /// The statistics of one grid point.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub encounters: u64,
     pub outcomes: BTreeMap<String, Rate>,
     pub rounds: RoundsStats,
+    /// Encounters by the number of rounds they played.
+    pub rounds_histogram: BTreeMap<u32, u64>,
     pub sides: BTreeMap<String, SideStats>,
     pub tolls_paid: Rate,
     pub toll_credits_mean: f64,
@@ -93,6 +103,9 @@ pub struct Totals {
     /// Encounters where at least one toll was paid, and the credits paid in all.
     pub with_tolls: u64,
     pub toll_credits: i64,
+    /// Per side, encounters by the fighters the side lost in them (exact values: counts add).
+    #[serde(default)]
+    pub fighters_lost: BTreeMap<String, BTreeMap<i64, u64>>,
 }
 
 impl Totals {
@@ -104,6 +117,7 @@ impl Totals {
             let t = self.sides.entry(side.clone()).or_default();
             t.fought = true;
             t.fighters_lost += lost;
+            self.lost(side, *lost, 1);
         }
         for (name, lost) in &r.shields_lost {
             self.side(name).shields_lost += lost;
@@ -116,6 +130,15 @@ impl Totals {
         }
         self.with_tolls += u64::from(r.tolls_paid > 0);
         self.toll_credits += r.toll_credits;
+    }
+
+    /// Counts `n` more encounters where `side` lost `lost` fighters.
+    pub fn lost(&mut self, side: &str, lost: i64, n: u64) {
+        let hist = match self.fighters_lost.get_mut(side) {
+            Some(h) => h,
+            None => self.fighters_lost.entry(side.to_string()).or_default(),
+        };
+        *hist.entry(lost).or_default() += n;
     }
 
     fn side(&mut self, name: &str) -> &mut SideTotals {
@@ -140,20 +163,34 @@ impl Totals {
         }
         self.with_tolls += other.with_tolls;
         self.toll_credits += other.toll_credits;
+        for (side, hist) in other.fighters_lost {
+            for (lost, n) in hist {
+                self.lost(&side, lost, n);
+            }
+        }
     }
 }
 
-pub fn summarise(t: &Totals) -> Summary {
-    let n = t.encounters;
-    let mean = |sum: f64| -> f64 { if n == 0 { 0.0 } else { round6(sum / n as f64) } };
-    // The value at sorted position round((n − 1) × q), read off the histogram.
+/// Mean, spread and percentiles of the rounds, read off their exact histogram (integer sums,
+/// so the figures do not depend on the order encounters were added in).
+pub fn rounds_stats(hist: &BTreeMap<u32, u64>) -> RoundsStats {
+    let n: u64 = hist.values().sum();
+    if n == 0 {
+        return RoundsStats {
+            mean: 0.0,
+            sd: 0.0,
+            ci95: [0.0, 0.0],
+            median: 0.0,
+            p90: 0.0,
+            min: 0,
+            max: 0,
+        };
+    }
+    // The value at sorted position round((n − 1) × q).
     let pick = |q: f64| -> f64 {
-        if n == 0 {
-            return 0.0;
-        }
         let at = ((n - 1) as f64 * q).round() as u64;
         let mut seen = 0;
-        for (&rounds, &count) in &t.rounds {
+        for (&rounds, &count) in hist {
             seen += count;
             if seen > at {
                 return f64::from(rounds);
@@ -161,7 +198,34 @@ pub fn summarise(t: &Totals) -> Summary {
         }
         0.0
     };
-    let rounds_sum: u64 = t.rounds.iter().map(|(r, c)| u64::from(*r) * c).sum();
+    let sum: u128 = hist
+        .iter()
+        .map(|(r, c)| u128::from(*r) * u128::from(*c))
+        .sum();
+    let sq: u128 = hist
+        .iter()
+        .map(|(r, c)| u128::from(*r) * u128::from(*r) * u128::from(*c))
+        .sum();
+    let nf = n as f64;
+    let mean = sum as f64 / nf;
+    // n·Σx² − (Σx)² is exact in integers; only the last division is floating point.
+    let spread = (u128::from(n) * sq - sum * sum) as f64;
+    let sd = (spread / (nf * nf)).sqrt();
+    let half = 1.959_963_984_540_054 * sd / nf.sqrt();
+    RoundsStats {
+        mean: round6(mean),
+        sd: round6(sd),
+        ci95: [round6((mean - half).max(0.0)), round6(mean + half)],
+        median: pick(0.5),
+        p90: pick(0.9),
+        min: hist.keys().next().copied().unwrap_or(0),
+        max: hist.keys().next_back().copied().unwrap_or(0),
+    }
+}
+
+pub fn summarise(t: &Totals) -> Summary {
+    let n = t.encounters;
+    let mean = |sum: f64| -> f64 { if n == 0 { 0.0 } else { round6(sum / n as f64) } };
     let sides = t
         .sides
         .iter()
@@ -169,6 +233,7 @@ pub fn summarise(t: &Totals) -> Summary {
         .map(|(name, s)| {
             let stats = SideStats {
                 fighters_lost_mean: mean(s.fighters_lost as f64),
+                fighters_lost_histogram: t.fighters_lost.get(name).cloned().unwrap_or_default(),
                 shields_lost_mean: mean(s.shields_lost as f64),
                 flee_attempts: s.flee_attempts,
                 flee_successes: s.flee_successes,
@@ -188,13 +253,8 @@ pub fn summarise(t: &Totals) -> Summary {
             .iter()
             .map(|(k, c)| (k.clone(), wilson(*c, n)))
             .collect(),
-        rounds: RoundsStats {
-            mean: mean(rounds_sum as f64),
-            median: pick(0.5),
-            p90: pick(0.9),
-            min: t.rounds.keys().next().copied().unwrap_or(0),
-            max: t.rounds.keys().next_back().copied().unwrap_or(0),
-        },
+        rounds: rounds_stats(&t.rounds),
+        rounds_histogram: t.rounds.clone(),
         sides,
         tolls_paid: wilson(t.with_tolls, n),
         toll_credits_mean: mean(t.toll_credits as f64),
@@ -205,20 +265,42 @@ pub fn summarise(t: &Totals) -> Summary {
 pub type Params = BTreeMap<String, toml::Value>;
 
 /// One grid point: the values set for it, and its statistics.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PointReport {
     pub params: Params,
     pub summary: Summary,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One `--sweep` as given: its key and values, in the grid's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepEcho {
+    pub key: String,
+    pub values: Vec<toml::Value>,
+}
+
+/// A sweep run's results, with everything that made them (so a report can be read, and two
+/// compared, without the files they came from).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// `"sweep"`: tells `bang sim compare` this from other runs' JSON (a world run says `"world"`).
+    pub kind: String,
+    /// The scenario's name.
     pub scenario: String,
     pub seed: u64,
     pub encounters_per_point: u64,
     pub rng: String,
+    /// How the encounters were played (`auto`, `app`, `batched`: the same results either way).
+    pub path: String,
+    pub sweeps: Vec<SweepEcho>,
+    /// The scenario as parsed (before any swept value is set).
+    pub scenario_spec: Scenario,
+    /// The balance the run used (before any swept value is set).
+    pub balance: Balance,
     pub points: Vec<PointReport>,
 }
+
+/// What [`Report::kind`] says for a sweep.
+pub const SWEEP_KIND: &str = "sweep";
 
 fn pct(r: &Rate) -> String {
     format!(
@@ -246,8 +328,15 @@ pub fn text(report: &Report) -> String {
             out.push_str(&format!("  {name:<18} {}\n", pct(r)));
         }
         out.push_str(&format!(
-            "  rounds: mean {:.2}, median {}, p90 {}, range {}–{}\n",
-            s.rounds.mean, s.rounds.median, s.rounds.p90, s.rounds.min, s.rounds.max
+            "  rounds: mean {:.2} [{:.2}–{:.2}], sd {:.2}, median {}, p90 {}, range {}–{}\n",
+            s.rounds.mean,
+            s.rounds.ci95[0],
+            s.rounds.ci95[1],
+            s.rounds.sd,
+            s.rounds.median,
+            s.rounds.p90,
+            s.rounds.min,
+            s.rounds.max
         ));
         for (side, st) in &s.sides {
             out.push_str(&format!(

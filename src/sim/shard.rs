@@ -5,7 +5,7 @@
 //! not depend on how the work was cut).
 
 use super::SimOptions;
-use super::report::{Params, Totals};
+use super::report::{Params, SweepEcho, Totals};
 use super::scenario::Scenario;
 use bang_components::balance::Balance;
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,17 @@ pub struct Partial {
     pub seed: u64,
     pub encounters_per_point: u64,
     pub rng: String,
+    /// How the shards played their encounters (echoed in the report).
+    #[serde(default = "auto")]
+    pub path: String,
+    /// The sweeps as given (echoed in the report).
+    #[serde(default)]
+    pub sweeps: Vec<SweepEcho>,
     pub points: Vec<(Params, Totals)>,
+}
+
+fn auto() -> String {
+    "auto".into()
 }
 
 impl Partial {
@@ -67,6 +77,8 @@ impl Partial {
             seed: opts.seed,
             encounters_per_point: opts.encounters,
             rng: super::rng_name(opts.rng).into(),
+            path: super::path_name(opts.path).into(),
+            sweeps: super::sweep_echo(&opts.sweeps),
             points,
         }
     }
@@ -76,7 +88,7 @@ impl Partial {
         let mut v = serde_json::json!({
             "scenario": self.scenario, "balance": self.balance, "seed": self.seed,
             "encounters_per_point": self.encounters_per_point, "rng": self.rng,
-            "count": self.shard.count,
+            "count": self.shard.count, "path": self.path, "sweeps": self.sweeps,
         });
         v["params"] = self
             .points
@@ -89,19 +101,16 @@ impl Partial {
 
 /// The report of a merged run (the same as one process's).
 pub fn report(run: &Partial, totals: Vec<(Params, Totals)>) -> super::report::Report {
-    super::report::Report {
-        scenario: run.scenario.name.clone(),
+    super::RunSettings {
+        scenario: &run.scenario,
+        balance: &run.balance,
         seed: run.seed,
-        encounters_per_point: run.encounters_per_point,
-        rng: run.rng.clone(),
-        points: totals
-            .into_iter()
-            .map(|(params, totals)| super::report::PointReport {
-                params,
-                summary: super::report::summarise(&totals),
-            })
-            .collect(),
+        encounters: run.encounters_per_point,
+        rng: &run.rng,
+        path: &run.path,
+        sweeps: run.sweeps.clone(),
     }
+    .report(totals)
 }
 
 /// Why shards could not be merged.
@@ -112,7 +121,7 @@ pub enum MergeError {
     #[error("{0} is not a bang sim partial file ({FORMAT})")]
     Format(String),
     #[error(
-        "{0} is from another run (scenario, balance, seed, encounters, rng, sweeps or shard count differ)"
+        "{0} is from another run (scenario, balance, seed, encounters, rng, path, sweeps or shard count differ)"
     )]
     OtherRun(String),
     #[error("shard {0} of {1} is given twice")]
