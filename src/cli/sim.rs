@@ -259,11 +259,41 @@ fn compare_sim(
         })?;
         Ok(compare::parse(&p.display().to_string(), &text)?)
     };
-    let (ra, rb) = compare::sweeps(read(a)?, read(b)?)?;
     let names = (a.display().to_string(), b.display().to_string());
+    let (ra, rb) = match (read(a)?, read(b)?) {
+        (compare::Run::World(wa), compare::Run::World(wb)) => {
+            return compare_worlds(*wa, *wb, &names, report, json);
+        }
+        (ra, rb) => compare::sweeps(ra, rb)?,
+    };
     let c = compare::compare(&ra, &rb, (&names.0, &names.1));
     if let Some(p) = report {
         write_out(p, &compare::html(&c, &ra, &rb))?;
+    }
+    let mut stdout_taken = false;
+    if let Some(p) = json {
+        write_out(p, &(serde_json::to_string_pretty(&c)? + "\n"))?;
+        stdout_taken = p.as_os_str() == "-";
+    }
+    match stdout_taken {
+        true => eprint!("{}", compare::text(&c)),
+        false => print!("{}", compare::text(&c)),
+    }
+    Ok(())
+}
+
+/// `bang sim compare` of two `bang sim world` reports.
+fn compare_worlds(
+    a: bang::sim::world::report::WorldReport,
+    b: bang::sim::world::report::WorldReport,
+    names: &(String, String),
+    report: Option<&PathBuf>,
+    json: Option<&PathBuf>,
+) -> Result<(), CliError> {
+    use bang::sim::world::compare;
+    let c = compare::compare(&a, &b, (&names.0, &names.1));
+    if let Some(p) = report {
+        write_out(p, &compare::html(&c, &a, &b))?;
     }
     let mut stdout_taken = false;
     if let Some(p) = json {

@@ -13,8 +13,8 @@ use std::fmt::Write;
 /// A run's JSON, by its `kind`.
 pub enum Run {
     Sweep(Box<Report>),
-    /// A whole-world simulation's report (compared elsewhere).
-    World(serde_json::Value),
+    /// A whole-world simulation's report (compared by `sim::world::compare`).
+    World(Box<crate::sim::world::report::WorldReport>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,10 +23,10 @@ pub enum CompareError {
     Json(String, serde_json::Error),
     #[error("{0}: not a bang sim sweep report: {1}")]
     NotSweep(String, serde_json::Error),
+    #[error("{0}: not a bang sim world report: {1}")]
+    NotWorld(String, serde_json::Error),
     #[error("{0}: a {1:?} report cannot be compared (give the --json of two sweep runs)")]
     Kind(String, String),
-    #[error("world reports: comparing whole-world runs is not there yet")]
-    World,
     #[error("one report is a sweep, the other a world run")]
     Mixed,
 }
@@ -39,7 +39,9 @@ pub fn parse(name: &str, text: &str) -> Result<Run, CompareError> {
         SWEEP_KIND => serde_json::from_value(v)
             .map(|r| Run::Sweep(Box::new(r)))
             .map_err(|e| CompareError::NotSweep(name.into(), e)),
-        "world" => Ok(Run::World(v)),
+        "world" => serde_json::from_value(v)
+            .map(|r| Run::World(Box::new(r)))
+            .map_err(|e| CompareError::NotWorld(name.into(), e)),
         other => Err(CompareError::Kind(name.into(), other.into())),
     }
 }
@@ -48,8 +50,6 @@ pub fn parse(name: &str, text: &str) -> Result<Run, CompareError> {
 pub fn sweeps(a: Run, b: Run) -> Result<(Report, Report), CompareError> {
     match (a, b) {
         (Run::Sweep(a), Run::Sweep(b)) => Ok((*a, *b)),
-        // world reports: see sim::world (wired in when the world simulation lands).
-        (Run::World(_), Run::World(_)) => Err(CompareError::World),
         _ => Err(CompareError::Mixed),
     }
 }

@@ -15,8 +15,8 @@ pub mod runner;
 pub mod scenario;
 pub mod shard;
 pub mod strategy;
-pub mod world;
 pub mod target;
+pub mod world;
 
 use bang_components::balance::Balance;
 use bang_systems::combat::engine::RngKind;

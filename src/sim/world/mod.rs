@@ -4,6 +4,7 @@
 //! into bands; each replicate is one thread's, so the output is the same for any thread count.
 
 pub(crate) mod bots;
+pub mod compare;
 pub mod driver;
 mod fighting;
 pub mod html;
