@@ -9,6 +9,10 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 
+#[path = "common/browser.rs"]
+mod browser;
+use browser::{BROWSER_FLAGS, attr_values, dump_dom, svg_of};
+
 fn scenario(name: &str) -> Scenario {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("world-data/scenarios")
@@ -222,51 +226,6 @@ fn the_command_line_writes_json_csv_and_a_report() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-file.toml"));
 }
 
-const BROWSER_FLAGS: [&str; 8] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-];
-
-/// The DOM Chromium makes of this page.
-fn dump_dom(chromium: &str, dir: &std::path::Path, name: &str, html: &str) -> String {
-    let page = dir.join(format!("{name}.html"));
-    std::fs::write(&page, html).unwrap();
-    let out = Command::new(chromium)
-        .args(BROWSER_FLAGS)
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-/// The first `<svg …>…</svg>` starting with `open`.
-fn svg_of<'a>(dom: &'a str, open: &str) -> &'a str {
-    let start = dom
-        .find(open)
-        .unwrap_or_else(|| panic!("no {open} in the DOM"));
-    let end = dom[start..].find("</svg>").unwrap() + start;
-    &dom[start..end]
-}
-
-/// The numeric attribute `attr` of every element starting with `open`.
-fn attr_values(text: &str, open: &str, attr: &str) -> Vec<f64> {
-    text.match_indices(open)
-        .map(|(i, _)| {
-            let tag = &text[i..i + text[i..].find('>').unwrap()];
-            let at = tag.find(&format!(" {attr}=\"")).unwrap() + attr.len() + 3;
-            tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
-        })
-        .collect()
-}
-
 /// A toll sweep spanning decades: a logarithmic axis with unevenly spaced points, bands,
 /// histograms with bars, and the scenario and balance echoed.
 fn a_toll_sweep_gets_a_log_axis_bands_histograms_and_its_settings(
@@ -299,14 +258,9 @@ fn a_toll_sweep_gets_a_log_axis_bands_histograms_and_its_settings(
 /// `chromium` (see `.ci/run`); set BANG_SKIP_BROWSER=1 to skip on a machine without it.
 #[test]
 fn the_html_report_renders_in_headless_chromium() {
-    if std::env::var_os("BANG_SKIP_BROWSER").is_some() {
-        eprintln!("BANG_SKIP_BROWSER set: not starting Chromium");
+    let Some(chromium) = browser::chromium() else {
         return;
-    }
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("Debian's chromium is needed for this test (apt-get install chromium; .ci/run installs it)");
+    };
     let dir = tempfile::tempdir().unwrap();
     a_toll_sweep_gets_a_log_axis_bands_histograms_and_its_settings(chromium, dir.path());
     // Two keys: a heatmap per outcome, a cell per grid point.
