@@ -147,7 +147,12 @@ pub fn decide(
         strongest: opponents.map(|p| p.fighters).max().unwrap_or(0),
         toll_open: encounter.tolls.values().any(|d| !d.paid),
     };
-    match choose(spec, situation, roll) {
+    decision(choose(spec, situation, roll))
+}
+
+/// The `combat.action` a strategy's choice comes to.
+pub fn decision(choice: Choice<String>) -> Decision {
+    match choice {
         Choice::Attack { commit, target } => Decision {
             action: CombatAction::Attack,
             commit: Some(commit),

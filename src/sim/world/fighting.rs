@@ -2,7 +2,7 @@
 //! by its group's strategy (the `bang sim` ones), paying a toll first if its group does.
 
 use super::driver::{Players, WorldRun};
-use crate::sim::strategy::{Decision, decide};
+use crate::sim::strategy::{Decision, Situation, choose, decision};
 use bang_components::api::combat::CombatActionRequest;
 use bang_components::api::requests::IntArg;
 use bang_components::combat::{
@@ -56,6 +56,7 @@ fn choices(
         })
         .collect();
     let toll_open = e.tolls.values().any(|d| !d.paid);
+    let ranking = Ranking::of(e, &side_of);
     let warps = players.map.warps(e.sector);
     for me in &e.participants {
         if me.kind != CombatantKind::Character || pending.is_some_and(|a| a.0.contains_key(&me.id))
@@ -79,9 +80,10 @@ fn choices(
                 ..Decision::brace()
             }
         } else {
-            decide(&group.combat, me, e, &side_of, || {
+            let situation = ranking.situation(me, &side_of[&me.owner], toll_open);
+            decision(choose(&group.combat, situation, || {
                 ChaCha8Rng::seed_from_u64(seed)
-            })
+            }))
         };
         if d.action == CombatAction::Flee {
             // Away along one of this sector's warps.
@@ -92,6 +94,56 @@ fn choices(
             }
         }
         out.push((bot.conn, action_request(&me.id, e, d)));
+    }
+}
+
+/// A fight's participants with fighters left, weakest first (ties by id) and strongest first,
+/// with their sides: each player's weakest and strongest opponents are the first entries of
+/// another side, so a round of a crowded fight costs a sort, not a scan per player (the same
+/// choices as `strategy::decide`).
+struct Ranking<'a> {
+    weakest: Vec<(i64, &'a str, &'a str)>,
+    strongest: Vec<(i64, &'a str)>,
+}
+
+impl<'a> Ranking<'a> {
+    fn of(e: &'a Encounter, side_of: &'a BTreeMap<String, String>) -> Ranking<'a> {
+        let mut weakest: Vec<(i64, &str, &str)> = e
+            .participants
+            .iter()
+            .filter(|p| p.fighters > 0)
+            .map(|p| (p.fighters, p.id.as_str(), side_of[&p.owner].as_str()))
+            .collect();
+        weakest.sort_unstable();
+        let mut strongest: Vec<(i64, &str)> = weakest.iter().map(|(f, _, s)| (*f, *s)).collect();
+        strongest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        Ranking {
+            weakest,
+            strongest,
+        }
+    }
+
+    fn situation(
+        &self,
+        me: &bang_components::combat::Participant,
+        side: &str,
+        toll_open: bool,
+    ) -> Situation<String> {
+        Situation {
+            fighters: me.fighters,
+            escape_pod: me.is_escape_pod,
+            weakest: self
+                .weakest
+                .iter()
+                .find(|(_, _, s)| *s != side)
+                .map(|(_, id, _)| id.to_string()),
+            strongest: self
+                .strongest
+                .iter()
+                .find(|(_, s)| *s != side)
+                .map_or(0, |(f, _)| *f),
+            toll_open,
+        }
     }
 }
 
