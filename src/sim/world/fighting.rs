@@ -117,10 +117,7 @@ impl<'a> Ranking<'a> {
         weakest.sort_unstable();
         let mut strongest: Vec<(i64, &str)> = weakest.iter().map(|(f, _, s)| (*f, *s)).collect();
         strongest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        Ranking {
-            weakest,
-            strongest,
-        }
+        Ranking { weakest, strongest }
     }
 
     fn situation(

@@ -106,7 +106,8 @@ fn yes() -> bool {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Behaviour {
     /// Buys where a commodity is sold and carries it to the port within `horizon` jumps that
-    /// pays the most per jump; keeps `reserve` credits back.
+    /// pays the most per jump; keeps `reserve` credits back, and the price of half a tank of
+    /// warp power.
     Trader {
         #[serde(default = "horizon")]
         horizon: u32,

@@ -120,7 +120,13 @@ fn best_deal(world: &World, ctx: &mut Ctx, me: &Me, horizon: u32, reserve: i64) 
     let ports = world.resource::<PortStates>();
     let port = ports.get(me.sector)?;
     let free = me.free_holds();
-    let budget = me.credits - reserve;
+    // Half a tank's price always stays back: a trader that spent it all on cargo could not
+    // buy the warp power to go on.
+    let fuel = i64::from(me.ship.stats().warp_power_capacity) / 2
+        * bang_components::economy::WARP_POWER_PRICE;
+    let budget = me.credits - reserve - fuel;
+    let fuel_per_jump =
+        i64::from(me.ship.stats().turns_per_warp) * bang_components::economy::WARP_POWER_PRICE;
     if free <= 0 || budget <= 0 {
         return None;
     }
@@ -150,7 +156,9 @@ fn best_deal(world: &World, ctx: &mut Ctx, me: &Me, horizon: u32, reserve: i64) 
                 continue;
             };
             let units = units.min(buyer.max_capacity[i] - buyer.stock[i]);
-            let score = (paid - cost) * units / i64::from(r.jumps + 1);
+            // What the trip earns after the warp power it burns.
+            let earned = (paid - cost) * units - i64::from(r.jumps) * fuel_per_jump;
+            let score = earned / i64::from(r.jumps + 1);
             if score > 0 && best.as_ref().is_none_or(|(s, _)| score > *s) {
                 let deal = Deal {
                     commodity: c,
