@@ -47,18 +47,18 @@ impl Holdings {
 
 /// Every credit held in the World.
 pub fn holdings(world: &mut World) -> Holdings {
-    let mut h = Holdings::default();
-    h.on_hand = world.query::<&Credits>().iter(world).map(|c| c.0).sum();
-    h.banked = world.query::<&Bank>().iter(world).map(|b| b.0).sum();
-    h.in_garrisons = world
-        .query::<&Garrison>()
-        .iter(world)
-        .map(|g| g.toll_balance)
-        .sum();
-    h.in_salvage = world
-        .query::<&Salvage>()
-        .iter(world)
-        .map(|s| s.credits)
-        .sum();
-    h
+    Holdings {
+        on_hand: world.query::<&Credits>().iter(world).map(|c| c.0).sum(),
+        banked: world.query::<&Bank>().iter(world).map(|b| b.0).sum(),
+        in_garrisons: world
+            .query::<&Garrison>()
+            .iter(world)
+            .map(|g| g.toll_balance)
+            .sum(),
+        in_salvage: world
+            .query::<&Salvage>()
+            .iter(world)
+            .map(|s| s.credits)
+            .sum(),
+    }
 }

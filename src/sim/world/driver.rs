@@ -164,7 +164,7 @@ impl WorldRun {
         let every = (self.pop.sample_minutes * 60.0).round().max(1.0) as u64;
         while self.now < end {
             self.advance();
-            if self.now % every == 0 || self.now == end {
+            if self.now.is_multiple_of(every) || self.now == end {
                 self.sample();
             }
         }
@@ -320,7 +320,7 @@ fn memory_for(behaviour: &Behaviour, label: &str, k: u32) -> Memory {
         },
         Behaviour::Corporation { size, .. } => Memory::Corporation {
             name: format!("{label} {}", k / size),
-            founder: k % size == 0,
+            founder: k.is_multiple_of(*size),
         },
         _ => Memory::None,
     }

@@ -116,7 +116,7 @@ impl<'a> Ranking<'a> {
             .collect();
         weakest.sort_unstable();
         let mut strongest: Vec<(i64, &str)> = weakest.iter().map(|(f, _, s)| (*f, *s)).collect();
-        strongest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        strongest.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
         Ranking { weakest, strongest }
     }
 

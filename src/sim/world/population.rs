@@ -208,7 +208,8 @@ impl Behaviour {
                 horizon,
             } if fighters < 1
                 || toll < 0
-                || !(collect_every_minutes >= 1.0)
+                || collect_every_minutes.is_nan()
+                || collect_every_minutes < 1.0
                 || horizon == 0
                 || horizon > 30 =>
             {
