@@ -54,6 +54,8 @@ pub struct WorldRun {
     tally: Tally,
     fights: FightWatch,
     ledger_at_last_sample: CreditLedger,
+    /// Escape pods at the last sample: ships destroyed since are the new ones.
+    pods_at_last_sample: u32,
     pub samples: Vec<Sample>,
 }
 
@@ -93,6 +95,7 @@ impl WorldRun {
             tally: Tally::default(),
             fights: FightWatch::default(),
             ledger_at_last_sample: CreditLedger::default(),
+            pods_at_last_sample: 0,
             samples: Vec::new(),
         };
         run.join_everyone(seed)?;
@@ -278,8 +281,9 @@ impl WorldRun {
         self.samples.push((self.now, out));
     }
 
-    /// Wealth (credits on hand and banked) by group and its spread, and who is still flying.
-    fn player_figures(&self, out: &mut BTreeMap<String, f64>) {
+    /// Wealth (credits on hand and banked) by group and its spread, who is still flying, and
+    /// the ships destroyed since the last sample.
+    fn player_figures(&mut self, out: &mut BTreeMap<String, f64>) {
         let world = self.game.app.world();
         let mut all = Vec::with_capacity(self.bots.len());
         let mut by_group = vec![(0i64, 0u32, 0u32); self.pop.groups.len()];
@@ -303,6 +307,12 @@ impl WorldRun {
             out.insert(format!("stranded.{label}"), f64::from(by_group[g].2));
         }
         out.insert("gini".into(), observe::gini(&mut all));
+        let pods = self.bots.len() as u32 - by_group.iter().map(|g| g.1).sum::<u32>();
+        out.insert(
+            "deaths".into(),
+            f64::from(pods.saturating_sub(self.pods_at_last_sample)),
+        );
+        self.pods_at_last_sample = pods;
     }
 }
 

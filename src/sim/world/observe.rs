@@ -17,7 +17,6 @@ pub struct Tally {
     pub fights_started: u64,
     pub fight_ends: BTreeMap<&'static str, u64>,
     pub rounds: u64,
-    pub ships_destroyed: u64,
     pub tolls_paid: i64,
     pub garrisons_destroyed: u64,
     /// Refusals by `endpoint.status`: what the players tried that the rules turned down.
@@ -72,7 +71,8 @@ fn count_end(e: &Encounter, tally: &mut Tally) {
     for p in &e.participants {
         let beaten = p.fighters <= 0 && !e.fled.contains(&p.id);
         match p.kind {
-            CombatantKind::Character if beaten && !p.is_escape_pod => tally.ships_destroyed += 1,
+            // Ships destroyed are counted as escape pods appear (`deaths`): a ship beaten to no
+            // fighters in a fight a toll ended is not destroyed.
             CombatantKind::Garrison if beaten => tally.garrisons_destroyed += 1,
             _ => {}
         }
@@ -178,7 +178,6 @@ impl Tally {
             out.insert(format!("fights.ended.{end}"), n as f64);
         }
         out.insert("fights.rounds".into(), self.rounds as f64);
-        out.insert("deaths".into(), self.ships_destroyed as f64);
         out.insert("tolls.paid".into(), self.tolls_paid as f64);
         out.insert(
             "garrisons.destroyed".into(),
