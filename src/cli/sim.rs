@@ -267,17 +267,30 @@ fn compare_sim(
         (ra, rb) => compare::sweeps(ra, rb)?,
     };
     let c = compare::compare(&ra, &rb, (&names.0, &names.1));
-    if let Some(p) = report {
-        write_out(p, &compare::html(&c, &ra, &rb))?;
+    let page = report.map(|_| compare::html(&c, &ra, &rb));
+    write_comparison(&c, &compare::text(&c), page, report, json)
+}
+
+/// Writes a comparison's page and JSON where asked, and its summary (to stderr when stdout
+/// took the JSON).
+fn write_comparison(
+    c: &impl serde::Serialize,
+    summary: &str,
+    page: Option<String>,
+    report: Option<&PathBuf>,
+    json: Option<&PathBuf>,
+) -> Result<(), CliError> {
+    if let (Some(p), Some(page)) = (report, page) {
+        write_out(p, &page)?;
     }
     let mut stdout_taken = false;
     if let Some(p) = json {
-        write_out(p, &(serde_json::to_string_pretty(&c)? + "\n"))?;
+        write_out(p, &(serde_json::to_string_pretty(c)? + "\n"))?;
         stdout_taken = p.as_os_str() == "-";
     }
     match stdout_taken {
-        true => eprint!("{}", compare::text(&c)),
-        false => print!("{}", compare::text(&c)),
+        true => eprint!("{summary}"),
+        false => print!("{summary}"),
     }
     Ok(())
 }
@@ -292,19 +305,8 @@ fn compare_worlds(
 ) -> Result<(), CliError> {
     use bang::sim::world::compare;
     let c = compare::compare(&a, &b, (&names.0, &names.1));
-    if let Some(p) = report {
-        write_out(p, &compare::html(&c, &a, &b))?;
-    }
-    let mut stdout_taken = false;
-    if let Some(p) = json {
-        write_out(p, &(serde_json::to_string_pretty(&c)? + "\n"))?;
-        stdout_taken = p.as_os_str() == "-";
-    }
-    match stdout_taken {
-        true => eprint!("{}", compare::text(&c)),
-        false => print!("{}", compare::text(&c)),
-    }
-    Ok(())
+    let page = report.map(|_| compare::html(&c, &a, &b));
+    write_comparison(&c, &compare::text(&c), page, report, json)
 }
 
 /// `bang sim round`: one round described in JSON on stdin.

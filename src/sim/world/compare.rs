@@ -1,7 +1,7 @@
 //! `bang sim compare` of two world runs: every figure's run total in A and B with a Welch t
 //! test across the replicate worlds, the settings that differ, and the main charts overlaid.
 
-use super::html::{PANELS, panel_lines};
+use super::html::{PANELS, panel_lines, top_of};
 use super::report::{Estimate, WorldReport, t95};
 use crate::sim::chart::{LineChart, Scale, esc, line_chart, trim};
 use crate::sim::compare::SettingDiff;
@@ -178,14 +178,7 @@ pub fn html(c: &WorldComparison, a: &WorldReport, b: &WorldReport) -> String {
         if n == 0 {
             continue;
         }
-        let top = lines
-            .iter()
-            .flat_map(|s| {
-                s.points
-                    .iter()
-                    .map(|(_, y, i)| i.map_or(*y, |[_, hi]| hi.max(*y)))
-            })
-            .fold(0.0, f64::max);
+        let top = top_of(&lines);
         let scale = Scale::Linear {
             lo: 0.0,
             hi: a.hours.max(b.hours),

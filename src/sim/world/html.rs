@@ -140,20 +140,25 @@ pub fn panel_lines(p: &Panel, r: &WorldReport) -> Vec<Series> {
         .collect()
 }
 
-/// One panel's chart (nothing when none of its figures is there or all stay at zero).
-fn panel_chart(p: &Panel, r: &WorldReport) -> String {
-    let lines = panel_lines(p, r);
-    if lines.is_empty() {
-        return String::new();
-    }
-    let top = lines
+/// The highest value or band edge of some lines.
+pub fn top_of(lines: &[Series]) -> f64 {
+    lines
         .iter()
         .flat_map(|s| {
             s.points
                 .iter()
                 .map(|(_, y, i)| i.map_or(*y, |[_, hi]| hi.max(*y)))
         })
-        .fold(0.0, f64::max);
+        .fold(0.0, f64::max)
+}
+
+/// One panel's chart (nothing when none of its figures is there or all stay at zero).
+fn panel_chart(p: &Panel, r: &WorldReport) -> String {
+    let lines = panel_lines(p, r);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let top = top_of(&lines);
     let scale = Scale::Linear {
         lo: 0.0,
         hi: r.hours,
