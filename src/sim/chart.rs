@@ -22,6 +22,21 @@ pub fn trim(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
+/// An axis tick short enough to sit beside the axis: 2.5k, 4M, 1.2G.
+pub fn compact(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, unit) = if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        return trim(v);
+    };
+    format!("{}{unit}", trim((scaled * 100.0).round() / 100.0))
+}
+
 /// How an axis places its values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scale {
@@ -250,7 +265,7 @@ fn y_grid(svg: &mut String, area: Area, y_max: f64, percent: bool) {
         let text = if percent {
             format!("{}%", trim(v * 100.0))
         } else {
-            trim(v)
+            compact(v)
         };
         let _ = write!(
             svg,
@@ -389,4 +404,18 @@ fn line(svg: &mut String, area: Area, scale: &Scale, y_max: f64, n: usize, s: &S
         ly + 9.0,
         esc(&s.name)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_ticks_are_written_short() {
+        assert_eq!(compact(4_000_000.0), "4M");
+        assert_eq!(compact(2_500.0), "2500");
+        assert_eq!(compact(25_000.0), "25k");
+        assert_eq!(compact(1_250_000_000.0), "1.25G");
+        assert_eq!(compact(0.5), "0.5");
+    }
 }
