@@ -186,8 +186,13 @@ fn rounds(a: &super::report::Summary, b: &super::report::Summary) -> RoundsDiff 
 
 /// Settings (run, sweeps, scenario, balance) whose values differ between the runs.
 fn setting_diffs(a: &Report, b: &Report) -> Vec<SettingDiff> {
-    let fa: BTreeMap<String, String> = settings_flat(a).into_iter().collect();
-    let fb: BTreeMap<String, String> = settings_flat(b).into_iter().collect();
+    differing(settings_flat(a), settings_flat(b))
+}
+
+/// The keys of two flat `key = value` lists whose values differ (or that one lacks), in order.
+pub fn differing(a: Vec<(String, String)>, b: Vec<(String, String)>) -> Vec<SettingDiff> {
+    let fa: BTreeMap<String, String> = a.into_iter().collect();
+    let fb: BTreeMap<String, String> = b.into_iter().collect();
     let mut keys: Vec<&String> = fa.keys().chain(fb.keys()).collect();
     keys.sort();
     keys.dedup();

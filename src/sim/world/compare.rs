@@ -74,19 +74,9 @@ fn settings(a: &WorldReport, b: &WorldReport) -> Vec<SettingDiff> {
         let mut out = vec![("run.seed".to_string(), r.seed.to_string())];
         flatten("population", &r.population, &mut out);
         flatten("balance", &r.balance, &mut out);
-        out.into_iter()
-            .collect::<std::collections::BTreeMap<_, _>>()
+        out
     };
-    let (fa, fb) = (flat(a), flat(b));
-    let keys: std::collections::BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
-    keys.into_iter()
-        .filter(|k| fa.get(*k) != fb.get(*k))
-        .map(|k| SettingDiff {
-            key: k.clone(),
-            a: fa.get(k).cloned(),
-            b: fb.get(k).cloned(),
-        })
-        .collect()
+    crate::sim::compare::differing(flat(a), flat(b))
 }
 
 pub fn compare(a: &WorldReport, b: &WorldReport, names: (&str, &str)) -> WorldComparison {
