@@ -1,9 +1,9 @@
 //! The sim runner: reproducibility across thread counts, sweeps, `sim round` against the golden
 //! vectors, the command line end to end, and the HTML report in a real browser.
 
-use bang::sim::scenario::{Scenario, Sweep};
-use bang::sim::{SimOptions, SimPath, run};
-use bang_components::balance::{Balance, CombatBalance};
+use bang::sim::scenario::Sweep;
+use bang::sim::{SimOptions, run};
+use bang_components::balance::CombatBalance;
 use bang_systems::combat::engine::RngKind;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -11,29 +11,10 @@ use std::process::Command;
 
 #[path = "common/browser.rs"]
 mod browser;
+#[path = "common/sim.rs"]
+mod sim_common;
 use browser::{BROWSER_FLAGS, attr_values, dump_dom, svg_of};
-
-fn scenario(name: &str) -> Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("world-data/scenarios")
-        .join(name);
-    Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn opts(s: Scenario, n: u64, threads: usize, sweeps: Vec<Sweep>) -> SimOptions {
-    SimOptions {
-        scenario: s,
-        balance: Balance::default(),
-        encounters: n,
-        seed: 7,
-        threads,
-        sweeps,
-        rng: RngKind::ChaCha,
-        progress: false,
-        path: SimPath::Auto,
-        shard: None,
-    }
-}
+use sim_common::{bang, opts, scenario};
 
 fn json(o: &SimOptions) -> String {
     serde_json::to_string_pretty(&run(o).unwrap()).unwrap()
@@ -161,12 +142,6 @@ fn sim_round_reproduces_every_golden_vector() {
             assert_eq!(out[key], want[key], "{}: {key}", v["name"]);
         }
     }
-}
-
-fn bang() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_bang"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
 }
 
 #[test]
@@ -439,182 +414,4 @@ fn batched_encounters_cut_anywhere_merge_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let sweep = "scenario.sides.1.strategy.commit=20,60";
     whole_and_sharded(dir.path(), "world-data/scenarios/kestrel-duel.toml", sweep);
-}
-
-#[test]
-fn compare_flags_a_real_difference_and_nothing_between_identical_runs() {
-    let sweeps = || vec![Sweep::parse("scenario.sides.0.strategy.commit=10,50").unwrap()];
-    let a = run(&opts(scenario("kestrel-duel.toml"), 400, 2, sweeps())).unwrap();
-    let mut o = opts(scenario("kestrel-duel.toml"), 400, 2, sweeps());
-    o.balance.combat.base_hit = 0.7;
-    let b = run(&o).unwrap();
-    let c = bang::sim::compare::compare(&a, &b, ("a", "b"));
-    assert_eq!(c.points.len(), 2);
-    let keys: Vec<&str> = c.settings.iter().map(|s| s.key.as_str()).collect();
-    assert_eq!(keys, ["balance.combat.base_hit"]);
-    // Committing 10 against 50: at 50 % hits red mostly wins on blue's misses, at 70 % it loses.
-    let low = &c.points[0];
-    assert_eq!(
-        low.params["scenario.sides.0.strategy.commit"].as_integer(),
-        Some(10)
-    );
-    let red = low
-        .outcomes
-        .iter()
-        .find(|o| o.outcome == "win:red")
-        .unwrap();
-    assert!(red.significant && red.diff < -0.3, "{red:?}");
-    assert!(low.rounds.significant);
-    // Equal commitments stay even: nothing to flag there.
-    assert!(
-        c.points[1].outcomes.iter().all(|o| !o.significant),
-        "{:?}",
-        c.points[1]
-    );
-    let same = bang::sim::compare::compare(&a, &a, ("a", "a"));
-    assert_eq!(same.significant, 0);
-    assert!(same.settings.is_empty());
-    let page = bang::sim::compare::html(&c, &a, &b);
-    assert!(page.contains("class=\"sig\"") && page.contains("stroke-dasharray"));
-    // Through the command line, from the JSON files; a world report is refused for now.
-    let dir = tempfile::tempdir().unwrap();
-    let (pa, pb) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    std::fs::write(&pa, serde_json::to_string(&a).unwrap()).unwrap();
-    std::fs::write(&pb, serde_json::to_string(&b).unwrap()).unwrap();
-    let out = bang()
-        .args(["sim", "compare"])
-        .arg(&pa)
-        .arg(&pb)
-        .arg("--json")
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["significant"].as_u64(), Some(c.significant as u64));
-    let world = dir.path().join("w.json");
-    std::fs::write(&world, r#"{"kind": "world"}"#).unwrap();
-    let out = bang()
-        .args(["sim", "compare"])
-        .arg(&world)
-        .arg(&world)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    // A world report missing its figures is named as such (tests/sim_world.rs compares real ones).
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a bang sim world report"));
-}
-
-fn fixture(name: &str) -> Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-#[test]
-fn target_search_finds_a_known_flee_chance_whatever_the_threads() {
-    use bang::sim::target::{Budget, SearchRange, Target, search};
-    // One round of a ship fleeing a ship that braces: P(fled:red) = flee_base exactly.
-    let o = opts(fixture("flee-odds.toml"), 1, 2, vec![]);
-    let t = Target::parse("fled:red=0.3").unwrap();
-    t.check(&o.scenario).unwrap();
-    let range =
-        SearchRange::parse("balance.combat.flee_base=0.2..0.9", &o.scenario, &o.balance).unwrap();
-    assert!(!range.integer);
-    let budget = Budget {
-        total: 40_000,
-        per_probe: 4_000,
-    };
-    let found = search(&o, &t, &range, budget).unwrap();
-    assert!(found.ci95[0] <= 0.3 && 0.3 <= found.ci95[1], "{found:?}");
-    assert!(found.ci95[1] - found.ci95[0] < 0.06, "{found:?}");
-    assert_eq!(found.direction, "increasing");
-    assert!(found.encounters <= 40_000);
-    let m = &found.measured;
-    assert!(m.rate.ci95[0] <= 0.3 && 0.3 <= m.rate.ci95[1], "{m:?}");
-    let one = search(
-        &opts(fixture("flee-odds.toml"), 1, 1, vec![]),
-        &t,
-        &range,
-        budget,
-    )
-    .unwrap();
-    assert_eq!(
-        serde_json::to_string(&one).unwrap(),
-        serde_json::to_string(&found).unwrap()
-    );
-    // Clear refusals.
-    assert!(Target::parse("fled:red").is_err());
-    assert!(Target::parse("fled:red=1.5").is_err());
-    assert!(
-        Target::parse("win:rde=0.5")
-            .unwrap()
-            .check(&o.scenario)
-            .is_err()
-    );
-    let bad = |s: &str| {
-        SearchRange::parse(s, &o.scenario, &o.balance)
-            .unwrap_err()
-            .to_string()
-    };
-    assert!(bad("balance.combat.flee_base=0.9..0.2").contains("below"));
-    assert!(bad("scenario.name=1..2").contains("not a number"));
-    assert!(bad("scenario.max_rounds=1.5..3").contains("integer"));
-    let commit = SearchRange::parse(
-        "scenario.sides.0.strategy.commit=10..300",
-        &o.scenario,
-        &o.balance,
-    )
-    .unwrap();
-    assert!(commit.integer);
-    let far = Target::parse("fled:red=0.95").unwrap();
-    let err = search(&o, &far, &range, budget).unwrap_err().to_string();
-    assert!(err.contains("not between") && err.contains("0.9"), "{err}");
-}
-
-#[test]
-fn target_search_on_an_integer_key_brackets_a_sharp_flip() {
-    use bang::sim::target::{Budget, SearchRange, Target, search};
-    // Max hits, no misses: red committing c against blue's 50 wins iff it kills first. Whatever
-    // the exact rule, the rate is 0 or 1 at each commit: the interval is two adjacent integers.
-    let mut o = opts(scenario("kestrel-duel.toml"), 1, 2, vec![]);
-    o.balance.combat.min_hit = 1.0;
-    o.balance.combat.max_hit = 1.0;
-    o.balance.combat.base_hit = 1.0;
-    let t = Target::parse("win:red=0.5").unwrap();
-    let range = SearchRange::parse(
-        "scenario.sides.0.strategy.commit=1..300",
-        &o.scenario,
-        &o.balance,
-    )
-    .unwrap();
-    let found = search(
-        &o,
-        &t,
-        &range,
-        Budget {
-            total: 20_000,
-            per_probe: 1_000,
-        },
-    )
-    .unwrap();
-    assert!(found.ci95[1] - found.ci95[0] <= 1.0, "{found:?}");
-    let (lo, hi) = (found.ci95[0], found.ci95[1]);
-    let at = |x: f64| {
-        found
-            .probes
-            .iter()
-            .find(|p| p.value == x)
-            .map(|p| p.rate.rate)
-    };
-    assert!(at(lo).is_some() && at(hi).is_some(), "{found:?}");
-    assert!(
-        (at(lo).unwrap() - 0.5) * (at(hi).unwrap() - 0.5) < 0.0,
-        "{found:?}"
-    );
 }

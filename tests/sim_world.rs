@@ -6,12 +6,14 @@ use bang::sim::world::population::Population;
 use bang::sim::world::report::WorldReport;
 use bang::sim::world::{WorldOptions, run};
 use bang_components::balance::Balance;
-use std::process::Command;
 use std::sync::Arc;
 
 #[path = "common/browser.rs"]
 mod browser;
+#[path = "common/sim.rs"]
+mod sim_common;
 use browser::{attr_values, dump_dom, svg_of};
+use sim_common::bang;
 
 /// Every behaviour, a few of each; credits enough for the founders to found at once.
 const MIXED: &str = r#"
@@ -116,12 +118,6 @@ fn every_credit_is_accounted_for_under_the_2026_rules_with_corporations_and_figh
         r.totals["flows.corporation_founding"].mean < 0.0,
         "no corporation founded"
     );
-}
-
-fn bang() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_bang"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
 }
 
 #[test]
