@@ -62,3 +62,54 @@ pub fn holdings(world: &mut World) -> Holdings {
             .sum(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::{T0, ring, setup, world};
+    use bang_components::combat::SalvageIndex;
+    use bang_components::ships::ShipType;
+
+    fn balanced(w: &mut World) -> bool {
+        holdings(w).total() == w.resource::<CreditLedger>().net()
+    }
+
+    #[test]
+    fn purses_and_expired_salvage_are_recorded_and_an_unrecorded_change_shows() {
+        let mut w = world(setup(ring(2)));
+        let a = crate::characters::spawn_character(&mut w, "a", ShipType::DEFAULT, 1000, 0, T0);
+        assert!(balanced(&mut w));
+        let salvage = Salvage {
+            salvage_id: "s1".into(),
+            sector: 1,
+            victor_id: None,
+            created_at: T0,
+            expires_at: T0,
+            cargo: Default::default(),
+            scrap: 0,
+            credits: 300,
+            claimed: false,
+            claimed_by: None,
+            loser: "b".into(),
+            ship_type: ShipType::DEFAULT,
+            combat_id: "c1".into(),
+        };
+        // The loser's credits go into the container: a transfer, nothing recorded.
+        w.get_mut::<Credits>(a).unwrap().0 -= 300;
+        let s = w.spawn(salvage).id();
+        w.resource_mut::<SalvageIndex>()
+            .by_id
+            .insert("s1".into(), s);
+        assert_eq!(holdings(&mut w).in_salvage, 300);
+        assert!(balanced(&mut w));
+        crate::combat::salvage::expire_salvage(&mut w);
+        assert_eq!(
+            w.resource::<CreditLedger>().burned[&CreditFlow::SalvageExpired],
+            300
+        );
+        assert_eq!(holdings(&mut w).total(), 700);
+        assert!(balanced(&mut w));
+        w.get_mut::<Credits>(a).unwrap().0 += 5;
+        assert!(!balanced(&mut w), "a change no rule recorded must show");
+    }
+}
