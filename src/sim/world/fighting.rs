@@ -45,6 +45,20 @@ fn choices(
 ) {
     let e = world.get::<Encounter>(fight).expect("encounter");
     let pending = world.get::<PendingActions>(fight);
+    // Scripted players still to answer this round (once a round: an action refused is not
+    // asked again; the deadline braces for it).
+    let waiting: Vec<(usize, usize)> = e
+        .participants
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == CombatantKind::Character)
+        .filter(|(_, p)| !pending.is_some_and(|a| a.0.contains_key(&p.id)))
+        .filter_map(|(n, p)| players.by_id.get(&p.id).map(|i| (n, *i)))
+        .filter(|(_, i)| players.bots[*i].last_round != Some((fight, e.round)))
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
     let corps = world.resource::<Corporations>();
     // Corporation members fight on one side; everyone else alone.
     let side_of: BTreeMap<String, String> = e
@@ -58,19 +72,9 @@ fn choices(
     let toll_open = e.tolls.values().any(|d| !d.paid);
     let ranking = Ranking::of(e, &side_of);
     let warps = players.map.warps(e.sector);
-    for me in &e.participants {
-        if me.kind != CombatantKind::Character || pending.is_some_and(|a| a.0.contains_key(&me.id))
-        {
-            continue;
-        }
-        let Some(&i) = players.by_id.get(&me.id) else {
-            continue;
-        };
+    for (n, i) in waiting {
+        let me = &e.participants[n];
         let bot = &mut players.bots[i];
-        // Once a round: an action refused is not asked again (the deadline braces for it).
-        if bot.last_round == Some((fight, e.round)) {
-            continue;
-        }
         bot.last_round = Some((fight, e.round));
         let group = &players.pop.groups[bot.group];
         let seed: u64 = bot.rng.random();
